@@ -1,0 +1,50 @@
+# The commands README.md names. `make run` and `make test` set everything up themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test test-fast lint typecheck bench clean messages
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
+## run: set up, migrate, load demo data and serve on http://127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/madoguchi migrate --noinput
+	$(BIN)/madoguchi demo
+	$(BIN)/madoguchi serve 127.0.0.1:8000
+
+## test: set up and run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
+test: $(STAMP) node_modules/axe-core/axe.min.js
+	$(BIN)/ruff check src
+	$(BIN)/ruff format --check src
+	$(BIN)/mypy src/madoguchi
+	$(BIN)/madoguchi makemigrations --check --dry-run --settings=madoguchi.settings.test
+	$(BIN)/pytest -n 2 --dist loadgroup src
+
+## test-fast: the suite without browser tests
+test-fast: $(STAMP)
+	$(BIN)/pytest -n 2 -m "not browser" src
+
+lint: $(STAMP)
+	$(BIN)/ruff check src && $(BIN)/ruff format --check src
+
+typecheck: $(STAMP)
+	$(BIN)/mypy src/madoguchi
+
+## messages: refresh and compile the Japanese translations
+messages: $(STAMP)
+	cd src/madoguchi && ../../$(BIN)/madoguchi makemessages -l ja --no-obsolete --settings=madoguchi.settings.test
+	cd src/madoguchi && ../../$(BIN)/madoguchi compilemessages -l ja --settings=madoguchi.settings.test
+
+clean:
+	rm -rf $(VENV) var node_modules

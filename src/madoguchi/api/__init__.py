@@ -1,0 +1,1 @@
+"""REST API (OpenAPI at /api/v1/openapi.json)."""

@@ -1,0 +1,1 @@
+"""Staff side: login with a second factor, inbox and submission detail."""

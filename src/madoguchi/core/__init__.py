@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: health, rate limits, the event seam, logging hygiene, base templates."""

@@ -1,0 +1,92 @@
+"""``madoguchi demo [--reset]``: municipalities, departments, staff and forms for a demo."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from madoguchi.forms import services as form_services
+from madoguchi.forms.models import Form, FormVersion
+from madoguchi.submissions.models import Attachment, Draft, ReceiptCounter, Submission
+from madoguchi.tenants.models import Department, Municipality, StaffMember
+
+DEMO_DIR = Path(__file__).resolve().parents[3] / "demo"
+DEMO_PASSWORD = "madoguchi-demo-2026"
+
+
+def demo_totp_key(username: str) -> str:
+    """A fixed TOTP secret per demo user (hex), so README and tests can compute codes."""
+    return hashlib.sha256(f"madoguchi-demo-totp:{username}".encode()).hexdigest()[:40]
+
+
+class Command(BaseCommand):
+    help = "Load demo municipalities, staff (with TOTP) and forms. --reset wipes demo data first."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--reset", action="store_true", help="delete all data first")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not getattr(settings, "MADOGUCHI_ALLOW_DEMO", False):
+            if "test" not in settings.SETTINGS_MODULE:
+                raise CommandError("demo data is for development only (DEBUG is off)")
+        with transaction.atomic():
+            if options["reset"]:
+                self._wipe()
+            elif Municipality.objects.exists():
+                self.stdout.write("demo data already present (use --reset to reload)")
+                return
+            self._load_tenants()
+            for path in sorted((DEMO_DIR / "forms").glob("*.yaml")):
+                version = form_services.import_form(form_services.load_form_file(path))
+                self.stdout.write(f"form {version}")
+        self.stdout.write(self.style.SUCCESS(f"demo ready: staff password {DEMO_PASSWORD!r}"))
+
+    def _wipe(self) -> None:
+        Attachment.objects.all().delete()
+        Draft.objects.all().delete()
+        Submission.objects.all().delete()
+        ReceiptCounter.objects.all().delete()
+        Form.objects.update(current_version=None)
+        FormVersion.objects.all().delete()
+        Form.objects.all().delete()
+        StaffMember.objects.all().delete()
+        TOTPDevice.objects.all().delete()
+        get_user_model().objects.filter(is_superuser=False).delete()
+        Department.objects.all().delete()
+        Municipality.objects.all().delete()
+
+    def _load_tenants(self) -> None:
+        data = yaml.safe_load((DEMO_DIR / "tenants.yaml").read_text(encoding="utf-8"))
+        User = get_user_model()
+        for entry in data["municipalities"]:
+            municipality = Municipality(
+                lg_code=entry["lg_code"], name=entry["name"], name_en=entry["name_en"],
+                prefecture=entry["prefecture"],
+            )
+            municipality.full_clean()
+            municipality.save()
+            departments = {
+                d["code"]: Department.objects.create(municipality=municipality, **d)
+                for d in entry["departments"]
+            }
+            for person in entry["staff"]:
+                user = User.objects.create_user(
+                    username=person["username"], password=DEMO_PASSWORD,
+                    last_name=person["last_name"], first_name=person["first_name"],
+                )
+                staff = StaffMember.objects.create(
+                    user=user, municipality=municipality, role=person["role"]
+                )
+                staff.departments.set([departments[c] for c in person["departments"]])
+                TOTPDevice.objects.create(
+                    user=user, name="demo", confirmed=True, key=demo_totp_key(person["username"])
+                )
+            self.stdout.write(f"municipality {municipality}")

@@ -1,0 +1,1 @@
+"""Form schema, versions, validation, conditions and rendering."""

@@ -1,0 +1,338 @@
+"""Turning what a resident typed into validated answers.
+
+Two doors lead here: HTML form posts (:func:`raw_from_post`) and JSON from the API.
+Both end in :func:`clean_answers`, so the rules are the same whichever channel is used.
+Messages are in the active language and say what to fix.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from madoguchi.jp import kana, phone, postal, wareki
+from madoguchi.jp.errors import InvalidJapaneseInput
+
+from . import conditions
+from .schema import (
+    ChoiceField,
+    ConsentField,
+    DateField,
+    EmailField,
+    FileField,
+    FormField,
+    FormSchema,
+    KanaField,
+    LongTextField,
+    NumberField,
+    PhoneField,
+    PostalCodeField,
+    TextField,
+)
+
+DATE_PARTS = ("era", "year", "month", "day")
+SEIREKI = "seireki"
+
+
+class FieldInvalid(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class CleanResult:
+    answers: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def label_of(form_field: FormField) -> str:
+    return form_field.label.get(get_language() or "ja")
+
+
+def raw_from_post(form_field: FormField, data: Mapping[str, Any]) -> Any:
+    """Read one field's raw value from a (Query)dict posted by the HTML form."""
+    key = form_field.key
+    if isinstance(form_field, ChoiceField) and form_field.multiple:
+        getlist = getattr(data, "getlist", None)
+        return list(getlist(key)) if getlist else list(data.get(key) or [])
+    if isinstance(form_field, ConsentField):
+        return data.get(key) in ("on", "true", "1", True)
+    if isinstance(form_field, DateField):
+        parts = {part: str(data.get(f"{key}__{part}", "")).strip() for part in DATE_PARTS}
+        if any(parts[p] for p in ("year", "month", "day")):
+            return parts
+        return str(data.get(key, ""))
+    return data.get(key, "")
+
+
+def is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value is False or value == {}
+
+
+def _missing_message(form_field: FormField) -> str:
+    label = label_of(form_field)
+    if isinstance(form_field, ChoiceField):
+        return _("Choose an answer for “%(label)s”.") % {"label": label}
+    if isinstance(form_field, ConsentField):
+        return _("Check “%(label)s” to continue.") % {"label": label}
+    if isinstance(form_field, FileField):
+        return _("Attach a file for “%(label)s”.") % {"label": label}
+    return _("Enter “%(label)s”.") % {"label": label}
+
+
+def _japanese(error: InvalidJapaneseInput) -> FieldInvalid:
+    return FieldInvalid(str(error.message))
+
+
+def _clean_text(form_field: TextField | LongTextField | KanaField, value: Any) -> str:
+    if not isinstance(value, str):
+        raise FieldInvalid(_("Enter text."))
+    if isinstance(form_field, LongTextField):
+        text = value.replace("\r\n", "\n").strip()
+    else:
+        text = kana.normalize_width(value)
+    if isinstance(form_field, KanaField):
+        try:
+            if form_field.script == "katakana":
+                text = kana.validate_katakana(text)
+            else:
+                text = kana.validate_hiragana(text)
+        except InvalidJapaneseInput as error:
+            raise _japanese(error) from error
+    min_length = getattr(form_field, "min_length", None)
+    if min_length and len(text) < min_length:
+        raise FieldInvalid(
+            _("Enter at least %(count)d characters (now %(actual)d).")
+            % {"count": min_length, "actual": len(text)}
+        )
+    if len(text) > form_field.max_length:
+        raise FieldInvalid(
+            _("Enter at most %(count)d characters (now %(actual)d).")
+            % {"count": form_field.max_length, "actual": len(text)}
+        )
+    if isinstance(form_field, TextField) and form_field.pattern and text:
+        if not re.fullmatch(form_field.pattern, text):
+            if form_field.pattern_message:
+                raise FieldInvalid(form_field.pattern_message.get(get_language() or "ja"))
+            raise FieldInvalid(_("Check the format of “%(label)s”.") % {"label": label_of(form_field)})
+    return text
+
+
+def _clean_number(form_field: NumberField, value: Any) -> int | float:
+    if isinstance(value, bool):
+        raise FieldInvalid(_("Enter a number."))
+    text = kana.normalize_width(str(value)).replace(",", "").replace("，", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation as error:
+        raise FieldInvalid(_("Enter a number using digits, e.g. 12000.")) from error
+    if not number.is_finite():
+        raise FieldInvalid(_("Enter a number using digits, e.g. 12000."))
+    if form_field.integer and number != number.to_integral_value():
+        raise FieldInvalid(_("Enter a whole number without decimals."))
+    result: int | float = int(number) if form_field.integer else float(number)
+    if isinstance(result, float) and not math.isfinite(result):
+        raise FieldInvalid(_("Enter a number using digits, e.g. 12000."))
+    if form_field.min is not None and result < form_field.min:
+        raise FieldInvalid(_("Enter %(min)s or more.") % {"min": _number_text(form_field.min)})
+    if form_field.max is not None and result > form_field.max:
+        raise FieldInvalid(_("Enter %(max)s or less.") % {"max": _number_text(form_field.max)})
+    return result
+
+
+def _number_text(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
+
+
+def _clean_choice(form_field: ChoiceField, value: Any) -> str | list[str]:
+    allowed = {option.value for option in form_field.options}
+    if form_field.multiple:
+        values = [value] if isinstance(value, str) else list(value or [])
+        if any(not isinstance(v, str) or v not in allowed for v in values):
+            raise FieldInvalid(_("Choose from the options shown."))
+        # Keep the schema's order and drop duplicates, whatever order the browser sent.
+        selected = [o.value for o in form_field.options if o.value in values]
+        if form_field.min_selected and len(selected) < form_field.min_selected:
+            raise FieldInvalid(_("Choose at least %(count)d.") % {"count": form_field.min_selected})
+        if form_field.max_selected and len(selected) > form_field.max_selected:
+            raise FieldInvalid(_("Choose at most %(count)d.") % {"count": form_field.max_selected})
+        return selected
+    if not isinstance(value, str) or value not in allowed:
+        raise FieldInvalid(_("Choose from the options shown."))
+    return value
+
+
+def _clean_date(form_field: DateField, value: Any) -> str:
+    try:
+        if isinstance(value, dict):
+            era = value.get("era") or SEIREKI
+            try:
+                year, month, day = (int(kana.normalize_width(str(value[p]))) for p in DATE_PARTS[1:])
+            except (KeyError, ValueError) as error:
+                raise FieldInvalid(_("Enter the year, month and day as numbers.")) from error
+            if era == SEIREKI:
+                try:
+                    parsed = date(year, month, day)
+                except ValueError as error:
+                    raise FieldInvalid(_("That date does not exist. Check the month and day.")) from error
+            else:
+                parsed = wareki.from_wareki(era, year, month, day)
+        elif isinstance(value, str):
+            parsed = wareki.parse_date(value)
+        else:
+            raise FieldInvalid(_("Enter the year, month and day as numbers."))
+    except InvalidJapaneseInput as error:
+        raise _japanese(error) from error
+    today = timezone.localdate()
+    earliest = _bound(form_field.min_date, form_field.min_days_from_today, today)
+    latest = _bound(form_field.max_date, form_field.max_days_from_today, today)
+    if earliest and parsed < earliest:
+        raise FieldInvalid(
+            _("Enter a date on or after %(date)s.") % {"date": display_date(earliest)}
+        )
+    if latest and parsed > latest:
+        raise FieldInvalid(
+            _("Enter a date on or before %(date)s.") % {"date": display_date(latest)}
+        )
+    return parsed.isoformat()
+
+
+def _bound(absolute: str | None, relative_days: int | None, today: date) -> date | None:
+    if absolute:
+        return date.fromisoformat(absolute)
+    if relative_days is not None:
+        return today + timedelta(days=relative_days)
+    return None
+
+
+def display_date(value: date | str) -> str:
+    """和暦 in Japanese, with the Western year in English."""
+    parsed = date.fromisoformat(value) if isinstance(value, str) else value
+    if (get_language() or "ja").startswith("en"):
+        return wareki.format_wareki(parsed, style="english")
+    return f"{wareki.format_wareki(parsed)}（{parsed.year}年）"
+
+
+def _clean_email(value: Any) -> str:
+    text = kana.normalize_width(str(value)).strip()
+    try:
+        validate_email(text)
+    except ValidationError as error:
+        raise FieldInvalid(_("Enter an email address such as taro@example.jp.")) from error
+    return text
+
+
+def clean_value(form_field: FormField, value: Any) -> Any:
+    """Validate and normalise one non-empty value; raises FieldInvalid with a message."""
+    try:
+        if isinstance(form_field, TextField | LongTextField | KanaField):
+            return _clean_text(form_field, value)
+        if isinstance(form_field, NumberField):
+            return _clean_number(form_field, value)
+        if isinstance(form_field, ChoiceField):
+            return _clean_choice(form_field, value)
+        if isinstance(form_field, DateField):
+            return _clean_date(form_field, value)
+        if isinstance(form_field, EmailField):
+            return _clean_email(value)
+        if isinstance(form_field, PhoneField):
+            return phone.normalize_phone(str(value))
+        if isinstance(form_field, PostalCodeField):
+            return postal.format_postal_code(postal.normalize_postal_code(str(value)))
+        if isinstance(form_field, ConsentField):
+            if value is not True:
+                raise FieldInvalid(_missing_message(form_field))
+            return True
+        if isinstance(form_field, FileField):
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise FieldInvalid(_("Attach the file through the form."))
+            return value
+    except InvalidJapaneseInput as error:
+        raise _japanese(error) from error
+    raise FieldInvalid(_("This question takes no answer."))
+
+
+def clean_answers(
+    schema: FormSchema,
+    raw: Mapping[str, Any],
+    *,
+    fields: Iterable[FormField] | None = None,
+    known: Mapping[str, Any] | None = None,
+    locked: Mapping[str, Any] | None = None,
+) -> CleanResult:
+    """Validate ``fields`` (default: the whole form) given answers already ``known``.
+
+    Conditions see the known answers merged with this batch, so a rule may depend on
+    a field on the same page. Answers to fields that do not apply are dropped: a
+    resident who changes their mind leaves nothing hidden behind. ``locked`` values
+    (from a verified identity) replace whatever was sent for those fields.
+    """
+    targets = [f for f in (fields if fields is not None else schema.fields()) if f.collects_input]
+    locked = locked or {}
+    result = CleanResult()
+    candidates: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for form_field in targets:
+        value = locked.get(form_field.key, raw.get(form_field.key))
+        if is_empty(value):
+            continue
+        try:
+            candidates[form_field.key] = clean_value(form_field, value)
+        except FieldInvalid as error:
+            problems[form_field.key] = error.message
+    target_keys = {f.key for f in targets}
+    merged = {k: v for k, v in (known or {}).items() if k not in target_keys} | candidates
+    applicable = {f.key for f in conditions.applicable_fields(schema, merged)}
+    for form_field in targets:
+        key = form_field.key
+        if key not in applicable:
+            continue
+        if key in problems:
+            result.errors[key] = [problems[key]]
+        elif key in candidates:
+            result.answers[key] = candidates[key]
+        elif conditions.field_required(form_field, merged):
+            result.errors[key] = [_missing_message(form_field)]
+    return result
+
+
+def unknown_keys(schema: FormSchema, raw: Mapping[str, Any]) -> list[str]:
+    known = {f.key for f in schema.fields()}
+    return sorted(k for k in raw if k not in known)
+
+
+def display_value(form_field: FormField, value: Any) -> str:
+    """How an answer reads on the review page, the receipt and the staff screen."""
+    language = get_language() or "ja"
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(form_field, ChoiceField):
+        labels = {o.value: o.label.get(language) for o in form_field.options}
+        values = value if isinstance(value, list) else [value]
+        return "、".join(labels.get(v, v) for v in values)
+    if isinstance(form_field, DateField):
+        return display_date(value)
+    if isinstance(form_field, ConsentField):
+        return _("Agreed") if value else ""
+    if isinstance(form_field, NumberField):
+        unit = form_field.unit.get(language) if form_field.unit else ""
+        return f"{_number_text(value)}{unit}"
+    if isinstance(form_field, FileField):
+        return "、".join(str(item.get("name", "")) for item in value)
+    return str(value)

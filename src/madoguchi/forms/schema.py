@@ -1,0 +1,304 @@
+"""The form definition: typed, versioned, stored as JSON, written by hand as YAML.
+
+A schema is data, never code: staff edit it through the builder, cities exchange it
+as a file, and every submission keeps a reference to the exact version it answered.
+Conditions are JSON Logic expressions over answers, evaluated on the server (and in
+the browser where JavaScript runs) so the same rule decides everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+SCHEMA_VERSION = 1
+KEY_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+
+
+def _text_shorthand(value: Any) -> Any:
+    """Allow ``label: 氏名`` in YAML as shorthand for ``label: {ja: 氏名}``."""
+    return {"ja": value} if isinstance(value, str) else value
+
+
+class LocalizedText(BaseModel):
+    """User-facing text: Japanese is required, English optional (falls back to Japanese)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ja: str = Field(min_length=1)
+    en: str | None = None
+
+    def get(self, language: str) -> str:
+        if language.startswith("en") and self.en:
+            return self.en
+        return self.ja
+
+
+Text = Annotated[LocalizedText, BeforeValidator(_text_shorthand)]
+JsonLogic = dict[str, Any]
+
+# The basic four items (基本4情報) plus reading, as verified identity providers deliver them.
+PrefillSource = Literal["name", "name_kana", "address", "postal_code", "birth_date", "sex"]
+IdentityRequirement = Literal["none", "account", "mynumber_auth", "mynumber_sign"]
+Channel = Literal["online", "mail", "counter"]
+
+
+class BaseField(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(pattern=KEY_PATTERN)
+    label: Text
+    help: Text | None = None
+    required: bool = False
+    required_if: JsonLogic | None = None
+    visible_if: JsonLogic | None = None
+    # Filled and locked from the verified identity (My Number Card); see identity app.
+    prefill: PrefillSource | None = None
+
+    @property
+    def collects_input(self) -> bool:
+        return True
+
+
+class TextField(BaseField):
+    type: Literal["text"]
+    min_length: int | None = Field(default=None, ge=0)
+    max_length: int = Field(default=200, ge=1, le=2000)
+    pattern: str | None = None
+    pattern_message: Text | None = None
+    autocomplete: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            re.compile(value)
+        return value
+
+
+class LongTextField(BaseField):
+    type: Literal["long_text"]
+    min_length: int | None = Field(default=None, ge=0)
+    max_length: int = Field(default=2000, ge=1, le=20000)
+    rows: int = Field(default=5, ge=2, le=20)
+
+
+class NumberField(BaseField):
+    type: Literal["number"]
+    min: float | None = None
+    max: float | None = None
+    integer: bool = True
+    unit: Text | None = None
+
+
+class ChoiceOption(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    label: Text
+
+
+class ChoiceField(BaseField):
+    type: Literal["choice"]
+    widget: Literal["radio", "select", "checkbox"] = "radio"
+    options: list[ChoiceOption] = Field(min_length=1)
+    min_selected: int | None = Field(default=None, ge=0)
+    max_selected: int | None = Field(default=None, ge=1)
+
+    @property
+    def multiple(self) -> bool:
+        return self.widget == "checkbox"
+
+    @field_validator("options")
+    @classmethod
+    def _unique_values(cls, options: list[ChoiceOption]) -> list[ChoiceOption]:
+        values = [option.value for option in options]
+        if len(values) != len(set(values)):
+            raise ValueError("option values must be unique")
+        return options
+
+
+class DateField(BaseField):
+    """A date entered in 和暦 or 西暦; stored as ISO 8601, shown in 和暦."""
+
+    type: Literal["date"]
+    # Relative bounds in days from today (e.g. -36500 .. 0 for a birth date) or absolute ISO dates.
+    min_days_from_today: int | None = None
+    max_days_from_today: int | None = None
+    min_date: str | None = None
+    max_date: str | None = None
+
+
+class EmailField(BaseField):
+    type: Literal["email"]
+    # The applicant's address: the confirmation email goes here.
+    confirmation: bool = False
+
+
+class PhoneField(BaseField):
+    type: Literal["phone"]
+
+
+class PostalCodeField(BaseField):
+    type: Literal["postal_code"]
+    # Key of a text field that the looked-up address fills (prefecture, city, town).
+    address_field: str | None = Field(default=None, pattern=KEY_PATTERN)
+
+
+class KanaField(BaseField):
+    type: Literal["kana"]
+    script: Literal["katakana", "hiragana"] = "katakana"
+    max_length: int = Field(default=100, ge=1, le=500)
+
+
+class FileField(BaseField):
+    type: Literal["file"]
+    max_size_mb: float = Field(default=5, gt=0, le=10)
+    accept: list[Literal["application/pdf", "image/jpeg", "image/png"]] = Field(
+        default_factory=lambda: ["application/pdf", "image/jpeg", "image/png"], min_length=1
+    )
+
+
+class ConsentField(BaseField):
+    type: Literal["consent"]
+    required: bool = True
+
+
+class InfoField(BaseField):
+    """Display-only text between questions (notes, instructions)."""
+
+    type: Literal["info"]
+    body: Text
+
+    @property
+    def collects_input(self) -> bool:
+        return False
+
+
+FormField = Annotated[
+    TextField
+    | LongTextField
+    | NumberField
+    | ChoiceField
+    | DateField
+    | EmailField
+    | PhoneField
+    | PostalCodeField
+    | KanaField
+    | FileField
+    | ConsentField
+    | InfoField,
+    Field(discriminator="type"),
+]
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(pattern=KEY_PATTERN)
+    title: Text
+    description: Text | None = None
+    visible_if: JsonLogic | None = None
+    fields: list[FormField] = Field(min_length=1)
+
+
+class FormSchema(BaseModel):
+    """One version of a form. Immutable once published."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    title: Text
+    description: Text | None = None
+    identity: IdentityRequirement = "none"
+    channels: list[Channel] = Field(default_factory=lambda: ["online"], min_length=1)
+    # Shown on the confirmation page and in the confirmation email.
+    confirmation_message: Text | None = None
+    # Field whose value names the applicant in the staff inbox (never logged).
+    applicant_name_field: str | None = Field(default=None, pattern=KEY_PATTERN)
+    steps: list[Step] = Field(min_length=1)
+
+    def fields(self) -> Iterator[FormField]:
+        for step in self.steps:
+            yield from step.fields
+
+    def field(self, key: str) -> FormField:
+        for field in self.fields():
+            if field.key == key:
+                return field
+        raise KeyError(key)
+
+    def step_of(self, key: str) -> int:
+        for index, step in enumerate(self.steps):
+            if any(field.key == key for field in step.fields):
+                return index
+        raise KeyError(key)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FormSchema:
+        problems = schema_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def condition_variables(logic: Any) -> set[str]:
+    """Every answer key a JSON Logic expression reads (``{"var": "key"}``)."""
+    found: set[str] = set()
+    if isinstance(logic, dict):
+        for operator, argument in logic.items():
+            if operator == "var":
+                name = argument[0] if isinstance(argument, list) and argument else argument
+                if isinstance(name, str) and name:
+                    found.add(name.split(".")[0])
+            else:
+                found |= condition_variables(argument)
+    elif isinstance(logic, list):
+        for item in logic:
+            found |= condition_variables(item)
+    return found
+
+
+def schema_problems(schema: FormSchema) -> list[str]:
+    """Structural mistakes that make a form unusable; each says what to fix."""
+    problems: list[str] = []
+    keys: dict[str, str] = {}
+    step_keys: set[str] = set()
+    for step in schema.steps:
+        if step.key in step_keys:
+            problems.append(f"duplicate step key '{step.key}'")
+        step_keys.add(step.key)
+        for field in step.fields:
+            if field.key in keys:
+                problems.append(f"duplicate field key '{field.key}' (steps '{keys[field.key]}' and '{step.key}')")
+            keys[field.key] = step.key
+
+    def check_logic(owner: str, logic: JsonLogic | None) -> None:
+        for name in sorted(condition_variables(logic)):
+            if name not in keys:
+                problems.append(f"{owner} refers to unknown field '{name}'")
+
+    for step in schema.steps:
+        check_logic(f"step '{step.key}' visible_if", step.visible_if)
+        for field in step.fields:
+            check_logic(f"field '{field.key}' visible_if", field.visible_if)
+            check_logic(f"field '{field.key}' required_if", field.required_if)
+            if isinstance(field, PostalCodeField) and field.address_field:
+                target = keys.get(field.address_field)
+                if target is None:
+                    problems.append(
+                        f"field '{field.key}' fills unknown address field '{field.address_field}'"
+                    )
+    if schema.applicant_name_field and schema.applicant_name_field not in keys:
+        problems.append(f"applicant_name_field refers to unknown field '{schema.applicant_name_field}'")
+    return problems

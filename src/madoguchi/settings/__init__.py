@@ -1,0 +1,1 @@
+"""Settings modules: ``dev`` (default, embedded), ``test`` and ``production``."""

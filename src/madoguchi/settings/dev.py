@@ -1,0 +1,13 @@
+"""The embedded default: SQLite, local files, console email, loopback only."""
+
+from .base import *  # noqa: F403
+from .base import SECRET_KEY as _SECRET_KEY
+
+DEBUG = True
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+# A fixed key is acceptable only because dev settings refuse anything but loopback.
+SECRET_KEY = _SECRET_KEY or "dev-only-insecure-key-never-use-in-production-madoguchi"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,27 @@
+"""Production: everything sensitive comes from the environment and is required."""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import ALLOWED_HOSTS, DATABASES, SECRET_KEY
+
+if not SECRET_KEY or len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("MADOGUCHI_SECRET_KEY must be set to at least 50 random characters")
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("MADOGUCHI_ALLOWED_HOSTS must name the public host names")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not os.environ.get(
+    "MADOGUCHI_ALLOW_SQLITE"
+):
+    raise ImproperlyConfigured("Set DATABASE_URL to a PostgreSQL database in production")
+
+DEBUG = False
+SECURE_SSL_REDIRECT = os.environ.get("MADOGUCHI_SSL_REDIRECT", "1") == "1"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_NAME = "__Host-madoguchi-session"
+CSRF_COOKIE_NAME = "__Host-madoguchi-csrf"

@@ -1,0 +1,18 @@
+"""Test settings: the same stack as dev, fast password hashing, locmem email."""
+
+import os
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "test-only-key-madoguchi-0123456789abcdef"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = os.environ.get("MADOGUCHI_TEST_MEDIA", "/tmp/madoguchi-test-media")
+# Rate limits are exercised by their own tests with explicit overrides.
+MADOGUCHI_RATE_LIMITS = {"login": 10_000, "api_submit": 10_000, "draft_start": 10_000}

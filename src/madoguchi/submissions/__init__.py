@@ -1,0 +1,1 @@
+"""Drafts, submissions, receipt numbers and attachments."""

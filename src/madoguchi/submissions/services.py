@@ -1,0 +1,278 @@
+"""Writes for the resident's journey: start, save each step, attach, submit."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from madoguchi.core import events
+from madoguchi.forms import answers as form_answers
+from madoguchi.forms import conditions
+from madoguchi.forms.models import FormVersion
+from madoguchi.forms.schema import EmailField, FileField, FormSchema
+
+from . import notifications
+from .models import Attachment, Channel, Draft, ReceiptCounter, Submission
+
+# Magic numbers of the file types a form may accept: the browser's claim is not trusted.
+_SIGNATURES = {
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+}
+
+
+class SubmissionRefused(Exception):
+    """The application cannot be accepted; ``errors`` maps field keys to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("invalid answers")
+        self.errors = errors
+
+
+class IdentityRequired(Exception):
+    """The form needs a verified identity that this channel does not provide."""
+
+
+@dataclass
+class StepResult:
+    ok: bool
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    # What the resident typed on this step, to show again when there are errors.
+    entered: dict[str, Any] = field(default_factory=dict)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_draft(*, form_version: FormVersion, language: str) -> tuple[Draft, str]:
+    """Open a draft; returns it with the secret resume token (only its hash is stored)."""
+    token = secrets.token_urlsafe(24)
+    draft = Draft.objects.create(
+        token_hash=hash_token(token),
+        form_version=form_version,
+        language=language,
+        expires_at=timezone.now() + timedelta(days=settings.MADOGUCHI_DRAFT_DAYS),
+    )
+    return draft, token
+
+
+def _sniffed_type(upload: UploadedFile, accepted: list[str]) -> str | None:
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for content_type in accepted:
+        if any(head.startswith(magic) for magic in _SIGNATURES[content_type]):
+            return content_type
+    return None
+
+
+def _store_upload(draft: Draft, form_field: FileField, upload: UploadedFile) -> Attachment | str:
+    """Save a valid upload to the draft, or return the message saying what is wrong."""
+    limit = int(form_field.max_size_mb * 1024 * 1024)
+    if upload.size is None or upload.size > limit:
+        return _("The file is too large. Attach a file of %(size)s MB or less.") % {
+            "size": f"{form_field.max_size_mb:g}"
+        }
+    if upload.size == 0:
+        return _("The file is empty. Choose the file again.")
+    content_type = _sniffed_type(upload, list(form_field.accept))
+    if content_type is None:
+        kinds = "、".join(t.split("/")[1].upper().replace("JPEG", "JPEG") for t in form_field.accept)
+        return _("This type of file cannot be attached. Attach %(kinds)s.") % {"kinds": kinds}
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    with transaction.atomic():
+        draft.attachments.filter(field_key=form_field.key).delete()
+        return Attachment.objects.create(
+            draft=draft,
+            field_key=form_field.key,
+            file=upload,
+            name=(upload.name or "file")[-255:],
+            size=upload.size,
+            content_type=content_type,
+            sha256=digest.hexdigest(),
+        )
+
+
+def save_step(
+    *,
+    draft: Draft,
+    step_index: int,
+    data: Mapping[str, Any],
+    files: Mapping[str, UploadedFile],
+    locked: Mapping[str, Any] | None = None,
+) -> StepResult:
+    """Validate one page and, when it is valid, keep its answers in the draft.
+
+    Valid attachments are stored even when other fields on the page have errors,
+    so a resident never has to pick the same file twice.
+    """
+    schema = draft.form_version.schema
+    step = schema.steps[step_index]
+    raw: dict[str, Any] = {}
+    upload_errors: dict[str, list[str]] = {}
+    for form_field in step.fields:
+        if isinstance(form_field, FileField):
+            upload = files.get(form_field.key)
+            if upload is not None:
+                stored = _store_upload(draft, form_field, upload)
+                if isinstance(stored, str):
+                    upload_errors[form_field.key] = [stored]
+            kept = [a.descriptor() for a in draft.attachments.filter(field_key=form_field.key)]
+            raw[form_field.key] = kept
+        elif form_field.collects_input:
+            raw[form_field.key] = form_answers.raw_from_post(form_field, data)
+    result = form_answers.clean_answers(
+        schema, raw, fields=step.fields, known=draft.answers, locked=locked
+    )
+    errors = result.errors | upload_errors
+    if errors:
+        return StepResult(ok=False, errors=errors, entered=raw)
+    step_keys = {f.key for f in step.fields}
+    draft.answers = {k: v for k, v in draft.answers.items() if k not in step_keys} | result.answers
+    draft.completed_steps = max(draft.completed_steps, step_index + 1)
+    draft.save(update_fields=["answers", "completed_steps", "updated_at"])
+    return StepResult(ok=True)
+
+
+def next_step_index(schema: FormSchema, answers: Mapping[str, Any], after: int) -> int | None:
+    """The next step that applies after ``after``; None when only the review remains."""
+    for index, _step in conditions.applicable_steps(schema, answers):
+        if index > after:
+            return index
+    return None
+
+
+def first_unfinished_step(draft: Draft) -> int | None:
+    """The first applicable step the resident has not completed yet; None when all are done."""
+    return next_step_index(draft.form_version.schema, draft.answers, draft.completed_steps - 1)
+
+
+def previous_step_index(schema: FormSchema, answers: Mapping[str, Any], before: int) -> int | None:
+    earlier = [i for i, _s in conditions.applicable_steps(schema, answers) if i < before]
+    return earlier[-1] if earlier else None
+
+
+def next_receipt_number(municipality_id: int, lg_code: str, year: int) -> str:
+    """Issue the next receipt number inside the caller's transaction.
+
+    One upsert both creates the year's counter and increments it. The row stays locked
+    until the transaction ends, so concurrent submissions queue and a rolled-back
+    submission gives its number back: numbers are unique and gap-free.
+    """
+    table = ReceiptCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (municipality_id, year, last) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (municipality_id, year) DO UPDATE SET last = {table}.last + 1 "
+            "RETURNING last",
+            [municipality_id, year],
+        )
+        (sequence,) = cursor.fetchone()
+    return f"{lg_code}-{year}-{sequence:06d}"
+
+
+def _create_submission(
+    *,
+    form_version: FormVersion,
+    answers: dict[str, Any],
+    channel: Channel,
+    language: str,
+) -> Submission:
+    form = form_version.form
+    schema = form_version.schema
+    now = timezone.now()
+    contact_email = next(
+        (
+            str(answers[f.key])
+            for f in schema.fields()
+            if isinstance(f, EmailField) and f.confirmation and answers.get(f.key)
+        ),
+        "",
+    )
+    name_key = schema.applicant_name_field
+    submission = Submission.objects.create(
+        receipt_number=next_receipt_number(
+            form.municipality_id, form.municipality.lg_code, timezone.localtime(now).year
+        ),
+        municipality_id=form.municipality_id,
+        department_id=form.department_id,
+        form_version=form_version,
+        channel=channel,
+        answers=answers,
+        applicant_name=str(answers.get(name_key, ""))[:200] if name_key else "",
+        contact_email=contact_email,
+        language=language,
+        submitted_at=now,
+    )
+    events.record(
+        events.Event.SUBMITTED,
+        actor=events.pseudonym("submission", submission.public_id),
+        subject=submission.receipt_number,
+        detail={"form": str(form.pk), "version": str(form_version.number), "channel": channel},
+    )
+    transaction.on_commit(lambda: notifications.send_confirmation(submission))
+    return submission
+
+
+def submit_draft(*, draft: Draft, channel: Channel = Channel.ONLINE) -> Submission:
+    """Turn a completed draft into a submission with a receipt number.
+
+    Answers are validated again against the version the draft was started on, so a
+    form published meanwhile cannot change what the resident agreed to.
+    """
+    schema = draft.form_version.schema
+    result = form_answers.clean_answers(schema, draft.answers)
+    if not result.ok:
+        raise SubmissionRefused(result.errors)
+    with transaction.atomic():
+        submission = _create_submission(
+            form_version=draft.form_version,
+            answers=result.answers,
+            channel=channel,
+            language=draft.language,
+        )
+        draft.attachments.update(draft=None, submission=submission)
+        draft.delete()
+    return submission
+
+
+def submit_answers(
+    *, form_version: FormVersion, raw: Mapping[str, Any], language: str
+) -> Submission:
+    """The API's door: validate answers sent as JSON and submit them in one go."""
+    schema = form_version.schema
+    if schema.identity != "none":
+        raise IdentityRequired
+    errors: dict[str, list[str]] = {
+        key: [_("This form has no question “%(key)s”.") % {"key": key}]
+        for key in form_answers.unknown_keys(schema, raw)
+    }
+    file_keys = {f.key for f in schema.fields() if isinstance(f, FileField)}
+    for key in sorted(file_keys & set(raw)):
+        errors[key] = [_("Files cannot be sent through this API. Use the online form.")]
+    result = form_answers.clean_answers(
+        schema, {k: v for k, v in raw.items() if k not in file_keys}
+    )
+    errors |= result.errors
+    if errors:
+        raise SubmissionRefused(errors)
+    with transaction.atomic():
+        return _create_submission(
+            form_version=form_version, answers=result.answers, channel=Channel.ONLINE,
+            language=language,
+        )

@@ -1,0 +1,357 @@
+"""The resident's pages: find a procedure, answer step by step, review, submit."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from madoguchi.core.ratelimit import allow
+from madoguchi.forms import answers as form_answers
+from madoguchi.forms import conditions, rendering
+from madoguchi.forms import selectors as form_selectors
+from madoguchi.forms.models import Form
+from madoguchi.forms.schema import FormSchema, PostalCodeField
+from madoguchi.jp import postal
+from madoguchi.jp.errors import InvalidJapaneseInput
+from madoguchi.tenants.models import Municipality
+
+from . import selectors, services
+from .models import Draft, Submission
+
+SESSION_RECEIPTS = "madoguchi_receipts"
+
+
+def _language() -> str:
+    return get_language() or "ja"
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    municipalities = Municipality.objects.order_by("lg_code")
+    return render(request, "submissions/home.html", {"municipalities": municipalities})
+
+
+@require_GET
+def procedures(request: HttpRequest, lg_code: str) -> HttpResponse:
+    try:
+        municipality = Municipality.objects.get(lg_code=lg_code)
+    except Municipality.DoesNotExist as error:
+        raise Http404 from error
+    language = _language()
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for form in form_selectors.published_forms(municipality):
+        schema = form.current_version.schema  # type: ignore[union-attr]
+        category = form.category.get(language) or form.category.get("ja") or _("Other")
+        groups.setdefault(category, []).append(
+            {
+                "form": form,
+                "title": schema.title.get(language),
+                "department": form.department.localized_name(language),
+                "identity": schema.identity,
+            }
+        )
+    return render(
+        request,
+        "submissions/procedures.html",
+        {"municipality": municipality, "groups": sorted(groups.items())},
+    )
+
+
+def _published(lg_code: str, slug: str) -> Form:
+    try:
+        return form_selectors.published_form(lg_code=lg_code, slug=slug)
+    except Form.DoesNotExist as error:
+        raise Http404 from error
+
+
+@require_http_methods(["GET", "POST"])
+def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
+    form = _published(lg_code, slug)
+    version = form.current_version
+    assert version is not None
+    schema = version.schema
+    if request.method == "POST" and schema.identity == "none":
+        if not allow(request, "draft_start"):
+            return render(request, "core/too_many_requests.html", status=429)
+        draft, token = services.start_draft(form_version=version, language=_language())
+        return redirect("submissions:step", token=token, number=1)
+    language = _language()
+    return render(
+        request,
+        "submissions/form_start.html",
+        {
+            "form": form,
+            "schema": schema,
+            "title": schema.title.get(language),
+            "description": schema.description.get(language) if schema.description else "",
+            "department": form.department.localized_name(language),
+            "municipality": form.municipality.localized_name(language),
+            "step_titles": [s.title.get(language) for s in schema.steps],
+        },
+    )
+
+
+def _draft(token: str) -> Draft:
+    try:
+        return selectors.draft_by_token(token)
+    except Draft.DoesNotExist as error:
+        raise Http404 from error
+
+
+def locked_values(draft: Draft) -> dict[str, Any]:
+    """Answers fixed by a verified identity (the My Number Card seam); none yet."""
+    return {}
+
+
+def _step_context(
+    request: HttpRequest,
+    *,
+    draft: Draft,
+    token: str,
+    index: int,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    notice: str = "",
+) -> dict[str, Any]:
+    schema = draft.form_version.schema
+    language = _language()
+    step = schema.steps[index]
+    locked = locked_values(draft)
+    answers = draft.answers | {k: v for k, v in values.items() if k in draft.answers or v}
+    fields = rendering.step_views(
+        step,
+        values=values | locked,
+        errors=errors,
+        answers=answers,
+        locked_keys=frozenset(locked),
+    )
+    attachments = {a.field_key: a for a in draft.attachments.all()}
+    for view in fields:
+        if view.type == "file":
+            view.extra["attachment"] = attachments.get(view.key)
+    previous = services.previous_step_index(schema, draft.answers, index)
+    numbers = [i for i, _s in conditions.applicable_steps(schema, answers)]
+    return {
+        "draft": draft,
+        "token": token,
+        "schema": schema,
+        "title": schema.title.get(language),
+        "municipality": draft.form_version.form.municipality.localized_name(language),
+        "step": step,
+        "step_title": step.title.get(language),
+        "step_description": step.description.get(language) if step.description else "",
+        "step_number": numbers.index(index) + 1 if index in numbers else index + 1,
+        "step_total": len(numbers) + 1,
+        "progress": rendering.progress(schema, answers, index),
+        "fields": fields,
+        "errors": [(f, e) for f in fields for e in f.errors],
+        "previous_url": reverse(
+            "submissions:step", kwargs={"token": token, "number": previous + 1}
+        )
+        if previous is not None
+        else "",
+        "resume_url": request.build_absolute_uri(
+            reverse("submissions:step", kwargs={"token": token, "number": index + 1})
+        ),
+        "notice": notice,
+    }
+
+
+def _lookup_address(
+    schema: FormSchema, step_keys: set[str], key: str, values: dict[str, Any]
+) -> tuple[str, dict[str, list[str]]]:
+    """Fill the address field from the postal code (the no-JavaScript path)."""
+    try:
+        form_field = schema.field(key)
+    except KeyError:
+        return "", {}
+    if not isinstance(form_field, PostalCodeField) or key not in step_keys:
+        return "", {}
+    try:
+        address = postal.lookup_address(str(values.get(key, "")))
+    except InvalidJapaneseInput as error:
+        return "", {key: [str(error.message)]}
+    if address is None:
+        return "", {key: [_("No address was found for this postal code. Check the number.")]}
+    values[key] = postal.format_postal_code(address.postal_code)
+    if form_field.address_field:
+        values[form_field.address_field] = address.full
+    return _("The address was filled in from the postal code. Add the block and building number."), {}
+
+
+@require_http_methods(["GET", "POST"])
+def step(request: HttpRequest, token: str, number: int) -> HttpResponse:
+    draft = _draft(token)
+    schema = draft.form_version.schema
+    index = number - 1
+    unfinished = services.first_unfinished_step(draft)
+    if index < 0 or index >= len(schema.steps) or (unfinished is not None and index > unfinished):
+        # No skipping ahead (or past the end): go to the first page still to answer.
+        if unfinished is None:
+            return redirect("submissions:review", token=token)
+        return redirect("submissions:step", token=token, number=unfinished + 1)
+    if not conditions.step_applies(schema.steps[index], draft.answers):
+        following = services.next_step_index(schema, draft.answers, index)
+        if following is None:
+            return redirect("submissions:review", token=token)
+        return redirect("submissions:step", token=token, number=following + 1)
+    if request.method == "GET":
+        context = _step_context(
+            request, draft=draft, token=token, index=index, values=dict(draft.answers), errors={}
+        )
+        return render(request, "submissions/step.html", context)
+
+    lookup = request.POST.get("lookup")
+    if lookup:
+        step_fields = schema.steps[index].fields
+        values = {
+            f.key: form_answers.raw_from_post(f, request.POST)
+            for f in step_fields
+            if f.collects_input and f.type != "file"
+        }
+        notice, errors = _lookup_address(schema, {f.key for f in step_fields}, lookup, values)
+        context = _step_context(
+            request, draft=draft, token=token, index=index, values=values, errors=errors,
+            notice=notice,
+        )
+        return render(request, "submissions/step.html", context, status=422 if errors else 200)
+
+    result = services.save_step(
+        draft=draft,
+        step_index=index,
+        data=request.POST,
+        files=request.FILES,
+        locked=locked_values(draft),
+    )
+    if not result.ok:
+        context = _step_context(
+            request, draft=draft, token=token, index=index, values=result.entered,
+            errors=result.errors,
+        )
+        return render(request, "submissions/step.html", context, status=422)
+    if request.POST.get("action") == "save":
+        messages.success(request, _("Your answers were saved. Use the link below to continue later."))
+        return redirect("submissions:step", token=token, number=number)
+    following = services.next_step_index(schema, draft.answers, index)
+    if following is None:
+        return redirect("submissions:review", token=token)
+    return redirect("submissions:step", token=token, number=following + 1)
+
+
+def _review_rows(draft: Draft, token: str) -> list[dict[str, Any]]:
+    schema = draft.form_version.schema
+    language = _language()
+    sections = []
+    for index, step_def in conditions.applicable_steps(schema, draft.answers):
+        rows = [
+            {
+                "label": f.label.get(language),
+                "value": form_answers.display_value(f, draft.answers.get(f.key)),
+            }
+            for f in step_def.fields
+            if f.collects_input and conditions.field_applies(f, draft.answers)
+        ]
+        sections.append(
+            {
+                "title": step_def.title.get(language),
+                "rows": rows,
+                "edit_url": reverse(
+                    "submissions:step", kwargs={"token": token, "number": index + 1}
+                ),
+            }
+        )
+    return sections
+
+
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, token: str) -> HttpResponse:
+    draft = _draft(token)
+    schema = draft.form_version.schema
+    unfinished = services.first_unfinished_step(draft)
+    if unfinished is not None:
+        return redirect("submissions:step", token=token, number=unfinished + 1)
+    language = _language()
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            submission = services.submit_draft(draft=draft)
+        except services.SubmissionRefused as refused:
+            errors = refused.errors
+        else:
+            receipts = request.session.get(SESSION_RECEIPTS, [])
+            request.session[SESSION_RECEIPTS] = [*receipts[-19:], str(submission.public_id)]
+            return redirect("submissions:done", public_id=submission.public_id)
+    error_list = []
+    for key, field_errors in errors.items():
+        try:
+            form_field = schema.field(key)
+        except KeyError:
+            continue
+        error_list += [
+            {
+                "label": form_field.label.get(language),
+                "message": message,
+                "url": reverse(
+                    "submissions:step",
+                    kwargs={"token": token, "number": schema.step_of(key) + 1},
+                ),
+            }
+            for message in field_errors
+        ]
+    return render(
+        request,
+        "submissions/review.html",
+        {
+            "draft": draft,
+            "token": token,
+            "title": schema.title.get(language),
+            "municipality": draft.form_version.form.municipality.localized_name(language),
+            "sections": _review_rows(draft, token),
+            "progress": rendering.progress(schema, draft.answers, None),
+            "errors": error_list,
+        },
+        status=422 if errors else 200,
+    )
+
+
+@require_GET
+def done(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    # Only the browser that submitted sees the confirmation: the URL alone reveals nothing.
+    if str(public_id) not in request.session.get(SESSION_RECEIPTS, []):
+        raise Http404
+    submission = Submission.objects.select_related(
+        "form_version__form", "municipality", "department"
+    ).get(public_id=public_id)
+    schema = submission.form_version.schema
+    language = _language()
+    return render(
+        request,
+        "submissions/done.html",
+        {
+            "submission": submission,
+            "title": schema.title.get(language),
+            "municipality": submission.municipality.localized_name(language),
+            "department": submission.department,
+            "department_name": submission.department.localized_name(language),
+            "message": schema.confirmation_message.get(language)
+            if schema.confirmation_message
+            else "",
+        },
+    )
+
+
+@require_POST
+def discard(request: HttpRequest, token: str) -> HttpResponseRedirect:
+    draft = _draft(token)
+    form = draft.form_version.form
+    draft.delete()
+    messages.info(request, _("Your unfinished application was deleted."))
+    return redirect("submissions:form_start", lg_code=form.municipality.lg_code, slug=form.slug)
