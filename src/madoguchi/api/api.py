@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
@@ -27,6 +27,12 @@ api = NinjaAPI(
     docs_url="/docs",
     urls_namespace="api-v1",
 )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    """Refusals take the documented ``Problem`` shape, ``{"message": ...}``, not ninja's."""
+    return api.create_response(request, {"message": str(error)}, status=error.status_code)
 
 
 class FormSummary(Schema):

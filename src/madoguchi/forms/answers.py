@@ -43,6 +43,8 @@ from .schema import (
 
 DATE_PARTS = ("era", "year", "month", "day")
 SEIREKI = "seireki"
+# No form asks for a number of 16 digits or more (and JSON readers lose precision there).
+MAX_DIGITS = 15
 
 
 class FieldInvalid(Exception):
@@ -146,13 +148,16 @@ def _clean_number(form_field: NumberField, value: Any) -> int | float:
         raise FieldInvalid(_("Enter a number using digits, e.g. 12000."))
     if form_field.integer and number != number.to_integral_value():
         raise FieldInvalid(_("Enter a whole number without decimals."))
+    # Bounds are checked on the Decimal: int(Decimal("1e1000000")) alone would take minutes.
+    if form_field.min is not None and number < Decimal(str(form_field.min)):
+        raise FieldInvalid(_("Enter %(min)s or more.") % {"min": _number_text(form_field.min)})
+    if form_field.max is not None and number > Decimal(str(form_field.max)):
+        raise FieldInvalid(_("Enter %(max)s or less.") % {"max": _number_text(form_field.max)})
+    if number.adjusted() >= MAX_DIGITS:
+        raise FieldInvalid(_("Enter a number using digits, e.g. 12000."))
     result: int | float = int(number) if form_field.integer else float(number)
     if isinstance(result, float) and not math.isfinite(result):
         raise FieldInvalid(_("Enter a number using digits, e.g. 12000."))
-    if form_field.min is not None and result < form_field.min:
-        raise FieldInvalid(_("Enter %(min)s or more.") % {"min": _number_text(form_field.min)})
-    if form_field.max is not None and result > form_field.max:
-        raise FieldInvalid(_("Enter %(max)s or less.") % {"max": _number_text(form_field.max)})
     return result
 
 
@@ -183,7 +188,9 @@ def _clean_date(form_field: DateField, value: Any) -> str:
         if isinstance(value, dict):
             era = value.get("era") or SEIREKI
             try:
-                year, month, day = (int(kana.normalize_width(str(value[p]))) for p in DATE_PARTS[1:])
+                texts = [kana.normalize_width(str(value[p])) for p in DATE_PARTS[1:]]
+                # 元 is how the first year of an era is written (令和元年 = 令和1年).
+                year, month, day = (1 if t == "元" else int(t) for t in texts)
             except (KeyError, ValueError) as error:
                 raise FieldInvalid(_("Enter the year, month and day as numbers.")) from error
             if era == SEIREKI:
@@ -224,6 +231,9 @@ def _bound(absolute: str | None, relative_days: int | None, today: date) -> date
 def display_date(value: date | str) -> str:
     """和暦 in Japanese, with the Western year in English."""
     parsed = date.fromisoformat(value) if isinstance(value, str) else value
+    if parsed < wareki.ERAS[0].start:
+        # Before 明治 there is no era to show; such dates are valid answers all the same.
+        return parsed.isoformat()
     if (get_language() or "ja").startswith("en"):
         return wareki.format_wareki(parsed, style="english")
     return f"{wareki.format_wareki(parsed)}（{parsed.year}年）"
@@ -293,9 +303,13 @@ def clean_answers(
         if is_empty(value):
             continue
         try:
-            candidates[form_field.key] = clean_value(form_field, value)
+            cleaned = clean_value(form_field, value)
         except FieldInvalid as error:
             problems[form_field.key] = error.message
+            continue
+        # Only spaces (full-width ones too) normalise to "": that is no answer.
+        if not is_empty(cleaned):
+            candidates[form_field.key] = cleaned
     target_keys = {f.key for f in targets}
     merged = {k: v for k, v in (known or {}).items() if k not in target_keys} | candidates
     applicable = {f.key for f in conditions.applicable_fields(schema, merged)}

@@ -75,9 +75,17 @@ def _date_parts(value: Any) -> dict[str, str]:
     if isinstance(value, str) and value:
         try:
             parsed = date.fromisoformat(value)
-            converted = wareki.to_wareki(parsed)
         except ValueError:
             return {"era": "reiwa", "year": "", "month": "", "day": ""}
+        if parsed < wareki.ERAS[0].start:
+            # No era before 明治: show the answer in the Western calendar rather than lose it.
+            return {
+                "era": "seireki",
+                "year": str(parsed.year),
+                "month": str(parsed.month),
+                "day": str(parsed.day),
+            }
+        converted = wareki.to_wareki(parsed)
         return {
             "era": converted.era.key,
             "year": str(converted.year),

@@ -6,9 +6,10 @@ the same :class:`datetime.date`. Era boundaries are exact days (平成31年4月3
 is the last day of 平成, the next day is 令和元年5月1日), so an era date is only
 valid if it falls inside its era: 平成31年5月1日 is a typing mistake, not a date.
 
-Dates before 1873-01-01 (明治6年) are mapped with the Gregorian month and day,
-as Java's ``JapaneseDate`` and ICU do, not with the lunisolar calendar that
-Japan used until 明治5年: no resident record here reaches back that far.
+Dates before 1873-01-01 (明治6年) are mapped proleptically, keeping the
+Gregorian month and day, although Japan still used the lunisolar calendar until
+明治5年12月2日: no record a municipality handles online reaches back that far,
+and a proleptic mapping keeps every conversion a simple bijection.
 """
 
 from __future__ import annotations

@@ -114,6 +114,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
@@ -163,6 +164,8 @@ MADOGUCHI_LOGIN_LOCK_MINUTES = 15
 MADOGUCHI_RATE_LIMITS = {"login": 20, "api_submit": 120, "draft_start": 60}
 # Resume links of unfinished applications stay valid this many days.
 MADOGUCHI_DRAFT_DAYS = 30
+# Demo data (fixed passwords and TOTP secrets) may only be loaded where this is True.
+MADOGUCHI_ALLOW_DEMO = False
 MADOGUCHI_SITE_URL = os.environ.get("MADOGUCHI_SITE_URL", "http://127.0.0.1:8000")
 
 EMAIL_BACKEND = os.environ.get(

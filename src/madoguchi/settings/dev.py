@@ -11,3 +11,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+MADOGUCHI_ALLOW_DEMO = True
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -16,3 +16,6 @@ STORAGES = {
 MEDIA_ROOT = os.environ.get("MADOGUCHI_TEST_MEDIA", "/tmp/madoguchi-test-media")
 # Rate limits are exercised by their own tests with explicit overrides.
 MADOGUCHI_RATE_LIMITS = {"login": 10_000, "api_submit": 10_000, "draft_start": 10_000}
+MADOGUCHI_ALLOW_DEMO = True
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

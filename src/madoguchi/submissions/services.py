@@ -233,13 +233,16 @@ def submit_draft(*, draft: Draft, channel: Channel = Channel.ONLINE) -> Submissi
     """Turn a completed draft into a submission with a receipt number.
 
     Answers are validated again against the version the draft was started on, so a
-    form published meanwhile cannot change what the resident agreed to.
+    form published meanwhile cannot change what the resident agreed to. A draft is
+    submitted once: a second request for it (a double click) raises Draft.DoesNotExist.
     """
     schema = draft.form_version.schema
     result = form_answers.clean_answers(schema, draft.answers)
     if not result.ok:
         raise SubmissionRefused(result.errors)
     with transaction.atomic():
+        # Concurrent requests queue here; the later one finds the draft already gone.
+        Draft.objects.select_for_update().get(pk=draft.pk)
         submission = _create_submission(
             form_version=draft.form_version,
             answers=result.answers,

@@ -285,6 +285,8 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
             submission = services.submit_draft(draft=draft)
         except services.SubmissionRefused as refused:
             errors = refused.errors
+        except Draft.DoesNotExist as error:  # submitted meanwhile, e.g. by a double click
+            raise Http404 from error
         else:
             receipts = request.session.get(SESSION_RECEIPTS, [])
             request.session[SESSION_RECEIPTS] = [*receipts[-19:], str(submission.public_id)]

@@ -14,9 +14,11 @@ mobile_numbers = st.from_regex(r"0[789]0[1-9][0-9]{7}", fullmatch=True)
 
 def _is_valid_jp(digits: str) -> bool:
     try:
-        return phonenumbers.is_valid_number(phonenumbers.parse(digits, "JP"))
+        number = phonenumbers.parse(digits, "JP")
     except phonenumbers.NumberParseException:
         return False
+    # 010 is Japan's international call prefix: 010 27 ... dials South Africa.
+    return number.country_code == 81 and phonenumbers.is_valid_number(number)
 
 
 valid_numbers = st.from_regex(r"0[1-9][0-9]{8,9}", fullmatch=True).filter(_is_valid_jp)
@@ -52,6 +54,7 @@ def test_phone_numbers_are_accepted_however_they_are_typed(text: str, expected: 
         "0761-72",
         "090-0123-4567",
         "+1 650 253 0000",
+        "010-1-650-253-0000",
         "0120-ABC-DEF",
         "090-1234-5678 ext. 12",
         "090-1234-5678-9999-9999",

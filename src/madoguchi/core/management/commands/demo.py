@@ -34,9 +34,8 @@ class Command(BaseCommand):
         parser.add_argument("--reset", action="store_true", help="delete all data first")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not settings.DEBUG and not getattr(settings, "MADOGUCHI_ALLOW_DEMO", False):
-            if "test" not in settings.SETTINGS_MODULE:
-                raise CommandError("demo data is for development only (DEBUG is off)")
+        if not settings.MADOGUCHI_ALLOW_DEMO:
+            raise CommandError("demo data is for development only (MADOGUCHI_ALLOW_DEMO is off)")
         with transaction.atomic():
             if options["reset"]:
                 self._wipe()

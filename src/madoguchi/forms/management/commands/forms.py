@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +39,15 @@ class Command(BaseCommand):
                 municipality__lg_code=options["lg_code"], slug=options["slug"]
             )
             data = services.export_form(form)
-        except (Form.DoesNotExist, services.InvalidFormDefinition) as error:
-            raise CommandError(str(error) or "no such form") from error
+        except Form.DoesNotExist as error:
+            raise CommandError(
+                f"no such form: {options['lg_code']}/{options['slug']}"
+            ) from error
+        except services.InvalidFormDefinition as error:
+            raise CommandError(str(error)) from error
+        # self.stdout, not sys.stdout, so that call_command(stdout=...) captures the file.
         if options["format"] == "json":
-            json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-            sys.stdout.write("\n")
+            text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         else:
-            yaml.safe_dump(data, sys.stdout, allow_unicode=True, sort_keys=False)
+            text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        self.stdout.write(text, ending="")

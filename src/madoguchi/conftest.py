@@ -1,0 +1,29 @@
+"""Fixtures for every app's tests."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from madoguchi.testing.factories import DepartmentFactory, StaffFactory, publish_form
+
+
+@pytest.fixture
+def department(db):  # type: ignore[no-untyped-def]
+    return DepartmentFactory()
+
+
+@pytest.fixture
+def form_version(department):  # type: ignore[no-untyped-def]
+    return publish_form(department=department)
+
+
+@pytest.fixture
+def staff(department):  # type: ignore[no-untyped-def]
+    return StaffFactory(municipality=department.municipality, departments=[department])
+
+
+@pytest.fixture
+def demo_data(db):  # type: ignore[no-untyped-def]
+    """The full demo: Kaga and Kobe, their staff and forms."""
+    call_command("demo", "--reset", verbosity=0)

@@ -1,0 +1,1 @@
+"""End-to-end tests in Debian's chromium, driven by Playwright."""

@@ -1,0 +1,1 @@
+"""Factories and helpers shared by the test suites (not used at run time)."""
