@@ -22,7 +22,10 @@ from madoguchi.tenants.models import Municipality
 api = NinjaAPI(
     title="Madoguchi API",
     version="1",
-    description="Forms and submissions of Japanese municipalities. Messages follow Accept-Language (ja, en).",
+    description=(
+        "Forms and submissions of Japanese municipalities. "
+        "Messages follow Accept-Language (ja, en)."
+    ),
     openapi_url="/openapi.json",
     docs_url="/docs",
     urls_namespace="api-v1",
@@ -88,14 +91,18 @@ def _municipality(lg_code: str) -> Municipality:
     try:
         return Municipality.objects.get(lg_code=lg_code)
     except Municipality.DoesNotExist as error:
-        raise HttpError(404, _("No municipality has the code %(code)s.") % {"code": lg_code}) from error
+        raise HttpError(
+            404, _("No municipality has the code %(code)s.") % {"code": lg_code}
+        ) from error
 
 
 def _form(lg_code: str, slug: str) -> Form:
     try:
         return form_selectors.published_form(lg_code=lg_code, slug=slug)
     except Form.DoesNotExist as error:
-        raise HttpError(404, _("No published form “%(slug)s” in %(code)s.") % {"slug": slug, "code": lg_code}) from error
+        raise HttpError(
+            404, _("No published form “%(slug)s” in %(code)s.") % {"slug": slug, "code": lg_code}
+        ) from error
 
 
 @api.get("/municipalities/{lg_code}/forms/", response=list[FormSummary], tags=["forms"])
@@ -166,7 +173,11 @@ def create_submission(request: HttpRequest, payload: SubmissionIn) -> tuple[int,
     }
 
 
-@api.get("/postal-codes/{code}", response={200: AddressOut, 404: Problem, 422: Problem}, tags=["utilities"])
+@api.get(
+    "/postal-codes/{code}",
+    response={200: AddressOut, 404: Problem, 422: Problem},
+    tags=["utilities"],
+)
 def postal_code(request: HttpRequest, code: str) -> tuple[int, dict[str, Any]]:
     """Address for a Japanese postal code (Japan Post data)."""
     try:

@@ -47,7 +47,9 @@ def register_failure(staff: StaffMember) -> bool:
             )
             fresh.failed_logins = 0
             events.record(
-                events.Event.STAFF_LOCKED, actor="system", subject=events.pseudonym("staff", fresh.pk)
+                events.Event.STAFF_LOCKED,
+                actor="system",
+                subject=events.pseudonym("staff", fresh.pk),
             )
         fresh.save(update_fields=["failed_logins", "locked_until"])
     staff.refresh_from_db()
@@ -80,7 +82,9 @@ def check_code(*, staff: StaffMember, device: TOTPDevice, code: str) -> LoginOut
     if device.verify_token(code.strip().replace(" ", "")):
         StaffMember.objects.filter(pk=staff.pk).update(failed_logins=0, locked_until=None)
         events.record(
-            events.Event.STAFF_LOGIN, actor=events.pseudonym("staff", staff.pk), subject="backoffice"
+            events.Event.STAFF_LOGIN,
+            actor=events.pseudonym("staff", staff.pk),
+            subject="backoffice",
         )
         return LoginOutcome(user=staff.user)
     return LoginOutcome(user=None, locked=register_failure(staff))

@@ -31,6 +31,15 @@ from madoguchi.tenants.models import StaffMember
 from . import services
 
 PENDING_USER = "madoguchi_pending_staff"
+
+
+def locked_message() -> str:
+    return _(
+        "This account is locked after repeated failed attempts. "
+        "Try again in 15 minutes or ask your administrator."
+    )
+
+
 View = Callable[..., HttpResponse]
 
 
@@ -38,7 +47,7 @@ def staff_required(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
-        if not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr]
+        if not user.is_authenticated or not user.is_verified():  # type: ignore[attr-defined]
             return redirect(f"{_login_url()}?next={request.path}")
         staff = StaffMember.objects.filter(user_id=user.pk).select_related("municipality").first()
         if staff is None:
@@ -70,7 +79,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request, username=username, password=request.POST.get("password", "")
         )
         if outcome.locked:
-            error = _("This account is locked after repeated failed attempts. Try again in 15 minutes or ask your administrator.")
+            error = locked_message()
         elif outcome.user is None:
             error = _("The user name or password is wrong.")
         else:
@@ -117,12 +126,17 @@ def otp_view(request: HttpRequest) -> HttpResponse:
         if outcome.locked:
             request.session.pop(PENDING_USER, None)
         error = (
-            _("This account is locked after repeated failed attempts. Try again in 15 minutes or ask your administrator.")
+            locked_message()
             if outcome.locked
-            else _("The code is wrong or has expired. Enter the 6-digit code your authenticator app shows now.")
+            else _(
+                "The code is wrong or has expired. "
+                "Enter the 6-digit code your authenticator app shows now."
+            )
         )
     return render(
-        request, "backoffice/otp.html", {"error": error, "next": _safe_next(request)},
+        request,
+        "backoffice/otp.html",
+        {"error": error, "next": _safe_next(request)},
         status=401 if error else 200,
     )
 
@@ -137,7 +151,9 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
     error = ""
     device = TOTPDevice.objects.filter(user=staff.user, confirmed=False).first()
     if request.method == "POST" and device is not None:
-        if services.confirm_enrolment(staff=staff, device=device, code=request.POST.get("code", "")):
+        if services.confirm_enrolment(
+            staff=staff, device=device, code=request.POST.get("code", "")
+        ):
             _complete_login(request, staff, device)
             return redirect("backoffice:inbox")
         error = _("The code is wrong. Enter the 6-digit code your authenticator app shows now.")
@@ -179,7 +195,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         for s in page
     ]
     return render(
-        request, "backoffice/inbox.html",
+        request,
+        "backoffice/inbox.html",
         {"staff": staff, "page": page, "rows": rows, "query": query},
     )
 
@@ -201,8 +218,10 @@ def detail(request: HttpRequest, receipt_number: str) -> HttpResponse:
     sections = []
     for _index, step in conditions.applicable_steps(schema, submission.answers):
         rows = [
-            {"label": f.label.get(language),
-             "value": form_answers.display_value(f, submission.answers.get(f.key))}
+            {
+                "label": f.label.get(language),
+                "value": form_answers.display_value(f, submission.answers.get(f.key)),
+            }
             for f in step.fields
             if f.collects_input and f.key in submission.answers
         ]
@@ -219,5 +238,3 @@ def detail(request: HttpRequest, receipt_number: str) -> HttpResponse:
             "attachments": submission.attachments.all(),
         },
     )
-
-

@@ -20,9 +20,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.fetchone()
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse(
-        {"status": "ok", "database": connection.vendor, "version": __version__}
-    )
+    return JsonResponse({"status": "ok", "database": connection.vendor, "version": __version__})
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

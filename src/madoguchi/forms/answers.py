@@ -128,12 +128,17 @@ def _clean_text(form_field: TextField | LongTextField | KanaField, value: Any) -
             _("Enter at most %(count)d characters (now %(actual)d).")
             % {"count": form_field.max_length, "actual": len(text)}
         )
-    if isinstance(form_field, TextField) and form_field.pattern and text:
-        if not re.fullmatch(form_field.pattern, text):
-            if form_field.pattern_message:
-                raise FieldInvalid(form_field.pattern_message.get(get_language() or "ja"))
-            raise FieldInvalid(_("Check the format of “%(label)s”.") % {"label": label_of(form_field)})
+    if isinstance(form_field, TextField):
+        _check_pattern(form_field, text)
     return text
+
+
+def _check_pattern(form_field: TextField, text: str) -> None:
+    if not form_field.pattern or not text or re.fullmatch(form_field.pattern, text):
+        return
+    if form_field.pattern_message:
+        raise FieldInvalid(form_field.pattern_message.get(get_language() or "ja"))
+    raise FieldInvalid(_("Check the format of “%(label)s”.") % {"label": label_of(form_field)})
 
 
 def _clean_number(form_field: NumberField, value: Any) -> int | float:
@@ -197,7 +202,9 @@ def _clean_date(form_field: DateField, value: Any) -> str:
                 try:
                     parsed = date(year, month, day)
                 except ValueError as error:
-                    raise FieldInvalid(_("That date does not exist. Check the month and day.")) from error
+                    raise FieldInvalid(
+                        _("That date does not exist. Check the month and day.")
+                    ) from error
             else:
                 parsed = wareki.from_wareki(era, year, month, day)
         elif isinstance(value, str):
@@ -339,7 +346,7 @@ def display_value(form_field: FormField, value: Any) -> str:
     if isinstance(form_field, ChoiceField):
         labels = {o.value: o.label.get(language) for o in form_field.options}
         values = value if isinstance(value, list) else [value]
-        return "、".join(labels.get(v, v) for v in values)
+        return "、".join(labels.get(str(v), str(v)) for v in values)
     if isinstance(form_field, DateField):
         return display_date(value)
     if isinstance(form_field, ConsentField):

@@ -49,11 +49,11 @@ class FormVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.form} v{self.number}"
 
-    @cached_property
-    def schema(self) -> FormSchema:
-        return FormSchema.model_validate(self.definition)
-
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise ValueError("A published form version is immutable; publish a new version")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
+
+    @cached_property
+    def schema(self) -> FormSchema:
+        return FormSchema.model_validate(self.definition)

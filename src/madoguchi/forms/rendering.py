@@ -173,7 +173,9 @@ class ProgressView:
     done: bool
 
 
-def progress(schema: FormSchema, answers: dict[str, Any], current: int | None) -> list[ProgressView]:
+def progress(
+    schema: FormSchema, answers: dict[str, Any], current: int | None
+) -> list[ProgressView]:
     """The applicable steps plus the review page, numbered as the resident sees them."""
     language = get_language() or "ja"
     items = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -51,6 +51,7 @@ JsonLogic = dict[str, Any]
 PrefillSource = Literal["name", "name_kana", "address", "postal_code", "birth_date", "sex"]
 IdentityRequirement = Literal["none", "account", "mynumber_auth", "mynumber_sign"]
 Channel = Literal["online", "mail", "counter"]
+FileType = Literal["application/pdf", "image/jpeg", "image/png"]
 
 
 class BaseField(BaseModel):
@@ -164,9 +165,7 @@ class KanaField(BaseField):
 class FileField(BaseField):
     type: Literal["file"]
     max_size_mb: float = Field(default=5, gt=0, le=10)
-    accept: list[Literal["application/pdf", "image/jpeg", "image/png"]] = Field(
-        default_factory=lambda: ["application/pdf", "image/jpeg", "image/png"], min_length=1
-    )
+    accept: list[FileType] = Field(default_factory=lambda: list(get_args(FileType)), min_length=1)
 
 
 class ConsentField(BaseField):
@@ -217,11 +216,11 @@ class FormSchema(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     title: Text
     description: Text | None = None
     identity: IdentityRequirement = "none"
-    channels: list[Channel] = Field(default_factory=lambda: ["online"], min_length=1)
+    channels: list[Channel] = Field(default_factory=lambda: list[Channel](["online"]), min_length=1)
     # Shown on the confirmation page and in the confirmation email.
     confirmation_message: Text | None = None
     # Field whose value names the applicant in the staff inbox (never logged).
@@ -280,7 +279,10 @@ def schema_problems(schema: FormSchema) -> list[str]:
         step_keys.add(step.key)
         for field in step.fields:
             if field.key in keys:
-                problems.append(f"duplicate field key '{field.key}' (steps '{keys[field.key]}' and '{step.key}')")
+                problems.append(
+                    f"duplicate field key '{field.key}' "
+                    f"(steps '{keys[field.key]}' and '{step.key}')"
+                )
             keys[field.key] = step.key
 
     def check_logic(owner: str, logic: JsonLogic | None) -> None:
@@ -300,5 +302,7 @@ def schema_problems(schema: FormSchema) -> list[str]:
                         f"field '{field.key}' fills unknown address field '{field.address_field}'"
                     )
     if schema.applicant_name_field and schema.applicant_name_field not in keys:
-        problems.append(f"applicant_name_field refers to unknown field '{schema.applicant_name_field}'")
+        problems.append(
+            f"applicant_name_field refers to unknown field '{schema.applicant_name_field}'"
+        )
     return problems

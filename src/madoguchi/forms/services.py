@@ -78,9 +78,7 @@ def import_form(data: dict[str, Any], *, actor: str = "system") -> FormVersion:
     schema = parse_schema(data["schema"])
     try:
         municipality = Municipality.objects.get(lg_code=str(data["municipality"]))
-        department = Department.objects.get(
-            municipality=municipality, code=str(data["department"])
-        )
+        department = Department.objects.get(municipality=municipality, code=str(data["department"]))
     except (Municipality.DoesNotExist, Department.DoesNotExist) as error:
         raise InvalidFormDefinition(
             f"unknown municipality/department {data['municipality']}/{data['department']}"

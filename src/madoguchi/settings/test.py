@@ -1,6 +1,7 @@
 """Test settings: the same stack as dev, fast password hashing, locmem email."""
 
-import os
+import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 
@@ -13,7 +14,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = os.environ.get("MADOGUCHI_TEST_MEDIA", "/tmp/madoguchi-test-media")
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="madoguchi-test-media-"))
 # Rate limits are exercised by their own tests with explicit overrides.
 MADOGUCHI_RATE_LIMITS = {"login": 10_000, "api_submit": 10_000, "draft_start": 10_000}
 MADOGUCHI_ALLOW_DEMO = True

@@ -37,6 +37,9 @@ class Draft(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     expires_at = models.DateTimeField()
 
+    def __str__(self) -> str:
+        return f"draft {self.pk} of {self.form_version}"
+
 
 class Submission(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -75,6 +78,9 @@ class ReceiptCounter(models.Model):
             models.UniqueConstraint(fields=["municipality", "year"], name="receipt_counter_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.municipality_id}/{self.year}: {self.last}"
+
 
 class Attachment(models.Model):
     """A file a resident attached; belongs to a draft until it is submitted."""
@@ -92,6 +98,9 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=100)
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.field_key}: {self.name}"
 
     def descriptor(self) -> dict[str, object]:
         """What the answers store: enough to show and verify, not the bytes."""

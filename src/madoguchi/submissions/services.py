@@ -89,7 +89,9 @@ def _store_upload(draft: Draft, form_field: FileField, upload: UploadedFile) -> 
         return _("The file is empty. Choose the file again.")
     content_type = _sniffed_type(upload, list(form_field.accept))
     if content_type is None:
-        kinds = "、".join(t.split("/")[1].upper().replace("JPEG", "JPEG") for t in form_field.accept)
+        kinds = "、".join(
+            t.split("/")[1].upper().replace("JPEG", "JPEG") for t in form_field.accept
+        )
         return _("This type of file cannot be attached. Attach %(kinds)s.") % {"kinds": kinds}
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -276,6 +278,8 @@ def submit_answers(
         raise SubmissionRefused(errors)
     with transaction.atomic():
         return _create_submission(
-            form_version=form_version, answers=result.answers, channel=Channel.ONLINE,
+            form_version=form_version,
+            answers=result.answers,
+            channel=Channel.ONLINE,
             language=language,
         )

@@ -81,7 +81,7 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
     if request.method == "POST" and schema.identity == "none":
         if not allow(request, "draft_start"):
             return render(request, "core/too_many_requests.html", status=429)
-        draft, token = services.start_draft(form_version=version, language=_language())
+        _draft_row, token = services.start_draft(form_version=version, language=_language())
         return redirect("submissions:step", token=token, number=1)
     language = _language()
     return render(
@@ -153,9 +153,7 @@ def _step_context(
         "progress": rendering.progress(schema, answers, index),
         "fields": fields,
         "errors": [(f, e) for f in fields for e in f.errors],
-        "previous_url": reverse(
-            "submissions:step", kwargs={"token": token, "number": previous + 1}
-        )
+        "previous_url": reverse("submissions:step", kwargs={"token": token, "number": previous + 1})
         if previous is not None
         else "",
         "resume_url": request.build_absolute_uri(
@@ -184,7 +182,9 @@ def _lookup_address(
     values[key] = postal.format_postal_code(address.postal_code)
     if form_field.address_field:
         values[form_field.address_field] = address.full
-    return _("The address was filled in from the postal code. Add the block and building number."), {}
+    return _(
+        "The address was filled in from the postal code. Add the block and building number."
+    ), {}
 
 
 @require_http_methods(["GET", "POST"])
@@ -219,7 +219,12 @@ def step(request: HttpRequest, token: str, number: int) -> HttpResponse:
         }
         notice, errors = _lookup_address(schema, {f.key for f in step_fields}, lookup, values)
         context = _step_context(
-            request, draft=draft, token=token, index=index, values=values, errors=errors,
+            request,
+            draft=draft,
+            token=token,
+            index=index,
+            values=values,
+            errors=errors,
             notice=notice,
         )
         return render(request, "submissions/step.html", context, status=422 if errors else 200)
@@ -233,12 +238,18 @@ def step(request: HttpRequest, token: str, number: int) -> HttpResponse:
     )
     if not result.ok:
         context = _step_context(
-            request, draft=draft, token=token, index=index, values=result.entered,
+            request,
+            draft=draft,
+            token=token,
+            index=index,
+            values=result.entered,
             errors=result.errors,
         )
         return render(request, "submissions/step.html", context, status=422)
     if request.POST.get("action") == "save":
-        messages.success(request, _("Your answers were saved. Use the link below to continue later."))
+        messages.success(
+            request, _("Your answers were saved. Use the link below to continue later.")
+        )
         return redirect("submissions:step", token=token, number=number)
     following = services.next_step_index(schema, draft.answers, index)
     if following is None:

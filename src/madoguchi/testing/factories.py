@@ -136,10 +136,8 @@ def publish_form(
     slug: str = "test-form",
     schema: dict[str, Any] | None = None,
 ) -> FormVersion:
-    department = department or DepartmentFactory()
-    form = Form.objects.create(
-        municipality=department.municipality, department=department, slug=slug
-    )
+    owner: Department = department or DepartmentFactory()  # type: ignore[assignment]
+    form = Form.objects.create(municipality=owner.municipality, department=owner, slug=slug)
     return form_services.publish(
         form=form, schema=FormSchema.model_validate(schema or SIMPLE_SCHEMA)
     )

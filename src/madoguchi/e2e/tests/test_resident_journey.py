@@ -10,9 +10,9 @@ from typing import Any
 
 import pyotp
 import pytest
-from playwright.sync_api import expect
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from madoguchi.core.management.commands.demo import DEMO_PASSWORD, demo_totp_key
 from madoguchi.submissions.models import Submission

@@ -19,7 +19,7 @@ from madoguchi.submissions.models import Attachment, Draft, ReceiptCounter, Subm
 from madoguchi.tenants.models import Department, Municipality, StaffMember
 
 DEMO_DIR = Path(__file__).resolve().parents[3] / "demo"
-DEMO_PASSWORD = "madoguchi-demo-2026"
+DEMO_PASSWORD = "madoguchi-demo-2026"  # noqa: S105 - documented demo credential
 
 
 def demo_totp_key(username: str) -> str:
@@ -67,7 +67,9 @@ class Command(BaseCommand):
         User = get_user_model()
         for entry in data["municipalities"]:
             municipality = Municipality(
-                lg_code=entry["lg_code"], name=entry["name"], name_en=entry["name_en"],
+                lg_code=entry["lg_code"],
+                name=entry["name"],
+                name_en=entry["name_en"],
                 prefecture=entry["prefecture"],
             )
             municipality.full_clean()
@@ -78,8 +80,10 @@ class Command(BaseCommand):
             }
             for person in entry["staff"]:
                 user = User.objects.create_user(
-                    username=person["username"], password=DEMO_PASSWORD,
-                    last_name=person["last_name"], first_name=person["first_name"],
+                    username=person["username"],
+                    password=DEMO_PASSWORD,
+                    last_name=person["last_name"],
+                    first_name=person["first_name"],
                 )
                 staff = StaffMember.objects.create(
                     user=user, municipality=municipality, role=person["role"]

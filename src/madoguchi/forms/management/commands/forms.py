@@ -14,7 +14,9 @@ from madoguchi.forms.models import Form
 
 
 class Command(BaseCommand):
-    help = "Import form definitions (YAML/JSON) as new versions, or export a form's current version."
+    help = (
+        "Import form definitions (YAML/JSON) as new versions, or export a form's current version."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -35,14 +37,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"published {version}")
             return
         try:
-            form = Form.objects.get(
-                municipality__lg_code=options["lg_code"], slug=options["slug"]
-            )
+            form = Form.objects.get(municipality__lg_code=options["lg_code"], slug=options["slug"])
             data = services.export_form(form)
         except Form.DoesNotExist as error:
-            raise CommandError(
-                f"no such form: {options['lg_code']}/{options['slug']}"
-            ) from error
+            raise CommandError(f"no such form: {options['lg_code']}/{options['slug']}") from error
         except services.InvalidFormDefinition as error:
             raise CommandError(str(error)) from error
         # self.stdout, not sys.stdout, so that call_command(stdout=...) captures the file.
