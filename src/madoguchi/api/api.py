@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 
 from madoguchi.core.ratelimit import allow
 from madoguchi.forms import selectors as form_selectors
@@ -146,10 +147,10 @@ def form_detail(request: HttpRequest, lg_code: str, slug: str) -> dict[str, Any]
     response={201: SubmissionOut, 403: Problem, 404: Problem, 422: FieldErrors, 429: Problem},
     tags=["submissions"],
 )
-def create_submission(request: HttpRequest, payload: SubmissionIn) -> tuple[int, dict[str, Any]]:
+def create_submission(request: HttpRequest, payload: SubmissionIn) -> Status[dict[str, Any]]:
     """Submit answers to the current version of a form. Invalid answers get 422 per field."""
     if not allow(request, "api_submit"):
-        return 429, {"message": _("Too many requests. Please wait a minute and try again.")}
+        return Status(429, {"message": _("Too many requests. Please wait a minute and try again.")})
     form = _form(payload.municipality, payload.form)
     assert form.current_version is not None
     try:
@@ -157,20 +158,26 @@ def create_submission(request: HttpRequest, payload: SubmissionIn) -> tuple[int,
             form_version=form.current_version, raw=payload.answers, language=_language()
         )
     except submission_services.IdentityRequired:
-        return 403, {
-            "message": _(
-                "This form requires identity verification with the My Number Card. "
-                "Apply through the online form instead of the API."
-            )
-        }
+        return Status(
+            403,
+            {
+                "message": _(
+                    "This form requires identity verification with the My Number Card. "
+                    "Apply through the online form instead of the API."
+                )
+            },
+        )
     except submission_services.SubmissionRefused as refused:
-        return 422, {"message": _("Some answers need fixing."), "errors": refused.errors}
-    return 201, {
-        "receipt_number": submission.receipt_number,
-        "status": submission.status,
-        "submitted_at": submission.submitted_at,
-        "form_version": form.current_version.number,
-    }
+        return Status(422, {"message": _("Some answers need fixing."), "errors": refused.errors})
+    return Status(
+        201,
+        {
+            "receipt_number": submission.receipt_number,
+            "status": submission.status,
+            "submitted_at": submission.submitted_at,
+            "form_version": form.current_version.number,
+        },
+    )
 
 
 @api.get(
@@ -178,18 +185,23 @@ def create_submission(request: HttpRequest, payload: SubmissionIn) -> tuple[int,
     response={200: AddressOut, 404: Problem, 422: Problem},
     tags=["utilities"],
 )
-def postal_code(request: HttpRequest, code: str) -> tuple[int, dict[str, Any]]:
+def postal_code(request: HttpRequest, code: str) -> Status[dict[str, Any]]:
     """Address for a Japanese postal code (Japan Post data)."""
     try:
         address = postal.lookup_address(code)
     except InvalidJapaneseInput as error:
-        return 422, {"message": str(error.message)}
+        return Status(422, {"message": str(error.message)})
     if address is None:
-        return 404, {"message": _("No address was found for this postal code. Check the number.")}
-    return 200, {
-        "postal_code": postal.format_postal_code(address.postal_code),
-        "prefecture": address.prefecture,
-        "city": address.city,
-        "town": address.town,
-        "address": address.full,
-    }
+        return Status(
+            404, {"message": _("No address was found for this postal code. Check the number.")}
+        )
+    return Status(
+        200,
+        {
+            "postal_code": postal.format_postal_code(address.postal_code),
+            "prefecture": address.prefecture,
+            "city": address.city,
+            "town": address.town,
+            "address": address.full,
+        },
+    )

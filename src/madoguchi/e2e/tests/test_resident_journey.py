@@ -147,3 +147,18 @@ def test_survey_works_without_javascript_and_keeps_answers_on_error(
     page.locator(".error-summary a").first.click()
     assert page.url.endswith("#field-age_group")
     # axe needs JavaScript; the same templates are checked with it on in the test above.
+
+
+def test_resident_switches_to_english_and_sees_english_labels_and_errors(
+    demo: None, live_server: Any, phone_page: Any
+) -> None:
+    page = phone_page
+    page.goto(f"{live_server.url}/172065/kosodate-soudan/")
+
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("button", name="Start the application").click()
+    page.get_by_role("button", name="Next").click()
+
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", name=re.compile("problems? to fix")).is_visible()
+    assert_accessible(page, name="English step with errors")
