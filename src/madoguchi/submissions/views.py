@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -99,10 +99,31 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
     )
 
 
-def _draft(token: str) -> Draft:
+def _receipts(request: HttpRequest) -> dict[str, str]:
+    """Submissions made from this browser session: draft token hash → submission id."""
+    receipts = request.session.get(SESSION_RECEIPTS)
+    return receipts if isinstance(receipts, dict) else {}
+
+
+def _remember_receipt(request: HttpRequest, token: str, submission: Submission) -> None:
+    receipts = list(_receipts(request).items())[-19:]
+    request.session[SESSION_RECEIPTS] = dict(
+        [*receipts, (services.hash_token(token), str(submission.public_id))]
+    )
+
+
+def _draft(request: HttpRequest, token: str) -> Draft | HttpResponse:
+    """The draft behind a resume link; or, once it was sent from this browser, its receipt.
+
+    A double click on "send" or the back button after sending then lands on the
+    confirmation instead of an error page.
+    """
     try:
         return selectors.draft_by_token(token)
     except Draft.DoesNotExist as error:
+        public_id = _receipts(request).get(services.hash_token(token))
+        if public_id:
+            return redirect("submissions:done", public_id=public_id)
         raise Http404 from error
 
 
@@ -189,7 +210,9 @@ def _lookup_address(
 
 @require_http_methods(["GET", "POST"])
 def step(request: HttpRequest, token: str, number: int) -> HttpResponse:
-    draft = _draft(token)
+    draft = _draft(request, token)
+    if isinstance(draft, HttpResponse):
+        return draft
     schema = draft.form_version.schema
     index = number - 1
     unfinished = services.first_unfinished_step(draft)
@@ -284,7 +307,9 @@ def _review_rows(draft: Draft, token: str) -> list[dict[str, Any]]:
 
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, token: str) -> HttpResponse:
-    draft = _draft(token)
+    draft = _draft(request, token)
+    if isinstance(draft, HttpResponse):
+        return draft
     schema = draft.form_version.schema
     unfinished = services.first_unfinished_step(draft)
     if unfinished is not None:
@@ -296,11 +321,13 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
             submission = services.submit_draft(draft=draft)
         except services.SubmissionRefused as refused:
             errors = refused.errors
-        except Draft.DoesNotExist as error:  # submitted meanwhile, e.g. by a double click
+        except Draft.DoesNotExist as error:  # sent meanwhile, e.g. by a double click
+            resolved = _draft(request, token)
+            if isinstance(resolved, HttpResponse):
+                return resolved
             raise Http404 from error
         else:
-            receipts = request.session.get(SESSION_RECEIPTS, [])
-            request.session[SESSION_RECEIPTS] = [*receipts[-19:], str(submission.public_id)]
+            _remember_receipt(request, token, submission)
             return redirect("submissions:done", public_id=submission.public_id)
     error_list = []
     for key, field_errors in errors.items():
@@ -338,7 +365,7 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def done(request: HttpRequest, public_id: UUID) -> HttpResponse:
     # Only the browser that submitted sees the confirmation: the URL alone reveals nothing.
-    if str(public_id) not in request.session.get(SESSION_RECEIPTS, []):
+    if str(public_id) not in _receipts(request).values():
         raise Http404
     submission = Submission.objects.select_related(
         "form_version__form", "municipality", "department"
@@ -362,8 +389,10 @@ def done(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 @require_POST
-def discard(request: HttpRequest, token: str) -> HttpResponseRedirect:
-    draft = _draft(token)
+def discard(request: HttpRequest, token: str) -> HttpResponse:
+    draft = _draft(request, token)
+    if isinstance(draft, HttpResponse):
+        return draft
     form = draft.form_version.form
     draft.delete()
     messages.info(request, _("Your unfinished application was deleted."))

@@ -395,6 +395,32 @@ def test_the_receipt_page_is_only_shown_to_the_browser_that_submitted(
     assert stranger.status_code == 404
 
 
+def test_sending_twice_shows_the_same_receipt_instead_of_an_error(
+    resident: Client, form_version: FormVersion
+) -> None:
+    token = answer_all(resident, form_version)
+    first = resident.post(review_url(token))
+
+    second = resident.post(review_url(token))
+    back_to_a_step = resident.get(step_url(token, 1))
+
+    assert Submission.objects.count() == 1
+    assert second.status_code == 302
+    assert second.url == first.url
+    assert back_to_a_step.url == first.url
+
+
+def test_a_sent_resume_link_opened_in_another_browser_is_not_found(
+    resident: Client, form_version: FormVersion
+) -> None:
+    token = answer_all(resident, form_version)
+    resident.post(review_url(token))
+
+    response = Client(headers={"accept-language": "en"}).post(review_url(token))
+
+    assert response.status_code == 404
+
+
 def test_answers_that_became_invalid_are_listed_on_the_review_page_with_links(
     resident: Client, form_version: FormVersion
 ) -> None:
