@@ -28,7 +28,8 @@ api = NinjaAPI(
         "Messages follow Accept-Language (ja, en)."
     ),
     openapi_url="/openapi.json",
-    docs_url="/docs",
+    # No Swagger page: it loads from a CDN, which the CSP and closed networks forbid.
+    docs_url=None,
     urls_namespace="api-v1",
 )
 

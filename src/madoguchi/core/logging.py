@@ -11,7 +11,8 @@ import logging
 import re
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_PHONE = re.compile(r"0\d{1,4}-?\d{1,4}-?\d{3,4}")
+# Bounded by non-digits so receipt numbers (172065-2026-000001) and ids stay readable.
+_PHONE = re.compile(r"(?<![\d-])(?:\+81[- ]?|0)\d{1,4}-?\d{1,4}-?\d{3,4}(?![\d-])")
 _RESUME_TOKEN = re.compile(r"(/apply/)[A-Za-z0-9_-]{20,}")
 
 
