@@ -43,7 +43,7 @@ typecheck: $(STAMP)
 
 ## messages: refresh and compile the Japanese translations
 messages: $(STAMP)
-	cd src/madoguchi && ../../$(BIN)/madoguchi makemessages -l ja --no-obsolete --settings=madoguchi.settings.test
+	cd src/madoguchi && ../../$(BIN)/madoguchi makemessages -l ja --no-obsolete --no-location -i "*/tests/*" -i "testing/*" --settings=madoguchi.settings.test
 	cd src/madoguchi && ../../$(BIN)/madoguchi compilemessages -l ja --settings=madoguchi.settings.test
 
 clean:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 from django.views.i18n import set_language
 
@@ -9,5 +10,11 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("staff/", include("madoguchi.backoffice.urls")),
+    path("identity/", include("madoguchi.identity.urls")),
     path("", include("madoguchi.submissions.urls")),
 ]
+
+# The Digital Authentication App simulator, for development and tests only. It goes
+# first so that no catch-all pattern can shadow it.
+if getattr(settings, "MADOGUCHI_DEVIDP_ENABLED", False):
+    urlpatterns.insert(0, path("devidp/", include("madoguchi.devidp.urls")))

@@ -236,5 +236,11 @@ def detail(request: HttpRequest, receipt_number: str) -> HttpResponse:
             "title": schema.title.get(language),
             "sections": sections,
             "attachments": submission.attachments.all(),
+            "identity": submission.identity,
+            "prefilled_labels": [
+                schema.field(key).label.get(language)
+                for key in submission.prefilled_fields
+                if key in {f.key for f in schema.fields()}
+            ],
         },
     )

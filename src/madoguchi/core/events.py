@@ -25,6 +25,7 @@ class Event(enum.StrEnum):
     SUBMITTED = "submission.submitted"
     STAFF_VIEWED = "submission.viewed"
     FORM_PUBLISHED = "form.published"
+    IDENTITY_VERIFIED = "identity.verified"
 
 
 Subscriber = Callable[[Event, str, str, dict[str, str]], None]

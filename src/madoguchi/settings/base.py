@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "madoguchi.core",
     "madoguchi.tenants",
     "madoguchi.forms",
+    "madoguchi.identity",
     "madoguchi.submissions",
     "madoguchi.backoffice",
     "madoguchi.api",
@@ -170,6 +171,8 @@ MADOGUCHI_RATE_LIMITS = {"login": 20, "api_submit": 120, "draft_start": 60}
 MADOGUCHI_DRAFT_DAYS = 30
 # Demo data (fixed passwords and TOTP secrets) may only be loaded where this is True.
 MADOGUCHI_ALLOW_DEMO = False
+# The local simulator of the Digital Authentication App (devidp): development and tests only.
+MADOGUCHI_DEVIDP_ENABLED = False
 MADOGUCHI_SITE_URL = os.environ.get("MADOGUCHI_SITE_URL", "http://127.0.0.1:8000")
 
 EMAIL_BACKEND = os.environ.get(
@@ -192,5 +195,9 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["no_personal_data"]},
     },
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # It logs every CRL-issuer path it tries, with tracebacks; failures reach us as results.
+        "pyhanko_certvalidator": {"level": "ERROR"},
+    },
 }

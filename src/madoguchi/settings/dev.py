@@ -14,3 +14,6 @@ STORAGES = {
 MADOGUCHI_ALLOW_DEMO = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Local simulator of the Digital Authentication App (never in production).
+INSTALLED_APPS = [*INSTALLED_APPS, "madoguchi.devidp"]  # noqa: F405
+MADOGUCHI_DEVIDP_ENABLED = True

@@ -17,6 +17,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not os.env
     raise ImproperlyConfigured("Set DATABASE_URL to a PostgreSQL database in production")
 
 DEBUG = False
+# Never the identity simulator or demo data in production, whatever the environment says.
+MADOGUCHI_DEVIDP_ENABLED = False
+MADOGUCHI_ALLOW_DEMO = False
 SECURE_SSL_REDIRECT = os.environ.get("MADOGUCHI_SSL_REDIRECT", "1") == "1"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365

@@ -20,3 +20,6 @@ MADOGUCHI_RATE_LIMITS = {"login": 10_000, "api_submit": 10_000, "draft_start": 1
 MADOGUCHI_ALLOW_DEMO = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Local simulator of the Digital Authentication App (never in production).
+INSTALLED_APPS = [*INSTALLED_APPS, "madoguchi.devidp"]  # noqa: F405
+MADOGUCHI_DEVIDP_ENABLED = True

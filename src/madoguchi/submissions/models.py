@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from madoguchi.forms.models import FormVersion
+from madoguchi.identity.models import VerifiedIdentity
 from madoguchi.tenants.models import Department, Municipality
 
 
@@ -33,6 +34,10 @@ class Draft(models.Model):
     # Index of the furthest step completed; steps beyond it cannot be skipped to.
     completed_steps = models.PositiveIntegerField(default=0)
     language = models.CharField(max_length=8, default="ja")
+    # Set when the resident proved who they are (My Number Card); its items are locked.
+    identity = models.ForeignKey(
+        VerifiedIdentity, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     expires_at = models.DateTimeField()
@@ -53,8 +58,13 @@ class Submission(models.Model):
     applicant_name = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
     language = models.CharField(max_length=8, default="ja")
-    # Identity assurance of the applicant; "none" until the identity app verifies one.
+    # Identity assurance of the applicant: "none", "account" or "mynumber".
     identity_level = models.CharField(max_length=20, default="none")
+    identity = models.ForeignKey(
+        VerifiedIdentity, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Keys of the answers that came from the verified identity, not from typing.
+    prefilled_fields = models.JSONField(default=list, blank=True)
     submitted_at = models.DateTimeField(db_index=True)
 
     class Meta:

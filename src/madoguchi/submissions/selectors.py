@@ -29,7 +29,11 @@ def inbox_for(staff: StaffMember) -> QuerySet[Submission]:
 
 
 def submission_for_staff(staff: StaffMember, receipt_number: str) -> Submission:
-    return inbox_for(staff).get(receipt_number=receipt_number)
+    return (
+        inbox_for(staff)
+        .select_related("identity__provider", "municipality")
+        .get(receipt_number=receipt_number)
+    )
 
 
 def stale_drafts(days: int = 0) -> QuerySet[Draft]:

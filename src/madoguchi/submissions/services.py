@@ -20,6 +20,8 @@ from madoguchi.forms import answers as form_answers
 from madoguchi.forms import conditions
 from madoguchi.forms.models import FormVersion
 from madoguchi.forms.schema import EmailField, FileField, FormSchema
+from madoguchi.identity import services as identity_services
+from madoguchi.identity.models import VerifiedIdentity
 
 from . import notifications
 from .models import Attachment, Channel, Draft, ReceiptCounter, Submission
@@ -42,6 +44,10 @@ class SubmissionRefused(Exception):
 
 class IdentityRequired(Exception):
     """The form needs a verified identity that this channel does not provide."""
+
+
+# Forms at these levels cannot be submitted without a verified identity.
+IDENTITY_LEVELS_NEEDING_CARD = frozenset({"account", "mynumber_auth", "mynumber_sign"})
 
 
 @dataclass
@@ -159,6 +165,14 @@ def next_step_index(schema: FormSchema, answers: Mapping[str, Any], after: int) 
     return None
 
 
+def attach_identity(*, draft: Draft, identity: VerifiedIdentity) -> None:
+    """Link a verified identity to a draft and fill in (and lock) what it proves."""
+    locked = identity_services.locked_answers(draft.form_version.schema, identity)
+    draft.identity = identity
+    draft.answers = {**draft.answers, **locked}
+    draft.save(update_fields=["identity", "answers", "updated_at"])
+
+
 def first_unfinished_step(draft: Draft) -> int | None:
     """The first applicable step the resident has not completed yet; None when all are done."""
     return next_step_index(draft.form_version.schema, draft.answers, draft.completed_steps - 1)
@@ -194,6 +208,8 @@ def _create_submission(
     answers: dict[str, Any],
     channel: Channel,
     language: str,
+    identity: VerifiedIdentity | None = None,
+    prefilled: list[str] | None = None,
 ) -> Submission:
     form = form_version.form
     schema = form_version.schema
@@ -219,6 +235,9 @@ def _create_submission(
         applicant_name=str(answers.get(name_key, ""))[:200] if name_key else "",
         contact_email=contact_email,
         language=language,
+        identity=identity,
+        identity_level=identity.assurance if identity else "none",
+        prefilled_fields=sorted(prefilled or []),
         submitted_at=now,
     )
     events.record(
@@ -239,7 +258,10 @@ def submit_draft(*, draft: Draft, channel: Channel = Channel.ONLINE) -> Submissi
     submitted once: a second request for it (a double click) raises Draft.DoesNotExist.
     """
     schema = draft.form_version.schema
-    result = form_answers.clean_answers(schema, draft.answers)
+    locked = identity_services.locked_answers(schema, draft.identity)
+    if schema.identity in IDENTITY_LEVELS_NEEDING_CARD and draft.identity is None:
+        raise IdentityRequired
+    result = form_answers.clean_answers(schema, draft.answers, locked=locked)
     if not result.ok:
         raise SubmissionRefused(result.errors)
     with transaction.atomic():
@@ -250,6 +272,8 @@ def submit_draft(*, draft: Draft, channel: Channel = Channel.ONLINE) -> Submissi
             answers=result.answers,
             channel=channel,
             language=draft.language,
+            identity=draft.identity,
+            prefilled=[key for key in locked if key in result.answers],
         )
         draft.attachments.update(draft=None, submission=submission)
         draft.delete()

@@ -19,6 +19,9 @@ from madoguchi.forms import conditions, rendering
 from madoguchi.forms import selectors as form_selectors
 from madoguchi.forms.models import Form
 from madoguchi.forms.schema import FormSchema, PostalCodeField
+from madoguchi.identity import oidc as identity_oidc
+from madoguchi.identity import selectors as identity_selectors
+from madoguchi.identity import services as identity_services
 from madoguchi.jp import postal
 from madoguchi.jp.errors import InvalidJapaneseInput
 from madoguchi.tenants.models import Municipality
@@ -78,11 +81,41 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
     version = form.current_version
     assert version is not None
     schema = version.schema
-    if request.method == "POST" and schema.identity == "none":
+    prefills = any(f.prefill for f in schema.fields())
+    uses_provider = schema.identity != "none" or prefills
+    providers = (
+        list(
+            identity_selectors.providers_for(
+                form.municipality, mynumber_only=schema.identity != "account"
+            )
+        )
+        if uses_provider
+        else []
+    )
+    # Signing at submission arrives with the signatures app; until then such forms wait.
+    available = schema.identity != "mynumber_sign" and (schema.identity == "none" or providers)
+    error, status = "", 200
+    if request.method == "POST" and available:
         if not allow(request, "draft_start"):
             return render(request, "core/too_many_requests.html", status=429)
-        _draft_row, token = services.start_draft(form_version=version, language=_language())
-        return redirect("submissions:step", token=token, number=1)
+        chosen = request.POST.get("provider", "")
+        provider = next((p for p in providers if p.key == chosen), None)
+        if provider is not None or schema.identity == "none":
+            _draft_row, token = services.start_draft(form_version=version, language=_language())
+            if provider is None:
+                return redirect("submissions:step", token=token, number=1)
+            try:
+                return redirect(identity_services.begin_login(request, provider, next_key=token))
+            except identity_oidc.LoginFailed:
+                error, status = (
+                    _(
+                        "The identity service cannot be reached right now. "
+                        "Please try again in a few minutes."
+                    ),
+                    503,
+                )
+        else:
+            error, status = _("Choose how to prove your identity."), 400
     language = _language()
     return render(
         request,
@@ -95,7 +128,12 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
             "department": form.department.localized_name(language),
             "municipality": form.municipality.localized_name(language),
             "step_titles": [s.title.get(language) for s in schema.steps],
+            "providers": [(p.key, p.localized_name(language)) for p in providers],
+            "available": available,
+            "card_optional": schema.identity == "none" and bool(providers),
+            "start_error": error,
         },
+        status=status,
     )
 
 
@@ -128,8 +166,8 @@ def _draft(request: HttpRequest, token: str) -> Draft | HttpResponse:
 
 
 def locked_values(draft: Draft) -> dict[str, Any]:
-    """Answers fixed by a verified identity (the My Number Card seam); none yet."""
-    return {}
+    """Answers fixed by the verified identity (My Number Card): shown, not editable."""
+    return identity_services.locked_answers(draft.form_version.schema, draft.identity)
 
 
 def _step_context(

@@ -14,7 +14,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from madoguchi.core.management.commands.demo import DEMO_PASSWORD, demo_totp_key
+from madoguchi.core.management.commands.demo import (
+    DEMO_PASSWORD,
+    connect_demo_identity_providers,
+    demo_totp_key,
+)
 from madoguchi.submissions.models import Submission
 
 from .conftest import ARTIFACTS, assert_accessible, screenshot
@@ -23,8 +27,10 @@ RECEIPT = re.compile(r"^172065-\d{4}-\d{6}$")
 
 
 @pytest.fixture
-def demo(transactional_db: None) -> None:
+def demo(transactional_db: None, live_server: Any) -> None:
+    """Demo data, with each city's Digital Authentication App pointed at this live server."""
     call_command("demo", "--reset", verbosity=0)
+    connect_demo_identity_providers(live_server.url)
 
 
 def _totp_for(username: str) -> str:
@@ -48,7 +54,7 @@ def test_resident_applies_for_ningen_dock_on_a_phone_and_staff_find_it(
     assert_accessible(page, name="procedure list")
     page.get_by_role("link", name="人間ドック助成金申請").click()
     assert_accessible(page, name="form start")
-    page.get_by_role("button", name="申請を始める").click()
+    page.get_by_role("button", name="カードを使わずに始める（すべて手入力）").click()
 
     # Step 1: the applicant. Submitting it empty first shows the error summary.
     page.get_by_role("button", name="次へ").click()
@@ -156,7 +162,7 @@ def test_resident_switches_to_english_and_sees_english_labels_and_errors(
     page.goto(f"{live_server.url}/172065/kosodate-soudan/")
 
     page.get_by_role("button", name="English").click()
-    page.get_by_role("button", name="Start the application").click()
+    page.get_by_role("button", name="Start without the card (type everything yourself)").click()
     page.get_by_role("button", name="Next").click()
 
     assert page.locator("html").get_attribute("lang") == "en"

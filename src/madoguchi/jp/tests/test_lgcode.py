@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -75,7 +76,10 @@ def test_a_wrong_check_digit_is_reported_with_the_expected_digit() -> None:
     assert exc.value.code == "lg_code_check_digit"
     assert exc.value.params == {"code": "172066", "expected": 5}
     message = "The check digit of 172066 is wrong: the last digit should be 5."
-    assert str(exc.value) == message
+    with translation.override("en"):
+        assert str(exc.value) == message
+    with translation.override("ja"):
+        assert str(exc.value) == "172066 の検査数字が正しくありません。末尾は 5 になるはずです。"
 
 
 @pytest.mark.parametrize("first_five", ["1720", "172065", "１７２０６", "abcde"])

@@ -15,6 +15,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.forms import services as form_services
 from madoguchi.forms.models import Form, FormVersion
+from madoguchi.identity import services as identity_services
+from madoguchi.identity.models import Assurance, IdentityProvider
 from madoguchi.submissions.models import Attachment, Draft, ReceiptCounter, Submission
 from madoguchi.tenants.models import Department, Municipality, StaffMember
 
@@ -25,6 +27,45 @@ DEMO_PASSWORD = "madoguchi-demo-2026"  # noqa: S105 - documented demo credential
 def demo_totp_key(username: str) -> str:
     """A fixed TOTP secret per demo user (hex), so README and tests can compute codes."""
     return hashlib.sha256(f"madoguchi-demo-totp:{username}".encode()).hexdigest()[:40]
+
+
+def connect_demo_identity_providers(site_url: str) -> list[IdentityProvider]:
+    """Give every demo municipality the Digital Authentication App, served by devidp.
+
+    Each city gets its own client id and signing key, registered with the simulator the
+    way a city registers with the real service (public JWK and redirect URI).
+    """
+    from madoguchi.devidp import services as devidp_services
+
+    site = site_url.rstrip("/")
+    providers = []
+    for municipality in Municipality.objects.all():
+        client_id = f"RP{municipality.lg_code}"
+        provider, _created = IdentityProvider.objects.update_or_create(
+            municipality=municipality,
+            key="digital-auth-app",
+            defaults={
+                "kind": "digital_auth_app",
+                "name": "デジタル認証アプリ",
+                "name_en": "Digital Authentication App",
+                "assurance": Assurance.MYNUMBER_CARD,
+                "issuer": f"{site}/devidp/api/realms/main",
+                "client_id": client_id,
+                "scopes": "openid name address birthdate gender",
+                "acr_values": "aal3 crl",
+            },
+        )
+        if not provider.client_private_jwk:
+            provider.client_private_jwk = identity_services.new_client_key(f"{client_id}-1")
+            provider.save(update_fields=["client_private_jwk"])
+        devidp_services.register_relying_party(
+            client_id=client_id,
+            name=municipality.name,
+            redirect_uris=[f"{site}/identity/callback/"],
+            jwks=identity_services.public_jwks([provider]),
+        )
+        providers.append(provider)
+    return providers
 
 
 class Command(BaseCommand):
@@ -43,6 +84,8 @@ class Command(BaseCommand):
                 self.stdout.write("demo data already present (use --reset to reload)")
                 return
             self._load_tenants()
+            if settings.MADOGUCHI_DEVIDP_ENABLED:
+                connect_demo_identity_providers(settings.MADOGUCHI_SITE_URL)
             for path in sorted((DEMO_DIR / "forms").glob("*.yaml")):
                 version = form_services.import_form(form_services.load_form_file(path))
                 self.stdout.write(f"form {version}")
@@ -54,6 +97,7 @@ class Command(BaseCommand):
         Submission.objects.all().delete()
         ReceiptCounter.objects.all().delete()
         Form.objects.update(current_version=None)
+        IdentityProvider.objects.all().delete()
         FormVersion.objects.all().delete()
         Form.objects.all().delete()
         StaffMember.objects.all().delete()

@@ -1,0 +1,1 @@
+"""Who a resident is: reading and checking the certificates on their My Number Card."""

@@ -1,0 +1,128 @@
+"""Writes for identity: start and finish a login, and what a verified identity fills in."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from joserfc.jwk import RSAKey
+
+from madoguchi.core import events
+from madoguchi.forms.schema import ChoiceField, FormSchema
+
+from . import oidc, registry
+from .models import IdentityProvider, VerifiedIdentity
+
+logger = logging.getLogger("madoguchi.identity")
+
+SESSION_PENDING = "madoguchi_identity_pending"
+MAX_PENDING = 5
+PENDING_SECONDS = 15 * 60
+
+
+def begin_login(request: HttpRequest, provider: IdentityProvider, *, next_key: str) -> str:
+    """Remember a new login in the session and return the provider URL to send the resident to.
+
+    ``next_key`` is what the login is for (a draft's resume token); it stays server-side.
+    """
+    redirect_uri = request.build_absolute_uri(reverse("identity:callback"))
+    url, pending = oidc.authorization_url(provider, redirect_uri=redirect_uri, next_key=next_key)
+    waiting = dict(request.session.get(SESSION_PENDING, {}))
+    # A few parallel tabs are fine; the oldest unfinished logins are forgotten.
+    kept = sorted(waiting.items(), key=lambda item: item[1]["started_at"])[-(MAX_PENDING - 1) :]
+    request.session[SESSION_PENDING] = dict([*kept, (pending.state, pending.to_session())])
+    return url
+
+
+def take_pending(request: HttpRequest, state: str) -> oidc.PendingLogin | None:
+    """The login this callback answers, removed from the session so it works only once."""
+    waiting = dict(request.session.get(SESSION_PENDING, {}))
+    data = waiting.pop(state, None)
+    request.session[SESSION_PENDING] = waiting
+    if data is None:
+        return None
+    pending = oidc.PendingLogin.from_session(data)
+    if timezone.now().timestamp() - pending.started_at > PENDING_SECONDS:
+        return None
+    return pending
+
+
+def subject_pseudonym(provider: IdentityProvider, subject: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{provider.issuer}|{subject}".encode(), hashlib.sha256).hexdigest()
+
+
+def finish_login(
+    provider: IdentityProvider, pending: oidc.PendingLogin, query: Mapping[str, str]
+) -> VerifiedIdentity:
+    """Complete the OIDC flow and record the verified identity (raises on any failed check)."""
+    try:
+        result = oidc.complete(provider, pending, query)
+        items = registry.plugin(provider.kind).basic_four(result.userinfo, provider.claim_mapping)
+    except oidc.LoginFailed as failure:
+        logger.warning("identity login failed at %s: check=%s", provider, failure.check)
+        raise
+    except registry.ClaimsUnusable as error:
+        logger.warning("identity claims unusable from %s: %s", provider, error)
+        raise oidc.LoginFailed("claims", str(error)) from error
+    identity = VerifiedIdentity.objects.create(
+        provider=provider,
+        subject=subject_pseudonym(provider, result.subject),
+        assurance=provider.assurance,
+        acr=result.acr[:50],
+        basic_four=items,
+        authenticated_at=datetime.fromtimestamp(result.auth_time, tz=UTC),
+        verified_at=timezone.now(),
+    )
+    events.record(
+        events.Event.IDENTITY_VERIFIED,
+        actor=f"person:{identity.subject[:24]}",
+        subject=f"identity:{identity.pk}",
+        detail={"provider": str(provider), "assurance": identity.assurance},
+    )
+    return identity
+
+
+# Which basic-four item fills a field marked with ``prefill`` in the schema. The reading
+# (name_kana) and postal code are not on the card, so the resident still types them.
+_PREFILL_ITEMS = {"name": "name", "address": "address", "birth_date": "birth_date", "sex": "sex"}
+
+
+def locked_answers(schema: FormSchema, identity: VerifiedIdentity | None) -> dict[str, Any]:
+    """Answers the verified identity fixes: the resident sees them but cannot change them."""
+    if identity is None:
+        return {}
+    locked: dict[str, Any] = {}
+    for field in schema.fields():
+        item = _PREFILL_ITEMS.get(field.prefill or "")
+        value = identity.basic_four.get(item) if item else None
+        if not value:
+            continue
+        if isinstance(field, ChoiceField) and value not in {o.value for o in field.options}:
+            # The form's options do not name this value: let the resident answer.
+            continue
+        locked[field.key] = [value] if isinstance(field, ChoiceField) and field.multiple else value
+    return locked
+
+
+def new_client_key(kid: str) -> dict[str, Any]:
+    """A fresh RSA-2048 private JWK for private_key_jwt (RS256, accepted by the service)."""
+    key = RSAKey.generate_key(2048, parameters={"kid": kid, "alg": "RS256", "use": "sig"})
+    return dict(key.as_dict(private=True))
+
+
+def public_jwks(providers: list[IdentityProvider]) -> dict[str, Any]:
+    keys = []
+    for provider in providers:
+        if provider.client_private_jwk:
+            key = RSAKey.import_key(provider.client_private_jwk)
+            keys.append(dict(key.as_dict(private=False)))
+    return {"keys": keys}

@@ -1,0 +1,81 @@
+"""The provider's callback, and the relying party's public keys."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from madoguchi.submissions import selectors as submission_selectors
+from madoguchi.submissions import services as submission_services
+from madoguchi.submissions.models import Draft
+
+from . import oidc, services
+from .models import IdentityProvider
+
+# What the resident is told when the provider ends the login with an error.
+_CANCELLED = gettext_lazy(
+    "The identity check was cancelled or your card could not be used. "
+    "You can try again, or apply without the card where the form allows it."
+)
+
+
+def _failure(request: HttpRequest, message: str, *, retry_url: str = "") -> HttpResponse:
+    return render(
+        request,
+        "identity/failed.html",
+        {"message": message, "retry_url": retry_url},
+        status=400,
+    )
+
+
+@never_cache
+@require_GET
+def callback(request: HttpRequest) -> HttpResponse:
+    pending = services.take_pending(request, request.GET.get("state", ""))
+    if pending is None:
+        return _failure(
+            request,
+            _(
+                "This identity check has expired or was already used. "
+                "Start again from the application page."
+            ),
+        )
+    try:
+        provider = IdentityProvider.objects.get(pk=pending.provider_id, enabled=True)
+        draft = submission_selectors.draft_by_token(pending.next_key)
+    except (IdentityProvider.DoesNotExist, Draft.DoesNotExist) as error:
+        raise Http404 from error
+    form = draft.form_version.form
+    retry = reverse("submissions:form_start", args=[form.municipality.lg_code, form.slug])
+    try:
+        identity = services.finish_login(provider, pending, request.GET)
+    except oidc.ProviderDeclined as declined:
+        return render(
+            request,
+            "identity/failed.html",
+            {"message": _CANCELLED, "detail": declined.description, "retry_url": retry},
+            status=400,
+        )
+    except oidc.LoginFailed:
+        return _failure(
+            request,
+            _(
+                "We could not confirm your identity, so nothing was filled in. "
+                "Please try again. If it happens again, contact the city office."
+            ),
+            retry_url=retry,
+        )
+    submission_services.attach_identity(draft=draft, identity=identity)
+    return redirect("submissions:step", token=pending.next_key, number=1)
+
+
+@require_GET
+def jwks(request: HttpRequest) -> JsonResponse:
+    """Public keys of our client assertions, for registration with providers."""
+    providers = list(IdentityProvider.objects.filter(enabled=True))
+    return JsonResponse(services.public_jwks(providers))
