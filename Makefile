@@ -29,7 +29,10 @@ test: $(STAMP) node_modules/axe-core/axe.min.js
 	$(BIN)/ruff format --check src
 	$(BIN)/mypy src/madoguchi
 	$(BIN)/madoguchi makemigrations --check --dry-run --settings=madoguchi.settings.test
-	$(BIN)/pytest -n 2 --dist loadgroup src
+	$(BIN)/pytest -n 2 -m "not browser" src
+	# Browser tests run in their own processes: Playwright's event loop must not leak into
+	# the synchronous code under test in other tests.
+	$(BIN)/pytest -n 2 -m browser src
 
 ## test-fast: the suite without browser tests
 test-fast: $(STAMP)

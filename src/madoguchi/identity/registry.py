@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import Any, ClassVar
 
 from madoguchi.jp.errors import InvalidJapaneseInput
@@ -146,7 +145,3 @@ class GenericOIDC(ProviderPlugin):
     def basic_four(self, claims: Mapping[str, Any], mapping: Mapping[str, str]) -> BasicFour:
         paths = {**self.DEFAULT_MAPPING, **mapping}
         return _normalise({item: _claim_at(claims, path) for item, path in paths.items()})
-
-
-def iso_or_none(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None

@@ -26,7 +26,7 @@ from madoguchi.jp import postal
 from madoguchi.jp.errors import InvalidJapaneseInput
 from madoguchi.tenants.models import Municipality
 
-from . import selectors, services
+from . import notifications, selectors, services
 from .models import Draft, Submission
 
 SESSION_RECEIPTS = "madoguchi_receipts"
@@ -408,21 +408,10 @@ def done(request: HttpRequest, public_id: UUID) -> HttpResponse:
     submission = Submission.objects.select_related(
         "form_version__form", "municipality", "department"
     ).get(public_id=public_id)
-    schema = submission.form_version.schema
-    language = _language()
     return render(
         request,
         "submissions/done.html",
-        {
-            "submission": submission,
-            "title": schema.title.get(language),
-            "municipality": submission.municipality.localized_name(language),
-            "department": submission.department,
-            "department_name": submission.department.localized_name(language),
-            "message": schema.confirmation_message.get(language)
-            if schema.confirmation_message
-            else "",
-        },
+        notifications.confirmation_context(submission, _language()),
     )
 
 
