@@ -14,9 +14,6 @@ REPO = Path(__file__).resolve().parents[4]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by
-# the test itself (fixtures, assertions) are still synchronous and safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -41,6 +38,10 @@ def browser() -> Iterator[Any]:
 
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is not installed: apt-get install chromium (see .ci/run)")
+    # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
+    # make themselves (fixtures, assertions) are still synchronous and safe. Browser tests
+    # run in their own pytest process (Makefile), so this never reaches other tests.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance

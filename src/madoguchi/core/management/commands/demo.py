@@ -58,10 +58,14 @@ def connect_demo_identity_providers(site_url: str) -> list[IdentityProvider]:
         if not provider.client_private_jwk:
             provider.client_private_jwk = identity_services.new_client_key(f"{client_id}-1")
             provider.save(update_fields=["client_private_jwk"])
+        # Both loopback spellings, so the demo works however the browser opened it.
+        redirect_uris = {f"{site}/identity/callback/"}
+        if "://127.0.0.1" in site:
+            redirect_uris.add(f"{site.replace('://127.0.0.1', '://localhost')}/identity/callback/")
         devidp_services.register_relying_party(
             client_id=client_id,
             name=municipality.name,
-            redirect_uris=[f"{site}/identity/callback/"],
+            redirect_uris=sorted(redirect_uris),
             jwks=identity_services.public_jwks([provider]),
         )
         providers.append(provider)
