@@ -7,6 +7,7 @@ protocol itself (:mod:`madoguchi.identity.oidc`) is shared by all of them.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
@@ -20,14 +21,15 @@ class ClaimsUnusable(ValueError):
     """The provider answered, but not with claims we can trust to fill a form."""
 
 
-class ProviderPlugin:
+class ProviderPlugin(ABC):
     """Turns a provider's userinfo claims into the basic four items (基本4情報)."""
 
     default_scopes: ClassVar[str] = "openid"
     default_acr_values: ClassVar[str] = ""
 
+    @abstractmethod
     def basic_four(self, claims: Mapping[str, Any], mapping: Mapping[str, str]) -> BasicFour:
-        raise NotImplementedError
+        """The basic four items these claims prove; raises ClaimsUnusable."""
 
 
 _plugins: dict[str, ProviderPlugin] = {}
