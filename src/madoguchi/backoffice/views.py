@@ -22,8 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.core import events
 from madoguchi.core.ratelimit import allow
-from madoguchi.forms import answers as form_answers
-from madoguchi.forms import conditions
+from madoguchi.forms import rendering
 from madoguchi.submissions import selectors as submission_selectors
 from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import StaffMember
@@ -186,14 +185,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
         )
     page = Paginator(submissions, 50).get_page(request.GET.get("page"))
     language = get_language() or "ja"
-    rows = [
-        {
-            "submission": s,
-            "title": s.form_version.schema.title.get(language),
-            "department": s.department.localized_name(language),
-        }
-        for s in page
-    ]
+    titles: dict[int, str] = {}
+    rows = []
+    for s in page:
+        if s.form_version_id not in titles:
+            titles[s.form_version_id] = s.form_version.schema.title.get(language)
+        rows.append(
+            {
+                "submission": s,
+                "title": titles[s.form_version_id],
+                "department": s.department.localized_name(language),
+            }
+        )
     return render(
         request,
         "backoffice/inbox.html",
@@ -215,18 +218,8 @@ def detail(request: HttpRequest, receipt_number: str) -> HttpResponse:
     )
     schema = submission.form_version.schema
     language = get_language() or "ja"
-    sections = []
-    for _index, step in conditions.applicable_steps(schema, submission.answers):
-        rows = [
-            {
-                "label": f.label.get(language),
-                "value": form_answers.display_value(f, submission.answers.get(f.key)),
-            }
-            for f in step.fields
-            if f.collects_input and f.key in submission.answers
-        ]
-        if rows:
-            sections.append({"title": step.title.get(language), "rows": rows})
+    sections = rendering.answer_sections(schema, submission.answers, answered_only=True)
+    field_keys = {f.key for f in schema.fields()}
     return render(
         request,
         "backoffice/detail.html",
@@ -240,7 +233,7 @@ def detail(request: HttpRequest, receipt_number: str) -> HttpResponse:
             "prefilled_labels": [
                 schema.field(key).label.get(language)
                 for key in submission.prefilled_fields
-                if key in {f.key for f in schema.fields()}
+                if key in field_keys
             ],
         },
     )

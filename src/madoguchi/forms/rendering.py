@@ -17,9 +17,11 @@ from django.utils.translation import gettext as _
 from madoguchi.jp import wareki
 
 from . import conditions
+from .answers import display_value
 from .schema import (
     ChoiceField,
     DateField,
+    FileField,
     FormField,
     FormSchema,
     InfoField,
@@ -134,11 +136,8 @@ def field_view(
         view.extra = {"body": form_field.body.get(language)}
     elif isinstance(form_field, PostalCodeField):
         view.extra = {"address_field": form_field.address_field or ""}
-    elif form_field.type == "file":
-        view.extra = {
-            "accept": ",".join(getattr(form_field, "accept", [])),
-            "max_size_mb": getattr(form_field, "max_size_mb", 0),
-        }
+    elif isinstance(form_field, FileField):
+        view.extra = {"accept": ",".join(form_field.accept), "max_size_mb": form_field.max_size_mb}
     if form_field.required_if:
         view.extra["required_if"] = json.dumps(form_field.required_if)
         view.required = view.required or conditions.field_required(form_field, answers)
@@ -192,3 +191,29 @@ def progress(
         ProgressView(number=len(items) + 1, title=_("Review"), current=current is None, done=False)
     )
     return items
+
+
+@dataclass
+class AnswerSection:
+    step_index: int
+    title: str
+    rows: list[dict[str, str]]
+
+
+def answer_sections(
+    schema: FormSchema, answers: dict[str, Any], *, answered_only: bool = False
+) -> list[AnswerSection]:
+    """The answers as they read, step by step: the review page, the staff screen."""
+    language = get_language() or "ja"
+    sections = []
+    for index, step in conditions.applicable_steps(schema, answers):
+        rows = [
+            {"label": f.label.get(language), "value": display_value(f, answers.get(f.key))}
+            for f in step.fields
+            if f.collects_input
+            and conditions.field_applies(f, answers)
+            and (f.key in answers or not answered_only)
+        ]
+        if rows or not answered_only:
+            sections.append(AnswerSection(index, step.title.get(language), rows))
+    return sections

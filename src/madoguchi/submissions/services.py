@@ -95,9 +95,7 @@ def _store_upload(draft: Draft, form_field: FileField, upload: UploadedFile) -> 
         return _("The file is empty. Choose the file again.")
     content_type = _sniffed_type(upload, list(form_field.accept))
     if content_type is None:
-        kinds = "、".join(
-            t.split("/")[1].upper().replace("JPEG", "JPEG") for t in form_field.accept
-        )
+        kinds = "、".join(t.split("/")[1].upper() for t in form_field.accept)
         return _("This type of file cannot be attached. Attach %(kinds)s.") % {"kinds": kinds}
     digest = hashlib.sha256()
     for chunk in upload.chunks():

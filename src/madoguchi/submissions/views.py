@@ -319,28 +319,16 @@ def step(request: HttpRequest, token: str, number: int) -> HttpResponse:
 
 
 def _review_rows(draft: Draft, token: str) -> list[dict[str, Any]]:
-    schema = draft.form_version.schema
-    language = _language()
-    sections = []
-    for index, step_def in conditions.applicable_steps(schema, draft.answers):
-        rows = [
-            {
-                "label": f.label.get(language),
-                "value": form_answers.display_value(f, draft.answers.get(f.key)),
-            }
-            for f in step_def.fields
-            if f.collects_input and conditions.field_applies(f, draft.answers)
-        ]
-        sections.append(
-            {
-                "title": step_def.title.get(language),
-                "rows": rows,
-                "edit_url": reverse(
-                    "submissions:step", kwargs={"token": token, "number": index + 1}
-                ),
-            }
-        )
-    return sections
+    return [
+        {
+            "title": section.title,
+            "rows": section.rows,
+            "edit_url": reverse(
+                "submissions:step", kwargs={"token": token, "number": section.step_index + 1}
+            ),
+        }
+        for section in rendering.answer_sections(draft.form_version.schema, draft.answers)
+    ]
 
 
 @require_http_methods(["GET", "POST"])
