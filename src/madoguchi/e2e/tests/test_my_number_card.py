@@ -45,7 +45,7 @@ def test_a_resident_logs_in_with_a_demo_card_and_sees_the_basic_four_items_locke
     assert page.locator("#field-birth_date-year").get_attribute("readonly") is not None
     assert page.locator("input[name=sex]").first.is_disabled()
     assert page.locator("#field-phone").get_attribute("readonly") is None
-    assert page.get_by_text("マイナンバーカードの情報から入力されています").first.is_visible()
+    expect(page.get_by_text("マイナンバーカードの情報から入力されています").first).to_be_visible()
     assert_accessible(page, name="step 1 with locked items")
     screenshot(page, "ningen-dock-card-locked-phone")
     assert VerifiedIdentity.objects.get().basic_four["birth_date"]

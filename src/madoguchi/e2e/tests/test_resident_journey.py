@@ -58,7 +58,7 @@ def test_resident_applies_for_ningen_dock_on_a_phone_and_staff_find_it(
 
     # Step 1: the applicant. Submitting it empty first shows the error summary.
     page.get_by_role("button", name="次へ").click()
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     assert_accessible(page, name="step 1 with errors")
     page.fill("#field-name", "加賀 太郎")
     page.fill("#field-name_kana", "かが たろう")  # hiragana is converted to katakana
@@ -105,7 +105,7 @@ def test_resident_applies_for_ningen_dock_on_a_phone_and_staff_find_it(
     # Step 5: declaration, then the review page.
     page.get_by_label("同意する").check()
     page.get_by_role("button", name="次へ").click()
-    assert page.get_by_role("heading", name="送信前に内容を確認してください").is_visible()
+    expect(page.get_by_role("heading", name="送信前に内容を確認してください")).to_be_visible()
     review_text = page.locator("main").inner_text()
     assert "カガ\u3000タロウ" in review_text
     assert "昭和50年4月1日" in review_text
@@ -133,7 +133,7 @@ def test_resident_applies_for_ningen_dock_on_a_phone_and_staff_find_it(
     page.get_by_role("button", name="ログイン").click()
     assert_accessible(page, name="staff inbox")
     page.get_by_role("link", name=receipt).click()
-    assert page.get_by_text("加賀 太郎").first.is_visible()
+    expect(page.get_by_text("加賀 太郎").first).to_be_visible()
     assert_accessible(page, name="staff detail")
     assert (ARTIFACTS / "ningen-dock-step1-phone.png").exists()
 
@@ -148,7 +148,7 @@ def test_survey_works_without_javascript_and_keeps_answers_on_error(
     page.get_by_role("button", name="次へ").click()
 
     # age_group is missing: the page comes back with an error and the ward is still chosen.
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     assert page.locator("#field-ward").input_value() != ""
     page.locator(".error-summary a").first.click()
     assert page.url.endswith("#field-age_group")
@@ -166,5 +166,5 @@ def test_resident_switches_to_english_and_sees_english_labels_and_errors(
     page.get_by_role("button", name="Next").click()
 
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("heading", name=re.compile("problems? to fix")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("problems? to fix"))).to_be_visible()
     assert_accessible(page, name="English step with errors")
