@@ -11,6 +11,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("staff/", include("madoguchi.backoffice.urls")),
     path("identity/", include("madoguchi.identity.urls")),
+    path("ledger/", include("madoguchi.ledger.urls")),
+    path("receipts/", include("madoguchi.documents.urls")),
+    path("sign/", include("madoguchi.signatures.urls")),
     path("", include("madoguchi.submissions.urls")),
 ]
 

@@ -17,6 +17,7 @@ from madoguchi.forms import selectors as form_selectors
 from madoguchi.forms.models import Form
 from madoguchi.jp import postal
 from madoguchi.jp.errors import InvalidJapaneseInput
+from madoguchi.ledger.api import router as ledger_router
 from madoguchi.submissions import services as submission_services
 from madoguchi.tenants.models import Municipality
 
@@ -32,6 +33,9 @@ api = NinjaAPI(
     docs_url=None,
     urls_namespace="api-v1",
 )
+
+
+api.add_router("/ledger/", ledger_router)
 
 
 @api.exception_handler(HttpError)

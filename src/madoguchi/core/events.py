@@ -1,8 +1,16 @@
 """The seam where security-relevant events leave the domain.
 
-Services call :func:`record` inside their transaction. Today events are logged with
-pseudonymous subjects only; the audit ledger (Merkle log) subscribes here later,
-so no service has to change when it arrives.
+Services call :func:`record` inside their transaction. Events are logged with
+pseudonymous subjects only, and the audit ledger (Merkle log) subscribes here, so an
+event and the change it describes commit or roll back together.
+
+Conventions every caller keeps (the ledger is public evidence and is never edited):
+
+- ``actor`` and ``subject`` are pseudonyms (:func:`pseudonym`) or public identifiers;
+- a submission is always the subject ``submission_subject(public_id)``, so that the
+  resident's access history can find every event about their data;
+- ``detail`` holds only codes and hashes (department code, form id, SHA-256 of a
+  document), never names, addresses, answers or e-mail addresses.
 """
 
 from __future__ import annotations
@@ -23,9 +31,16 @@ class Event(enum.StrEnum):
     STAFF_LOCKED = "staff.locked"
     STAFF_OTP_ENROLLED = "staff.otp_enrolled"
     SUBMITTED = "submission.submitted"
+    SIGNED = "submission.signed"
     STAFF_VIEWED = "submission.viewed"
+    STATUS_CHANGED = "submission.status_changed"
+    EXPORTED = "submission.exported"
+    RECEIPT_ISSUED = "submission.receipt_issued"
+    RESULT_DELIVERED = "submission.result_delivered"
     FORM_PUBLISHED = "form.published"
+    CONFIG_CHANGED = "config.changed"
     IDENTITY_VERIFIED = "identity.verified"
+    RESIDENT_LOGIN = "resident.login"
 
 
 Subscriber = Callable[[Event, str, str, dict[str, str]], None]
@@ -42,6 +57,11 @@ def pseudonym(kind: str, identifier: object) -> str:
         f"{kind}:{identifier}".encode(), key=settings.SECRET_KEY.encode()[:64], digest_size=12
     )
     return f"{kind}:{digest.hexdigest()}"
+
+
+def submission_subject(public_id: object) -> str:
+    """The ledger subject of every event about one submission."""
+    return pseudonym("submission", public_id)
 
 
 def record(event: Event, *, actor: str, subject: str, detail: dict[str, str] | None = None) -> None:

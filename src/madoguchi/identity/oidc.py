@@ -14,7 +14,7 @@ import logging
 import secrets
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import requests
@@ -67,13 +67,18 @@ class PendingLogin:
     redirect_uri: str
     started_at: float
     next_key: str
+    # What the login is for: "draft" (prefill an application), or another purpose
+    # registered with identity.services.on_login (signing, the resident's page).
+    purpose: str = "draft"
+    # Purpose-specific values the callback needs, e.g. a sign transaction id.
+    extra: dict[str, str] = field(default_factory=dict)
 
     def to_session(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_session(cls, data: Mapping[str, Any]) -> PendingLogin:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,8 @@ class LoginResult:
     acr: str
     auth_time: int
     userinfo: dict[str, Any]
+    # Kept for calls a purpose makes after login (e.g. fetching a signature result).
+    access_token: str = ""
 
 
 def _get_json(url: str, **kwargs: Any) -> dict[str, Any]:
@@ -119,9 +126,19 @@ def _key_set(provider: IdentityProvider, *, refresh: bool = False) -> KeySet:
 
 
 def authorization_url(
-    provider: IdentityProvider, *, redirect_uri: str, next_key: str
+    provider: IdentityProvider,
+    *,
+    redirect_uri: str,
+    next_key: str,
+    purpose: str = "draft",
+    scope: str | None = None,
+    extra_params: Mapping[str, str] | None = None,
 ) -> tuple[str, PendingLogin]:
-    """Where to send the resident, and what to remember until they come back."""
+    """Where to send the resident, and what to remember until they come back.
+
+    ``scope`` replaces the provider's configured scopes (signing asks for ``openid sign``);
+    ``extra_params`` go into the authorization request and are remembered for the callback.
+    """
     document = metadata(provider)
     verifier = generate_token(64)
     pending = PendingLogin(
@@ -132,14 +149,17 @@ def authorization_url(
         redirect_uri=redirect_uri,
         started_at=time.time(),
         next_key=next_key,
+        purpose=purpose,
+        extra=dict(extra_params or {}),
     )
     session = OAuth2Session(
         provider.client_id,
-        scope=provider.scopes,
+        scope=scope or provider.scopes,
         redirect_uri=redirect_uri,
         code_challenge_method="S256",
     )
     extra = {"acr_values": provider.acr_values} if provider.acr_values else {}
+    extra |= dict(extra_params or {})
     url, _state = session.create_authorization_url(
         document["authorization_endpoint"],
         state=pending.state,
@@ -278,4 +298,5 @@ def complete(
         acr=str(id_claims.get("acr", "")),
         auth_time=int(id_claims.get("auth_time") or id_claims["iat"]),
         userinfo=userinfo,
+        access_token=str(token["access_token"]),
     )

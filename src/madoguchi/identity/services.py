@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from joserfc.jwk import RSAKey
@@ -28,13 +28,51 @@ MAX_PENDING = 5
 PENDING_SECONDS = 15 * 60
 
 
-def begin_login(request: HttpRequest, provider: IdentityProvider, *, next_key: str) -> str:
+LoginHandler = Callable[[HttpRequest, IdentityProvider, oidc.PendingLogin], HttpResponse]
+_login_handlers: dict[str, LoginHandler] = {}
+
+
+def on_login(purpose: str) -> Callable[[LoginHandler], LoginHandler]:
+    """Register what the callback does for logins started with ``purpose``.
+
+    Apps that start logins of their own (signing, the resident's page) register a handler
+    in their ``AppConfig.ready``; identity does not need to know them.
+    """
+
+    def decorator(handler: LoginHandler) -> LoginHandler:
+        _login_handlers[purpose] = handler
+        return handler
+
+    return decorator
+
+
+def login_handler(purpose: str) -> LoginHandler | None:
+    return _login_handlers.get(purpose)
+
+
+def begin_login(
+    request: HttpRequest,
+    provider: IdentityProvider,
+    *,
+    next_key: str,
+    purpose: str = "draft",
+    scope: str | None = None,
+    extra_params: Mapping[str, str] | None = None,
+) -> str:
     """Remember a new login in the session and return the provider URL to send the resident to.
 
     ``next_key`` is what the login is for (a draft's resume token); it stays server-side.
+    ``purpose`` picks the callback handler (see :func:`on_login`).
     """
     redirect_uri = request.build_absolute_uri(reverse("identity:callback"))
-    url, pending = oidc.authorization_url(provider, redirect_uri=redirect_uri, next_key=next_key)
+    url, pending = oidc.authorization_url(
+        provider,
+        redirect_uri=redirect_uri,
+        next_key=next_key,
+        purpose=purpose,
+        scope=scope,
+        extra_params=extra_params,
+    )
     waiting = dict(request.session.get(SESSION_PENDING, {}))
     # A few parallel tabs are fine; the oldest unfinished logins are forgotten.
     kept = sorted(waiting.items(), key=lambda item: item[1]["started_at"])[-(MAX_PENDING - 1) :]

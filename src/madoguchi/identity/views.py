@@ -45,6 +45,13 @@ def callback(request: HttpRequest) -> HttpResponse:
                 "Start again from the application page."
             ),
         )
+    handler = services.login_handler(pending.purpose)
+    if handler is not None:
+        try:
+            provider = IdentityProvider.objects.get(pk=pending.provider_id, enabled=True)
+        except IdentityProvider.DoesNotExist as error:
+            raise Http404 from error
+        return handler(request, provider, pending)
     try:
         provider = IdentityProvider.objects.get(pk=pending.provider_id, enabled=True)
         draft = submission_selectors.draft_by_token(pending.next_key)

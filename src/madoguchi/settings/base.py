@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "madoguchi.forms",
     "madoguchi.identity",
     "madoguchi.submissions",
+    "madoguchi.signatures",
+    "madoguchi.ledger",
+    "madoguchi.documents",
     "madoguchi.backoffice",
     "madoguchi.api",
 ]

@@ -29,7 +29,7 @@ from madoguchi.tenants.models import Municipality
 from . import notifications, selectors, services
 from .models import Draft, Submission
 
-SESSION_RECEIPTS = "madoguchi_receipts"
+SESSION_RECEIPTS = selectors.SESSION_RECEIPTS
 
 
 def _language() -> str:
@@ -139,8 +139,7 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
 
 def _receipts(request: HttpRequest) -> dict[str, str]:
     """Submissions made from this browser session: draft token hash → submission id."""
-    receipts = request.session.get(SESSION_RECEIPTS)
-    return receipts if isinstance(receipts, dict) else {}
+    return selectors.session_receipts(request.session)
 
 
 def _remember_receipt(request: HttpRequest, token: str, submission: Submission) -> None:
