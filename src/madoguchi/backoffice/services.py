@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.core import events
+from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import StaffMember
 
 
@@ -105,3 +106,26 @@ def confirm_enrolment(*, staff: StaffMember, device: TOTPDevice, code: str) -> b
         events.Event.STAFF_OTP_ENROLLED, actor=events.pseudonym("staff", staff.pk), subject="totp"
     )
     return True
+
+
+def acting_department_code(staff: StaffMember, submission: Submission) -> str:
+    """The department a staff member acts for on a submission, as the ledger names it.
+
+    Their own membership of the submission's department comes first; a municipality
+    administrator outside it is recorded under their first department, or none.
+    """
+    codes = list(staff.departments.order_by("code").values_list("pk", "code"))
+    for department_id, code in codes:
+        if department_id == submission.department_id:
+            return code
+    return codes[0][1] if codes else ""
+
+
+def record_staff_view(staff: StaffMember, submission: Submission) -> None:
+    """A staff member opened an application's personal data (shown in the resident's history)."""
+    events.record(
+        events.Event.STAFF_VIEWED,
+        actor=events.pseudonym("staff", staff.pk),
+        subject=events.submission_subject(submission.public_id),
+        detail={"department": acting_department_code(staff, submission), "role": staff.role},
+    )

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from madoguchi.core import events
 from madoguchi.core.ratelimit import allow
 from madoguchi.forms import rendering
 from madoguchi.submissions import selectors as submission_selectors
@@ -211,11 +210,7 @@ def detail(request: HttpRequest, receipt_number: str) -> HttpResponse:
         submission = submission_selectors.submission_for_staff(staff, receipt_number)
     except Submission.DoesNotExist as error:
         raise Http404 from error
-    events.record(
-        events.Event.STAFF_VIEWED,
-        actor=events.pseudonym("staff", staff.pk),
-        subject=submission.receipt_number,
-    )
+    services.record_staff_view(staff, submission)
     schema = submission.form_version.schema
     language = get_language() or "ja"
     sections = rendering.answer_sections(schema, submission.answers, answered_only=True)

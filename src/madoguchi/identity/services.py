@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +18,7 @@ from joserfc.jwk import RSAKey
 
 from madoguchi.core import events
 from madoguchi.forms.schema import ChoiceField, FormSchema
+from madoguchi.tenants.models import Municipality
 
 from . import oidc, registry
 from .models import IdentityProvider, VerifiedIdentity
@@ -164,3 +166,20 @@ def public_jwks(providers: list[IdentityProvider]) -> dict[str, Any]:
             key = RSAKey.import_key(provider.client_private_jwk)
             keys.append(dict(key.as_dict(private=False)))
     return {"keys": keys}
+
+
+def save_provider(
+    *, municipality: Municipality, key: str, values: Mapping[str, Any]
+) -> tuple[IdentityProvider, bool]:
+    """Create or update a municipality's provider; the change is an audited configuration event."""
+    with transaction.atomic():
+        provider, created = IdentityProvider.objects.update_or_create(
+            municipality=municipality, key=key, defaults=dict(values)
+        )
+        events.record(
+            events.Event.CONFIG_CHANGED,
+            actor="operator",
+            subject=f"identity_provider:{municipality.lg_code}/{key}",
+            detail={"change": "created" if created else "updated", "issuer": provider.issuer},
+        )
+    return provider, created

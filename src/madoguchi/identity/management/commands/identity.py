@@ -64,10 +64,10 @@ class Command(BaseCommand):
                 private_jwk = json.load(handle)
         else:
             private_jwk = services.new_client_key(f"{options['client_id']}-1")
-        provider, created = IdentityProvider.objects.update_or_create(
+        provider, created = services.save_provider(
             municipality=municipality,
             key=options["key"],
-            defaults={
+            values={
                 "kind": options["kind"],
                 "name": options["name"],
                 "name_en": options["name_en"],
