@@ -56,7 +56,7 @@ def provider_metadata(endpoints: Endpoints) -> dict[str, Any]:
         "jwks_uri": endpoints.jwks,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code"],
+        "grant_types_supported": ["authorization_code", "client_credentials"],
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": [ALGORITHM],
         "token_endpoint_auth_methods_supported": ["private_key_jwt"],

@@ -75,7 +75,8 @@ class RelyingParty(ClientMixin, models.Model):
         return response_type == "code"
 
     def check_grant_type(self, grant_type: str) -> bool:
-        return grant_type == "authorization_code"
+        # client_credentials: only for the sign API (the grant allows scope "sign" only).
+        return grant_type in ("authorization_code", "client_credentials")
 
 
 class AuthorizationCode(AuthorizationCodeMixin, models.Model):
@@ -213,3 +214,65 @@ class ClientAssertionUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id}/{self.jti}"
+
+
+class TestAuthority(models.Model):
+    """One certificate authority of the test JPKI hierarchy, kept so it outlives the process.
+
+    Signature evidence names the root that was trusted when it was made; a hierarchy
+    regenerated at every restart would leave yesterday's evidence unverifiable. The keys
+    are test keys of a simulator (never enabled in production) and are stored in clear.
+    """
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    name = models.CharField(max_length=8, unique=True)  # root, sign, auth
+    certificate_pem = models.TextField()
+    private_key_pem = models.TextField()
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"test CA {self.name}"
+
+
+class DemoCardRecord(models.Model):
+    """The certificates (and chip keys) of one demo resident's card, issued once."""
+
+    resident_id = models.CharField(max_length=64, unique=True)
+    signing_certificate_pem = models.TextField()
+    signing_key_pem = models.TextField()
+    auth_certificate_pem = models.TextField()
+    auth_key_pem = models.TextField()
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"card of {self.resident_id}"
+
+
+class SignTransaction(models.Model):
+    """A request to sign one SHA-256 digest, started by a relying party (client credentials).
+
+    The resident signs it on the card page (signing PIN); the signature and the signing
+    certificate are then handed only to the same relying party, with the access token of
+    the authorization code that completed this transaction.
+    """
+
+    transaction_id = models.CharField(max_length=64, unique=True)
+    client = models.ForeignKey(
+        RelyingParty, on_delete=models.CASCADE, related_name="sign_transactions"
+    )
+    digest = models.CharField(max_length=64)  # hex SHA-256 of the data to sign
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    resident_id = models.CharField(max_length=64, blank=True)
+    signature = models.BinaryField(null=True, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    authorization_code = models.ForeignKey(
+        AuthorizationCode, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"sign transaction {self.transaction_id[:8]} for {self.client_id}"
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at

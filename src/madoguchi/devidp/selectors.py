@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import AccessToken, AuthorizationCode, CardState, RelyingParty, token_hash
+from .models import (
+    AccessToken,
+    AuthorizationCode,
+    CardState,
+    RelyingParty,
+    SignTransaction,
+    token_hash,
+)
 from .residents import RESIDENTS, DemoResident
 
-__all__ = ["DemoCard", "access_token", "demo_cards", "nonce_used", "relying_party"]
+__all__ = [
+    "DemoCard",
+    "access_token",
+    "demo_cards",
+    "nonce_used",
+    "relying_party",
+    "sign_transaction_digest",
+]
 
 
 def relying_party(client_id: str) -> RelyingParty | None:
@@ -30,6 +44,8 @@ class DemoCard:
     resident: DemoResident
     auth_pin_failures: int
     auth_locked: bool
+    sign_pin_failures: int = 0
+    sign_locked: bool = False
 
     @property
     def id(self) -> str:
@@ -46,6 +62,14 @@ def demo_cards() -> list[DemoCard]:
                 resident=resident,
                 auth_pin_failures=state.auth_pin_failures if state else 0,
                 auth_locked=state.auth_locked if state else False,
+                sign_pin_failures=state.sign_pin_failures if state else 0,
+                sign_locked=state.sign_locked if state else False,
             )
         )
     return cards
+
+
+def sign_transaction_digest(*, client: RelyingParty, transaction_id: str) -> str:
+    """The hex digest a transaction asks to sign (shown on the card page), or ""."""
+    found = SignTransaction.objects.filter(client=client, transaction_id=transaction_id).first()
+    return found.digest if found else ""

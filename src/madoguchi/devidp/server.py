@@ -9,7 +9,10 @@ defaults are looser:
 - ``StrictPKCE``: Authlib's ``CodeChallenge(required=True)`` only forces PKCE on public
   clients, and accepts ``plain``.
 - ``DARequestRules``: ``state`` required, the VSCHAR syntax of ``state``/``nonce``,
-  ``openid`` required, ``sign`` not implemented yet, no request objects.
+  ``openid`` required, ``sign`` only with an open ``sign_transaction_id`` of the same
+  client, no request objects.
+- ``DAClientCredentialsGrant``: client credentials (``private_key_jwt``) for scope
+  ``sign`` only: the token that starts sign transactions.
 - ``PrivateKeyJWT``: Authlib calls the method ``client_assertion_jwt`` by default; the
   ``jti`` replay cache and the one-day limit on an assertion's lifetime.
 - ``DAUserInfo``: the service's scopes map one-to-one to claims; Authlib's default
@@ -54,8 +57,14 @@ from .discovery import SCOPES, Endpoints, endpoints_for
 from .keys import ALGORITHM, current_signing_key
 from .models import AccessToken, AuthorizationCode, RelyingParty
 from .residents import get_resident
+from .services import SIGN_SCOPE
 
-__all__ = ["DAAuthorizationCodeGrant", "DAAuthorizationServer", "server_for"]
+__all__ = [
+    "DAAuthorizationCodeGrant",
+    "DAAuthorizationServer",
+    "DAClientCredentialsGrant",
+    "server_for",
+]
 
 logger = logging.getLogger("madoguchi.devidp")
 
@@ -82,7 +91,10 @@ class DAAuthorizationServer(AuthorizationServer):
         super().load_config(
             {
                 "scopes_supported": list(SCOPES),
-                "token_expires_in": {"authorization_code": ACCESS_TOKEN_LIFETIME},
+                "token_expires_in": {
+                    "authorization_code": ACCESS_TOKEN_LIFETIME,
+                    "client_credentials": ACCESS_TOKEN_LIFETIME,
+                },
             }
         )
 
@@ -90,10 +102,12 @@ class DAAuthorizationServer(AuthorizationServer):
         return selectors.relying_party(client_id) if isinstance(client_id, str) else None
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> AccessToken:
+        user = request.user
         return services.record_access_token(
             access_token=token["access_token"],
             client=request.client,
-            resident_id=request.user.resident.id,
+            # A client credentials token acts for the relying party, not for a resident.
+            resident_id=user.resident.id if user is not None else "",
             scope=token.get("scope", ""),
             expires_in=token["expires_in"],
             authorization_code=getattr(request, "authorization_code", None),
@@ -137,7 +151,7 @@ class DAAuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
         data = request.payload.data
         requested_acr = scope_to_list(data.get("acr_values")) or []
-        services.create_authorization_code(
+        created = services.create_authorization_code(
             code=code,
             client=request.client,
             resident_id=request.user.resident.id,
@@ -149,6 +163,10 @@ class DAAuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             code_challenge_method=data["code_challenge_method"],
             session_state=getattr(request, "session_state", None),
         )
+        if SIGN_SCOPE in (scope_to_list(request.scope) or []):
+            services.link_sign_transaction(
+                transaction_id=str(data.get("sign_transaction_id", "")), code=created
+            )
 
     def query_authorization_code(self, code: str, client: RelyingParty) -> AuthorizationCode | None:
         return services.consume_authorization_code(code=code, client=client)
@@ -174,11 +192,19 @@ class DARequestRules:
         scopes = scope_to_list(payload.scope) or []
         if "openid" not in scopes:
             raise InvalidScopeError("The 'openid' scope is required.")
-        if "sign" in scopes:
-            raise InvalidScopeError(
-                "The 'sign' scope is not supported by this simulator yet "
-                "(sign transactions are not implemented)."
-            )
+        if SIGN_SCOPE in scopes:
+            transaction_id = payload.data.get("sign_transaction_id")
+            if not transaction_id:
+                raise InvalidRequestError("The 'sign' scope needs 'sign_transaction_id'.")
+            if (
+                services.open_sign_transaction(
+                    client=grant.request.client, transaction_id=str(transaction_id)
+                )
+                is None
+            ):
+                raise InvalidRequestError("Unknown, expired or completed 'sign_transaction_id'.")
+        elif "sign_transaction_id" in payload.data:
+            raise InvalidRequestError("'sign_transaction_id' needs the 'sign' scope.")
         for name in ("state", "nonce"):
             values = payload.datalist.get(name, [])
             if not values or not values[0]:
@@ -192,6 +218,17 @@ class DARequestRules:
                 raise InvalidRequestError(f"The '{name}' parameter is not supported.")
         if payload.data.get("response_mode", "query") != "query":
             raise InvalidRequestError("Only response_mode=query is supported.")
+
+
+class DAClientCredentialsGrant(grants.ClientCredentialsGrant):
+    """Client credentials for the sign API: ``private_key_jwt``, scope ``sign`` only."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["private_key_jwt"]
+
+    def validate_token_request(self) -> None:
+        if (scope_to_list(self.request.payload.scope) or []) != [SIGN_SCOPE]:
+            raise InvalidScopeError("Client credentials are issued for scope 'sign' only.")
+        super().validate_token_request()
 
 
 class StrictPKCE(CodeChallenge):
@@ -331,7 +368,9 @@ class DAUserInfoEndpoint(UserInfoEndpoint):
 
 class DABearerTokenValidator(BearerTokenValidator):
     def authenticate_token(self, token_string: str) -> AccessToken | None:
-        return selectors.access_token(token_string)
+        token = selectors.access_token(token_string)
+        # UserInfo is about a resident: a client credentials token has none.
+        return token if token is not None and token.resident_id else None
 
 
 class RequestResourceProtector(ResourceProtector):
@@ -361,6 +400,7 @@ def server_for(request: HttpRequest) -> DAAuthorizationServer:
         DAAuthorizationCodeGrant,
         [DARequestRules(), StrictPKCE(required=True), DAOpenIDCode(issuer=endpoints.issuer)],
     )
+    server.register_grant(DAClientCredentialsGrant)
     server.register_endpoint(
         DAUserInfoEndpoint(
             issuer=endpoints.issuer, resource_protector=RequestResourceProtector(request)

@@ -6,17 +6,20 @@ ids of fictional demo people and outcomes only.
 
 from __future__ import annotations
 
-import functools
+import base64
+import binascii
 import hmac
 import logging
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from joserfc.errors import JoseError
@@ -24,7 +27,7 @@ from joserfc.jwk import KeySet
 
 from madoguchi.identity.jpki import validate_certificate
 
-from . import pki
+from . import authorities, pki
 from .models import (
     CLIENT_ID_PATTERN,
     AccessToken,
@@ -32,9 +35,10 @@ from .models import (
     CardState,
     ClientAssertionUse,
     RelyingParty,
+    SignTransaction,
     token_hash,
 )
-from .residents import DemoResident
+from .residents import DemoResident, get_resident
 
 __all__ = [
     "AUTHORIZATION_CODE_LIFETIME",
@@ -49,6 +53,9 @@ __all__ = [
     "record_assertion_jti",
     "register_relying_party",
     "reset_cards",
+    "sign_result",
+    "sign_with_card",
+    "start_sign_transaction",
     "verify_pin",
 ]
 
@@ -161,12 +168,6 @@ def reset_cards(*, resident_id: str | None = None) -> int:
     return count
 
 
-@functools.lru_cache(maxsize=4)
-def _crls(test_pki: pki.TestPKI) -> list[x509.CertificateRevocationList]:
-    # Published at the hierarchy's creation (00:00 UTC) and valid for the whole day.
-    return pki.demo_crls(test_pki, now=test_pki.created_at)
-
-
 def check_authentication_certificate(resident: DemoResident, *, at: datetime | None = None) -> None:
     """Check the card's user authentication certificate as the service does with J-LIS.
 
@@ -175,14 +176,14 @@ def check_authentication_certificate(resident: DemoResident, *, at: datetime | N
     Raises :class:`madoguchi.identity.jpki.CertificateRejected`.
     """
     now = at or timezone.now()
-    test_pki = pki.cached_test_pki(now.astimezone(UTC).date())
-    card = pki.demo_card(test_pki, resident)
+    test_pki = authorities.test_pki()
+    card = authorities.card(resident)
     validate_certificate(
         card.auth_certificate,
         kind="authentication",
         trust_roots=test_pki.trust_roots,
         intermediates=test_pki.intermediates,
-        crls=_crls(test_pki),
+        crls=authorities.current_crls(now=now),
         at=now,
     )
 
@@ -283,3 +284,129 @@ def record_assertion_jti(*, client_id: str, jti: str, expires_at: datetime) -> b
     except IntegrityError:
         return False
     return True
+
+
+# --- sign transactions ---------------------------------------------------------------
+
+SIGN_TRANSACTION_LIFETIME = timedelta(minutes=10)
+SIGN_SCOPE = "sign"
+
+
+class SignRequestRefused(ValueError):
+    """A sign transaction request or result request the service refuses.
+
+    ``error`` is the OAuth-style code returned to the relying party; ``status`` the HTTP
+    status.
+    """
+
+    def __init__(self, error: str, description: str, *, status: int = 400) -> None:
+        super().__init__(description)
+        self.error = error
+        self.description = description
+        self.status = status
+
+
+def client_token_for_signing(token: AccessToken | None) -> RelyingParty:
+    """The relying party behind a client-credentials token that may start transactions."""
+    if token is None or token.is_expired() or token.is_revoked():
+        raise SignRequestRefused("invalid_token", "The access token is not valid.", status=401)
+    if token.resident_id or SIGN_SCOPE not in token.scope.split():
+        raise SignRequestRefused(
+            "insufficient_scope",
+            "A client credentials token with scope 'sign' is needed.",
+            status=403,
+        )
+    return token.client
+
+
+def start_sign_transaction(
+    *, client: RelyingParty, digest_b64: object, algorithm: object
+) -> SignTransaction:
+    """Open a transaction to sign one SHA-256 digest (32 bytes, base64), for 10 minutes."""
+    if algorithm not in ("SHA-256", "SHA256", "sha256"):
+        raise SignRequestRefused("invalid_request", "Only SHA-256 digests can be signed.")
+    try:
+        digest = base64.b64decode(str(digest_b64), validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise SignRequestRefused("invalid_request", "The digest is not base64.") from error
+    if len(digest) != 32:
+        raise SignRequestRefused("invalid_request", "The digest must be 32 bytes (SHA-256).")
+    now = timezone.now()
+    SignTransaction.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+    return SignTransaction.objects.create(
+        transaction_id=str(uuid.uuid4()),
+        client=client,
+        digest=digest.hex(),
+        created_at=now,
+        expires_at=now + SIGN_TRANSACTION_LIFETIME,
+    )
+
+
+def open_sign_transaction(*, client: RelyingParty, transaction_id: str) -> SignTransaction | None:
+    """The transaction an authorization request names, if this client may complete it now.
+
+    It stays open from its start until an authorization code completes it (the card
+    signs in between, and Authlib validates the request again when it issues the code).
+    """
+    found = SignTransaction.objects.filter(
+        transaction_id=transaction_id, client=client, authorization_code__isnull=True
+    ).first()
+    if found is None or found.is_expired():
+        return None
+    return found
+
+
+def sign_with_card(*, transaction_id: str, client: RelyingParty, resident: DemoResident) -> None:
+    """The card signs the transaction's digest with the signing key: PKCS#1 v1.5 over
+    DigestInfo(SHA-256, digest), exactly what ``Prehashed(SHA256)`` produces.
+
+    A revoked or expired certificate does not stop a card from signing; the relying party
+    must refuse such a signature (CRL), as with a physical card.
+    """
+    card = authorities.card(resident)
+    with transaction.atomic():
+        found = (
+            SignTransaction.objects.select_for_update()
+            .filter(transaction_id=transaction_id, client=client, signed_at__isnull=True)
+            .first()
+        )
+        if found is None or found.is_expired():
+            raise SignRequestRefused("invalid_request", "The sign transaction has expired.")
+        found.signature = card.signing_key.sign(
+            bytes.fromhex(found.digest), padding.PKCS1v15(), Prehashed(hashes.SHA256())
+        )
+        found.resident_id = resident.id
+        found.signed_at = timezone.now()
+        found.save(update_fields=["signature", "resident_id", "signed_at"])
+    logger.info("devidp: demo card %s signed a transaction for %s", resident.id, client.client_id)
+
+
+def link_sign_transaction(*, transaction_id: str, code: AuthorizationCode) -> None:
+    """Remember which authorization code completed the transaction (its token reads it)."""
+    SignTransaction.objects.filter(
+        transaction_id=transaction_id, client=code.client, signed_at__isnull=False
+    ).update(authorization_code=code)
+
+
+def sign_result(*, transaction_id: str, token: AccessToken | None) -> dict[str, str]:
+    """The signature and the signing certificate, for the token of the signing login only."""
+    if token is None or token.is_expired() or token.is_revoked():
+        raise SignRequestRefused("invalid_token", "The access token is not valid.", status=401)
+    found = SignTransaction.objects.filter(
+        transaction_id=transaction_id, client=token.client
+    ).first()
+    if found is None:
+        raise SignRequestRefused("not_found", "No such sign transaction.", status=404)
+    if (
+        found.signed_at is None
+        or found.authorization_code_id is None
+        or token.authorization_code_id != found.authorization_code_id
+    ):
+        raise SignRequestRefused(
+            "insufficient_scope", "This token did not complete this transaction.", status=403
+        )
+    card = authorities.card(get_resident(found.resident_id))
+    return {
+        "signature": base64.b64encode(bytes(found.signature or b"")).decode("ascii"),
+        "certificate": base64.b64encode(pki.to_der(card.signing_certificate)).decode("ascii"),
+    }

@@ -16,4 +16,11 @@ urlpatterns = [
     path(f"{_OIDC}/token", views.token, name="token"),
     path(f"{_OIDC}/userinfo", views.userinfo, name="userinfo"),
     path(f"{_OIDC}/certs", views.certs, name="certs"),
+    path("api/sign-transactions", views.sign_transactions, name="sign_transactions"),
+    path(
+        "api/sign-transactions/<str:transaction_id>/result",
+        views.sign_transaction_result,
+        name="sign_transaction_result",
+    ),
+    path("crl/<str:name>.crl", views.crl, name="crl"),
 ]

@@ -8,6 +8,7 @@ enter the 4-digit PIN of the user authentication certificate.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from madoguchi.identity.jpki import CertificateRejected
 
-from . import keys, selectors, services
+from . import authorities, keys, pki, selectors, services
 from .claims import BASIC_FOUR_SCOPES, AuthenticatedResident
 from .discovery import endpoints_for, provider_metadata
 from .residents import DemoResident, get_resident
@@ -87,13 +88,70 @@ def authorize(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _card_page(request, grant)
     action = request.POST.get("action", "authenticate")
+    if action == "cancel" and _is_signing(grant):
+        return _deny(server, grant, "The user cancelled the signature")
     if action == "cancel":
         return _deny(server, grant, "The user cancelled the authentication")
     if action == "reset-cards":
         services.reset_cards()
         messages.info(request, _("All demo cards were reset: PINs unlocked, counters cleared."))
         return HttpResponseRedirect(request.get_full_path())
+    if _is_signing(grant):
+        return _sign(request, server, grant)
     return _authenticate(request, server, grant)
+
+
+def _is_signing(grant: DAAuthorizationCodeGrant) -> bool:
+    return "sign" in (grant.request.payload.scope or "").split()
+
+
+def _sign(
+    request: HttpRequest, server: DAAuthorizationServer, grant: DAAuthorizationCodeGrant
+) -> HttpResponse:
+    """The card signs with the signature certificate's key after the signing PIN.
+
+    Unlike authentication, a revoked or expired certificate does not stop the card:
+    judging the certificate is the relying party's job (CRL), as with a real card.
+    """
+    resident = _chosen_resident(request)
+    if resident is None:
+        return _card_page(
+            request, grant, errors=[_error("resident", _("Choose a demo card."))], status=422
+        )
+    card = next(c for c in selectors.demo_cards() if c.id == resident.id)
+    if card.sign_locked:
+        return _deny(server, grant, "The password of the signature certificate is locked")
+    pin = request.POST.get("pin", "")
+    if not services.pin_format_ok(pin, kind="signing"):
+        message = _("Enter the signing password: 6 to 16 capital letters (A-Z) and digits (0-9).")
+        return _card_page(request, grant, errors=[_error("pin", message)], status=422)
+    result = services.verify_pin(resident=resident, pin=pin, kind="signing")
+    if result.locked:
+        message = _(
+            "The signing password was wrong 5 times and is now locked. With a real card, "
+            "reset it at your city office. In this simulator, use “Reset demo cards”."
+        )
+        return _card_page(request, grant, errors=[_error("pin", message)], status=422)
+    if not result.ok:
+        message = ngettext(
+            "The signing password is wrong. %(count)d attempt is left before it locks.",
+            "The signing password is wrong. %(count)d attempts are left before it locks.",
+            result.remaining,
+        ) % {"count": result.remaining}
+        return _card_page(request, grant, errors=[_error("pin", message)], status=422)
+    try:
+        services.sign_with_card(
+            transaction_id=str(grant.request.payload.data.get("sign_transaction_id", "")),
+            client=grant.request.client,
+            resident=resident,
+        )
+    except services.SignRequestRefused as refused:
+        return _deny(server, grant, refused.description)
+    user = AuthenticatedResident(resident, grant.request.client.client_id)
+    response: HttpResponse = server.create_authorization_response(
+        request, grant_user=user, grant=grant
+    )
+    return response
 
 
 def _authenticate(
@@ -199,7 +257,19 @@ def _card_page(
     scopes = (grant.request.payload.scope or "").split()
     requested = [{"scope": s, "label": _SCOPE_LABELS[s]} for s in BASIC_FOUR_SCOPES if s in scopes]
     cards = selectors.demo_cards()
+    signing = "sign" in scopes
+    digest = (
+        selectors.sign_transaction_digest(
+            client=grant.request.client,
+            transaction_id=str(grant.request.payload.data.get("sign_transaction_id", "")),
+        )
+        if signing
+        else ""
+    )
     context: dict[str, Any] = {
+        "signing": signing,
+        # In groups of 16 hex digits, so that it wraps on a phone and reads in chunks.
+        "digest_groups": [digest[i : i + 16] for i in range(0, len(digest), 16)],
         "relying_party": grant.request.client,
         "requested": requested,
         "cards": cards,
@@ -208,3 +278,72 @@ def _card_page(
         "field_errors": {e["field"]: e["message"] for e in errors or []},
     }
     return render(request, "devidp/authorize.html", context, status=status)
+
+
+# --- sign API (server to server) ---------------------------------------------------------
+
+
+def _api_error(refused: services.SignRequestRefused) -> JsonResponse:
+    response = JsonResponse(
+        {"error": refused.error, "error_description": refused.description}, status=refused.status
+    )
+    if refused.status == 401:
+        response["WWW-Authenticate"] = f'Bearer error="{refused.error}"'
+    return response
+
+
+def _bearer(request: HttpRequest) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+@csrf_exempt  # bearer-token API
+@require_POST
+def sign_transactions(request: HttpRequest) -> JsonResponse:
+    """Start a sign transaction: ``{"digest": b64, "digest_algorithm": "SHA-256"}``."""
+    try:
+        client = services.client_token_for_signing(selectors.access_token(_bearer(request)))
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError as error:
+            raise services.SignRequestRefused("invalid_request", "The body is not JSON.") from error
+        if not isinstance(body, dict):
+            raise services.SignRequestRefused("invalid_request", "The body must be an object.")
+        started = services.start_sign_transaction(
+            client=client,
+            digest_b64=body.get("digest", ""),
+            algorithm=body.get("digest_algorithm", "SHA-256"),
+        )
+    except services.SignRequestRefused as refused:
+        return _api_error(refused)
+    return JsonResponse(
+        {
+            "sign_transaction_id": started.transaction_id,
+            "expires_at": started.expires_at.isoformat(),
+        },
+        status=201,
+    )
+
+
+@never_cache
+@require_GET
+def sign_transaction_result(request: HttpRequest, transaction_id: str) -> JsonResponse:
+    """The signature and signing certificate, once the resident signed (plain JSON here;
+    the real service wraps them in a JWE, see docs/identity.md)."""
+    try:
+        result = services.sign_result(
+            transaction_id=transaction_id, token=selectors.access_token(_bearer(request))
+        )
+    except services.SignRequestRefused as refused:
+        return _api_error(refused)
+    return JsonResponse(result)
+
+
+@require_GET
+def crl(request: HttpRequest, name: str) -> HttpResponse:
+    """The test CAs' CRLs (DER), at the distribution points their certificates name."""
+    if name not in ("root", "sign", "auth"):
+        return HttpResponse(status=404)
+    der = pki.to_der(authorities.crl_for(name))  # type: ignore[arg-type]
+    return HttpResponse(der, content_type="application/pkix-crl")

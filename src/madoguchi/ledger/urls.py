@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from madoguchi.ledger import views
 
 app_name = "ledger"
 
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("checkpoint", views.latest_checkpoint, name="checkpoint"),
+    path("public-key", views.public_key, name="public-key"),
+]

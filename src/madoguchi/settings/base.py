@@ -178,6 +178,16 @@ MADOGUCHI_ALLOW_DEMO = False
 MADOGUCHI_DEVIDP_ENABLED = False
 MADOGUCHI_SITE_URL = os.environ.get("MADOGUCHI_SITE_URL", "http://127.0.0.1:8000")
 
+# --- background work and exports (backoffice exports) -------------------------------
+# The Django tasks API (the django-tasks backport until Django 6) with its database
+# backend: `madoguchi db_worker` runs the tasks; `madoguchi serve` starts one in development.
+INSTALLED_APPS += ["django_tasks", "django_tasks.backends.database"]
+TASKS = {"default": {"BACKEND": "django_tasks.backends.database.DatabaseBackend"}}
+# Exports up to this many rows are written at once and streamed; larger ones run as tasks.
+MADOGUCHI_EXPORT_DIRECT_MAX_ROWS = 5000
+# Export files are deleted this many days after they are ready (the log of them stays).
+MADOGUCHI_EXPORT_RETENTION_DAYS = 7
+
 EMAIL_BACKEND = os.environ.get(
     "MADOGUCHI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
@@ -204,3 +214,38 @@ LOGGING = {
         "pyhanko_certvalidator": {"level": "ERROR"},
     },
 }
+
+# --- audit ledger (madoguchi.ledger; docs/trust.md) -----------------------------------
+# The log's name in signed checkpoints; empty means "<host of MADOGUCHI_SITE_URL>/ledger".
+MADOGUCHI_LEDGER_ORIGIN = os.environ.get("MADOGUCHI_LEDGER_ORIGIN", "")
+# Ed25519 private key (PEM, PKCS#8) that signs checkpoints. Keep it, and back it up:
+# a new key cannot vouch for checkpoints the old one signed.
+MADOGUCHI_LEDGER_KEY_FILE = Path(
+    os.environ.get("MADOGUCHI_LEDGER_KEY_FILE", VAR_DIR / "keys" / "ledger-ed25519.pem")
+)
+# Development creates the key on first use; production refuses to sign without it.
+MADOGUCHI_LEDGER_GENERATE_KEY = True
+# /ledger/checkpoint signs a new checkpoint at most this often (when the tree grew).
+MADOGUCHI_LEDGER_CHECKPOINT_SECONDS = int(
+    os.environ.get("MADOGUCHI_LEDGER_CHECKPOINT_SECONDS", "60")
+)
+MADOGUCHI_RATE_LIMITS = {**MADOGUCHI_RATE_LIMITS, "ledger": 300}
+
+# --- receipts (madoguchi.documents; docs/trust.md "Signed receipts") --------------------
+# Each municipality's seal certificate (公印) as <dir>/<lg_code>.p12. Empty: a generated
+# "Madoguchi Test Seal CA" seals receipts (development and tests only).
+MADOGUCHI_SEAL_DIR = os.environ.get("MADOGUCHI_SEAL_DIR", "")
+# The PKCS#12 passphrase, or (better) a file holding it, e.g. a container secret.
+MADOGUCHI_SEAL_PASSPHRASE = os.environ.get("MADOGUCHI_SEAL_PASSPHRASE", "")
+MADOGUCHI_SEAL_PASSPHRASE_FILE = os.environ.get("MADOGUCHI_SEAL_PASSPHRASE_FILE", "")
+# PEM bundle of the roots verifiers should trust (seal CA and TSA), served at
+# /receipts/trust/seal-root.pem. Empty with the test seal: the test root.
+MADOGUCHI_SEAL_ROOTS = os.environ.get("MADOGUCHI_SEAL_ROOTS", "")
+MADOGUCHI_TEST_SEAL_ALLOWED = True
+# Where the test seal CA keeps its keys, so receipts still verify after a restart.
+MADOGUCHI_KEYS_DIR = Path(os.environ.get("MADOGUCHI_KEYS_DIR", VAR_DIR / "keys"))
+# RFC 3161 time-stamping authority; empty: the local test TSA (in-process).
+MADOGUCHI_TSA_URL = os.environ.get("MADOGUCHI_TSA_URL", "")
+MADOGUCHI_TSA_TIMEOUT = int(os.environ.get("MADOGUCHI_TSA_TIMEOUT", "10"))
+# TrueType fonts of receipts: {"gothic": path, "mincho": path}; None: Debian's IPAex fonts.
+MADOGUCHI_PDF_FONTS: dict[str, str] | None = None

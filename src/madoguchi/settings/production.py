@@ -28,3 +28,12 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-madoguchi-session"
 CSRF_COOKIE_NAME = "__Host-madoguchi-csrf"
+
+# --- audit ledger (madoguchi.ledger) --------------------------------------------------
+# The checkpoint signing key must be provisioned (MADOGUCHI_LEDGER_KEY_FILE), never made up.
+MADOGUCHI_LEDGER_GENERATE_KEY = False
+
+# --- receipts (madoguchi.documents) ---------------------------------------------------
+# Receipts are sealed with the city's own certificate (MADOGUCHI_SEAL_DIR) and timestamped
+# by a real TSA (MADOGUCHI_TSA_URL); the generated test CA is refused (system check).
+MADOGUCHI_TEST_SEAL_ALLOWED = False

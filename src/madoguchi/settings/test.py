@@ -23,3 +23,16 @@ WHITENOISE_AUTOREFRESH = True
 # Local simulator of the Digital Authentication App (never in production).
 INSTALLED_APPS = [*INSTALLED_APPS, "madoguchi.devidp"]  # noqa: F405
 MADOGUCHI_DEVIDP_ENABLED = True
+
+# --- audit ledger (madoguchi.ledger) --------------------------------------------------
+# A key per test run, never the developer's var/keys one.
+MADOGUCHI_LEDGER_KEY_FILE = Path(tempfile.mkdtemp(prefix="madoguchi-test-keys-")) / "ledger.pem"
+MADOGUCHI_RATE_LIMITS = {**MADOGUCHI_RATE_LIMITS, "ledger": 10_000}
+
+# --- receipts (madoguchi.documents) ---------------------------------------------------
+# A test seal CA per test run, never the developer's var/keys one.
+MADOGUCHI_KEYS_DIR = Path(tempfile.mkdtemp(prefix="madoguchi-test-seal-"))
+
+# --- background work (backoffice exports) ----------------------------------------------
+# Tasks run immediately, inside the request or test that enqueues them.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

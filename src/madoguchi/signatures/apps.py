@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class SignaturesConfig(AppConfig):
     name = "madoguchi.signatures"
     label = "signatures"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The identity callback hands logins started for signing to this app.
+        from madoguchi.identity import services as identity_services
+
+        from . import services, views
+
+        identity_services.on_login(services.PURPOSE)(views.sign_callback)

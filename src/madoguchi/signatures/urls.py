@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "signatures"
 
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("jpki-roots.pem", views.trust_roots, name="trust_roots"),
+]

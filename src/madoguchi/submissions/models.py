@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from madoguchi.forms.models import FormVersion
 from madoguchi.identity.models import VerifiedIdentity
-from madoguchi.tenants.models import Department, Municipality
+from madoguchi.tenants.models import Department, Municipality, StaffMember
 
 
 class Channel(models.TextChoices):
@@ -20,6 +20,7 @@ class Status(models.TextChoices):
     RECEIVED = "received", _("Received")
     IN_REVIEW = "in_review", _("In review")
     RETURNED = "returned", _("Returned for correction")
+    RESUBMITTED = "resubmitted", _("Resubmitted")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     COMPLETED = "completed", _("Completed")
@@ -66,10 +67,32 @@ class Submission(models.Model):
     # Keys of the answers that came from the verified identity, not from typing.
     prefilled_fields = models.JSONField(default=list, blank=True)
     submitted_at = models.DateTimeField(db_index=True)
+    # The canonical application document (RFC 8785 JSON: answers, form version, attachment
+    # hashes, municipality, time), exactly the bytes hashed and, for a signed submission,
+    # signed. See madoguchi.signatures.canonical.
+    document = models.TextField(blank=True, default="")
+    document_sha256 = models.CharField(max_length=64, blank=True, default="")
+    # Review workflow: who handles it and by when (the city's own service standard).
+    assignee = models.ForeignKey(
+        StaffMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    due_date = models.DateField(null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["department", "-submitted_at", "-id"], name="inbox_by_department"),
+            # Filters that narrow a department's inbox keep the keyset order.
+            models.Index(
+                fields=["department", "status", "-submitted_at", "-id"], name="inbox_by_status"
+            ),
+            models.Index(fields=["assignee", "-submitted_at", "-id"], name="inbox_by_assignee"),
+            # Prefix search by applicant name (varchar_pattern_ops makes LIKE 'x%' use the
+            # index on PostgreSQL whatever the collation; other databases ignore it).
+            models.Index(
+                fields=["applicant_name"],
+                name="inbox_by_applicant_name",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -121,3 +144,89 @@ class Attachment(models.Model):
             "content_type": self.content_type,
             "sha256": self.sha256,
         }
+
+
+class StatusChange(models.Model):
+    """One step of a submission's workflow: who moved it, when, and why (kept forever)."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=12, choices=Status.choices)
+    to_status = models.CharField(max_length=12, choices=Status.choices)
+    # The staff member; empty when the resident acted (a resubmission).
+    actor = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["submission", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}: {self.from_status} → {self.to_status}"
+
+
+class Comment(models.Model):
+    """An internal note between staff; never shown to the resident."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(max_length=4000)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["submission", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on {self.submission_id}"
+
+
+class Correction(models.Model):
+    """A return for correction (差し戻し): the reason, the reopened fields and the link.
+
+    The resident edits only ``fields``; when they resubmit, the answers they replaced are
+    kept in ``previous_answers`` so the full history survives under the same receipt number.
+    """
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="corrections")
+    reason = models.TextField(max_length=2000)
+    fields = models.JSONField(default=list)
+    requested_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    # Only the hash of the resident's link is stored, like a draft's resume link.
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    resubmitted_at = models.DateTimeField(null=True, blank=True)
+    previous_answers = models.JSONField(default=dict, blank=True)
+    previous_document_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["submission", "requested_at", "id"]
+
+    def __str__(self) -> str:
+        return f"correction {self.pk} of {self.submission_id}"
+
+
+class ResultDocument(models.Model):
+    """電子交付: a document staff deliver to the applicant (a certificate, a decision notice)."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.PROTECT, related_name="result_documents"
+    )
+    file = models.FileField(upload_to="results/%Y/%m/")
+    name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    delivered_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    delivered_at = models.DateTimeField()
+    # The first time the applicant downloaded it: the city can see the delivery arrived.
+    first_downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submission", "delivered_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} for {self.submission_id}"

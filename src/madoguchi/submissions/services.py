@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +22,9 @@ from madoguchi.forms.models import FormVersion
 from madoguchi.forms.schema import EmailField, FileField, FormSchema
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import VerifiedIdentity
+from madoguchi.signatures import canonical
+from madoguchi.signatures import evidence as signature_evidence
+from madoguchi.signatures.evidence import SignedDocument
 
 from . import notifications
 from .models import Attachment, Channel, Draft, ReceiptCounter, Submission
@@ -84,8 +87,17 @@ def _sniffed_type(upload: UploadedFile, accepted: list[str]) -> str | None:
     return None
 
 
-def _store_upload(draft: Draft, form_field: FileField, upload: UploadedFile) -> Attachment | str:
-    """Save a valid upload to the draft, or return the message saying what is wrong."""
+def store_upload(
+    form_field: FileField,
+    upload: UploadedFile,
+    *,
+    draft: Draft | None = None,
+    submission: Submission | None = None,
+) -> Attachment | str:
+    """Save a valid upload to a draft (or a submission being corrected), or return the
+    message saying what is wrong. A draft keeps one file per field: a new one replaces it."""
+    if (draft is None) == (submission is None):
+        raise TypeError("store_upload() needs exactly one of draft or submission")
     limit = int(form_field.max_size_mb * 1024 * 1024)
     if upload.size is None or upload.size > limit:
         return _("The file is too large. Attach a file of %(size)s MB or less.") % {
@@ -102,9 +114,11 @@ def _store_upload(draft: Draft, form_field: FileField, upload: UploadedFile) -> 
         digest.update(chunk)
     upload.seek(0)
     with transaction.atomic():
-        draft.attachments.filter(field_key=form_field.key).delete()
+        if draft is not None:
+            draft.attachments.filter(field_key=form_field.key).delete()
         return Attachment.objects.create(
             draft=draft,
+            submission=submission,
             field_key=form_field.key,
             file=upload,
             name=(upload.name or "file")[-255:],
@@ -135,7 +149,7 @@ def save_step(
         if isinstance(form_field, FileField):
             upload = files.get(form_field.key)
             if upload is not None:
-                stored = _store_upload(draft, form_field, upload)
+                stored = store_upload(form_field, upload, draft=draft)
                 if isinstance(stored, str):
                     upload_errors[form_field.key] = [stored]
             kept = [a.descriptor() for a in draft.attachments.filter(field_key=form_field.key)]
@@ -200,6 +214,71 @@ def next_receipt_number(municipality_id: int, lg_code: str, year: int) -> str:
     return f"{lg_code}-{year}-{sequence:06d}"
 
 
+class SignatureRequired(IdentityRequired):
+    """The form needs the resident's signature (My Number Card) on the application."""
+
+
+class DocumentChanged(Exception):
+    """What the resident signed is no longer what the draft says (an answer or a file changed)."""
+
+
+def _referenced_ids(schema: FormSchema, answers: Mapping[str, Any]) -> set[int]:
+    ids: set[int] = set()
+    for form_field in schema.fields():
+        if isinstance(form_field, FileField):
+            for item in answers.get(form_field.key) or []:
+                if isinstance(item, Mapping) and isinstance(item.get("id"), int):
+                    ids.add(item["id"])
+    return ids
+
+
+def _document(
+    *,
+    form_version: FormVersion,
+    answers: Mapping[str, Any],
+    attachments: Iterable[Attachment],
+    created_at: datetime,
+) -> dict[str, Any]:
+    """The canonical document of these answers. Attachments count when the answers name them."""
+    form = form_version.form
+    referenced = _referenced_ids(form_version.schema, answers)
+    return canonical.submission_document(
+        municipality=form.municipality.lg_code,
+        form=form.slug,
+        form_version=form_version.number,
+        form_version_id=form_version.pk,
+        answers=answers,
+        attachments=[
+            {"field": a.field_key, "name": a.name, "size": a.size, "sha256": a.sha256}
+            for a in attachments
+            if a.pk in referenced
+        ],
+        created_at=created_at,
+    )
+
+
+def submission_document(submission: Submission, *, created_at: datetime) -> dict[str, Any]:
+    """The canonical document of a submission as the database holds it now."""
+    return _document(
+        form_version=submission.form_version,
+        answers=submission.answers,
+        attachments=submission.attachments.all(),
+        created_at=created_at,
+    )
+
+
+def refresh_document(submission: Submission) -> None:
+    """Make (and save) the submission's document again from its current answers and files.
+
+    For a correction: the new document is dated now. A signature covers only the document
+    that was signed, so a corrected signed submission no longer re-verifies as signed.
+    """
+    document = submission_document(submission, created_at=timezone.now())
+    submission.document = canonical.canonical_bytes(document).decode("utf-8")
+    submission.document_sha256 = canonical.document_sha256(document)
+    submission.save(update_fields=["answers", "document", "document_sha256"])
+
+
 def _create_submission(
     *,
     form_version: FormVersion,
@@ -208,10 +287,20 @@ def _create_submission(
     language: str,
     identity: VerifiedIdentity | None = None,
     prefilled: list[str] | None = None,
+    attachments: Iterable[Attachment] = (),
+    signed: SignedDocument | None = None,
 ) -> Submission:
     form = form_version.form
     schema = form_version.schema
     now = timezone.now()
+    if signed is not None:
+        document = signed.document
+    else:
+        document = canonical.canonical_bytes(
+            _document(
+                form_version=form_version, answers=answers, attachments=attachments, created_at=now
+            )
+        )
     contact_email = next(
         (
             str(answers[f.key])
@@ -237,24 +326,29 @@ def _create_submission(
         identity_level=identity.assurance if identity else "none",
         prefilled_fields=sorted(prefilled or []),
         submitted_at=now,
+        document=document.decode("utf-8"),
+        document_sha256=hashlib.sha256(document).hexdigest(),
     )
     events.record(
         events.Event.SUBMITTED,
-        actor=events.pseudonym("submission", submission.public_id),
-        subject=submission.receipt_number,
-        detail={"form": str(form.pk), "version": str(form_version.number), "channel": channel},
+        actor=events.pseudonym("person", identity.subject) if identity else "resident",
+        subject=events.submission_subject(submission.public_id),
+        detail={
+            "document": submission.document_sha256,
+            "form": str(form.pk),
+            "version": str(form_version.number),
+            "channel": str(channel),
+            "signed": "yes" if signed is not None else "no",
+        },
     )
+    if signed is not None:
+        signature_evidence.record_evidence(submission=submission, signed=signed)
     transaction.on_commit(lambda: notifications.send_confirmation(submission))
     return submission
 
 
-def submit_draft(*, draft: Draft, channel: Channel = Channel.ONLINE) -> Submission:
-    """Turn a completed draft into a submission with a receipt number.
-
-    Answers are validated again against the version the draft was started on, so a
-    form published meanwhile cannot change what the resident agreed to. A draft is
-    submitted once: a second request for it (a double click) raises Draft.DoesNotExist.
-    """
+def _validated(draft: Draft) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The draft's answers cleaned as they would be submitted, and the locked ones."""
     schema = draft.form_version.schema
     locked = identity_services.locked_answers(schema, draft.identity)
     if schema.identity in IDENTITY_LEVELS_NEEDING_CARD and draft.identity is None:
@@ -262,16 +356,63 @@ def submit_draft(*, draft: Draft, channel: Channel = Channel.ONLINE) -> Submissi
     result = form_answers.clean_answers(schema, draft.answers, locked=locked)
     if not result.ok:
         raise SubmissionRefused(result.errors)
+    return result.answers, locked
+
+
+def draft_document(*, draft: Draft, created_at: datetime) -> dict[str, Any]:
+    """The document submitting this draft would create, dated ``created_at``: what the
+    resident signs. Raises like :func:`submit_draft` when the draft cannot be sent."""
+    answers, _locked = _validated(draft)
+    return _document(
+        form_version=draft.form_version,
+        answers=answers,
+        attachments=draft.attachments.all(),
+        created_at=created_at,
+    )
+
+
+def submit_draft(
+    *,
+    draft: Draft,
+    channel: Channel = Channel.ONLINE,
+    signature: SignedDocument | None = None,
+) -> Submission:
+    """Turn a completed draft into a submission with a receipt number.
+
+    Answers are validated again against the version the draft was started on, so a
+    form published meanwhile cannot change what the resident agreed to. A draft is
+    submitted once: a second request for it (a double click) raises Draft.DoesNotExist.
+
+    A form with ``identity: mynumber_sign`` needs ``signature``, a document the resident
+    signed and the server verified (see madoguchi.signatures.services); it must be the
+    exact document of the draft as it is now, or :class:`DocumentChanged` is raised.
+    """
+    schema = draft.form_version.schema
+    answers, locked = _validated(draft)
+    if schema.identity == "mynumber_sign" and signature is None:
+        raise SignatureRequired
     with transaction.atomic():
         # Concurrent requests queue here; the later one finds the draft already gone.
         Draft.objects.select_for_update().get(pk=draft.pk)
+        attachments = list(draft.attachments.all())
+        if signature is not None:
+            expected = _document(
+                form_version=draft.form_version,
+                answers=answers,
+                attachments=attachments,
+                created_at=signature.created_at,
+            )
+            if canonical.canonical_bytes(expected) != signature.document:
+                raise DocumentChanged
         submission = _create_submission(
             form_version=draft.form_version,
-            answers=result.answers,
+            answers=answers,
             channel=channel,
             language=draft.language,
             identity=draft.identity,
-            prefilled=[key for key in locked if key in result.answers],
+            prefilled=[key for key in locked if key in answers],
+            attachments=attachments,
+            signed=signature,
         )
         draft.attachments.update(draft=None, submission=submission)
         draft.delete()

@@ -24,6 +24,7 @@ from madoguchi.identity import selectors as identity_selectors
 from madoguchi.identity import services as identity_services
 from madoguchi.jp import postal
 from madoguchi.jp.errors import InvalidJapaneseInput
+from madoguchi.signatures import services as signature_services
 from madoguchi.tenants.models import Municipality
 
 from . import notifications, selectors, services
@@ -92,8 +93,8 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
         if uses_provider
         else []
     )
-    # Signing at submission arrives with the signatures app; until then such forms wait.
-    available = schema.identity != "mynumber_sign" and (schema.identity == "none" or providers)
+    # Forms that need a signature (mynumber_sign) also need a My Number Card provider.
+    available = schema.identity == "none" or bool(providers)
     error, status = "", 200
     if request.method == "POST" and available:
         if not allow(request, "draft_start"):
@@ -142,7 +143,8 @@ def _receipts(request: HttpRequest) -> dict[str, str]:
     return selectors.session_receipts(request.session)
 
 
-def _remember_receipt(request: HttpRequest, token: str, submission: Submission) -> None:
+def remember_receipt(request: HttpRequest, token: str, submission: Submission) -> None:
+    """Let this browser see the receipt of what it just sent (also after signing)."""
     receipts = list(_receipts(request).items())[-19:]
     request.session[SESSION_RECEIPTS] = dict(
         [*receipts, (services.hash_token(token), str(submission.public_id))]
@@ -339,23 +341,42 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
     unfinished = services.first_unfinished_step(draft)
     if unfinished is not None:
         return redirect("submissions:step", token=token, number=unfinished + 1)
+    if request.method != "POST":
+        return review_page(request, draft, token)
+    try:
+        if schema.identity == "mynumber_sign":
+            # The resident signs at the Digital Authentication App; the identity callback
+            # submits the draft once the signature is verified (madoguchi.signatures).
+            return redirect(signature_services.begin_signing(request, draft, token))
+        submission = services.submit_draft(draft=draft)
+    except services.SubmissionRefused as refused:
+        return review_page(request, draft, token, errors=refused.errors, status=422)
+    except signature_services.SigningFailed as failure:
+        return review_page(request, draft, token, signing_error=str(failure.message), status=422)
+    except Draft.DoesNotExist as error:  # sent meanwhile, e.g. by a double click
+        resolved = _draft(request, token)
+        if isinstance(resolved, HttpResponse):
+            return resolved
+        raise Http404 from error
+    remember_receipt(request, token, submission)
+    return redirect("submissions:done", public_id=submission.public_id)
+
+
+def review_page(
+    request: HttpRequest,
+    draft: Draft,
+    token: str,
+    *,
+    errors: dict[str, list[str]] | None = None,
+    signing_error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The review page, with answer errors or a signature failure to show (also used by
+    the signing callback, which lands here when a signature is refused)."""
+    schema = draft.form_version.schema
     language = _language()
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        try:
-            submission = services.submit_draft(draft=draft)
-        except services.SubmissionRefused as refused:
-            errors = refused.errors
-        except Draft.DoesNotExist as error:  # sent meanwhile, e.g. by a double click
-            resolved = _draft(request, token)
-            if isinstance(resolved, HttpResponse):
-                return resolved
-            raise Http404 from error
-        else:
-            _remember_receipt(request, token, submission)
-            return redirect("submissions:done", public_id=submission.public_id)
     error_list = []
-    for key, field_errors in errors.items():
+    for key, field_errors in (errors or {}).items():
         try:
             form_field = schema.field(key)
         except KeyError:
@@ -371,6 +392,8 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
             }
             for message in field_errors
         ]
+    if signing_error:
+        error_list.append({"label": _("Signature"), "message": signing_error, "url": "#sign"})
     return render(
         request,
         "submissions/review.html",
@@ -382,8 +405,10 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
             "sections": _review_rows(draft, token),
             "progress": rendering.progress(schema, draft.answers, None),
             "errors": error_list,
+            "signing": schema.identity == "mynumber_sign",
+            "signing_error": signing_error,
         },
-        status=422 if errors else 200,
+        status=status,
     )
 
 

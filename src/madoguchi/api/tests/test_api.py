@@ -293,6 +293,9 @@ def test_the_openapi_document_lists_every_endpoint(api: Client, db: None) -> Non
         "/api/v1/municipalities/{lg_code}/forms/{slug}/",
         "/api/v1/submissions/",
         "/api/v1/postal-codes/{code}",
+        "/api/v1/ledger/checkpoint",
+        "/api/v1/ledger/proof/inclusion",
+        "/api/v1/ledger/proof/consistency",
     }
 
 

@@ -33,6 +33,7 @@ FIELD_TYPES = {
     "consent",
     "info",
 }
+SIGNED_FORM = "172065-gentsuki-haisha"
 # The browser test fills the health check-up form by these keys.
 NINGEN_DOCK_KEYS = {
     "name",
@@ -116,7 +117,8 @@ def test_demo_form_is_valid(path: Path) -> None:
     assert isinstance(category, dict) and category.get("ja") and category.get("en")
 
     schema = FormSchema.model_validate(data["schema"])
-    assert schema.identity == "none"
+    # One demo form shows signing at submission (マイナンバーカードによる電子署名).
+    assert schema.identity == ("mynumber_sign" if path.stem == SIGNED_FORM else "none")
     assert schema.confirmation_message is not None and schema.confirmation_message.en
     assert 3 <= len(schema.steps) <= 6
 

@@ -201,9 +201,11 @@ def test_a_token_request_without_client_assertion_is_refused(rp: DemoRelyingPart
     assert error_of(response) == "invalid_client"
 
 
-def test_only_the_authorization_code_grant_is_offered(rp: DemoRelyingParty) -> None:
+def test_other_grants_are_not_offered(rp: DemoRelyingParty) -> None:
     data = {
-        "grant_type": "client_credentials",
+        "grant_type": "password",
+        "username": "kaga-taro",
+        "password": "1234",
         "client_assertion_type": ASSERTION_TYPE,
         "client_assertion": rp.assertion(),
     }
@@ -211,6 +213,22 @@ def test_only_the_authorization_code_grant_is_offered(rp: DemoRelyingParty) -> N
     response = rp.http.post(reverse("devidp:token"), data)
 
     assert error_of(response) == "unsupported_grant_type"
+
+
+@pytest.mark.parametrize("scope", [None, "openid", "sign name", "openid sign"])
+def test_client_credentials_are_only_for_the_sign_api(
+    rp: DemoRelyingParty, scope: str | None
+) -> None:
+    data = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": ASSERTION_TYPE,
+        "client_assertion": rp.assertion(),
+        **({"scope": scope} if scope else {}),
+    }
+
+    response = rp.http.post(reverse("devidp:token"), data)
+
+    assert error_of(response) == "invalid_scope"
 
 
 def test_userinfo_needs_a_valid_bearer_token(rp: DemoRelyingParty) -> None:
