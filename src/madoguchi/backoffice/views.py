@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 from base64 import b32encode
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
+from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,11 +24,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.core.ratelimit import allow
 from madoguchi.forms import rendering
+from madoguchi.forms.models import Form
 from madoguchi.submissions import selectors as submission_selectors
-from madoguchi.submissions.models import Submission
+from madoguchi.submissions import workflow
+from madoguchi.submissions.models import Status, Submission
 from madoguchi.tenants.models import StaffMember
+from madoguchi.tenants.selectors import visible_departments
 
-from . import services
+from . import aggregation, selectors, services
 
 PENDING_USER = "madoguchi_pending_staff"
 
@@ -176,17 +181,14 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @staff_required
 def inbox(request: HttpRequest) -> HttpResponse:
     staff: StaffMember = request.staff  # type: ignore[attr-defined]
-    submissions = submission_selectors.inbox_for(staff)
-    query = request.GET.get("q", "").strip()
-    if query:
-        submissions = submissions.filter(
-            Q(receipt_number__icontains=query) | Q(applicant_name__icontains=query)
-        )
-    page = Paginator(submissions, 50).get_page(request.GET.get("page"))
+    filters = selectors.InboxFilters.from_query(request.GET)
+    page = selectors.inbox_page(
+        staff, filters, after=request.GET.get("after", ""), before=request.GET.get("before", "")
+    )
     language = get_language() or "ja"
     titles: dict[int, str] = {}
     rows = []
-    for s in page:
+    for s in page.rows:
         if s.form_version_id not in titles:
             titles[s.form_version_id] = s.form_version.schema.title.get(language)
         rows.append(
@@ -196,39 +198,261 @@ def inbox(request: HttpRequest) -> HttpResponse:
                 "department": s.department.localized_name(language),
             }
         )
+    kept = filters.as_query()
     return render(
         request,
         "backoffice/inbox.html",
-        {"staff": staff, "page": page, "rows": rows, "query": query},
+        {
+            "staff": staff,
+            "rows": rows,
+            "filters": filters,
+            "query": filters.query,
+            "next_url": "?" + urlencode(kept | {"after": page.next_cursor})
+            if page.next_cursor
+            else "",
+            "previous_url": "?" + urlencode(kept | {"before": page.previous_cursor})
+            if page.previous_cursor
+            else "",
+        }
+        | selectors.inbox_choices(staff, language=language),
     )
+
+
+def _submission_or_404(staff: StaffMember, receipt_number: str) -> Submission:
+    try:
+        return submission_selectors.submission_for_staff(staff, receipt_number)
+    except Submission.DoesNotExist as error:
+        raise Http404 from error
+
+
+def _render_detail(
+    request: HttpRequest,
+    staff: StaffMember,
+    submission: Submission,
+    *,
+    problem: str = "",
+    entered: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    schema = submission.form_version.schema
+    language = get_language() or "ja"
+    sections = rendering.answer_sections(schema, submission.answers, answered_only=True)
+    field_keys = {f.key for f in schema.fields()}
+    context = {
+        "staff": staff,
+        "submission": submission,
+        "title": schema.title.get(language),
+        "sections": sections,
+        "attachments": submission.attachments.all(),
+        "identity": submission.identity,
+        "prefilled_labels": [
+            schema.field(key).label.get(language)
+            for key in submission.prefilled_fields
+            if key in field_keys
+        ],
+        "problem": problem,
+        "entered": entered or {},
+    } | selectors.workflow_context(staff, submission, language=language)
+    return render(request, "backoffice/detail.html", context, status=status)
 
 
 @staff_required
 def detail(request: HttpRequest, receipt_number: str) -> HttpResponse:
     staff: StaffMember = request.staff  # type: ignore[attr-defined]
-    try:
-        submission = submission_selectors.submission_for_staff(staff, receipt_number)
-    except Submission.DoesNotExist as error:
-        raise Http404 from error
+    submission = _submission_or_404(staff, receipt_number)
     services.record_staff_view(staff, submission)
-    schema = submission.form_version.schema
+    return _render_detail(request, staff, submission)
+
+
+@staff_required
+@require_POST
+def change_status(request: HttpRequest, receipt_number: str) -> HttpResponse:
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    submission = _submission_or_404(staff, receipt_number)
+    to_status = request.POST.get("to_status", "")
+    reason = request.POST.get("reason", "")
+    try:
+        if to_status == Status.RETURNED:
+            workflow.return_for_correction(
+                submission=submission,
+                staff=staff,
+                reason=reason,
+                fields=request.POST.getlist("fields"),
+            )
+        else:
+            workflow.change_status(
+                submission=submission, to_status=to_status, staff=staff, reason=reason
+            )
+    except workflow.WorkflowRefused as refused:
+        entered = {
+            "to_status": to_status,
+            "reason": reason,
+            "fields": request.POST.getlist("fields"),
+        }
+        return _render_detail(
+            request, staff, submission, problem=refused.message, entered=entered, status=422
+        )
+    messages.success(request, _("The status was changed and the applicant was told."))
+    return redirect("backoffice:detail", receipt_number=receipt_number)
+
+
+@staff_required
+@require_POST
+def assign(request: HttpRequest, receipt_number: str) -> HttpResponse:
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    submission = _submission_or_404(staff, receipt_number)
+    assignee_id = request.POST.get("assignee", "")
+    due = request.POST.get("due_date", "")
+    try:
+        assignee = (
+            StaffMember.objects.get(pk=int(assignee_id), municipality_id=staff.municipality_id)
+            if assignee_id
+            else None
+        )
+        due_date = date.fromisoformat(due) if due else None
+    except (StaffMember.DoesNotExist, ValueError):
+        return _render_detail(
+            request,
+            staff,
+            submission,
+            problem=_("Choose a colleague from the list and a date such as 2026-12-01."),
+            entered={"assignee": assignee_id, "due_date": due},
+            status=422,
+        )
+    try:
+        workflow.assign(submission=submission, staff=staff, assignee=assignee)
+        workflow.set_due_date(submission=submission, staff=staff, due=due_date)
+    except workflow.WorkflowRefused as refused:
+        return _render_detail(
+            request,
+            staff,
+            submission,
+            problem=refused.message,
+            entered={"assignee": assignee_id, "due_date": due},
+            status=422,
+        )
+    messages.success(request, _("Assignment saved."))
+    return redirect("backoffice:detail", receipt_number=receipt_number)
+
+
+@staff_required
+@require_POST
+def comment(request: HttpRequest, receipt_number: str) -> HttpResponse:
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    submission = _submission_or_404(staff, receipt_number)
+    body = request.POST.get("body", "")
+    try:
+        workflow.add_comment(submission=submission, staff=staff, body=body)
+    except workflow.WorkflowRefused as refused:
+        return _render_detail(
+            request, staff, submission, problem=refused.message, entered={"body": body}, status=422
+        )
+    messages.success(request, _("Comment added."))
+    return redirect("backoffice:detail", receipt_number=receipt_number)
+
+
+@staff_required
+@require_POST
+def bulk_status(request: HttpRequest) -> HttpResponse:
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    chosen = request.POST.getlist("receipt")[:200]
+    submissions = submission_selectors.inbox_for(staff).filter(receipt_number__in=chosen)
+    if not chosen:
+        messages.error(request, _("Choose at least one submission."))
+        return redirect("backoffice:inbox")
+    result = workflow.change_status_bulk(
+        submissions=submissions,
+        to_status=request.POST.get("to_status", ""),
+        staff=staff,
+        reason=request.POST.get("reason", ""),
+    )
+    if result.changed:
+        messages.success(
+            request,
+            _("Changed: %(numbers)s") % {"numbers": "、".join(result.changed)},
+        )
+    for number, why in result.refused.items():
+        messages.error(request, f"{number}: {why}")
+    return redirect("backoffice:inbox")
+
+
+@staff_required
+@require_POST
+def deliver_result(request: HttpRequest, receipt_number: str) -> HttpResponse:
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    submission = _submission_or_404(staff, receipt_number)
+    upload = request.FILES.get("result")
+    try:
+        if upload is None:
+            raise workflow.WorkflowRefused(_("Choose the PDF to deliver."))
+        workflow.deliver_result(submission=submission, staff=staff, upload=upload)
+    except workflow.WorkflowRefused as refused:
+        return _render_detail(request, staff, submission, problem=refused.message, status=422)
+    messages.success(request, _("The result was delivered. The applicant can download it now."))
+    return redirect("backoffice:detail", receipt_number=receipt_number)
+
+
+def _visible_form(staff: StaffMember, form_id: int) -> Form:
+    try:
+        return Form.objects.select_related("current_version").get(
+            pk=form_id,
+            department__in=visible_departments(staff),
+            current_version__isnull=False,
+        )
+    except Form.DoesNotExist as error:
+        raise Http404 from error
+
+
+@staff_required
+def statistics(request: HttpRequest) -> HttpResponse:
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
     language = get_language() or "ja"
-    sections = rendering.answer_sections(schema, submission.answers, answered_only=True)
-    field_keys = {f.key for f in schema.fields()}
+    choices = selectors.inbox_choices(staff, language=language)["form_choices"]
+    return render(request, "backoffice/statistics.html", {"staff": staff, "forms": choices})
+
+
+@staff_required
+def form_statistics(request: HttpRequest, form_id: int) -> HttpResponse:
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    form = _visible_form(staff, form_id)
+    language = get_language() or "ja"
+    figures = aggregation.form_figures(
+        form, submission_selectors.inbox_for(staff).values("pk"), language=language
+    )
+    assert form.current_version is not None
     return render(
         request,
-        "backoffice/detail.html",
+        "backoffice/form_statistics.html",
         {
             "staff": staff,
-            "submission": submission,
-            "title": schema.title.get(language),
-            "sections": sections,
-            "attachments": submission.attachments.all(),
-            "identity": submission.identity,
-            "prefilled_labels": [
-                schema.field(key).label.get(language)
-                for key in submission.prefilled_fields
-                if key in field_keys
-            ],
+            "form": form,
+            "title": form.current_version.schema.title.get(language),
+            "figures": figures,
         },
     )
+
+
+@staff_required
+def form_statistics_csv(request: HttpRequest, form_id: int) -> HttpResponse:
+    """The same figures as a CSV (UTF-8 with BOM, so spreadsheet software reads Japanese)."""
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    form = _visible_form(staff, form_id)
+    language = get_language() or "ja"
+    figures = aggregation.form_figures(
+        form, submission_selectors.inbox_for(staff).values("pk"), language=language
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{form.slug}-statistics.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response, lineterminator="\r\n")
+    writer.writerow([_("Section"), _("Item"), _("Count"), _("Percent")])
+    for bar in figures.by_status:
+        writer.writerow([_("Status"), bar.label, bar.count, bar.percent])
+    for bar in figures.by_day:
+        writer.writerow([_("Received per day"), bar.label, bar.count, bar.percent])
+    for distribution in figures.choices:
+        for bar in distribution.bars:
+            writer.writerow([distribution.label, bar.label, bar.count, bar.percent])
+    for bar in figures.drop_off:
+        writer.writerow([_("How far residents got"), bar.label, bar.count, bar.percent])
+    return response

@@ -208,7 +208,11 @@ def answer_sections(
     sections = []
     for index, step in conditions.applicable_steps(schema, answers):
         rows = [
-            {"label": f.label.get(language), "value": display_value(f, answers.get(f.key))}
+            {
+                "key": f.key,
+                "label": f.label.get(language),
+                "value": display_value(f, answers.get(f.key)),
+            }
             for f in step.fields
             if f.collects_input
             and conditions.field_applies(f, answers)

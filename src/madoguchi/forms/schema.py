@@ -225,6 +225,10 @@ class FormSchema(BaseModel):
     confirmation_message: Text | None = None
     # Field whose value names the applicant in the staff inbox (never logged).
     applicant_name_field: str | None = Field(default=None, pattern=KEY_PATTERN)
+    # Whether staff review each submission (received → in review → approved/rejected →
+    # completed). Without review a submission goes from received straight to completed,
+    # e.g. a survey or a notification that needs no decision.
+    review: bool = True
     steps: list[Step] = Field(min_length=1)
 
     def fields(self) -> Iterator[FormField]:

@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from .models import Status
+
 if TYPE_CHECKING:
-    from .models import Submission
+    from .models import StatusChange, Submission
 
 logger = logging.getLogger(__name__)
 
@@ -47,3 +50,38 @@ def send_confirmation(submission: Submission) -> None:
     except OSError:
         # The submission stands; the resident has the receipt number on screen.
         logger.exception("confirmation email failed for %s", submission.receipt_number)
+
+
+def send_status_update(
+    submission: Submission, change: StatusChange, *, correction_token: str = ""
+) -> None:
+    """Tell the applicant their application moved on; a return for correction carries the link.
+
+    The reason staff gave is included (the applicant must know what to fix); the answers
+    are not.
+    """
+    if not submission.contact_email:
+        return
+    with translation.override(submission.language):
+        context = confirmation_context(submission, submission.language)
+        context |= {
+            "site_url": settings.MADOGUCHI_SITE_URL,
+            "status": Status(change.to_status).label,
+            "reason": change.reason,
+            "correction_url": (
+                settings.MADOGUCHI_SITE_URL.rstrip("/")
+                + reverse("submissions:correction", args=[correction_token])
+                if correction_token
+                else ""
+            ),
+        }
+        subject = _("[%(municipality)s] Your application %(receipt)s: %(status)s") % {
+            "municipality": context["municipality"],
+            "receipt": submission.receipt_number,
+            "status": context["status"],
+        }
+        body = render_to_string("submissions/email/status_update.txt", context)
+    try:
+        send_mail(subject, body, None, [submission.contact_email])
+    except OSError:
+        logger.exception("status email failed for %s", submission.receipt_number)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import correction_views, resident_views, views
 
 app_name = "submissions"
 
@@ -10,6 +10,16 @@ urlpatterns = [
     path("apply/<str:token>/review/", views.review, name="review"),
     path("apply/<str:token>/discard/", views.discard, name="discard"),
     path("done/<uuid:public_id>/", views.done, name="done"),
+    path("correct/<str:token>/", correction_views.correction, name="correction"),
+    # Before the catch-all patterns below, which would read "mypage" as a city code.
+    path("mypage/<str:lg_code>/", resident_views.mypage, name="mypage"),
+    path("mypage/<str:lg_code>/login/", resident_views.mypage_login, name="mypage_login"),
+    path("mypage/<str:lg_code>/logout/", resident_views.mypage_logout, name="mypage_logout"),
+    path(
+        "mypage/<str:lg_code>/results/<int:pk>/",
+        resident_views.result_download,
+        name="result_download",
+    ),
     path("<str:lg_code>/", views.procedures, name="procedures"),
     path("<str:lg_code>/<slug:slug>/", views.form_start, name="form_start"),
 ]

@@ -11,12 +11,22 @@ in Japanese.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import django
+import pytest
 from django.apps import apps
 from django.conf import settings
+from django.utils import translation
 
 if not os.environ.get("DJANGO_SETTINGS_MODULE") and not settings.configured:
     settings.configure(USE_I18N=False)
 if not apps.ready:
     django.setup()
+
+
+@pytest.fixture(autouse=True)
+def english_messages() -> Iterator[None]:
+    """These tests read messages in English, whatever an earlier test left activated."""
+    with translation.override("en"):
+        yield

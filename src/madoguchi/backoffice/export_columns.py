@@ -1,0 +1,266 @@
+"""Columns of an export: what each one reads and how an answer becomes one cell of text.
+
+A column's ``source`` is a stable name (``receipt_number``, ``answer:name`` ...) that
+export profiles store; its header is whatever the back-office system expects. Answers
+are flattened per the form version the submission answered: choices as their
+Japanese labels, checkbox lists joined with "、", dates in ISO 8601 or 和暦, files as
+name and SHA-256.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models.fields.json import KeyTextTransform
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from madoguchi.forms.schema import (
+    ChoiceField,
+    ConsentField,
+    DateField,
+    FileField,
+    FormField,
+    FormSchema,
+    NumberField,
+)
+from madoguchi.jp import wareki
+from madoguchi.submissions.models import Channel, Status
+
+DateStyle = Literal["iso", "wareki"]
+ANSWER_PREFIX = "answer:"
+# The columns of every submission, in the order the default profile uses.
+FIXED_SOURCES = {
+    "receipt_number": gettext_lazy("Receipt number"),
+    "submitted_at": gettext_lazy("Received at"),
+    "status": gettext_lazy("Status"),
+    "channel": gettext_lazy("Channel"),
+    "identity_level": gettext_lazy("Identity verification"),
+    "form_version": gettext_lazy("Form version"),
+}
+DEFAULT_FIXED = ["receipt_number", "submitted_at", "status", "identity_level"]
+# What the export query reads per submission, in this order, followed by the text of
+# each answer a column needs (see answer_values); RowBuilder.cells reads them by position.
+VALUE_FIELDS = (
+    "id",
+    "receipt_number",
+    "submitted_at",
+    "status",
+    "channel",
+    "identity_level",
+    "form_version_id",
+)
+IDENTITY_LABELS = {
+    "none": gettext_lazy("None (self-declared)"),
+    "account": gettext_lazy("Verified (account)"),
+    "mynumber": gettext_lazy("Verified (My Number Card)"),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    source: str
+    header: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"source": self.source, "header": self.header}
+
+
+def answer_source(key: str) -> str:
+    return f"{ANSWER_PREFIX}{key}"
+
+
+def answer_keys(columns: list[Column]) -> list[str]:
+    return [
+        c.source.removeprefix(ANSWER_PREFIX) for c in columns if c.source.startswith(ANSWER_PREFIX)
+    ]
+
+
+def answer_values(columns: list[Column]) -> dict[str, KeyTextTransform]:
+    """The answers the columns need, extracted by the database as text (``->>``).
+
+    Only those keys cross the wire, and no per-row JSON document is decoded in Python:
+    that is most of the cost of an export. Lists (checkboxes, files) arrive as JSON text.
+    """
+    return {
+        f"answer_{i}": KeyTextTransform(key, "answers")
+        for i, key in enumerate(answer_keys(columns))
+    }
+
+
+def input_fields(schema: FormSchema) -> list[FormField]:
+    return [f for f in schema.fields() if f.collects_input]
+
+
+def available_sources(schema: FormSchema, *, language: str = "ja") -> list[Column]:
+    """Every column a profile of this form may use, with its default header."""
+    with translation.override(language):
+        fixed = [Column(source, str(label)) for source, label in FIXED_SOURCES.items()]
+    return fixed + [
+        Column(answer_source(f.key), f.label.get(language)) for f in input_fields(schema)
+    ]
+
+
+def default_columns(schema: FormSchema) -> list[Column]:
+    """The profile every form has without configuration: the basics, then every answer."""
+    by_source = {c.source: c for c in available_sources(schema)}
+    sources = DEFAULT_FIXED + [answer_source(f.key) for f in input_fields(schema)]
+    return [by_source[s] for s in sources]
+
+
+def columns_from_json(data: Any) -> list[Column]:
+    """Columns as a profile or job stores them; raises ValueError on anything else."""
+    if not isinstance(data, list) or not data:
+        raise ValueError("columns must be a non-empty list")
+    columns = []
+    for item in data:
+        if not isinstance(item, dict):
+            raise ValueError("each column is an object")
+        source, header = item.get("source"), item.get("header")
+        if not isinstance(source, str) or not isinstance(header, str):
+            raise ValueError("each column has a source and a header")
+        if source not in FIXED_SOURCES and not source.startswith(ANSWER_PREFIX):
+            raise ValueError(f"unknown column source {source!r}")
+        columns.append(Column(source, header))
+    if len({c.source for c in columns}) != len(columns):
+        raise ValueError("a column source appears twice")
+    return columns
+
+
+Cell = Callable[[tuple[Any, ...]], str]
+
+
+class RowBuilder:
+    """Turns one ``values_list(*VALUE_FIELDS, *answer_values(columns))`` tuple into cells.
+
+    The cell functions are prepared once per form version (submissions of one form
+    can answer different versions), so the per-row work is a few dict look-ups.
+    Values are written in ``language`` (Japanese for back-office systems).
+    """
+
+    def __init__(
+        self,
+        columns: list[Column],
+        *,
+        schema_for: Callable[[int], FormSchema],
+        date_style: DateStyle = "iso",
+        language: str = "ja",
+    ) -> None:
+        self.columns = columns
+        self.schema_for = schema_for
+        self.date_style = date_style
+        self.language = language
+        self.zone = ZoneInfo(settings.TIME_ZONE)
+        with translation.override(language):
+            self.status_labels = {s.value: str(s.label) for s in Status}
+            self.channel_labels = {c.value: str(c.label) for c in Channel}
+            self.identity_labels = {k: str(v) for k, v in IDENTITY_LABELS.items()}
+            self.agreed = _("Agreed")
+        self._cells: dict[int, list[Cell]] = {}
+        self._answer_position = {
+            key: len(VALUE_FIELDS) + i for i, key in enumerate(answer_keys(columns))
+        }
+
+    def cells(self, values: tuple[Any, ...]) -> list[str]:
+        version_id = values[6]
+        functions = self._cells.get(version_id)
+        if functions is None:
+            schema = self.schema_for(version_id)
+            functions = self._cells[version_id] = [self._cell(c, schema) for c in self.columns]
+        return [function(values) for function in functions]
+
+    def _cell(self, column: Column, schema: FormSchema) -> Cell:
+        source = column.source
+        if source == "receipt_number":
+            return lambda v: str(v[1])
+        if source == "submitted_at":
+            return lambda v: self.datetime_text(v[2])
+        if source == "status":
+            return lambda v: self.status_labels.get(v[3], str(v[3]))
+        if source == "channel":
+            return lambda v: self.channel_labels.get(v[4], str(v[4]))
+        if source == "identity_level":
+            return lambda v: self.identity_labels.get(v[5], str(v[5]))
+        if source == "form_version":
+            return lambda v: str(v[6])
+        key = source.removeprefix(ANSWER_PREFIX)
+        try:
+            form_field = schema.field(key)
+        except KeyError:
+            # A column for a question this version does not ask stays empty.
+            return lambda v: ""
+        render = self.answer_renderer(form_field)
+        position = self._answer_position[key]
+
+        def cell(v: tuple[Any, ...]) -> str:
+            value = v[position]
+            if value is None or value == "" or value == "[]":
+                return ""
+            return render(value)
+
+        return cell
+
+    def datetime_text(self, moment: datetime) -> str:
+        local = moment.astimezone(self.zone)
+        if self.date_style == "wareki":
+            return f"{self.date_text(local.date())} {local:%H:%M:%S}"
+        return local.isoformat(timespec="seconds")
+
+    def date_text(self, day: date) -> str:
+        if self.date_style == "wareki" and day >= wareki.ERAS[0].start:
+            return wareki.format_wareki(day)
+        return day.isoformat()
+
+    def answer_renderer(self, form_field: FormField) -> Callable[[Any], str]:
+        language = self.language
+        if isinstance(form_field, ChoiceField):
+            labels = {o.value: o.label.get(language) for o in form_field.options}
+
+            def choice(value: Any) -> str:
+                values = _list(value) if form_field.multiple else [value]
+                return "、".join(labels.get(str(v), str(v)) for v in values)
+
+            return choice
+        if isinstance(form_field, DateField):
+
+            def day(value: Any) -> str:
+                try:
+                    return self.date_text(date.fromisoformat(str(value)))
+                except ValueError:
+                    return str(value)
+
+            return day
+        if isinstance(form_field, ConsentField):
+            # JSON true arrives as "true" (PostgreSQL) or 1 (SQLite).
+            return lambda value: self.agreed if value in ("true", 1, True) else ""
+        if isinstance(form_field, NumberField):
+            return lambda value: str(value)
+        if isinstance(form_field, FileField):
+
+            def files(value: Any) -> str:
+                items = _list(value)
+                return "、".join(
+                    f"{item.get('name', '')} (sha256:{item.get('sha256', '')})"
+                    for item in items
+                    if isinstance(item, dict)
+                )
+
+            return files
+        return lambda value: str(value)
+
+
+def _list(value: Any) -> list[Any]:
+    """A JSON list answer as the database hands it over (text), or already decoded."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return [value]
+    return value if isinstance(value, list) else [value]

@@ -1,0 +1,383 @@
+"""Staff pages for exports. Thin: rules live in export_selectors and export_services."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, cast
+from uuid import UUID
+
+from django.db.models import Count
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from madoguchi.forms.models import Form
+from madoguchi.submissions.models import Status
+from madoguchi.submissions.selectors import inbox_for
+from madoguchi.tenants.models import StaffMember
+
+from . import export_selectors as selectors
+from . import export_services as services
+from .export_columns import Column, available_sources
+from .exports import TooManyRows
+from .models import (
+    DateStyle,
+    ExportEncoding,
+    ExportFormat,
+    ExportJob,
+    ExportProfile,
+    JobStatus,
+    Unencodable,
+)
+from .views import staff_required
+
+DEFAULT_PROFILE = "default"
+# The job page reloads itself (HTTP Refresh header, no JavaScript) this often while it runs.
+REFRESH_SECONDS = 3
+
+
+def _staff(request: HttpRequest) -> StaffMember:
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    return staff
+
+
+def _form_or_404(staff: StaffMember, form_id: int) -> Form:
+    try:
+        return selectors.form_for_export(staff, form_id)
+    except Form.DoesNotExist as error:
+        raise Http404 from error
+
+
+def _job_or_404(staff: StaffMember, public_id: UUID) -> ExportJob:
+    try:
+        return selectors.job_for(staff, public_id)
+    except ExportJob.DoesNotExist as error:
+        raise Http404 from error
+
+
+def _title(form: Form) -> str:
+    if form.current_version is None:
+        return form.slug
+    return form.current_version.schema.title.get(get_language() or "ja")
+
+
+@staff_required
+@require_GET
+def export_home(request: HttpRequest) -> HttpResponse:
+    staff = _staff(request)
+    forms = [{"form": f, "title": _title(f)} for f in selectors.exportable_forms(staff)]
+    return render(
+        request,
+        "backoffice/exports.html",
+        {
+            "staff": staff,
+            "forms": forms,
+            "jobs": selectors.jobs_for(staff)[:20],
+            "may_export": selectors.may_export(staff),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def export_selected(request: HttpRequest) -> HttpResponse:
+    """The inbox's "export the selected" button: on to the export page of their form."""
+    staff = _staff(request)
+    receipts = request.POST.getlist("receipt")
+    by_form = list(
+        inbox_for(staff)
+        .filter(receipt_number__in=receipts)
+        .values("form_version__form")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    if len(by_form) == 1:
+        query = urlencode({"receipt": receipts}, doseq=True)
+        url = reverse("backoffice:export_form", args=[by_form[0]["form_version__form"]])
+        return redirect(f"{url}?{query}")
+    return render(
+        request,
+        "backoffice/export_choose.html",
+        {"staff": staff, "none_selected": not by_form},
+        status=400,
+    )
+
+
+def _profile_choice(form: Form, value: str | None) -> ExportProfile | None:
+    if not value or value == DEFAULT_PROFILE:
+        return None
+    try:
+        return selectors.profiles_for(form).get(pk=int(value))
+    except (ValueError, ExportProfile.DoesNotExist):
+        return None
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _choice(value: str | None, choices: list[str], default: str) -> str:
+    return value if value in choices else default
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def export_form(request: HttpRequest, form_id: int) -> HttpResponse:
+    staff = _staff(request)
+    form = _form_or_404(staff, form_id)
+    if not selectors.may_export(staff):
+        return HttpResponseForbidden(_("Your role cannot export submissions."))
+    data = request.POST if request.method == "POST" else request.GET
+    profile = _profile_choice(form, data.get("profile"))
+    columns = (
+        [Column(c["source"], c["header"]) for c in profile.columns]
+        if profile
+        else selectors.default_columns(form)
+    )
+    settings_from = profile or ExportProfile()
+    options = {
+        "format": _choice(data.get("format"), ExportFormat.values, ExportFormat.CSV),
+        "encoding": _choice(data.get("encoding"), ExportEncoding.values, settings_from.encoding),
+        "date_style": _choice(data.get("date_style"), DateStyle.values, settings_from.date_style),
+        "unencodable": _choice(
+            data.get("unencodable"), Unencodable.values, settings_from.unencodable
+        ),
+    }
+    filters = selectors.Filters(
+        statuses=tuple(s for s in data.getlist("status") if s in Status.values),
+        submitted_from=_day(data.get("from", "")),
+        submitted_to=_day(data.get("to", "")),
+        receipt_numbers=tuple(data.getlist("receipt")),
+    )
+    error = ""
+    if request.method == "POST":
+        try:
+            job = services.start_export(
+                staff=staff,
+                request=services.ExportRequest(
+                    form=form,
+                    columns=columns,
+                    filters=filters,
+                    profile_name=profile.name if profile else "",
+                    **options,
+                ),
+            )
+        except services.NothingToExport:
+            error = _("No submission matches. Change the filters and try again.")
+        except TooManyRows:
+            error = _("Excel holds at most 1,048,575 rows. Choose CSV or narrow the filters.")
+        except services.ExportNotAllowed as refused:
+            raise Http404 from refused
+        else:
+            ran_at_once = job.rows_total <= services.direct_max_rows()
+            if ran_at_once and job.status == JobStatus.DONE and not job.problem_count:
+                return _download(job)
+            return redirect("backoffice:export_job", public_id=job.public_id)
+    return render(
+        request,
+        "backoffice/export_form.html",
+        {
+            "staff": staff,
+            "form": form,
+            "title": _title(form),
+            "profile": profile,
+            "profiles": selectors.profiles_for(form),
+            "columns": columns,
+            "options": options,
+            "filters": filters,
+            "status_choices": Status.choices,
+            "format_choices": ExportFormat.choices,
+            "encoding_choices": ExportEncoding.choices,
+            "date_style_choices": DateStyle.choices,
+            "unencodable_choices": Unencodable.choices,
+            "error": error,
+            "direct_max": services.direct_max_rows(),
+        },
+        status=422 if error else 200,
+    )
+
+
+def _download(job: ExportJob, *, report: bool = False) -> HttpResponse:
+    stored = job.report_file if report else job.file
+    if job.status == JobStatus.EXPIRED:
+        return HttpResponse(_("This export has expired. Export again."), status=410)
+    if job.status != JobStatus.DONE or not stored:
+        raise Http404
+    name = f"{job.file_name.rsplit('.', 1)[0]}-report.csv" if report else job.file_name
+    # FileResponse streams the stored file in blocks: flat memory for any size.
+    response = FileResponse(stored.open("rb"), as_attachment=True, filename=name)
+    response["Cache-Control"] = "no-store"
+    # staff_required is typed for HttpResponse; a streaming response serves the same way.
+    return cast(HttpResponse, response)
+
+
+@staff_required
+@require_GET
+def export_job(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    staff = _staff(request)
+    job = _job_or_404(staff, public_id)
+    watching = request.GET.get("refresh") != "off"
+    response = render(
+        request,
+        "backoffice/export_job.html",
+        {"staff": staff, "job": job, "title": _title(job.form), "watching": watching},
+    )
+    if job.in_progress and watching:
+        response["Refresh"] = str(REFRESH_SECONDS)
+    return response
+
+
+@staff_required
+@require_GET
+def export_job_status(request: HttpRequest, public_id: UUID) -> JsonResponse:
+    """The job as JSON, for scripts and htmx: same access rule as the page."""
+    job = _job_or_404(_staff(request), public_id)
+    body: dict[str, Any] = {
+        "id": str(job.public_id),
+        "status": job.status,
+        "format": job.format,
+        "rows_total": job.rows_total,
+        "rows_done": job.rows_done,
+        "percent": job.percent,
+        "sha256": job.sha256 or None,
+        "problem_count": job.problem_count,
+        "download": (
+            reverse("backoffice:export_download", args=[job.public_id])
+            if job.status == JobStatus.DONE
+            else None
+        ),
+        "expires_at": job.expires_at.isoformat() if job.expires_at else None,
+    }
+    return JsonResponse(body, headers={"Cache-Control": "no-store"})
+
+
+@staff_required
+@require_GET
+def export_download(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return _download(_job_or_404(_staff(request), public_id))
+
+
+@staff_required
+@require_GET
+def export_report(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return _download(_job_or_404(_staff(request), public_id), report=True)
+
+
+# --- profiles ----------------------------------------------------------------------------
+
+
+def _columns_from_post(request: HttpRequest, sources: list[Column]) -> list[Column]:
+    """Checked sources, ordered by their position numbers (then by the list's order)."""
+    chosen = []
+    for index, source in enumerate(sources):
+        if request.POST.get(f"use-{index}") != "on":
+            continue
+        header = request.POST.get(f"header-{index}", "").strip()[:100] or source.header
+        try:
+            position = int(request.POST.get(f"position-{index}", ""))
+        except ValueError:
+            position = index + 1
+        chosen.append((position, index, Column(source.source, header)))
+    return [column for _p, _i, column in sorted(chosen, key=lambda item: item[:2])]
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def export_profile(
+    request: HttpRequest, form_id: int, profile_id: int | None = None
+) -> HttpResponse:
+    staff = _staff(request)
+    form = _form_or_404(staff, form_id)
+    if not selectors.may_export(staff):
+        return HttpResponseForbidden(_("Your role cannot change export profiles."))
+    profile = None
+    if profile_id is not None:
+        try:
+            profile = selectors.profiles_for(form).get(pk=profile_id)
+        except ExportProfile.DoesNotExist as error:
+            raise Http404 from error
+    schema = form.current_version.schema if form.current_version else None
+    sources = available_sources(schema) if schema else []
+    current = (
+        [Column(c["source"], c["header"]) for c in profile.columns]
+        if profile
+        else selectors.default_columns(form)
+    )
+    errors: list[str] = []
+    name = profile.name if profile else ""
+    if request.method == "POST":
+        name = request.POST.get("name", "").strip()[:100]
+        current = _columns_from_post(request, sources)
+        same_name = selectors.profiles_for(form).filter(name=name)
+        if profile is not None:
+            same_name = same_name.exclude(pk=profile.pk)
+        if not name:
+            errors.append(_("Enter a name for the profile."))
+        elif same_name.exists():
+            errors.append(_("Another profile of this form has that name."))
+        if not current:
+            errors.append(_("Choose at least one column."))
+        if not errors:
+            saved = services.save_profile(
+                staff=staff,
+                form=form,
+                name=name,
+                columns=current,
+                encoding=_choice(
+                    request.POST.get("encoding"), ExportEncoding.values, ExportEncoding.UTF8_BOM
+                ),
+                date_style=_choice(request.POST.get("date_style"), DateStyle.values, "iso"),
+                unencodable=_choice(
+                    request.POST.get("unencodable"), Unencodable.values, Unencodable.REFUSE
+                ),
+                profile=profile,
+            )
+            return redirect(
+                f"{reverse('backoffice:export_form', args=[form.pk])}?profile={saved.pk}"
+            )
+    chosen = {c.source: (position, c.header) for position, c in enumerate(current, start=1)}
+    rows = [
+        {
+            "index": index,
+            "source": source,
+            "used": source.source in chosen,
+            "position": chosen.get(source.source, (index + 1, ""))[0],
+            "header": chosen.get(source.source, (0, source.header))[1],
+        }
+        for index, source in enumerate(sources)
+    ]
+    return render(
+        request,
+        "backoffice/export_profile.html",
+        {
+            "staff": staff,
+            "form": form,
+            "title": _title(form),
+            "profile": profile,
+            "name": name,
+            "rows": rows,
+            "errors": errors,
+            "encoding": request.POST.get("encoding") or (profile.encoding if profile else ""),
+            "date_style": request.POST.get("date_style") or (profile.date_style if profile else ""),
+            "unencodable": request.POST.get("unencodable")
+            or (profile.unencodable if profile else ""),
+            "encoding_choices": ExportEncoding.choices,
+            "date_style_choices": DateStyle.choices,
+            "unencodable_choices": Unencodable.choices,
+        },
+        status=422 if errors else 200,
+    )

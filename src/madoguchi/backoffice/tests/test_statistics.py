@@ -1,0 +1,59 @@
+"""A form's figures: counts, survey answers, time to completion and drop-off; CSV too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from madoguchi.forms.models import FormVersion
+from madoguchi.submissions import services as submission_services
+from madoguchi.submissions import workflow
+from madoguchi.submissions.models import Status
+from madoguchi.tenants.models import StaffMember
+from madoguchi.testing.factories import DepartmentFactory, StaffFactory, submit_application
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_statistics_page_counts_answers_and_drop_off(
+    form_version: FormVersion, staff: StaffMember, log_in: Any
+) -> None:
+    first = submit_application(form_version, method="visit")
+    submit_application(form_version, method="online", online_tool="Zoom")
+    submit_application(form_version, method="online", online_tool="Teams")
+    workflow.change_status(submission=first, to_status=Status.IN_REVIEW, staff=staff)
+    workflow.change_status(submission=first, to_status=Status.APPROVED, staff=staff)
+    workflow.change_status(submission=first, to_status=Status.COMPLETED, staff=staff)
+    abandoned, _token = submission_services.start_draft(form_version=form_version, language="ja")
+    abandoned.completed_steps = 1
+    abandoned.save()
+    browser = log_in(staff)
+
+    page = browser.get(reverse("backoffice:form_statistics", args=[form_version.form_id]))
+    csv = browser.get(reverse("backoffice:form_statistics_csv", args=[form_version.form_id]))
+
+    text = page.text
+    assert page.status_code == 200
+    assert 'data-testid="total">3<' in text
+    assert "<td>オンライン</td><td>2</td><td>66.7</td>" in text
+    assert "<td>来所</td><td>1</td><td>33.3</td>" in text
+    assert "Stopped at: Details" in text or "Stopped at: 内容" in text
+    body = csv.content.decode("utf-8")
+    assert body.startswith("\ufeff")
+    assert "方法,オンライン,2,66.7" in body
+    assert "Status,Completed,1,33.3" in body
+
+
+def test_another_departments_form_has_no_statistics_for_this_staff_member(
+    form_version: FormVersion, log_in: Any
+) -> None:
+    outsider = StaffFactory(
+        municipality=form_version.form.municipality,
+        departments=[DepartmentFactory(municipality=form_version.form.municipality)],
+    )
+
+    page = log_in(outsider).get(reverse("backoffice:form_statistics", args=[form_version.form_id]))
+
+    assert page.status_code == 404

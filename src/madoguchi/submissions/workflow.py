@@ -1,0 +1,393 @@
+"""Writes of the review workflow: status changes, assignment, comments, 差し戻し.
+
+Every change is one transaction holding the submission's row lock, one ``StatusChange``
+row (who, when, why) and one ledger event; the resident is emailed after commit, in the
+language they applied in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from madoguchi.core import events
+from madoguchi.forms import answers as form_answers
+from madoguchi.forms.schema import FileField
+from madoguchi.tenants.models import StaffMember
+from madoguchi.tenants.selectors import visible_departments
+
+from . import notifications, services
+from .models import (
+    Attachment,
+    Comment,
+    Correction,
+    ResultDocument,
+    StatusChange,
+    Submission,
+)
+from .models import Status as S
+from .services import hash_token
+
+# Where staff may move a submission from each status. The resident's own move
+# (returned → resubmitted) is not here: only a resubmission makes it.
+REVIEW_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.RECEIVED: frozenset({S.IN_REVIEW, S.RETURNED, S.REJECTED}),
+    S.IN_REVIEW: frozenset({S.RETURNED, S.APPROVED, S.REJECTED}),
+    S.RETURNED: frozenset({S.IN_REVIEW}),
+    S.RESUBMITTED: frozenset({S.IN_REVIEW, S.RETURNED, S.APPROVED, S.REJECTED}),
+    S.APPROVED: frozenset({S.COMPLETED}),
+    S.REJECTED: frozenset({S.COMPLETED}),
+    S.COMPLETED: frozenset(),
+}
+# Forms without review (surveys, simple notifications) are received, then completed.
+SIMPLE_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.RECEIVED: frozenset({S.COMPLETED}),
+    S.COMPLETED: frozenset(),
+}
+NEEDS_REASON = frozenset({S.RETURNED, S.REJECTED})
+CORRECTION_DAYS = 30
+COMMENT_MAX_LENGTH = 4000
+
+
+class WorkflowRefused(Exception):
+    """The change is not allowed; ``message`` says why in the staff member's language."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def allowed_transitions(submission: Submission) -> frozenset[str]:
+    table = REVIEW_TRANSITIONS if submission.form_version.schema.review else SIMPLE_TRANSITIONS
+    return table.get(submission.status, frozenset())
+
+
+def _check_staff(staff: StaffMember, submission: Submission) -> None:
+    if not staff.can_act:
+        raise WorkflowRefused(_("Your role can read submissions but not change them."))
+    if not visible_departments(staff).filter(pk=submission.department_id).exists():
+        # Same answer as for a submission that does not exist: nothing is revealed.
+        raise WorkflowRefused(_("This submission was not found."))
+
+
+def _locked(submission: Submission) -> Submission:
+    return (
+        Submission.objects.select_for_update()
+        .select_related("form_version", "department", "municipality")
+        .get(pk=submission.pk)
+    )
+
+
+def _record_change(
+    submission: Submission,
+    to_status: str,
+    *,
+    staff: StaffMember | None,
+    reason: str,
+    extra: dict[str, str] | None = None,
+) -> StatusChange:
+    change = StatusChange.objects.create(
+        submission=submission,
+        from_status=submission.status,
+        to_status=to_status,
+        actor=staff,
+        reason=reason,
+        at=timezone.now(),
+    )
+    submission.status = to_status
+    submission.save(update_fields=["status"])
+    events.record(
+        events.Event.STATUS_CHANGED,
+        actor=events.pseudonym("staff", staff.pk) if staff else "resident",
+        subject=events.submission_subject(submission.public_id),
+        detail={
+            "department": submission.department.code,
+            "from": change.from_status,
+            "to": change.to_status,
+        }
+        | (extra or {}),
+    )
+    return change
+
+
+def change_status(
+    *, submission: Submission, to_status: str, staff: StaffMember, reason: str = ""
+) -> StatusChange:
+    """Move a submission along its workflow; raises WorkflowRefused with what to fix."""
+    reason = reason.strip()
+    if to_status == S.RETURNED:
+        raise WorkflowRefused(_("Use “Return for correction” to name the fields to fix."))
+    if to_status in NEEDS_REASON and not reason:
+        raise WorkflowRefused(_("Give a reason. The applicant will read it."))
+    with transaction.atomic():
+        current = _locked(submission)
+        _check_staff(staff, current)
+        if to_status not in allowed_transitions(current):
+            raise WorkflowRefused(
+                _("A submission that is “%(current)s” cannot become “%(target)s”.")
+                % {"current": S(current.status).label, "target": S(to_status).label}
+            )
+        change = _record_change(current, to_status, staff=staff, reason=reason)
+        transaction.on_commit(lambda: notifications.send_status_update(current, change))
+    submission.status = current.status
+    return change
+
+
+@dataclass
+class BulkResult:
+    changed: list[str] = field(default_factory=list)
+    # Receipt number → why it was not changed.
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+def change_status_bulk(
+    *, submissions: Iterable[Submission], to_status: str, staff: StaffMember, reason: str = ""
+) -> BulkResult:
+    """The same change for many submissions; each one succeeds or is refused on its own."""
+    result = BulkResult()
+    for submission in submissions:
+        try:
+            change_status(submission=submission, to_status=to_status, staff=staff, reason=reason)
+        except WorkflowRefused as refused:
+            result.refused[submission.receipt_number] = refused.message
+        else:
+            result.changed.append(submission.receipt_number)
+    return result
+
+
+def return_for_correction(
+    *, submission: Submission, staff: StaffMember, reason: str, fields: list[str]
+) -> tuple[Correction, str]:
+    """差し戻し: reopen some answers for the applicant; returns the correction and its link token.
+
+    Fields the My Number Card filled in stay locked: the card, not the applicant, is the
+    source of those answers.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise WorkflowRefused(_("Give a reason. The applicant will read it."))
+    schema = submission.form_version.schema
+    known = {f.key for f in schema.fields() if f.collects_input}
+    chosen = [key for key in dict.fromkeys(fields) if key]
+    if not chosen:
+        raise WorkflowRefused(_("Choose at least one answer the applicant should correct."))
+    unknown = [key for key in chosen if key not in known]
+    if unknown:
+        raise WorkflowRefused(_("This form has no question “%(key)s”.") % {"key": unknown[0]})
+    locked = [key for key in chosen if key in submission.prefilled_fields]
+    if locked:
+        raise WorkflowRefused(
+            _("“%(label)s” comes from the My Number Card and cannot be reopened.")
+            % {"label": schema.field(locked[0]).label.get(submission.language)}
+        )
+    token = secrets.token_urlsafe(24)
+    with transaction.atomic():
+        current = _locked(submission)
+        _check_staff(staff, current)
+        if S.RETURNED not in allowed_transitions(current):
+            raise WorkflowRefused(
+                _("A submission that is “%(current)s” cannot be returned for correction.")
+                % {"current": S(current.status).label}
+            )
+        now = timezone.now()
+        correction = Correction.objects.create(
+            submission=current,
+            reason=reason,
+            fields=chosen,
+            requested_by=staff,
+            requested_at=now,
+            token_hash=hash_token(token),
+            expires_at=now + timedelta(days=CORRECTION_DAYS),
+        )
+        change = _record_change(current, S.RETURNED, staff=staff, reason=reason)
+        transaction.on_commit(
+            lambda: notifications.send_status_update(current, change, correction_token=token)
+        )
+    submission.status = current.status
+    return correction, token
+
+
+def assign(
+    *, submission: Submission, staff: StaffMember, assignee: StaffMember | None
+) -> Submission:
+    """Give a submission to a colleague who may see it (or to nobody)."""
+    with transaction.atomic():
+        current = _locked(submission)
+        _check_staff(staff, current)
+        if (
+            assignee is not None
+            and not visible_departments(assignee).filter(pk=current.department_id).exists()
+        ):
+            raise WorkflowRefused(_("This colleague does not work on this department's cases."))
+        current.assignee = assignee
+        current.save(update_fields=["assignee"])
+    return current
+
+
+def set_due_date(*, submission: Submission, staff: StaffMember, due: date | None) -> Submission:
+    with transaction.atomic():
+        current = _locked(submission)
+        _check_staff(staff, current)
+        current.due_date = due
+        current.save(update_fields=["due_date"])
+    return current
+
+
+def add_comment(*, submission: Submission, staff: StaffMember, body: str) -> Comment:
+    body = body.strip()
+    if not body:
+        raise WorkflowRefused(_("Write a comment first."))
+    if len(body) > COMMENT_MAX_LENGTH:
+        raise WorkflowRefused(
+            _("A comment can be at most %(limit)s characters.") % {"limit": COMMENT_MAX_LENGTH}
+        )
+    _check_staff(staff, submission)
+    return Comment.objects.create(submission=submission, author=staff, body=body, at=timezone.now())
+
+
+@dataclass
+class CorrectionResult:
+    ok: bool
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    # What the resident typed, to show again when there are errors.
+    entered: dict[str, Any] = field(default_factory=dict)
+
+
+def open_correction(token: str) -> Correction:
+    """The unfinished return for correction behind a link; raises Correction.DoesNotExist."""
+    return Correction.objects.select_related(
+        "submission__form_version__form", "submission__municipality", "submission__department"
+    ).get(token_hash=hash_token(token), resubmitted_at__isnull=True, expires_at__gt=timezone.now())
+
+
+def resubmit(
+    *, correction: Correction, data: Mapping[str, Any], files: Mapping[str, UploadedFile]
+) -> CorrectionResult:
+    """The resident's corrected answers, under the same receipt number.
+
+    Only the reopened fields are read from the request; everything else, and the answers
+    the card fixed, stay as they were. The replaced answers and the previous document hash
+    are kept on the correction, so the history is complete.
+    """
+    submission = correction.submission
+    schema = submission.form_version.schema
+    reopened = [schema.field(key) for key in correction.fields]
+    raw: dict[str, Any] = {}
+    upload_errors: dict[str, list[str]] = {}
+    new_attachments: dict[str, Attachment] = {}
+    for form_field in reopened:
+        if isinstance(form_field, FileField):
+            upload = files.get(form_field.key)
+            if upload is None:
+                raw[form_field.key] = submission.answers.get(form_field.key, [])
+                continue
+            stored = services.store_upload(form_field, upload, submission=submission)
+            if isinstance(stored, str):
+                upload_errors[form_field.key] = [stored]
+                raw[form_field.key] = submission.answers.get(form_field.key, [])
+            else:
+                new_attachments[form_field.key] = stored
+                raw[form_field.key] = [stored.descriptor()]
+        elif form_field.collects_input:
+            raw[form_field.key] = form_answers.raw_from_post(form_field, data)
+    locked = {key: submission.answers[key] for key in submission.prefilled_fields}
+    result = form_answers.clean_answers(
+        schema, raw, fields=reopened, known=submission.answers, locked=locked
+    )
+    errors = result.errors | upload_errors
+    if errors:
+        return CorrectionResult(ok=False, errors=errors, entered=raw)
+    whole = form_answers.clean_answers(schema, submission.answers | result.answers, locked=locked)
+    if not whole.ok:
+        # A reopened answer made another one invalid (e.g. a condition now applies).
+        return CorrectionResult(ok=False, errors=whole.errors, entered=raw)
+    with transaction.atomic():
+        current = _locked(submission)
+        fresh = Correction.objects.select_for_update().get(pk=correction.pk)
+        if fresh.resubmitted_at is not None or current.status != S.RETURNED:
+            raise WorkflowRefused(_("This correction was already sent."))
+        fresh.previous_answers = current.answers
+        fresh.previous_document_sha256 = current.document_sha256
+        fresh.resubmitted_at = timezone.now()
+        fresh.save(update_fields=["previous_answers", "previous_document_sha256", "resubmitted_at"])
+        current.answers = whole.answers
+        services.refresh_document(current)
+        # The corrected document's hash goes into the ledger, as the first one did.
+        change = _record_change(
+            current,
+            S.RESUBMITTED,
+            staff=None,
+            reason="",
+            extra={"document": current.document_sha256},
+        )
+        transaction.on_commit(lambda: notifications.send_status_update(current, change))
+    return CorrectionResult(ok=True)
+
+
+RESULT_MAX_BYTES = 20 * 1024 * 1024
+DELIVERABLE = frozenset({S.APPROVED, S.REJECTED})
+
+
+def deliver_result(
+    *, submission: Submission, staff: StaffMember, upload: UploadedFile
+) -> ResultDocument:
+    """電子交付: attach the result (a PDF) for the applicant and complete the submission.
+
+    The applicant is emailed and finds the document on their page; the delivery and the
+    document's SHA-256 go into the ledger.
+    """
+    if upload.size is None or upload.size == 0:
+        raise WorkflowRefused(_("The file is empty. Choose the file again."))
+    if upload.size > RESULT_MAX_BYTES:
+        raise WorkflowRefused(_("The file is too large. Attach a PDF of 20 MB or less."))
+    upload.seek(0)
+    if upload.read(5) != b"%PDF-":
+        raise WorkflowRefused(_("Only PDF documents can be delivered. Save the result as PDF."))
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    with transaction.atomic():
+        current = _locked(submission)
+        _check_staff(staff, current)
+        if current.status not in DELIVERABLE:
+            raise WorkflowRefused(
+                _("Results can be delivered once the application is approved or rejected.")
+            )
+        document = ResultDocument.objects.create(
+            submission=current,
+            file=upload,
+            name=(upload.name or "result.pdf")[-255:],
+            size=upload.size,
+            content_type="application/pdf",
+            sha256=digest.hexdigest(),
+            delivered_by=staff,
+            delivered_at=timezone.now(),
+        )
+        events.record(
+            events.Event.RESULT_DELIVERED,
+            actor=events.pseudonym("staff", staff.pk),
+            subject=events.submission_subject(current.public_id),
+            detail={"department": current.department.code, "sha256": document.sha256},
+        )
+        change = _record_change(current, S.COMPLETED, staff=staff, reason="")
+        transaction.on_commit(lambda: notifications.send_status_update(current, change))
+    submission.status = current.status
+    return document
+
+
+def record_result_download(document: ResultDocument) -> None:
+    """Remember the first time the applicant fetched their result."""
+    ResultDocument.objects.filter(pk=document.pk, first_downloaded_at__isnull=True).update(
+        first_downloaded_at=timezone.now()
+    )
