@@ -195,20 +195,27 @@ def _client_key(provider: IdentityProvider) -> tuple[Any, str]:
     return key, alg
 
 
-def _exchange_code(
-    provider: IdentityProvider, document: Mapping[str, Any], pending: PendingLogin, code: str
-) -> dict[str, Any]:
+def client_session(
+    provider: IdentityProvider, token_endpoint: str, **kwargs: Any
+) -> OAuth2Session:
+    """A session that authenticates as this relying party with a short-lived private_key_jwt.
+
+    Used for the code exchange and for the client-credentials token of the sign API.
+    """
     key, alg = _client_key(provider)
-    token_endpoint = document["token_endpoint"]
     auth = _ShortLivedPrivateKeyJWT(
         token_endpoint, headers={"kid": provider.client_private_jwk.get("kid", "")}, alg=alg
     )
-    session = OAuth2Session(
-        provider.client_id,
-        client_secret=key,
-        token_endpoint_auth_method=auth,
-        redirect_uri=pending.redirect_uri,
+    return OAuth2Session(
+        provider.client_id, client_secret=key, token_endpoint_auth_method=auth, **kwargs
     )
+
+
+def _exchange_code(
+    provider: IdentityProvider, document: Mapping[str, Any], pending: PendingLogin, code: str
+) -> dict[str, Any]:
+    token_endpoint = document["token_endpoint"]
+    session = client_session(provider, token_endpoint, redirect_uri=pending.redirect_uri)
     try:
         token = session.fetch_token(
             token_endpoint,

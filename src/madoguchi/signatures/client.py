@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from authlib.integrations.requests_client import OAuth2Session
 
 from madoguchi.identity import oidc
 from madoguchi.identity.models import IdentityProvider
@@ -49,17 +48,8 @@ def client_token(provider: IdentityProvider) -> str:
     """An access token for the sign API, by client credentials with ``private_key_jwt``."""
     document = oidc.metadata(provider)
     # The same short-lived client assertion as the code exchange (identity.oidc).
-    key, alg = oidc._client_key(provider)
     token_endpoint = document["token_endpoint"]
-    auth = oidc._ShortLivedPrivateKeyJWT(
-        token_endpoint, headers={"kid": provider.client_private_jwk.get("kid", "")}, alg=alg
-    )
-    session = OAuth2Session(
-        provider.client_id,
-        client_secret=key,
-        token_endpoint_auth_method=auth,
-        scope=SIGN_SCOPE,
-    )
+    session = oidc.client_session(provider, token_endpoint, scope=SIGN_SCOPE)
     try:
         token = session.fetch_token(
             token_endpoint, grant_type="client_credentials", timeout=HTTP_TIMEOUT

@@ -69,3 +69,13 @@ def test_staff_assign_comment_and_bulk_change_from_the_inbox(
     assert first.receipt_number in mine.text and second.receipt_number not in mine.text
     assert "2026-12-01" in detail.text and "電話で確認済み" in detail.text
     assert {_status(first), _status(second)} == {Status.IN_REVIEW}
+
+
+def test_the_detail_page_title_is_only_the_receipt_number(
+    submission: Submission, staff: StaffMember, log_in: Any
+) -> None:
+    page = log_in(staff).get(reverse("backoffice:detail", args=[submission.receipt_number]))
+
+    title = page.text.split("<title>")[1].split("</title>")[0]
+    assert submission.receipt_number in title
+    assert "<" not in title and "Handle this application" not in title
