@@ -5,8 +5,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -205,3 +207,27 @@ def test_a_receipt_issued_after_a_correction_proves_the_corrected_document(
 
     assert report.ok, report.failures
     assert "カガ\u3000ジロウ" in submission.document
+
+
+def test_madoguchi_verify_receipt_checks_a_file_from_the_command_line(
+    receipt: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pdf = tmp_path / "receipt.pdf"
+    pdf.write_bytes(receipt)
+    root = tmp_path / "seal-root.pem"
+    root.write_bytes(seal.roots_pem())
+    key = tmp_path / "ledger.pub"
+    key.write_text(_ledger_key())
+    (tmp_path / "altered.pdf").write_bytes(_flip(receipt, _page_content(receipt)))
+
+    call_command("verify", "receipt", str(pdf), "--seal-root", str(root), "--ledger-key", str(key))
+    with pytest.raises(SystemExit) as altered:
+        call_command(
+            "verify", "receipt", str(tmp_path / "altered.pdf"),
+            "--seal-root", str(root), "--ledger-key", str(key),
+        )  # fmt: skip
+
+    out = capsys.readouterr().out
+    assert "VALID: the receipt is as the city issued it." in out
+    assert "The PDF was changed after the city signed it." in out
+    assert altered.value.code == 1

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -266,34 +264,6 @@ def test_consistency_between_two_checkpoints_is_checked_offline(
                 "verify", "consistency", str(tmp_path / "old"), str(tmp_path / "new"),
                 "--proof", str(tmp_path / "proof.json"), "--key", key, stdout=io.StringIO(),
             )  # fmt: skip
-
-
-def test_verify_receipt_passes_its_options_to_the_documents_verifier(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    received: dict[str, Any] = {}
-
-    def verify_receipt_file(path: str, **options: Any) -> int:
-        received.update(options, path=path)
-        return 1
-
-    stand_in = types.ModuleType("madoguchi.documents.verify")
-    stand_in.verify_receipt_file = verify_receipt_file  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "madoguchi.documents.verify", stand_in)
-
-    with pytest.raises(SystemExit) as exit_info:
-        call_command(
-            "verify", "receipt", "r.pdf", "--seal-root", "a.pem", "--seal-root", "b.pem",
-            "--ledger-key", "ledger.pub", "--jpki-root", "jpki.pem",
-        )  # fmt: skip
-
-    assert exit_info.value.code == 1
-    assert received == {
-        "path": "r.pdf",
-        "seal_root_files": ["a.pem", "b.pem"],
-        "ledger_key_file": "ledger.pub",
-        "jpki_root_files": ["jpki.pem"],
-    }
 
 
 def test_export_upto_uses_the_latest_checkpoint_within_the_limit(

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from madoguchi.documents.verify import verify_receipt_file
 from madoguchi.ledger import verify
 
 
@@ -82,10 +83,6 @@ class Command(BaseCommand):
         if what == "ledger":
             self._ledger(options)
         elif what == "receipt":
-            try:
-                from madoguchi.documents.verify import verify_receipt_file
-            except ImportError as error:
-                raise CommandError(f"receipt verification is not available: {error}") from error
             code = verify_receipt_file(
                 options["file"],
                 seal_root_files=options["seal_root"],
