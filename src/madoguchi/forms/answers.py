@@ -102,11 +102,15 @@ def _japanese(error: InvalidJapaneseInput) -> FieldInvalid:
     return FieldInvalid(str(error.message))
 
 
+_LINE_BREAKS = re.compile(r"\r\n?")
+
+
 def _clean_text(form_field: TextField | LongTextField | KanaField, value: Any) -> str:
     if not isinstance(value, str):
         raise FieldInvalid(_("Enter text."))
     if isinstance(form_field, LongTextField):
-        text = value.replace("\r\n", "\n").strip()
+        # Browsers send CRLF; a lone CR (old Mac text pasted in) is a line break too.
+        text = _LINE_BREAKS.sub("\n", value).strip()
     else:
         text = kana.normalize_width(value)
     if isinstance(form_field, KanaField):
