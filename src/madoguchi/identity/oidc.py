@@ -195,9 +195,7 @@ def _client_key(provider: IdentityProvider) -> tuple[Any, str]:
     return key, alg
 
 
-def client_session(
-    provider: IdentityProvider, token_endpoint: str, **kwargs: Any
-) -> OAuth2Session:
+def client_session(provider: IdentityProvider, token_endpoint: str, **kwargs: Any) -> OAuth2Session:
     """A session that authenticates as this relying party with a short-lived private_key_jwt.
 
     Used for the code exchange and for the client-credentials token of the sign API.

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from madoguchi.core import events
 from madoguchi.forms import answers as form_answers
 from madoguchi.forms.schema import FileField
+from madoguchi.signatures.models import SignatureEvidence
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
@@ -175,6 +176,16 @@ def return_for_correction(
     reason = reason.strip()
     if not reason:
         raise WorkflowRefused(_("Give a reason. The applicant will read it."))
+    if SignatureEvidence.objects.filter(submission=submission).exists():
+        # A corrected answer would no longer be what the applicant signed, and signing a
+        # correction again is not built yet: refuse rather than keep a broken signature.
+        raise WorkflowRefused(
+            _(
+                "This application was signed with the My Number Card, so it cannot be "
+                "corrected online yet. Reject it with the reason and ask the applicant "
+                "to apply again."
+            )
+        )
     schema = submission.form_version.schema
     known = {f.key for f in schema.fields() if f.collects_input}
     chosen = [key for key in dict.fromkeys(fields) if key]
