@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+IPAEX := /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf
 
 .PHONY: run test test-fast lint typecheck bench clean messages
 
@@ -17,8 +19,13 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	touch $@
 
+# PDF receipts are typeset with the IPAex fonts (Debian packages).
+$(IPAEX):
+	$(SUDO) apt-get install -y -qq --no-install-recommends fonts-ipaexfont-gothic fonts-ipaexfont-mincho \
+		|| echo "WARNING: install fonts-ipaexfont-gothic and fonts-ipaexfont-mincho for PDF receipts"
+
 ## run: set up, migrate, load demo data and serve on http://127.0.0.1:8000
-run: $(STAMP)
+run: $(STAMP) $(IPAEX)
 	$(BIN)/madoguchi migrate --noinput
 	$(BIN)/madoguchi demo
 	$(BIN)/madoguchi serve 127.0.0.1:8000

@@ -42,13 +42,17 @@ def workflow_context(
     allowed = workflow.allowed_transitions(submission) if staff.can_act else frozenset()
     return {
         "transitions": [(value, label) for value, label in Status.choices if value in allowed],
+        # Only offered when the submission can be returned now.
         "reopenable": [
             (f.key, f.label.get(language))
             for f in schema.fields()
             if f.collects_input
+            and f.type != "consent"
             and f.key in submission.answers
             and f.key not in submission.prefilled_fields
-        ],
+        ]
+        if Status.RETURNED in allowed
+        else [],
         "colleagues": [(c.pk, c.user.get_username()) for c in colleagues_for(submission)],
         "status_changes": submission.status_changes.select_related("actor__user"),
         "corrections": submission.corrections.all(),
