@@ -13,3 +13,4 @@ class SignaturesConfig(AppConfig):
         from . import services, views
 
         identity_services.on_login(services.PURPOSE)(views.sign_callback)
+        identity_services.on_login(services.CORRECTION_PURPOSE)(views.sign_correction_callback)

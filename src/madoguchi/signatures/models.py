@@ -22,9 +22,8 @@ class SignatureEvidence(models.Model):
     ``validation`` records what the server concluded, and when.
     """
 
-    submission = models.OneToOneField(
-        Submission, on_delete=models.PROTECT, related_name="signature"
-    )
+    # One per signed document: the first submission, and each signed correction after it.
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="signatures")
     document_sha256 = models.CharField(max_length=64)
     cms = models.BinaryField()
     certificate = models.BinaryField()

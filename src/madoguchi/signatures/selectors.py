@@ -54,4 +54,5 @@ def jpki_intermediates() -> list[x509.Certificate]:
 
 
 def evidence_for(submission: Submission) -> SignatureEvidence | None:
-    return SignatureEvidence.objects.filter(submission=submission).first()
+    """The evidence of the latest signed document (a signed correction replaces the first)."""
+    return SignatureEvidence.objects.filter(submission=submission).order_by("-id").first()

@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import logging
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -35,7 +35,8 @@ from madoguchi.identity import jpki, oidc
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import Assurance, IdentityProvider, VerifiedIdentity
 from madoguchi.submissions import services as submission_services
-from madoguchi.submissions.models import Draft, Submission
+from madoguchi.submissions import workflow
+from madoguchi.submissions.models import Correction, Draft, Submission
 
 from . import canonical, client, revocation, selectors
 from .evidence import SignedDocument
@@ -47,8 +48,10 @@ if TYPE_CHECKING:
 __all__ = [
     "PURPOSE",
     "SigningFailed",
+    "begin_correction_signing",
     "begin_signing",
     "certification_path",
+    "finish_correction_signing",
     "finish_signing",
     "reverify",
     "same_person",
@@ -57,6 +60,7 @@ __all__ = [
 logger = logging.getLogger("madoguchi.signatures")
 
 PURPOSE = "sign"
+CORRECTION_PURPOSE = "sign_correction"
 SESSION_SIGNING = "madoguchi_signing"
 MAX_PENDING = 5
 
@@ -107,8 +111,7 @@ class _Pending:
         return {"transaction": self.transaction_id, "digest": self.digest, "at": self.created_at}
 
 
-def _provider_for(draft: Draft) -> IdentityProvider:
-    identity = draft.identity
+def _provider_for(identity: VerifiedIdentity | None) -> IdentityProvider:
     if identity is None or identity.assurance != Assurance.MYNUMBER_CARD:
         raise SigningFailed("no_card_identity", _NEEDS_CARD)
     provider = identity.provider
@@ -123,17 +126,50 @@ def begin_signing(request: HttpRequest, draft: Draft, token: str) -> str:
     Raises :class:`SigningFailed`, or ``SubmissionRefused``/``IdentityRequired`` from
     submissions when the draft cannot be sent at all.
     """
-    provider = _provider_for(draft)
+    provider = _provider_for(draft.identity)
     created_at = timezone.now().replace(microsecond=0)
     document = submission_services.draft_document(draft=draft, created_at=created_at)
+    return _begin(
+        request, provider, key=token, purpose=PURPOSE, document=document, created_at=created_at
+    )
+
+
+def begin_correction_signing(request: HttpRequest, correction: Correction, token: str) -> str:
+    """Start signing a correction's pending answers (correction link ``token``)."""
+    submission = correction.submission
+    provider = _provider_for(submission.identity)
+    created_at = timezone.now().replace(microsecond=0)
+    document = submission_services.corrected_document(
+        submission, answers=correction.pending_answers, created_at=created_at
+    )
+    return _begin(
+        request,
+        provider,
+        key=token,
+        purpose=CORRECTION_PURPOSE,
+        document=document,
+        created_at=created_at,
+    )
+
+
+def _begin(
+    request: HttpRequest,
+    provider: IdentityProvider,
+    *,
+    key: str,
+    purpose: str,
+    document: dict[str, Any],
+    created_at: datetime,
+) -> str:
+    """Open a sign transaction for the document's SHA-256 and remember it in the session."""
     digest = hashlib.sha256(canonical.canonical_bytes(document)).digest()
     try:
         transaction_id = client.start_transaction(provider, digest=digest)
         url = identity_services.begin_login(
             request,
             provider,
-            next_key=token,
-            purpose=PURPOSE,
+            next_key=key,
+            purpose=purpose,
             scope="openid sign",
             extra_params={"sign_transaction_id": transaction_id},
         )
@@ -144,7 +180,7 @@ def begin_signing(request: HttpRequest, draft: Draft, token: str) -> str:
     waiting = dict(request.session.get(SESSION_SIGNING, {}))
     kept = list(waiting.items())[-(MAX_PENDING - 1) :]
     request.session[SESSION_SIGNING] = dict(
-        [*kept, (submission_services.hash_token(token), pending.as_session())]
+        [*kept, (submission_services.hash_token(key), pending.as_session())]
     )
     return url
 
@@ -257,12 +293,68 @@ def finish_signing(
     Raises :class:`SigningFailed` (with what to tell the resident) or the submission
     service's own ``SubmissionRefused``; the draft is untouched in either case.
     """
+    signed = _accept_signature(
+        request,
+        provider,
+        pending,
+        identity=draft.identity,
+        document_at=lambda created_at: canonical.canonical_bytes(
+            submission_services.draft_document(draft=draft, created_at=created_at)
+        ),
+    )
+    try:
+        return submission_services.submit_draft(draft=draft, signature=signed)
+    except submission_services.DocumentChanged as error:  # changed between check and lock
+        raise SigningFailed("document_changed", _CHANGED) from error
+
+
+def finish_correction_signing(
+    request: HttpRequest,
+    provider: IdentityProvider,
+    pending: oidc.PendingLogin,
+    *,
+    correction: Correction,
+) -> Submission:
+    """Accept the signature over a correction and resubmit it under the same number."""
+    submission = correction.submission
+    signed = _accept_signature(
+        request,
+        provider,
+        pending,
+        identity=submission.identity,
+        document_at=lambda created_at: canonical.canonical_bytes(
+            submission_services.corrected_document(
+                submission, answers=correction.pending_answers, created_at=created_at
+            )
+        ),
+    )
+    try:
+        return workflow.apply_correction(
+            correction=correction, answers=correction.pending_answers, signed=signed
+        )
+    except workflow.WorkflowRefused as refused:
+        raise SigningFailed("correction_closed", refused.message) from refused
+
+
+def _accept_signature(
+    request: HttpRequest,
+    provider: IdentityProvider,
+    pending: oidc.PendingLogin,
+    *,
+    identity: VerifiedIdentity | None,
+    document_at: Callable[[datetime], bytes],
+) -> SignedDocument:
+    """Every check a signature passes before anything is stored; raises SigningFailed.
+
+    ``document_at(created_at)`` makes the document again as it would be stored now, with
+    the time it was first made: it must be exactly what was signed.
+    """
     state = _take_pending(request, pending.next_key)
     if state is None or not hmac.compare_digest(
         state.transaction_id, pending.extra.get("sign_transaction_id", "")
     ):
         raise SigningFailed("no_pending_signature", _EXPIRED)
-    if draft.identity is None or draft.identity.provider_id != provider.pk:
+    if identity is None or identity.provider_id != provider.pk:
         raise SigningFailed("no_card_identity", _NEEDS_CARD)
     try:
         login = oidc.complete(provider, pending, request.GET)
@@ -278,11 +370,9 @@ def finish_signing(
 
     # What was signed must be exactly what would be submitted now.
     created_at = datetime.fromisoformat(state.created_at)
-    document = canonical.canonical_bytes(
-        submission_services.draft_document(draft=draft, created_at=created_at)
-    )
+    document = document_at(created_at)
     if hashlib.sha256(document).hexdigest() != state.digest:
-        logger.info("signature refused: the draft changed after signing")
+        logger.info("signature refused: the answers changed after signing")
         raise SigningFailed("document_changed", _CHANGED)
 
     try:
@@ -310,7 +400,7 @@ def finish_signing(
         raise SigningFailed("revocation_unknown", _REVOCATION_UNKNOWN) from error
     except jpki.CertificateRejected as rejected:
         raise SigningFailed(rejected.code, rejected.message) from rejected
-    if not same_person(certificate, draft.identity):
+    if not same_person(certificate, identity):
         logger.info("signature refused: the certificate names another person")
         raise SigningFailed("other_person", _OTHER_CARD)
 
@@ -331,10 +421,7 @@ def finish_signing(
             "policy": "JPKI signing certificate, CRL hard fail",
         },
     )
-    try:
-        return submission_services.submit_draft(draft=draft, signature=signed)
-    except submission_services.DocumentChanged as error:  # changed between check and lock
-        raise SigningFailed("document_changed", _CHANGED) from error
+    return signed
 
 
 def reverify(submission: Submission) -> SignatureReport:

@@ -9,10 +9,11 @@ from django.views.decorators.http import require_GET
 
 from madoguchi.identity import oidc
 from madoguchi.identity.models import IdentityProvider
+from madoguchi.submissions import correction_views, workflow
 from madoguchi.submissions import selectors as submission_selectors
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions import views as submission_views
-from madoguchi.submissions.models import Draft
+from madoguchi.submissions.models import Correction, Draft
 
 from . import selectors, services
 
@@ -48,6 +49,30 @@ def sign_callback(
     except Draft.DoesNotExist as error:  # sent meanwhile from another tab
         raise Http404 from error
     submission_views.remember_receipt(request, token, submission)
+    return redirect("submissions:done", public_id=submission.public_id)
+
+
+def sign_correction_callback(
+    request: HttpRequest, provider: IdentityProvider, pending: oidc.PendingLogin
+) -> HttpResponse:
+    """Registered for logins with purpose "sign_correction": verify and resubmit.
+
+    A refusal shows the correction page again with the reason; the corrected answers wait
+    on the correction, so signing again is one click.
+    """
+    try:
+        correction = workflow.open_correction(pending.next_key)
+    except Correction.DoesNotExist as error:
+        raise Http404 from error
+    try:
+        submission = services.finish_correction_signing(
+            request, provider, pending, correction=correction
+        )
+    except services.SigningFailed as failure:
+        return correction_views.correction_page(
+            request, correction, problem=str(failure.message), status=422
+        )
+    correction_views.remember_correction(request, correction)
     return redirect("submissions:done", public_id=submission.public_id)
 
 

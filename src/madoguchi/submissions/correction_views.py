@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from madoguchi.forms import rendering
 from madoguchi.forms.schema import LocalizedText, Step
+from madoguchi.signatures import services as signature_services
 
 from . import selectors, workflow
 from .models import Correction
@@ -60,30 +61,48 @@ def _context(
     }
 
 
+def correction_page(
+    request: HttpRequest,
+    correction: Correction,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    problem: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context = _context(correction, values or dict(correction.submission.answers), errors or {})
+    context["refused"] = problem
+    context["needs_signature"] = workflow.needs_signature(correction)
+    return render(request, "submissions/correction.html", context, status=status)
+
+
+def remember_correction(request: HttpRequest, correction: Correction) -> None:
+    """Let this browser see the receipt page (and download the receipt) after resending."""
+    receipts = list(selectors.session_receipts(request.session).items())[-19:]
+    request.session[selectors.SESSION_RECEIPTS] = dict(
+        [*receipts, (f"correction:{correction.pk}", str(correction.submission.public_id))]
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def correction(request: HttpRequest, token: str) -> HttpResponse:
     fix = _correction(token)
-    submission = fix.submission
     if request.method == "GET":
-        return render(
-            request, "submissions/correction.html", _context(fix, dict(submission.answers), {})
+        return correction_page(request, fix)
+    result = workflow.check_correction(correction=fix, data=request.POST, files=request.FILES)
+    if not result.ok:
+        return correction_page(
+            request, fix, values=result.entered, errors=result.errors, status=422
         )
     try:
-        result = workflow.resubmit(correction=fix, data=request.POST, files=request.FILES)
+        if workflow.needs_signature(fix):
+            workflow.hold_for_signature(correction=fix, answers=result.answers)
+            return redirect(signature_services.begin_correction_signing(request, fix, token))
+        workflow.apply_correction(correction=fix, answers=result.answers)
     except workflow.WorkflowRefused as refused:
-        context = _context(fix, dict(submission.answers), {})
-        context["refused"] = refused.message
-        return render(request, "submissions/correction.html", context, status=409)
-    if not result.ok:
-        return render(
-            request,
-            "submissions/correction.html",
-            _context(fix, result.entered, result.errors),
-            status=422,
-        )
-    receipts = list(selectors.session_receipts(request.session).items())[-19:]
-    request.session[selectors.SESSION_RECEIPTS] = dict(
-        [*receipts, (f"correction:{fix.pk}", str(submission.public_id))]
-    )
-    return redirect("submissions:done", public_id=submission.public_id)
+        return correction_page(request, fix, problem=refused.message, status=409)
+    except signature_services.SigningFailed as failure:
+        return correction_page(request, fix, problem=str(failure.message), status=422)
+    remember_correction(request, fix)
+    return redirect("submissions:done", public_id=fix.submission.public_id)

@@ -201,6 +201,8 @@ class Correction(models.Model):
     resubmitted_at = models.DateTimeField(null=True, blank=True)
     previous_answers = models.JSONField(default=dict, blank=True)
     previous_document_sha256 = models.CharField(max_length=64, blank=True)
+    # Checked corrected answers waiting for the applicant's signature (signed forms only).
+    pending_answers = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["submission", "requested_at", "id"]

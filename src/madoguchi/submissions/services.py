@@ -267,6 +267,18 @@ def submission_document(submission: Submission, *, created_at: datetime) -> dict
     )
 
 
+def corrected_document(
+    submission: Submission, *, answers: Mapping[str, Any], created_at: datetime
+) -> dict[str, Any]:
+    """The document a correction with these answers would give: what the applicant re-signs."""
+    return _document(
+        form_version=submission.form_version,
+        answers=answers,
+        attachments=submission.attachments.all(),
+        created_at=created_at,
+    )
+
+
 def refresh_document(submission: Submission) -> None:
     """Make (and save) the submission's document again from its current answers and files.
 

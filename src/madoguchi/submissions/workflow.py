@@ -22,13 +22,12 @@ from django.utils.translation import gettext as _
 from madoguchi.core import events
 from madoguchi.forms import answers as form_answers
 from madoguchi.forms.schema import FileField
-from madoguchi.signatures.models import SignatureEvidence
+from madoguchi.signatures.evidence import SignedDocument, record_evidence
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
 from . import notifications, services
 from .models import (
-    Attachment,
     Comment,
     Correction,
     ResultDocument,
@@ -176,16 +175,6 @@ def return_for_correction(
     reason = reason.strip()
     if not reason:
         raise WorkflowRefused(_("Give a reason. The applicant will read it."))
-    if SignatureEvidence.objects.filter(submission=submission).exists():
-        # A corrected answer would no longer be what the applicant signed, and signing a
-        # correction again is not built yet: refuse rather than keep a broken signature.
-        raise WorkflowRefused(
-            _(
-                "This application was signed with the My Number Card, so it cannot be "
-                "corrected online yet. Reject it with the reason and ask the applicant "
-                "to apply again."
-            )
-        )
     schema = submission.form_version.schema
     known = {f.key for f in schema.fields() if f.collects_input}
     chosen = [key for key in dict.fromkeys(fields) if key]
@@ -271,6 +260,8 @@ class CorrectionResult:
     errors: dict[str, list[str]] = field(default_factory=dict)
     # What the resident typed, to show again when there are errors.
     entered: dict[str, Any] = field(default_factory=dict)
+    # The whole corrected set of answers, when ``ok``.
+    answers: dict[str, Any] = field(default_factory=dict)
 
 
 def open_correction(token: str) -> Correction:
@@ -280,21 +271,25 @@ def open_correction(token: str) -> Correction:
     ).get(token_hash=hash_token(token), resubmitted_at__isnull=True, expires_at__gt=timezone.now())
 
 
-def resubmit(
+def needs_signature(correction: Correction) -> bool:
+    """A signed form's correction is signed again: the signature covers the new document."""
+    return correction.submission.form_version.schema.identity == "mynumber_sign"
+
+
+def check_correction(
     *, correction: Correction, data: Mapping[str, Any], files: Mapping[str, UploadedFile]
 ) -> CorrectionResult:
-    """The resident's corrected answers, under the same receipt number.
+    """Validate the resident's corrected answers; ``answers`` is the whole corrected set.
 
     Only the reopened fields are read from the request; everything else, and the answers
-    the card fixed, stay as they were. The replaced answers and the previous document hash
-    are kept on the correction, so the history is complete.
+    the card fixed, stay as they were. A valid new file is stored at once (as on a form
+    step), so a resident never picks it twice.
     """
     submission = correction.submission
     schema = submission.form_version.schema
     reopened = [schema.field(key) for key in correction.fields]
     raw: dict[str, Any] = {}
     upload_errors: dict[str, list[str]] = {}
-    new_attachments: dict[str, Attachment] = {}
     for form_field in reopened:
         if isinstance(form_field, FileField):
             upload = files.get(form_field.key)
@@ -306,7 +301,6 @@ def resubmit(
                 upload_errors[form_field.key] = [stored]
                 raw[form_field.key] = submission.answers.get(form_field.key, [])
             else:
-                new_attachments[form_field.key] = stored
                 raw[form_field.key] = [stored.descriptor()]
         elif form_field.collects_input:
             raw[form_field.key] = form_answers.raw_from_post(form_field, data)
@@ -321,17 +315,53 @@ def resubmit(
     if not whole.ok:
         # A reopened answer made another one invalid (e.g. a condition now applies).
         return CorrectionResult(ok=False, errors=whole.errors, entered=raw)
+    return CorrectionResult(ok=True, entered=raw, answers=whole.answers)
+
+
+def hold_for_signature(*, correction: Correction, answers: dict[str, Any]) -> None:
+    """Keep checked answers on the correction while the applicant signs them."""
+    Correction.objects.filter(pk=correction.pk).update(pending_answers=answers)
+    correction.pending_answers = answers
+
+
+def apply_correction(
+    *,
+    correction: Correction,
+    answers: dict[str, Any],
+    signed: SignedDocument | None = None,
+) -> Submission:
+    """Resubmit under the same receipt number; the history keeps what was replaced.
+
+    With ``signed``, the new document is exactly the one the applicant signed, and its
+    evidence is stored beside the first signature's.
+    """
+    if needs_signature(correction) and signed is None:
+        raise WorkflowRefused(_("This application must be signed again with your card."))
     with transaction.atomic():
-        current = _locked(submission)
+        current = _locked(correction.submission)
         fresh = Correction.objects.select_for_update().get(pk=correction.pk)
         if fresh.resubmitted_at is not None or current.status != S.RETURNED:
             raise WorkflowRefused(_("This correction was already sent."))
         fresh.previous_answers = current.answers
         fresh.previous_document_sha256 = current.document_sha256
         fresh.resubmitted_at = timezone.now()
-        fresh.save(update_fields=["previous_answers", "previous_document_sha256", "resubmitted_at"])
-        current.answers = whole.answers
-        services.refresh_document(current)
+        fresh.pending_answers = {}
+        fresh.save(
+            update_fields=[
+                "previous_answers",
+                "previous_document_sha256",
+                "resubmitted_at",
+                "pending_answers",
+            ]
+        )
+        current.answers = answers
+        if signed is None:
+            services.refresh_document(current)
+        else:
+            current.document = signed.document.decode("utf-8")
+            current.document_sha256 = signed.document_sha256
+            current.save(update_fields=["answers", "document", "document_sha256"])
+            record_evidence(submission=current, signed=signed)
         # The corrected document's hash goes into the ledger, as the first one did.
         change = _record_change(
             current,
@@ -341,7 +371,17 @@ def resubmit(
             extra={"document": current.document_sha256},
         )
         transaction.on_commit(lambda: notifications.send_status_update(current, change))
-    return CorrectionResult(ok=True)
+    return current
+
+
+def resubmit(
+    *, correction: Correction, data: Mapping[str, Any], files: Mapping[str, UploadedFile]
+) -> CorrectionResult:
+    """Check and resubmit a correction that needs no signature."""
+    result = check_correction(correction=correction, data=data, files=files)
+    if result.ok:
+        apply_correction(correction=correction, answers=result.answers)
+    return result
 
 
 RESULT_MAX_BYTES = 20 * 1024 * 1024

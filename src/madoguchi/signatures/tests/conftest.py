@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
+from django.core.cache import cache
+from django.test import Client
 from django.utils import timezone
 
+from madoguchi.core import events
+from madoguchi.core.management.commands.demo import connect_demo_identity_providers
 from madoguchi.devidp import authorities, pki
 from madoguchi.devidp.residents import get_resident
+from madoguchi.forms.models import FormVersion
 from madoguchi.signatures import canonical
 from madoguchi.signatures.evidence import SignedDocument, build_cms
 from madoguchi.signatures.models import BUNDLE_FORMAT
+from madoguchi.testing.factories import DepartmentFactory, MunicipalityFactory, publish_form
+
+from .live import SCHEMA
 
 
 def demo_document(created_at: datetime | None = None, **answers: Any) -> bytes:
@@ -65,3 +76,30 @@ def bundle_of(signed: SignedDocument) -> dict[str, Any]:
 
 def a_minute_later(moment: datetime) -> datetime:
     return moment + timedelta(minutes=1)
+
+
+@pytest.fixture
+def recorded() -> Iterator[list[tuple[str, str, str, dict[str, str]]]]:
+    seen: list[tuple[str, str, str, dict[str, str]]] = []
+
+    def listen(event: events.Event, actor: str, subject: str, detail: dict[str, str]) -> None:
+        seen.append((str(event), actor, subject, detail))
+
+    events.subscribe(listen)
+    yield seen
+    events._subscribers.remove(listen)
+
+
+@pytest.fixture
+def version(transactional_db: None, live_server: Any) -> Iterator[FormVersion]:
+    cache.clear()  # discovery documents of an earlier live server
+    municipality = MunicipalityFactory(lg_code="172065", name="加賀市")
+    department = DepartmentFactory(municipality=municipality)
+    connect_demo_identity_providers(live_server.url)
+    yield publish_form(department=department, slug="gentsuki", schema=SCHEMA)
+    cache.clear()
+
+
+@pytest.fixture
+def browser(live_server: Any) -> Client:
+    return Client(HTTP_HOST=urlsplit(live_server.url).netloc, HTTP_ACCEPT_LANGUAGE="en")

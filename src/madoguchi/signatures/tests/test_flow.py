@@ -6,18 +6,15 @@ The resident's browser is Django's test client; Madoguchi talks to devidp over r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from madoguchi.core import events
-from madoguchi.core.management.commands.demo import connect_demo_identity_providers
 from madoguchi.forms.models import FormVersion
 from madoguchi.identity.models import VerifiedIdentity
 from madoguchi.signatures import services
@@ -25,119 +22,8 @@ from madoguchi.signatures.models import SignatureEvidence
 from madoguchi.signatures.verify import SignatureInvalid, verify_bundle
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.models import Draft, Submission
-from madoguchi.testing.factories import DepartmentFactory, MunicipalityFactory, publish_form
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-OTHER_PDF = b"%PDF-1.4\n% another scan\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-SCHEMA: dict[str, Any] = {
-    "title": {"ja": "原動機付自転車の廃車申告", "en": "Moped deregistration"},
-    "identity": "mynumber_sign",
-    "applicant_name_field": "name",
-    "steps": [
-        {
-            "key": "owner",
-            "title": "所有者",
-            "fields": [
-                {
-                    "key": "name",
-                    "type": "text",
-                    "label": "氏名",
-                    "required": True,
-                    "prefill": "name",
-                },
-                {
-                    "key": "born",
-                    "type": "date",
-                    "label": "生年月日",
-                    "required": True,
-                    "prefill": "birth_date",
-                },
-                {"key": "phone", "type": "phone", "label": "電話番号", "required": True},
-                {
-                    "key": "certificate",
-                    "type": "file",
-                    "label": "標識交付証明書",
-                    "required": True,
-                    "accept": ["application/pdf"],
-                },
-            ],
-        }
-    ],
-}
-
-
-@pytest.fixture
-def recorded() -> Iterator[list[tuple[str, str, str, dict[str, str]]]]:
-    seen: list[tuple[str, str, str, dict[str, str]]] = []
-
-    def listen(event: events.Event, actor: str, subject: str, detail: dict[str, str]) -> None:
-        seen.append((str(event), actor, subject, detail))
-
-    events.subscribe(listen)
-    yield seen
-    events._subscribers.remove(listen)
-
-
-@pytest.fixture
-def version(transactional_db: None, live_server: Any) -> Iterator[FormVersion]:
-    cache.clear()  # discovery documents of an earlier live server
-    municipality = MunicipalityFactory(lg_code="172065", name="加賀市")
-    department = DepartmentFactory(municipality=municipality)
-    connect_demo_identity_providers(live_server.url)
-    yield publish_form(department=department, slug="gentsuki", schema=SCHEMA)
-    cache.clear()
-
-
-@pytest.fixture
-def browser(live_server: Any) -> Client:
-    return Client(HTTP_HOST=urlsplit(live_server.url).netloc, HTTP_ACCEPT_LANGUAGE="en")
-
-
-def go(browser: Client, response: Any) -> Any:
-    """Follow one redirect, to Madoguchi or to devidp (the same live server)."""
-    assert response.status_code == 302, (response.status_code, response.content[:800])
-    location = urlsplit(response["Location"])
-    return browser.get(f"{location.path}?{location.query}" if location.query else location.path)
-
-
-def fill_in_with_card(browser: Client, *, resident: str = "kaga-taro", pin: str = "1234") -> str:
-    """Start the form with the card, answer the one step; returns the resume token."""
-    started = browser.post(
-        reverse("submissions:form_start", args=["172065", "gentsuki"]),
-        {"provider": "digital-auth-app"},
-    )
-    card_page = go(browser, started)
-    assert card_page.status_code == 200
-    step = go(
-        browser,
-        go(
-            browser,
-            browser.post(
-                urlsplit(started["Location"]).path + "?" + urlsplit(started["Location"]).query,
-                {"resident": resident, "pin": pin, "action": "authenticate"},
-            ),
-        ),
-    )
-    token = step.request["PATH_INFO"].split("/")[2]
-    saved = browser.post(
-        reverse("submissions:step", kwargs={"token": token, "number": 1}),
-        {"phone": "0761-72-1111", "certificate": SimpleUploadedFile("cert.pdf", PDF)},
-    )
-    assert saved.status_code == 302, saved.content[:2000]
-    return token
-
-
-def sign(browser: Client, token: str, *, resident: str = "kaga-taro", pin: str = "KAGA1975") -> Any:
-    """Press "sign and send" and sign on the card page; returns devidp's redirect back."""
-    review = browser.post(reverse("submissions:review", kwargs={"token": token}))
-    assert review.status_code == 302, review.content[:2000]
-    card_page = go(browser, review)
-    assert card_page.status_code == 200
-    location = urlsplit(review["Location"])
-    return browser.post(
-        f"{location.path}?{location.query}", {"resident": resident, "pin": pin, "action": "sign"}
-    )
+from .live import OTHER_PDF, fill_in_with_card, go, sign
 
 
 def test_a_resident_signs_with_the_card_and_the_evidence_verifies_offline(

@@ -9,12 +9,11 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from madoguchi.core import events
 from madoguchi.forms.models import FormVersion
 from madoguchi.ledger import selectors as ledger_selectors
-from madoguchi.signatures.models import SignatureEvidence
 from madoguchi.submissions import selectors, workflow
 from madoguchi.submissions.models import Status, Submission
 from madoguchi.tenants.models import Department, StaffMember, StaffRole
@@ -253,24 +252,3 @@ def test_a_result_is_delivered_once_approved_and_only_the_applicant_can_fetch_it
     assert ledger_selectors.entries_about(
         [events.submission_subject(submission.public_id)], [events.Event.RESULT_DELIVERED.value]
     ).exists()
-
-
-def test_a_signed_application_is_not_reopened_while_resigning_is_not_built(
-    submission: Submission, staff: StaffMember
-) -> None:
-    SignatureEvidence.objects.create(
-        submission=submission,
-        document_sha256=submission.document_sha256,
-        cms=b"",
-        certificate=b"",
-        certificate_sha256="0" * 64,
-        signer_serial="1",
-        signer_issuer="test",
-        signed_at=timezone.now(),
-    )
-
-    with translation.override("en"), pytest.raises(workflow.WorkflowRefused) as refused:
-        _return(submission, staff, ["name_kana"])
-
-    assert "signed with the My Number Card" in refused.value.message
-    assert _status(submission) == Status.RECEIVED
