@@ -149,7 +149,14 @@ def form_detail(request: HttpRequest, lg_code: str, slug: str) -> dict[str, Any]
 
 @api.post(
     "/submissions/",
-    response={201: SubmissionOut, 403: Problem, 404: Problem, 422: FieldErrors, 429: Problem},
+    response={
+        201: SubmissionOut,
+        403: Problem,
+        404: Problem,
+        409: Problem,
+        422: FieldErrors,
+        429: Problem,
+    },
     tags=["submissions"],
 )
 def create_submission(request: HttpRequest, payload: SubmissionIn) -> Status[dict[str, Any]]:
@@ -174,6 +181,8 @@ def create_submission(request: HttpRequest, payload: SubmissionIn) -> Status[dic
         )
     except submission_services.SubmissionRefused as refused:
         return Status(422, {"message": _("Some answers need fixing."), "errors": refused.errors})
+    except submission_services.FormClosed as closed:
+        return Status(409, {"message": closed.message})
     return Status(
         201,
         {

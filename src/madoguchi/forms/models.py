@@ -5,7 +5,7 @@ from functools import cached_property
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from madoguchi.tenants.models import Department, Municipality
+from madoguchi.tenants.models import Department, Municipality, StaffMember
 
 from .schema import FormSchema
 
@@ -21,6 +21,14 @@ class Form(models.Model):
         "FormVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Marked by the DX office: departments and other municipalities may copy it.
+    is_template = models.BooleanField(_("template"), default=False)
+    # When and how much the form accepts. Operational settings, not part of a version:
+    # moving a deadline must also apply to drafts started on an older version, and it
+    # does not change what residents answer (see docs/builder.md).
+    opens_at = models.DateTimeField(_("accepting from"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("accepting until"), null=True, blank=True)
+    max_submissions = models.PositiveIntegerField(_("maximum submissions"), null=True, blank=True)
 
     class Meta:
         ordering = ["municipality", "slug"]
@@ -57,3 +65,29 @@ class FormVersion(models.Model):
     @cached_property
     def schema(self) -> FormSchema:
         return FormSchema.model_validate(self.definition)
+
+
+class FormDraft(models.Model):
+    """The one editable copy of a form that the builder works on.
+
+    It may be incomplete (publishing checks it); publishing copies it into a new
+    immutable FormVersion, and ``base_version`` remembers which version it started from.
+    """
+
+    form = models.OneToOneField(Form, on_delete=models.CASCADE, related_name="draft")
+    definition = models.JSONField(default=dict)
+    base_version = models.ForeignKey(
+        FormVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        StaffMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"draft of {self.form}"
+
+    @property
+    def has_changes(self) -> bool:
+        """Whether the draft differs from the version it started from."""
+        return self.base_version is None or self.base_version.definition != self.definition

@@ -306,6 +306,8 @@ def finish_signing(
         return submission_services.submit_draft(draft=draft, signature=signed)
     except submission_services.DocumentChanged as error:  # changed between check and lock
         raise SigningFailed("document_changed", _CHANGED) from error
+    except submission_services.FormClosed as closed:  # the period ended while signing
+        raise SigningFailed("form_closed", closed.message) from closed
 
 
 def finish_correction_signing(

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from madoguchi.core import events
 from madoguchi.forms import answers as form_answers
-from madoguchi.forms import conditions
-from madoguchi.forms.models import FormVersion
+from madoguchi.forms import builder_selectors, conditions
+from madoguchi.forms.models import Form, FormVersion
 from madoguchi.forms.schema import EmailField, FileField, FormSchema
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import VerifiedIdentity
@@ -43,6 +43,14 @@ class SubmissionRefused(Exception):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("invalid answers")
         self.errors = errors
+
+
+class FormClosed(Exception):
+    """The form does not accept applications now (dates or limit set in the builder)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class IdentityRequired(Exception):
@@ -304,6 +312,12 @@ def _create_submission(
 ) -> Submission:
     form = form_version.form
     schema = form_version.schema
+    if form.max_submissions is not None:
+        # Count under the form's row lock, so concurrent submissions cannot pass the limit.
+        Form.objects.select_for_update().filter(pk=form.pk).exists()
+    closed = builder_selectors.acceptance_problem(form)
+    if closed:
+        raise FormClosed(closed)
     now = timezone.now()
     if signed is not None:
         document = signed.document

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from madoguchi.core.ratelimit import allow
 from madoguchi.forms import answers as form_answers
-from madoguchi.forms import conditions, rendering
+from madoguchi.forms import builder_selectors, conditions, rendering
 from madoguchi.forms import selectors as form_selectors
 from madoguchi.forms.models import Form
 from madoguchi.forms.schema import FormSchema, PostalCodeField
@@ -94,7 +94,8 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
         else []
     )
     # Forms that need a signature (mynumber_sign) also need a My Number Card provider.
-    available = schema.identity == "none" or bool(providers)
+    closed = builder_selectors.acceptance_problem(form)
+    available = not closed and (schema.identity == "none" or bool(providers))
     error, status = "", 200
     if request.method == "POST" and available:
         if not allow(request, "draft_start"):
@@ -131,6 +132,7 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
             "step_titles": [s.title.get(language) for s in schema.steps],
             "providers": [(p.key, p.localized_name(language)) for p in providers],
             "available": available,
+            "closed": closed,
             "card_optional": schema.identity == "none" and bool(providers),
             "start_error": error,
         },
@@ -351,6 +353,8 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
         submission = services.submit_draft(draft=draft)
     except services.SubmissionRefused as refused:
         return review_page(request, draft, token, errors=refused.errors, status=422)
+    except services.FormClosed as closed:
+        return review_page(request, draft, token, signing_error=closed.message, status=409)
     except signature_services.SigningFailed as failure:
         return review_page(request, draft, token, signing_error=str(failure.message), status=422)
     except Draft.DoesNotExist as error:  # sent meanwhile, e.g. by a double click
