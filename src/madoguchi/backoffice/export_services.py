@@ -398,8 +398,27 @@ def _end_without_file(job: ExportJob, status: str, *, error: str = "") -> None:
 # --- expiry ------------------------------------------------------------------------------
 
 
+# A job still "running" after this long lost its worker (killed, machine restarted): the
+# largest exports take minutes, so hours leave a wide margin.
+STALLED_AFTER = timedelta(hours=6)
+
+
+def fail_stalled_exports() -> int:
+    """Mark exports whose worker died as failed, so staff see it and can start again."""
+    stalled = list(
+        ExportJob.objects.filter(
+            status=JobStatus.RUNNING, started_at__lt=timezone.now() - STALLED_AFTER
+        )
+    )
+    for job in stalled:
+        _end_without_file(job, JobStatus.FAILED, error="WorkerStopped")
+    return len(stalled)
+
+
 def purge_expired_exports() -> int:
-    """Delete the files of exports past their expiry; the log of them stays."""
+    """Delete the files of exports past their expiry (the log of them stays), and fail
+    exports whose worker stopped."""
+    fail_stalled_exports()
     expired = list(
         ExportJob.objects.filter(status=JobStatus.DONE, expires_at__lt=timezone.now()).only(
             "id", "file", "report_file"

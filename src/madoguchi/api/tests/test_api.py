@@ -310,3 +310,15 @@ def test_health_reports_the_database(api: Client, db: None) -> None:
         "version": response.json()["version"],
     }
     assert "no-cache" in response["Cache-Control"]
+
+
+def test_the_api_offers_no_way_to_read_submissions(client: Client) -> None:
+    """Personal data leaves only through the staff screens, scoped by department: the
+    public API can create submissions but never list or read them."""
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+
+    readable = [
+        path for path, methods in paths.items() if "submission" in path and "get" in methods
+    ]
+    assert readable == []
+    assert client.get("/api/v1/submissions/").status_code == 405

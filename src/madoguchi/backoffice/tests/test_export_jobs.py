@@ -16,7 +16,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from madoguchi.backoffice import export_selectors, export_services
+from madoguchi.backoffice import export_columns, export_selectors, export_services
 from madoguchi.backoffice.export_columns import Column
 from madoguchi.backoffice.export_selectors import Filters
 from madoguchi.backoffice.export_services import ExportRequest
@@ -397,3 +397,23 @@ def test_an_xlsx_export_is_a_workbook_with_every_row(
     assert job.file_name.endswith(".xlsx")
     assert first.receipt_number in sheet and second.receipt_number in sheet
     assert "加賀 太郎" in sheet
+
+
+def test_an_export_whose_worker_died_is_marked_failed(
+    form_version: FormVersion, staff: StaffMember
+) -> None:
+    submit_application(form_version)
+    job = export_services.start_export(
+        staff=staff,
+        request=ExportRequest(
+            form=form_version.form,
+            columns=export_columns.default_columns(form_version.schema),
+        ),
+    )
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, started_at=timezone.now() - timedelta(hours=7)
+    )
+
+    assert export_services.fail_stalled_exports() == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.error == "WorkerStopped"
