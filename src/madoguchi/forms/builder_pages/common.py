@@ -1,0 +1,69 @@
+"""What every builder page needs: the staff member, the form, its draft, the context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.utils.translation import get_language
+
+from madoguchi.tenants.models import Department, StaffMember
+
+from .. import builder_selectors, builder_services
+from ..models import Form, FormDraft
+
+
+def current_language() -> str:
+    return "en" if (get_language() or "ja").startswith("en") else "ja"
+
+
+def staff_of(request: HttpRequest) -> StaffMember:
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    return staff
+
+
+def form_or_404(request: HttpRequest, form_id: int) -> Form:
+    try:
+        return builder_selectors.form_for(staff_of(request), form_id)
+    except Form.DoesNotExist as error:
+        raise Http404 from error
+
+
+def draft_for(request: HttpRequest, form: Form) -> FormDraft:
+    if builder_selectors.can_edit(staff_of(request), form):
+        return builder_services.ensure_draft(form=form, staff=staff_of(request))
+    draft = builder_selectors.draft_of(form)
+    if draft is None:
+        if form.current_version is None:
+            raise Http404
+        # Read-only staff look at the published version; nothing is stored for them.
+        return FormDraft(form=form, definition=form.current_version.definition)
+    return draft
+
+
+def require_editable(request: HttpRequest, form: Form) -> None:
+    if not builder_selectors.can_edit(staff_of(request), form):
+        raise PermissionDenied
+
+
+def base_context(request: HttpRequest, form: Form | None = None, **extra: Any) -> dict[str, Any]:
+    staff = staff_of(request)
+    context: dict[str, Any] = {"staff": staff, "language": current_language()}
+    if form is not None:
+        context |= {"form": form, "can_edit": builder_selectors.can_edit(staff, form)}
+    return context | extra
+
+
+def departments_for(staff: StaffMember) -> list[tuple[int, str]]:
+    return [
+        (d.pk, d.localized_name(current_language()))
+        for d in builder_selectors.editable_departments(staff)
+    ]
+
+
+def department_from(staff: StaffMember, raw: str) -> Department | None:
+    try:
+        return builder_selectors.editable_departments(staff).get(pk=int(raw))
+    except (ValueError, Department.DoesNotExist):
+        return None

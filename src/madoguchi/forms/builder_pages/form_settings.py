@@ -1,0 +1,236 @@
+"""The form settings: texts, identity, review, channels, dates and limit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from madoguchi.backoffice.views import staff_required
+
+from .. import builder, builder_services
+from ..models import Form
+from .common import (
+    base_context,
+    current_language,
+    department_from,
+    departments_for,
+    draft_for,
+    form_or_404,
+    require_editable,
+    staff_of,
+)
+
+# --- settings ---------------------------------------------------------------------------------
+
+IDENTITY_CHOICES = [
+    ("none", "本人確認なし（自己申告） / No verification"),
+    ("account", "アカウント（ログイン） / Signed-in account"),
+    ("mynumber_auth", "マイナンバーカードで本人確認 / My Number Card"),
+]
+CHANNEL_CHOICES = [
+    ("online", "電子申請 / Online"),
+    ("mail", "郵送申請書の作成支援 / Print and post"),
+    ("counter", "窓口来所前の事前登録 / Pre-register for the counter"),
+]
+
+
+def _parse_datetime(raw: str) -> datetime | None:
+    if not raw:
+        return None
+    parsed = datetime.fromisoformat(raw)
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+def _local_input(value: datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def _settings_values(form: Form, definition: dict[str, Any]) -> dict[str, Any]:
+    def part(name: str, language: str) -> str:
+        value = definition.get(name)
+        return (
+            value.get(language, "")
+            if isinstance(value, dict)
+            else (value if language == "ja" else "")
+        ) or ""
+
+    email_target = next(
+        (
+            f["key"]
+            for f in builder.all_fields(definition)
+            if f.get("type") == "email" and f.get("confirmation")
+        ),
+        "",
+    )
+    identity = definition.get("identity", "none")
+    return {
+        "title_ja": part("title", "ja"),
+        "title_en": part("title", "en"),
+        "description_ja": part("description", "ja"),
+        "description_en": part("description", "en"),
+        "confirmation_message_ja": part("confirmation_message", "ja"),
+        "confirmation_message_en": part("confirmation_message", "en"),
+        "identity": "mynumber_auth" if identity == "mynumber_sign" else identity,
+        "signature": identity == "mynumber_sign",
+        "channels": definition.get("channels") or ["online"],
+        "applicant_name_field": definition.get("applicant_name_field", ""),
+        "confirmation_email_field": email_target,
+        "review": definition.get("review", True),
+        "department": str(form.department_id),
+        "opens_at": _local_input(form.opens_at),
+        "closes_at": _local_input(form.closes_at),
+        "max_submissions": str(form.max_submissions or ""),
+    }
+
+
+def _settings_from_post(
+    definition: dict[str, Any], data: Any
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    entered: dict[str, Any] = {k: str(data.get(k, "")).strip() for k in _settings_values_keys()}
+    entered["signature"] = data.get("signature") == "on"
+    entered["review"] = data.get("review") == "on"
+    entered["channels"] = [c for c in data.getlist("channels") if c in dict(CHANNEL_CHOICES)]
+    errors: dict[str, str] = {}
+    if not entered["title_ja"]:
+        errors["title_ja"] = _("Enter the name of the procedure in Japanese.")
+    if entered["identity"] not in dict(IDENTITY_CHOICES):
+        errors["identity"] = _("Choose how applicants prove who they are.")
+    if entered["signature"] and entered["identity"] != "mynumber_auth":
+        errors["signature"] = _(
+            "A signature needs identity verification with the My Number Card: "
+            "choose “My Number Card” above, or untick the signature."
+        )
+    if not entered["channels"]:
+        errors["channels"] = _("Choose at least one channel.")
+
+    def localized(prefix: str) -> dict[str, str] | None:
+        ja, en = entered[f"{prefix}_ja"], entered[f"{prefix}_en"]
+        if en and not ja:
+            errors[f"{prefix}_ja"] = _("Enter the Japanese text too.")
+        return ({"ja": ja} | ({"en": en} if en else {})) if ja else None
+
+    properties = {
+        "title": localized("title"),
+        "description": localized("description"),
+        "confirmation_message": localized("confirmation_message"),
+        "identity": "mynumber_sign" if entered["signature"] else entered["identity"],
+        "channels": entered["channels"],
+        "applicant_name_field": entered["applicant_name_field"] or None,
+        "review": entered["review"],
+    }
+    new = builder.set_form_properties(definition, properties)
+    for field in builder.all_fields(new):
+        if field.get("type") == "email":
+            if field.get("key") == entered["confirmation_email_field"]:
+                field["confirmation"] = True
+            else:
+                field.pop("confirmation", None)
+    return new, entered, errors
+
+
+def _settings_values_keys() -> list[str]:
+    return [
+        "title_ja",
+        "title_en",
+        "description_ja",
+        "description_en",
+        "confirmation_message_ja",
+        "confirmation_message_en",
+        "identity",
+        "applicant_name_field",
+        "confirmation_email_field",
+        "department",
+        "opens_at",
+        "closes_at",
+        "max_submissions",
+    ]
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def settings_edit(request: HttpRequest, form_id: int) -> HttpResponse:
+    form = form_or_404(request, form_id)
+    draft = draft_for(request, form)
+    staff = staff_of(request)
+    values = _settings_values(form, draft.definition)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        require_editable(request, form)
+        definition, values, errors = _settings_from_post(draft.definition, request.POST)
+        department = department_from(staff, values["department"])
+        if department is None:
+            errors["department"] = _("Choose one of your departments.")
+        try:
+            opens_at = _parse_datetime(values["opens_at"])
+            closes_at = _parse_datetime(values["closes_at"])
+        except ValueError:
+            errors["opens_at"] = _("Enter dates such as 2026-04-01 09:00.")
+            opens_at = closes_at = None
+        limit_raw = values["max_submissions"]
+        if limit_raw and not limit_raw.isdigit():
+            errors["max_submissions"] = _("Enter a whole number such as 100, or leave it empty.")
+        if not errors and department is not None:
+            try:
+                builder_services.update_settings(
+                    form=form,
+                    staff=staff,
+                    department=department,
+                    opens_at=opens_at,
+                    closes_at=closes_at,
+                    max_submissions=int(limit_raw) if limit_raw else None,
+                )
+            except builder_services.BuilderRefused as refused:
+                errors["closes_at"] = _(str(refused))
+        if not errors:
+            builder_services.save_draft(
+                draft=draft, definition=definition, staff=staff, change="form.edit"
+            )
+            messages.success(request, _("The settings were saved."))
+            return redirect("forms:edit", form_id=form.pk)
+    language = current_language()
+    return render(
+        request,
+        "forms/builder/settings.html",
+        base_context(
+            request,
+            form,
+            values=values,
+            field_errors=errors,
+            identity_choices=IDENTITY_CHOICES,
+            channel_choices=CHANNEL_CHOICES,
+            departments=departments_for(staff),
+            name_fields=[
+                (f.get("key"), builder.text(f.get("label"), language))
+                for f in builder.all_fields(draft.definition)
+                if f.get("type") in ("text", "kana")
+            ],
+            email_fields=[
+                (f.get("key"), builder.text(f.get("label"), language))
+                for f in builder.all_fields(draft.definition)
+                if f.get("type") == "email"
+            ],
+        ),
+        status=422 if errors else 200,
+    )
+
+
+@staff_required
+@require_POST
+def mark_template(request: HttpRequest, form_id: int) -> HttpResponse:
+    form = form_or_404(request, form_id)
+    try:
+        builder_services.set_template(
+            form=form, staff=staff_of(request), is_template=request.POST.get("is_template") == "on"
+        )
+    except builder_services.BuilderRefused as refused:
+        messages.error(request, _(str(refused)))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("forms:edit", form_id=form.pk)

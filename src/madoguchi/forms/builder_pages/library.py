@@ -1,0 +1,187 @@
+"""Lists, creation, the template library and form files."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from madoguchi.backoffice.views import staff_required
+
+from .. import builder, builder_selectors, builder_services
+from .common import (
+    base_context,
+    current_language,
+    department_from,
+    departments_for,
+    form_or_404,
+    staff_of,
+)
+
+# --- lists, creation, templates, files ------------------------------------------------------
+
+
+@staff_required
+def form_list(request: HttpRequest) -> HttpResponse:
+    staff = staff_of(request)
+    language = current_language()
+    rows = []
+    for form in builder_selectors.forms_for(staff):
+        draft = getattr(form, "draft", None) if hasattr(form, "draft") else None
+        definition = (
+            draft.definition
+            if draft
+            else (form.current_version.definition if form.current_version else {})
+        )
+        rows.append(
+            {
+                "form": form,
+                "title": builder.text(definition.get("title"), language) or form.slug,
+                "department": form.department.localized_name(language),
+                "version": form.current_version.number if form.current_version else None,
+                "changed": draft is not None and draft.has_changes,
+            }
+        )
+    return render(
+        request,
+        "forms/builder/list.html",
+        base_context(request, rows=rows, can_create=bool(departments_for(staff))),
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def form_new(request: HttpRequest) -> HttpResponse:
+    staff = staff_of(request)
+    entered = {
+        k: request.POST.get(k, "").strip() for k in ("title_ja", "title_en", "slug", "department")
+    }
+    problem = ""
+    if request.method == "POST":
+        department = department_from(staff, entered["department"])
+        if department is None:
+            problem = _("Choose the department that owns the form.")
+        else:
+            try:
+                form = builder_services.create_form(
+                    staff=staff,
+                    department=department,
+                    slug=entered["slug"],
+                    title_ja=entered["title_ja"],
+                    title_en=entered["title_en"],
+                )
+            except builder_services.BuilderRefused as refused:
+                problem = _(str(refused))
+            else:
+                messages.success(request, _("The form was created. Add the questions now."))
+                return redirect("forms:edit", form_id=form.pk)
+    return render(
+        request,
+        "forms/builder/new.html",
+        base_context(request, entered=entered, problem=problem, departments=departments_for(staff)),
+        status=422 if problem else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def template_library(request: HttpRequest) -> HttpResponse:
+    staff = staff_of(request)
+    language = current_language()
+    problem, chosen = "", ""
+    entered: dict[str, str] = {}
+    if request.method == "POST":
+        chosen = request.POST.get("template", "")
+        entered = {k: request.POST.get(k, "").strip() for k in ("slug", "department")}
+        template = (
+            builder_selectors.templates().filter(pk=chosen).first() if chosen.isdigit() else None
+        )
+        department = department_from(staff, entered["department"])
+        if template is None or department is None:
+            problem = _("Choose a template and the department that will own the copy.")
+        else:
+            try:
+                form = builder_services.copy_template(
+                    template=template, staff=staff, department=department, slug=entered["slug"]
+                )
+            except builder_services.BuilderRefused as refused:
+                problem = _(str(refused))
+            else:
+                messages.success(request, _("The template was copied. Adapt it, then publish."))
+                return redirect("forms:edit", form_id=form.pk)
+    rows = [
+        {
+            "form": t,
+            "title": t.current_version.schema.title.get(language) if t.current_version else t.slug,
+            "municipality": t.municipality.localized_name(language),
+            "department": t.department.localized_name(language),
+        }
+        for t in builder_selectors.templates()
+    ]
+    return render(
+        request,
+        "forms/builder/templates.html",
+        base_context(
+            request,
+            rows=rows,
+            departments=departments_for(staff),
+            problem=problem,
+            chosen=chosen,
+            entered=entered,
+        ),
+        status=422 if problem else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def import_form(request: HttpRequest) -> HttpResponse:
+    staff = staff_of(request)
+    problem = ""
+    entered = {k: request.POST.get(k, "").strip() for k in ("slug", "department")}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        department = department_from(staff, entered["department"])
+        if upload is None or department is None:
+            problem = _("Choose the file and the department that will own the form.")
+        elif upload.size and upload.size > 1_000_000:
+            problem = _("The file is too large for a form definition (1 MB at most).")
+        else:
+            try:
+                form = builder_services.import_file(
+                    staff=staff, department=department, content=upload.read(), slug=entered["slug"]
+                )
+            except builder_services.BuilderRefused as refused:
+                problem = _(str(refused))
+            else:
+                messages.success(
+                    request, _("The form was imported as a draft. Check it, then publish.")
+                )
+                return redirect("forms:edit", form_id=form.pk)
+    return render(
+        request,
+        "forms/builder/import.html",
+        base_context(request, problem=problem, entered=entered, departments=departments_for(staff)),
+        status=422 if problem else 200,
+    )
+
+
+@staff_required
+def export_form(request: HttpRequest, form_id: int) -> HttpResponse:
+    form = form_or_404(request, form_id)
+    try:
+        data = builder_services.export_file(form, draft=request.GET.get("draft") == "1")
+    except builder_services.BuilderRefused as refused:
+        raise Http404(str(refused)) from refused
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{form.municipality.lg_code}-{form.slug}.json"'
+    )
+    return response
