@@ -19,6 +19,7 @@ from madoguchi.core.management.commands.demo import (
     connect_demo_identity_providers,
     demo_totp_key,
 )
+from madoguchi.submissions.models import Submission
 
 from .conftest import ARTIFACTS, assert_accessible, screenshot
 
@@ -82,6 +83,13 @@ def test_the_resident_downloads_the_receipt_and_sees_who_opened_the_application(
     assert pdf.startswith(b"%PDF-")
     assert b"/ByteRange" in pdf  # signed by the city
     (ARTIFACTS / "receipt-kosodate.pdf").write_bytes(pdf)
+    submission = Submission.objects.get(receipt_number=receipt)
+    page.goto(f"{base}/receipts/{submission.public_id}/")  # where the QR code leads
+    expect(page.get_by_text(receipt)).to_be_visible()
+    assert "加賀 太郎" not in page.content()
+    assert_accessible(page, name="receipt reference")
+    page.goto(f"{base}/receipts/trust/")
+    assert_accessible(page, name="how to verify receipts")
 
     # The department opens the application in its inbox.
     staff = browser.new_page(locale="ja-JP")
