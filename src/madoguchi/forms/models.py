@@ -40,6 +40,10 @@ class Form(models.Model):
         return f"{self.municipality.lg_code}/{self.slug}"
 
 
+# Validated schemas of saved (immutable) versions, per process.
+_SCHEMAS: dict[tuple[object, ...], FormSchema] = {}
+
+
 class FormVersion(models.Model):
     """An immutable, published version of a form. Submissions point here forever."""
 
@@ -64,7 +68,15 @@ class FormVersion(models.Model):
 
     @cached_property
     def schema(self) -> FormSchema:
-        return FormSchema.model_validate(self.definition)
+        # Versions never change once saved, so one validation per process is enough; the
+        # publication time is in the key because test databases reuse primary keys.
+        key = (self.pk, self.number, self.published_at)
+        cached = _SCHEMAS.get(key)
+        if cached is None or self.pk is None:
+            cached = FormSchema.model_validate(self.definition)
+            if self.pk is not None:
+                _SCHEMAS[key] = cached
+        return cached
 
 
 class FormDraft(models.Model):

@@ -17,6 +17,10 @@ def published_forms(municipality: Municipality) -> QuerySet[Form]:
 
 def published_form(*, lg_code: str, slug: str) -> Form:
     """The form as residents see it; raises Form.DoesNotExist when unpublished."""
-    return Form.objects.select_related("current_version", "municipality", "department").get(
+    form = Form.objects.select_related("current_version", "municipality", "department").get(
         municipality__lg_code=lg_code, slug=slug, current_version__isnull=False
     )
+    # The version knows its form (and so its municipality) without another query.
+    assert form.current_version is not None
+    form.current_version.form = form
+    return form

@@ -36,7 +36,9 @@ def append(event: str, *, actor: str, subject: str, detail: dict[str, str]) -> L
     gaps. The lock is held until the caller commits: record events late in a transaction.
     """
     detail = {str(key): str(value) for key, value in (detail or {}).items()}
-    with transaction.atomic():
+    # No savepoint: it would cost two round trips while the head row is locked (the one
+    # serial section of every submission), and a failed append must roll the caller back.
+    with transaction.atomic(savepoint=False):
         head = _locked_head()
         frontier = merkle.Frontier(head.size, [bytes.fromhex(h) for h in head.frontier])
         entry = LedgerEntry(
