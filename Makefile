@@ -45,6 +45,14 @@ test: $(STAMP) node_modules/axe-core/axe.min.js
 test-fast: $(STAMP)
 	$(BIN)/pytest -n 2 -m "not browser" src
 
+## bench: benchmarks beside Wagtail, load and fault tests (minutes; never in CI or `make test`)
+## Writes bench/results.json and bench/RESULTS.md. QUICK=1: smaller sizes; ONLY=submit,fault: some parts.
+bench: $(STAMP)
+	@command -v nginx >/dev/null && command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends nginx-light wrk; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || $(SUDO) apt-get install -y -qq postgresql
+	$(BIN)/python bench/run.py $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
+
 lint: $(STAMP)
 	$(BIN)/ruff check src && $(BIN)/ruff format --check src
 

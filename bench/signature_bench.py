@@ -20,9 +20,10 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "madoguchi.settings.test")
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+sys.path.append(os.path.join(os.path.dirname(__file__), "..", "src"))  # after PYTHONPATH
 
 import django
 
@@ -52,7 +53,8 @@ def rate(label: str, action: Callable[[], object], *, seconds: float = 3.0) -> f
     return per_second
 
 
-def main() -> None:
+def build() -> dict[str, Any]:
+    """A demo card's signed submission document, its evidence bundle and trust roots."""
     now = datetime.now(UTC)
     hierarchy = pki.build_test_pki(now - timedelta(days=1))
     card = pki.demo_card(hierarchy, get_resident("kaga-taro"))
@@ -101,14 +103,34 @@ def main() -> None:
     }
     public_key = card.signing_certificate.public_key()
     assert isinstance(public_key, rsa.RSAPublicKey)
-    print(f"document: {len(document)} bytes; CMS: {len(build_cms(signed))} bytes")
+    return {
+        "document": document,
+        "signature": signature,
+        "public_key": public_key,
+        "bundle": bundle,
+        "trust_roots": hierarchy.trust_roots,
+        "cms_bytes": len(build_cms(signed)),
+    }
+
+
+def signed_bundle() -> tuple[dict[str, Any], bytes, list[Any]]:
+    """(bundle, document, trust roots) for ``verify_bundle`` (bench/signed_wsgi.py)."""
+    built = build()
+    return built["bundle"], built["document"], built["trust_roots"]
+
+
+def main() -> None:
+    built = build()
+    document, signature, public_key = built["document"], built["signature"], built["public_key"]
+    bundle, trust_roots = built["bundle"], built["trust_roots"]
+    print(f"document: {len(document)} bytes; CMS: {built['cms_bytes']} bytes")
     rate(
         "RSA-2048 PKCS#1 v1.5 SHA-256 verify",
         lambda: public_key.verify(signature, document, padding.PKCS1v15(), hashes.SHA256()),
     )
     rate(
         "verify_bundle (CMS + signature + path validation with CRLs)",
-        lambda: verify_bundle(bundle, document=document, trust_roots=hierarchy.trust_roots),
+        lambda: verify_bundle(bundle, document=document, trust_roots=trust_roots),
     )
 
 

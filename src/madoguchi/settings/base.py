@@ -82,7 +82,11 @@ def database_from_environment(default_sqlite_path: Path) -> dict[str, object]:
     """
     url = os.environ.get("DATABASE_URL")
     if url:
-        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+        # Health checks: a connection kept across requests is tested before reuse, so a
+        # database restart costs no failed requests (seen in the fault test).
+        config: dict[str, object] = dict(
+            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        )
         return config
     # The embedded default must work on a fresh checkout with no set-up at all.
     default_sqlite_path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,383 @@
+"""Shared plumbing of `make bench`: scratch PostgreSQL, app servers, nginx, wrk.
+
+Everything runs on loopback under ``BENCH_DIR`` (default /tmp/madoguchi-bench): a PostgreSQL
+cluster of its own on port 5433 (so the fault test may restart it without touching the
+developer's server), gunicorn for Madoguchi and for the Wagtail baseline, and nginx for the
+multi-instance run. Only processes started here are ever stopped, by their pid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+WAGTAIL = BENCH / "wagtail"
+BENCH_DIR = Path(os.environ.get("MADOGUCHI_BENCH_DIR", "/tmp/madoguchi-bench"))
+PG_PORT = int(os.environ.get("MADOGUCHI_BENCH_PG_PORT", "5433"))
+PG_BIN = Path(
+    os.environ.get("MADOGUCHI_BENCH_PG_BIN")
+    or max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), default="")
+)
+PG_DATA = BENCH_DIR / "pg"
+MADOGUCHI_PYTHON = REPO / ".venv" / "bin" / "python"
+WAGTAIL_PYTHON = WAGTAIL / ".venv" / "bin" / "python"
+SECRET = "bench-" + secrets.token_urlsafe(48)
+
+
+def pg_url(name: str) -> str:
+    return f"postgres://postgres@127.0.0.1:{PG_PORT}/{name}"
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- PostgreSQL (a scratch cluster) -----------------------------------------------------------
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    # initdb and postgres refuse to run as root.
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+def pg_ctl(action: str, *, check: bool = True) -> None:
+    options = (
+        f"-p {PG_PORT} -k {BENCH_DIR} -c listen_addresses=127.0.0.1 -c max_connections=200 "
+        "-c shared_buffers=256MB -c fsync=on -c synchronous_commit=on"
+    )
+    subprocess.run(  # noqa: S603
+        _as_postgres(
+            [
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(PG_DATA),
+                "-l",
+                str(BENCH_DIR / "pg.log"),
+                "-w",
+                "-m",
+                "fast",
+                "-o",
+                options,
+                action,
+            ]  # fmt: skip
+        ),
+        check=check,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def pg_running() -> bool:
+    result = subprocess.run(  # noqa: S603
+        [str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(PG_PORT)],
+        capture_output=True,
+        check=False,
+    )
+    return result.returncode == 0
+
+
+def pg_start() -> None:
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        shutil.chown(BENCH_DIR, "postgres")
+    if not (PG_DATA / "PG_VERSION").exists():
+        log(f"initdb {PG_DATA} (port {PG_PORT})")
+        subprocess.run(  # noqa: S603
+            _as_postgres(
+                [
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(PG_DATA),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ]
+            ),  # fmt: skip
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    if not pg_running():
+        pg_ctl("start")
+
+
+def pg_restart() -> None:
+    pg_ctl("restart")
+
+
+def recreate_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_url("postgres"), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def psql(name: str, sql: str) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    with psycopg.connect(pg_url(name), autocommit=True) as connection:
+        return connection.execute(sql).fetchall()  # type: ignore[arg-type]
+
+
+# --- the two applications ---------------------------------------------------------------------
+
+
+def madoguchi_env(database: str) -> dict[str, str]:
+    return os.environ | {
+        "DATABASE_URL": pg_url(database),
+        "DJANGO_SETTINGS_MODULE": "settings_bench",
+        # MADOGUCHI_BENCH_SRC: a patched copy of src/ to measure a fix before/after.
+        "PYTHONPATH": ":".join(filter(None, [os.environ.get("MADOGUCHI_BENCH_SRC"), str(BENCH)])),
+        "MADOGUCHI_SECRET_KEY": SECRET,
+        "MADOGUCHI_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "MADOGUCHI_SSL_REDIRECT": "0",
+        "MADOGUCHI_VAR_DIR": str(BENCH_DIR / "var"),
+    }
+
+
+def wagtail_env(database: str) -> dict[str, str]:
+    return os.environ | {
+        "DATABASE_URL": pg_url(database),
+        "DJANGO_SETTINGS_MODULE": "benchsite.settings",
+        "PYTHONPATH": str(WAGTAIL),
+    }
+
+
+def setup_madoguchi(database: str) -> None:
+    """Migrate a fresh scratch database and load the demo forms (dev settings: demo allowed)."""
+    recreate_database(database)
+    env = madoguchi_env(database) | {"DJANGO_SETTINGS_MODULE": "madoguchi.settings.dev"}
+    madoguchi = str(REPO / ".venv" / "bin" / "madoguchi")
+    subprocess.run([madoguchi, "migrate", "-v0"], env=env, check=True, cwd=REPO)  # noqa: S603
+    subprocess.run(  # noqa: S603
+        [madoguchi, "demo"], env=env, check=True, cwd=REPO, stdout=subprocess.DEVNULL
+    )
+    # Static files as production serves them (WhiteNoise, compressed, from STATIC_ROOT).
+    subprocess.run(  # noqa: S603
+        [madoguchi, "collectstatic", "--noinput", "-v0"], env=madoguchi_env(database),
+        check=True, cwd=REPO,
+    )  # fmt: skip
+
+
+def setup_wagtail(database: str) -> None:
+    if not WAGTAIL_PYTHON.exists():
+        log("creating bench/wagtail/.venv (Wagtail form builder baseline)")
+        subprocess.run([sys.executable, "-m", "venv", str(WAGTAIL / ".venv")], check=True)  # noqa: S603
+        subprocess.run(  # noqa: S603
+            [
+                str(WAGTAIL / ".venv" / "bin" / "pip"),
+                "install",
+                "--quiet",
+                "-r",
+                str(WAGTAIL / "requirements.txt"),
+            ],  # fmt: skip
+            check=True,
+        )
+    recreate_database(database)
+    env = wagtail_env(database)
+    manage = [str(WAGTAIL_PYTHON), str(WAGTAIL / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=WAGTAIL)  # noqa: S603
+    subprocess.run([*manage, "bench_form"], env=env, check=True, cwd=WAGTAIL)  # noqa: S603
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def master_pid(self) -> int:
+        return self.process.pid
+
+    def worker_pids(self) -> list[int]:
+        result = subprocess.run(  # noqa: S603
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True, check=False
+        )
+        return [int(pid) for pid in result.stdout.split()]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
+                if response.status < 500:
+                    return
+        except urllib.error.HTTPError as error:
+            if error.code < 500:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not come up")
+        time.sleep(0.3)
+
+
+def gunicorn(app: str, *, port: int, workers: int, database: str, wait: str = "/") -> Server:
+    """Sync workers, the same config file (deploy/gunicorn.conf.py) for both applications."""
+    if app == "madoguchi":
+        python, env, target, cwd = MADOGUCHI_PYTHON, madoguchi_env(database), "madoguchi.wsgi", REPO
+    elif app == "madoguchi-signed":
+        python, env, target, cwd = MADOGUCHI_PYTHON, madoguchi_env(database), "signed_wsgi", REPO
+    else:
+        python, env, target, cwd = WAGTAIL_PYTHON, wagtail_env(database), "benchsite.wsgi", WAGTAIL
+    env = env | {"GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
+    process = subprocess.Popen(  # noqa: S603
+        [
+            str(python),
+            "-m",
+            "gunicorn",
+            "-c",
+            str(REPO / "deploy" / "gunicorn.conf.py"),
+            f"{target}:application",
+        ],  # fmt: skip
+        env=env,
+        cwd=cwd,
+        stdout=open(BENCH_DIR / f"gunicorn-{app}-{port}.log", "ab"),  # noqa: SIM115
+        stderr=subprocess.STDOUT,
+    )
+    server = Server(app, process, port)
+    wait_http(f"http://127.0.0.1:{port}{wait}")
+    return server
+
+
+def nginx(upstreams: list[int], *, port: int) -> Server:
+    """deploy/nginx.conf's proxy settings, with the benchmark's loopback upstreams."""
+    prefix = BENCH_DIR / "nginx"
+    prefix.mkdir(parents=True, exist_ok=True)
+    template = (REPO / "deploy" / "nginx-bench.conf").read_text()
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in upstreams)
+    conf = template.replace("@UPSTREAMS@", servers).replace("@PORT@", str(port))
+    conf = conf.replace("@PREFIX@", str(prefix))
+    (prefix / "nginx.conf").write_text(conf)
+    process = subprocess.Popen(  # noqa: S603
+        ["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
+        stdout=open(BENCH_DIR / "nginx.log", "ab"),  # noqa: SIM115
+        stderr=subprocess.STDOUT,
+    )
+    server = Server("nginx", process, port)
+    wait_http(f"http://127.0.0.1:{port}/healthz")
+    return server
+
+
+# --- CPU accounting (robust on a shared machine: CPU time per request, not wall rates) ---
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes so far (/proc/<pid>/stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def postgres_pids() -> list[int]:
+    try:
+        master = int((PG_DATA / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError):
+        return []
+    children = subprocess.run(  # noqa: S603
+        ["pgrep", "-P", str(master)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    return [master, *(int(c) for c in children)]
+
+
+# --- wrk -------------------------------------------------------------------------------------
+
+LUA = """
+wrk.method = "POST"
+wrk.body = {body}
+wrk.headers["Content-Type"] = {content_type}
+{extra}
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCHJSON {{"requests":%d,"duration_us":%d,"status_errors":%d,"connect_errors":%d,' ..
+    '"read_errors":%d,"write_errors":%d,"timeouts":%d,"p50_us":%d,"p99_us":%d,' ..
+    '"max_us":%d,"mean_us":%.1f}}\\n',
+    summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max, latency.mean))
+end
+"""
+
+
+def lua_string(text: str) -> str:
+    # A long bracket: Lua 5.1 (LuaJIT) knows no \u escapes, and bytes pass through as they are.
+    assert "]==]" not in text
+    return f"[==[{text}]==]"
+
+
+def wrk(
+    url: str,
+    *,
+    body: str,
+    content_type: str,
+    headers: dict[str, str] | None = None,
+    seconds: int,
+    connections: int,
+    threads: int = 2,
+) -> dict[str, Any]:
+    extra = "\n".join(
+        f"wrk.headers[ {lua_string(k)} ] = {lua_string(v)}" for k, v in (headers or {}).items()
+    )
+    script = BENCH_DIR / f"wrk-{abs(hash((url, body))) % 10**8}.lua"
+    script.write_text(
+        LUA.format(body=lua_string(body), content_type=lua_string(content_type), extra=extra)
+    )
+    result = subprocess.run(  # noqa: S603
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            url,
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    if result.stderr.strip():
+        raise RuntimeError(f"wrk: {result.stderr.strip()[:500]}")
+    line = next(x for x in result.stdout.splitlines() if x.startswith("BENCHJSON "))
+    data: dict[str, Any] = json.loads(line.removeprefix("BENCHJSON "))
+    seconds_run = data["duration_us"] / 1e6
+    data["ok"] = data["requests"] - data["status_errors"]
+    data["rps"] = data["ok"] / seconds_run
+    data["p50_ms"] = data["p50_us"] / 1000
+    data["p99_ms"] = data["p99_us"] / 1000
+    return data
