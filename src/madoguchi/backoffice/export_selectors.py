@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
@@ -177,25 +178,35 @@ class ExportRecord(NamedTuple):
 
 
 def exports_including(submission: Submission, *, language: str = "ja") -> list[ExportRecord]:
-    """Completed exports that included ``submission``, newest first.
+    """Completed exports that included ``submission``, newest first."""
+    return exports_including_each([submission], language=language).get(submission.pk, [])
+
+
+def exports_including_each(
+    submissions: Iterable[Submission], *, language: str = "ja"
+) -> dict[int, list[ExportRecord]]:
+    """Completed exports per submission id, newest first, in one query.
 
     For the resident's access history (やりとり履歴): the ledger holds one EXPORTED
     event per export (subject ``export:<job public id>``), this table says which
     submissions each export contained.
     """
-    jobs = (
-        ExportJob.objects.filter(
-            pk__in=ExportedSubmission.objects.filter(submission=submission).values("job_id"),
-            status__in=[JobStatus.DONE, JobStatus.EXPIRED],
+    links = (
+        ExportedSubmission.objects.filter(
+            submission__in=[s.pk for s in submissions],
+            job__status__in=[JobStatus.DONE, JobStatus.EXPIRED],
         )
-        .select_related("department")
-        .order_by("-finished_at", "-id")
+        .select_related("job__department")
+        .order_by("-job__finished_at", "-job_id")
     )
-    return [
-        ExportRecord(
-            at=job.finished_at or job.created_at,
-            department=job.department.localized_name(language),
-            format=job.format,
+    records: dict[int, list[ExportRecord]] = {}
+    for link in links:
+        job = link.job
+        records.setdefault(link.submission_id, []).append(
+            ExportRecord(
+                at=job.finished_at or job.created_at,
+                department=job.department.localized_name(language),
+                format=job.format,
+            )
         )
-        for job in jobs
-    ]
+    return records

@@ -91,6 +91,7 @@ def mypage(request: HttpRequest, lg_code: str) -> HttpResponse:
     ]
     # An export is one ledger event for many submissions; which ones it held is kept
     # beside the export, so it is joined here.
+    exports = export_selectors.exports_including_each(submissions, language=language)
     history += [
         {
             "at": export.at,
@@ -99,7 +100,7 @@ def mypage(request: HttpRequest, lg_code: str) -> HttpResponse:
             "actor": export.department,
         }
         for submission in submissions
-        for export in export_selectors.exports_including(submission, language=language)
+        for export in exports.get(submission.pk, [])
     ]
     history.sort(key=lambda item: item["at"], reverse=True)
     return render(

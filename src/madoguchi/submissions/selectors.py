@@ -73,6 +73,7 @@ def resident_submissions(provider_id: int, subject: str) -> QuerySet[Submission]
     return (
         Submission.objects.filter(identity__provider_id=provider_id, identity__subject=subject)
         .select_related("form_version__form", "department", "municipality")
+        .prefetch_related("result_documents")
         .order_by("-submitted_at", "-id")
     )
 
