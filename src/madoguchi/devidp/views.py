@@ -121,37 +121,18 @@ def _sign(
     card = next(c for c in selectors.demo_cards() if c.id == resident.id)
     if card.sign_locked:
         return _deny(server, grant, "The password of the signature certificate is locked")
-    pin = request.POST.get("pin", "")
-    if not services.pin_format_ok(pin, kind="signing"):
-        message = _("Enter the signing password: 6 to 16 capital letters (A-Z) and digits (0-9).")
-        return _card_page(request, grant, errors=[_error("pin", message)], status=422)
-    result = services.verify_pin(resident=resident, pin=pin, kind="signing")
-    if result.locked:
-        message = _(
-            "The signing password was wrong 5 times and is now locked. With a real card, "
-            "reset it at your city office. In this simulator, use “Reset demo cards”."
-        )
-        return _card_page(request, grant, errors=[_error("pin", message)], status=422)
-    if not result.ok:
-        message = ngettext(
-            "The signing password is wrong. %(count)d attempt is left before it locks.",
-            "The signing password is wrong. %(count)d attempts are left before it locks.",
-            result.remaining,
-        ) % {"count": result.remaining}
-        return _card_page(request, grant, errors=[_error("pin", message)], status=422)
+    refused = _pin_refused(request, grant, resident, kind="signing")
+    if refused is not None:
+        return refused
     try:
         services.sign_with_card(
             transaction_id=str(grant.request.payload.data.get("sign_transaction_id", "")),
             client=grant.request.client,
             resident=resident,
         )
-    except services.SignRequestRefused as refused:
-        return _deny(server, grant, refused.description)
-    user = AuthenticatedResident(resident, grant.request.client.client_id)
-    response: HttpResponse = server.create_authorization_response(
-        request, grant_user=user, grant=grant
-    )
-    return response
+    except services.SignRequestRefused as error:
+        return _deny(server, grant, error.description)
+    return _authorized(request, server, grant, resident)
 
 
 def _authenticate(
@@ -165,33 +146,68 @@ def _authenticate(
     card = next(c for c in selectors.demo_cards() if c.id == resident.id)
     if card.auth_locked:
         return _deny(server, grant, "The PIN of the user authentication certificate is locked")
-
-    pin = request.POST.get("pin", "")
-    if not services.pin_format_ok(pin, kind="authentication"):
-        message = _("Enter the 4-digit PIN of the user authentication certificate.")
-        return _card_page(request, grant, errors=[_error("pin", message)], status=422)
-
-    result = services.verify_pin(resident=resident, pin=pin, kind="authentication")
-    if result.locked:
-        message = _(
-            "The PIN was wrong 3 times and is now locked. With a real card, reset the PIN "
-            "at your city office. In this simulator, use “Reset demo cards”."
-        )
-        return _card_page(request, grant, errors=[_error("pin", message)], status=422)
-    if not result.ok:
-        message = ngettext(
-            "The PIN is wrong. %(count)d attempt is left before the PIN locks.",
-            "The PIN is wrong. %(count)d attempts are left before the PIN locks.",
-            result.remaining,
-        ) % {"count": result.remaining}
-        return _card_page(request, grant, errors=[_error("pin", message)], status=422)
-
+    refused = _pin_refused(request, grant, resident, kind="authentication")
+    if refused is not None:
+        return refused
     try:
         services.check_authentication_certificate(resident)
     except CertificateRejected as rejected:
         logger.info("devidp: demo card %s refused: certificate %s", resident.id, rejected.code)
         return _deny(server, grant, f"certificate {rejected.code.replace('_', ' ')}")
+    return _authorized(request, server, grant, resident)
 
+
+def _pin_refused(
+    request: HttpRequest,
+    grant: DAAuthorizationCodeGrant,
+    resident: DemoResident,
+    *,
+    kind: services.PinKind,
+) -> HttpResponse | None:
+    """The card page with what is wrong with the PIN entered, or None when it is right."""
+    pin = request.POST.get("pin", "")
+    signing = kind == "signing"
+    if not services.pin_format_ok(pin, kind=kind):
+        message = (
+            _("Enter the signing password: 6 to 16 capital letters (A-Z) and digits (0-9).")
+            if signing
+            else _("Enter the 4-digit PIN of the user authentication certificate.")
+        )
+        return _card_page(request, grant, errors=[_error("pin", message)], status=422)
+    result = services.verify_pin(resident=resident, pin=pin, kind=kind)
+    if result.ok:
+        return None
+    if result.locked and signing:
+        message = _(
+            "The signing password was wrong 5 times and is now locked. With a real card, "
+            "reset it at your city office. In this simulator, use “Reset demo cards”."
+        )
+    elif result.locked:
+        message = _(
+            "The PIN was wrong 3 times and is now locked. With a real card, reset the PIN "
+            "at your city office. In this simulator, use “Reset demo cards”."
+        )
+    elif signing:
+        message = ngettext(
+            "The signing password is wrong. %(count)d attempt is left before it locks.",
+            "The signing password is wrong. %(count)d attempts are left before it locks.",
+            result.remaining,
+        ) % {"count": result.remaining}
+    else:
+        message = ngettext(
+            "The PIN is wrong. %(count)d attempt is left before the PIN locks.",
+            "The PIN is wrong. %(count)d attempts are left before the PIN locks.",
+            result.remaining,
+        ) % {"count": result.remaining}
+    return _card_page(request, grant, errors=[_error("pin", message)], status=422)
+
+
+def _authorized(
+    request: HttpRequest,
+    server: DAAuthorizationServer,
+    grant: DAAuthorizationCodeGrant,
+    resident: DemoResident,
+) -> HttpResponse:
     user = AuthenticatedResident(resident, grant.request.client.client_id)
     response: HttpResponse = server.create_authorization_response(
         request, grant_user=user, grant=grant
