@@ -14,10 +14,10 @@ from typing import Any
 
 import rfc8785
 
-from madoguchi.core import events
 from madoguchi.ledger import selectors as ledger_selectors
 from madoguchi.ledger import services as ledger_services
 from madoguchi.signatures import selectors as signature_selectors
+from madoguchi.submissions import selectors as submission_selectors
 from madoguchi.submissions.models import Submission
 
 from .constants import ATTACHMENT_NAME, FORMAT
@@ -54,15 +54,11 @@ def _ledger_part(submission: Submission) -> tuple[dict[str, Any] | None, int | N
     That is the submission's entry, or after 差し戻し the resubmission's, which names the
     corrected document.
     """
-    entries = ledger_selectors.entries_about(
-        [events.submission_subject(submission.public_id)],
-        [events.Event.SUBMITTED.value, events.Event.STATUS_CHANGED.value],
-    )
     entry = next(
         (
             e
-            for e in entries.order_by("-index")
-            if e.detail.get("document") == submission.document_sha256
+            for e in submission_selectors.document_entries(submission)
+            if e.detail["document"] == submission.document_sha256
         ),
         None,
     )

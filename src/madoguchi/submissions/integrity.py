@@ -13,18 +13,13 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from madoguchi.core import events
-from madoguchi.ledger import selectors as ledger_selectors
 from madoguchi.signatures import canonical
 from madoguchi.signatures import selectors as signature_selectors
 from madoguchi.signatures import services as signature_services
 from madoguchi.signatures.verify import SignatureInvalid
 
-from . import services
+from . import selectors, services
 from .models import Submission
-
-# Ledger events whose detail names the document a submission holds from then on.
-DOCUMENT_EVENTS = (events.Event.SUBMITTED.value, events.Event.STATUS_CHANGED.value)
 
 
 @dataclass(frozen=True)
@@ -34,17 +29,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.receipt_number}: {self.message}"
-
-
-def _recorded_in_ledger(submission: Submission) -> str | None:
-    """The document hash the ledger last recorded for this submission."""
-    entries = ledger_selectors.entries_about(
-        [events.submission_subject(submission.public_id)], list(DOCUMENT_EVENTS)
-    ).order_by("-index")
-    for entry in entries:
-        if "document" in entry.detail:
-            return str(entry.detail["document"])
-    return None
 
 
 def submission_problems(submission: Submission, *, files: bool = False) -> list[str]:
@@ -62,10 +46,10 @@ def submission_problems(submission: Submission, *, files: bool = False) -> list[
         problems.append("answers or attachments differ from the recorded document")
     if hashlib.sha256(stored).hexdigest() != submission.document_sha256:
         problems.append("the document hash on the submission is not the document's")
-    recorded = _recorded_in_ledger(submission)
-    if recorded is None:
+    recorded = selectors.document_entries(submission)
+    if not recorded:
         problems.append("the audit ledger has no record of this submission")
-    elif recorded != submission.document_sha256:
+    elif recorded[0].detail["document"] != submission.document_sha256:
         problems.append("the audit ledger recorded a different document")
     if signature_selectors.evidence_for(submission) is not None:
         try:

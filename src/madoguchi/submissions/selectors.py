@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from madoguchi.core import events
 from madoguchi.ledger import selectors as ledger_selectors
+from madoguchi.ledger.models import LedgerEntry
 from madoguchi.tenants.models import Department, StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
@@ -152,3 +153,16 @@ def access_history(
             )
         )
     return records
+
+
+# Ledger events whose detail names the document a submission holds from then on: the
+# submission itself and a resubmission after 差し戻し.
+DOCUMENT_EVENTS = (events.Event.SUBMITTED.value, events.Event.STATUS_CHANGED.value)
+
+
+def document_entries(submission: Submission) -> list[LedgerEntry]:
+    """The ledger entries that recorded a document of this submission, newest first."""
+    entries = ledger_selectors.entries_about(
+        [events.submission_subject(submission.public_id)], list(DOCUMENT_EVENTS)
+    ).order_by("-index")
+    return [entry for entry in entries if "document" in entry.detail]
