@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from madoguchi.core import events
@@ -13,17 +16,52 @@ from madoguchi.ledger import checkpoint, merkle, selectors
 from madoguchi.ledger.models import Checkpoint, LedgerEntry, LedgerHead, LedgerNode
 
 
-def _locked_head() -> LedgerHead:
-    """The tree head, locked until the caller's transaction ends (created on first use)."""
-    head = LedgerHead.objects.select_for_update().filter(pk=LedgerHead.SINGLETON).first()
-    if head is None:
-        # ON CONFLICT DO NOTHING: a concurrent first append may be creating it as well.
+def _statements() -> dict[str, str]:
+    """The statements of an append, written once from the models' tables and columns."""
+    q = connection.ops.quote_name
+    entry, node, head = (q(m._meta.db_table) for m in (LedgerEntry, LedgerNode, LedgerHead))
+    columns = ", ".join(q(name) for name in _ENTRY_FIELDS)
+    placeholders = ", ".join(["%s"] * len(_ENTRY_FIELDS))
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    returning = " RETURNING id" if connection.features.can_return_columns_from_insert else ""
+    # Only the models' table and column names are interpolated; every value is a parameter.
+    return {
+        "lock": f"SELECT size, frontier FROM {head} WHERE id = %s{lock}",  # noqa: S608
+        "entry": f"INSERT INTO {entry} ({columns}) VALUES ({placeholders}){returning}",  # noqa: S608
+        "node": f"INSERT INTO {node} ({q('level')}, {q('start')}, {q('hash')}) VALUES ",  # noqa: S608
+        "head": (
+            f"UPDATE {head} SET size = %s, root = %s, frontier = %s, "  # noqa: S608
+            "updated_at = %s WHERE id = %s"
+        ),
+    }
+
+
+_ENTRY_FIELDS = ("index", "event", "recorded_at", "actor", "subject", "detail", "leaf_hash")
+_STATEMENTS: dict[str, dict[str, str]] = {}
+
+
+def _prep(model: type[models.Model], name: str, value: Any) -> Any:
+    """The value as the ORM would send it (JSON encoded, datetimes adapted to the backend)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field.get_db_prep_save(value, connection)
+
+
+def _locked_head(cursor: CursorWrapper, sql: dict[str, str]) -> tuple[int, list[str]]:
+    """Size and frontier of the tree head, locked until the caller's transaction ends."""
+    cursor.execute(sql["lock"], [LedgerHead.SINGLETON])
+    row = cursor.fetchone()
+    if row is None:
+        # Created on first use. ON CONFLICT DO NOTHING: a concurrent first append may be
+        # creating it as well.
         LedgerHead.objects.bulk_create(
             [LedgerHead(pk=LedgerHead.SINGLETON, size=0, root=merkle.EMPTY_ROOT.hex())],
             ignore_conflicts=True,
         )
-        head = LedgerHead.objects.select_for_update().get(pk=LedgerHead.SINGLETON)
-    return head
+        cursor.execute(sql["lock"], [LedgerHead.SINGLETON])
+        row = cursor.fetchone()
+    size, frontier = row
+    return size, json.loads(frontier) if isinstance(frontier, str) else frontier
 
 
 def append(event: str, *, actor: str, subject: str, detail: dict[str, str]) -> LedgerEntry:
@@ -34,15 +72,22 @@ def append(event: str, *, actor: str, subject: str, detail: dict[str, str]) -> L
     entry, the perfect subtrees it completes and the new head. The unique index makes a
     fork impossible; a caller that rolls back takes its entry with it, so there are no
     gaps. The lock is held until the caller commits: record events late in a transaction.
+
+    Four plain statements rather than the ORM: this is the one serial section of every
+    submission, and building the ORM's queries cost more CPU than PostgreSQL spent
+    running them (bench/NOTES.md).
     """
     detail = {str(key): str(value) for key, value in (detail or {}).items()}
-    # No savepoint: it would cost two round trips while the head row is locked (the one
-    # serial section of every submission), and a failed append must roll the caller back.
-    with transaction.atomic(savepoint=False):
-        head = _locked_head()
-        frontier = merkle.Frontier(head.size, [bytes.fromhex(h) for h in head.frontier])
+    sql = _STATEMENTS.get(connection.vendor) or _STATEMENTS.setdefault(
+        connection.vendor, _statements()
+    )
+    # No savepoint: it would cost two round trips while the head row is locked, and a
+    # failed append must roll the caller back anyway.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        size, hashes = _locked_head(cursor, sql)
+        frontier = merkle.Frontier(size, [bytes.fromhex(h) for h in hashes])
         entry = LedgerEntry(
-            index=head.size,
+            index=size,
             event=str(event),
             recorded_at=timezone.now(),
             actor=actor,
@@ -52,16 +97,29 @@ def append(event: str, *, actor: str, subject: str, detail: dict[str, str]) -> L
         leaf = merkle.leaf_hash(entry.entry_bytes())
         entry.leaf_hash = leaf.hex()
         completed = frontier.append(leaf)
-        entry.save()
+        cursor.execute(
+            sql["entry"],
+            [_prep(LedgerEntry, name, getattr(entry, name)) for name in _ENTRY_FIELDS],
+        )
+        if connection.features.can_return_columns_from_insert:
+            (entry.pk,) = cursor.fetchone()
+        entry._state.adding = False
+        entry._state.db = connection.alias
         if completed:
-            LedgerNode.objects.bulk_create(
-                [LedgerNode(level=lvl, start=start, hash=h.hex()) for lvl, start, h in completed]
+            cursor.execute(
+                sql["node"] + ", ".join(["(%s, %s, %s)"] * len(completed)),
+                [value for level, start, h in completed for value in (level, start, h.hex())],
             )
-        head.size = frontier.size
-        head.root = frontier.root().hex()
-        head.frontier = [h.hex() for h in frontier.hashes]
-        head.updated_at = entry.recorded_at
-        head.save(update_fields=["size", "root", "frontier", "updated_at"])
+        cursor.execute(
+            sql["head"],
+            [
+                frontier.size,
+                frontier.root().hex(),
+                _prep(LedgerHead, "frontier", [h.hex() for h in frontier.hashes]),
+                _prep(LedgerHead, "updated_at", entry.recorded_at),
+                LedgerHead.SINGLETON,
+            ],
+        )
     return entry
 
 

@@ -27,6 +27,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -267,12 +268,13 @@ def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
     return True
 
 
-def _verify_signature(certificate: x509.Certificate, signature: bytes, document: bytes) -> None:
+def _verify_signature(certificate: x509.Certificate, signature: bytes, sha256: bytes) -> None:
+    """RSA PKCS#1 v1.5 over the document's SHA-256, which the caller has already computed."""
     key = certificate.public_key()
     if not isinstance(key, rsa.RSAPublicKey):
         raise SigningFailed("not_rsa", _NOT_VERIFIED)
     try:
-        key.verify(signature, document, padding.PKCS1v15(), hashes.SHA256())
+        key.verify(signature, sha256, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
     except InvalidSignature as error:
         raise SigningFailed("bad_signature", _NOT_VERIFIED) from error
 
@@ -373,7 +375,8 @@ def _accept_signature(
     # What was signed must be exactly what would be submitted now.
     created_at = datetime.fromisoformat(state.created_at)
     document = document_at(created_at)
-    if hashlib.sha256(document).hexdigest() != state.digest:
+    sha256 = hashlib.sha256(document).digest()
+    if sha256.hex() != state.digest:
         logger.info("signature refused: the answers changed after signing")
         raise SigningFailed("document_changed", _CHANGED)
 
@@ -381,7 +384,7 @@ def _accept_signature(
         certificate = jpki.load_certificate(result.certificate)
     except jpki.CertificateRejected as rejected:
         raise SigningFailed(rejected.code, rejected.message) from rejected
-    _verify_signature(certificate, result.signature, document)
+    _verify_signature(certificate, result.signature, sha256)
 
     roots = selectors.jpki_trust_roots()
     intermediates = selectors.jpki_intermediates()

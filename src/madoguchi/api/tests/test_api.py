@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from madoguchi.forms.models import FormVersion
 from madoguchi.submissions.models import Submission
@@ -130,6 +131,27 @@ def test_valid_answers_are_submitted_and_get_a_receipt_number(
     assert body["status"] == "received"
     assert body["form_version"] == 1
     assert submission.language == "en"
+
+
+def test_a_submission_costs_one_read_and_the_writes_it_needs(
+    api: Client, form_version: FormVersion
+) -> None:
+    """The hot path of a busy day (bench/NOTES.md): a regression here shows in make bench."""
+    submit(api, form_version, SIMPLE_ANSWERS)  # the process reads each version's schema once
+
+    with CaptureQueriesContext(connection) as captured:
+        response = submit(api, form_version, SIMPLE_ANSWERS)
+
+    assert response.status_code == 201
+    # The test's own transaction turns the submission's into a savepoint: not counted.
+    statements = [
+        query["sql"] for query in captured if not query["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    # The form (with its version, city and department), the receipt counter, the
+    # submission, and the ledger: lock the head, the entry, completed subtrees, the head.
+    assert len(statements) <= 7, "\n".join(statements)
+    assert statements[0].startswith("SELECT") and "forms_form" in statements[0]
+    assert not any(statement.startswith("SELECT") for statement in statements[1:3])
 
 
 def test_invalid_answers_get_a_message_per_field_in_english(
