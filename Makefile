@@ -32,8 +32,8 @@ run: $(STAMP) $(IPAEX)
 
 ## test: set up and run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
 test: $(STAMP) node_modules/axe-core/axe.min.js
-	$(BIN)/ruff check src
-	$(BIN)/ruff format --check src
+	$(BIN)/ruff check src bench
+	$(BIN)/ruff format --check src bench
 	$(BIN)/mypy src/madoguchi
 	$(BIN)/madoguchi makemigrations --check --dry-run --settings=madoguchi.settings.test
 	$(BIN)/pytest -n 2 -m "not browser" src
@@ -54,7 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
 
 lint: $(STAMP)
-	$(BIN)/ruff check src && $(BIN)/ruff format --check src
+	$(BIN)/ruff check src bench && $(BIN)/ruff format --check src bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src/madoguchi

@@ -18,9 +18,9 @@ import time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "madoguchi.settings.test")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import signature_bench  # noqa: E402
+import signature_bench
 
-from madoguchi.signatures import verify  # noqa: E402
+from madoguchi.signatures import verify
 
 
 def main() -> None:
@@ -42,8 +42,10 @@ def main() -> None:
         for _ in range(20):
             verify.verify_bundle(bundle, document=document, trust_roots=roots)
         samples.append((time.process_time() - started) / 20 * 1000)
-    print(f"{verify.__file__}: verify_bundle {statistics.median(samples):.1f} ms CPU "
-          f"(median of 5 × 20); tampered CMS refused")  # fmt: skip
+    print(
+        f"{verify.__file__}: verify_bundle {statistics.median(samples):.1f} ms CPU "
+        f"(median of 5 × 20); tampered CMS refused"
+    )
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 """Before/after of a performance fix: the submission load test against src/ and a patched copy.
 
-    .venv/bin/python bench/ab_submit.py /tmp/patched/src [/tmp/other/src ...] [--seconds 10] [--reps 3]
+    .venv/bin/python bench/ab_submit.py /tmp/patched/src [/tmp/other/src ...] \
+        [--seconds 10] [--reps 3]
 
-Runs the unpatched (``src/``, or the first path after --before) and each patched copy alternately (same database, workers and wrk
-settings as bench/run.py) and prints the median req/s and p99 of each. The working tree is
-never modified: the patched copy is put first on gunicorn's PYTHONPATH.
+Runs the unpatched (``src/``, or the first path after --before) and each patched copy
+alternately (same database, workers and wrk settings as bench/run.py) and prints the
+median req/s and p99 of each. The working tree is never modified: the patched copy is put
+first on gunicorn's PYTHONPATH.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ def main() -> None:
                 os.environ["MADOGUCHI_BENCH_SRC"] = path
             else:
                 os.environ.pop("MADOGUCHI_BENCH_SRC", None)
-            server = harness.gunicorn("madoguchi", port=8131, workers=WORKERS,
-                                      database="madoguchi_bench", wait="/healthz")  # fmt: skip
+            server = harness.gunicorn(
+                "madoguchi", port=8131, workers=WORKERS, database="madoguchi_bench", wait="/healthz"
+            )
             try:
                 harness.wrk(url, seconds=3, connections=CONNECTIONS, **post)
                 pids = [server.master_pid(), *server.worker_pids()]
@@ -50,8 +53,10 @@ def main() -> None:
             finally:
                 server.stop()
             results[label].append({"rps": run["rps"], "p99_ms": run["p99_ms"], "cpu_ms": cpu_ms})
-            harness.log(f"{label} #{rep + 1}: {run['rps']:.0f} req/s p99 {run['p99_ms']:.1f} ms "
-                        f"app CPU {cpu_ms:.2f} ms/request")  # fmt: skip
+            harness.log(
+                f"{label} #{rep + 1}: {run['rps']:.0f} req/s p99 {run['p99_ms']:.1f} ms "
+                f"app CPU {cpu_ms:.2f} ms/request"
+            )
     summary = {
         label: {
             "rps_median": round(statistics.median(r["rps"] for r in runs), 1),

@@ -93,6 +93,7 @@ def check(acknowledged: list[str]) -> dict[str, Any]:
     os.environ.update(harness.madoguchi_env(DATABASE))
     sys.path.insert(0, str(harness.REPO / "src"))
     import hashlib
+    import itertools
 
     import django
 
@@ -107,8 +108,9 @@ def check(acknowledged: list[str]) -> dict[str, Any]:
     from madoguchi.ledger.models import LedgerEntry
     from madoguchi.submissions.models import Submission
 
-    rows = list(Submission.objects.values_list("receipt_number", "public_id", "document",
-                                               "document_sha256"))  # fmt: skip
+    rows = list(
+        Submission.objects.values_list("receipt_number", "public_id", "document", "document_sha256")
+    )
     by_number: dict[str, int] = {}
     for number, *_ in rows:
         by_number[number] = by_number.get(number, 0) + 1
@@ -117,7 +119,7 @@ def check(acknowledged: list[str]) -> dict[str, Any]:
     missing = sorted(set(acknowledged) - set(by_number))
     altered = [n for n, _, doc, sha in rows if hashlib.sha256(doc.encode()).hexdigest() != sha]
     sequences = sorted(int(n.rsplit("-", 1)[1]) for n in by_number)
-    gaps = [(a, b) for a, b in zip(sequences, sequences[1:], strict=False) if b != a + 1] + (
+    gaps = [(a, b) for a, b in itertools.pairwise(sequences) if b != a + 1] + (
         [(0, sequences[0])] if sequences and sequences[0] != 1 else []
     )
     submitted = set(

@@ -58,7 +58,7 @@ def pg_ctl(action: str, *, check: bool = True) -> None:
         f"-p {PG_PORT} -k {BENCH_DIR} -c listen_addresses=127.0.0.1 -c max_connections=200 "
         "-c shared_buffers=256MB -c fsync=on -c synchronous_commit=on"
     )
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         _as_postgres(
             [
                 str(PG_BIN / "pg_ctl"),
@@ -72,7 +72,7 @@ def pg_ctl(action: str, *, check: bool = True) -> None:
                 "-o",
                 options,
                 action,
-            ]  # fmt: skip
+            ]
         ),
         check=check,
         stdout=subprocess.DEVNULL,
@@ -80,7 +80,7 @@ def pg_ctl(action: str, *, check: bool = True) -> None:
 
 
 def pg_running() -> bool:
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(PG_PORT)],
         capture_output=True,
         check=False,
@@ -94,7 +94,7 @@ def pg_start() -> None:
         shutil.chown(BENCH_DIR, "postgres")
     if not (PG_DATA / "PG_VERSION").exists():
         log(f"initdb {PG_DATA} (port {PG_PORT})")
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             _as_postgres(
                 [
                     str(PG_BIN / "initdb"),
@@ -108,7 +108,7 @@ def pg_start() -> None:
                     "UTF8",
                     "--locale=C.UTF-8",
                 ]
-            ),  # fmt: skip
+            ),
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -138,17 +138,37 @@ def psql(name: str, sql: str) -> list[tuple[Any, ...]]:
 # --- the two applications ---------------------------------------------------------------------
 
 
+REDIS_URL = os.environ.get("MADOGUCHI_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def redis_available() -> bool:
+    """Production counts rate limits in Redis; the benchmark does too when one is running."""
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
 def madoguchi_env(database: str) -> dict[str, str]:
-    return os.environ | {
-        "DATABASE_URL": pg_url(database),
-        "DJANGO_SETTINGS_MODULE": "settings_bench",
-        # MADOGUCHI_BENCH_SRC: a patched copy of src/ to measure a fix before/after.
-        "PYTHONPATH": ":".join(filter(None, [os.environ.get("MADOGUCHI_BENCH_SRC"), str(BENCH)])),
-        "MADOGUCHI_SECRET_KEY": SECRET,
-        "MADOGUCHI_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "MADOGUCHI_SSL_REDIRECT": "0",
-        "MADOGUCHI_VAR_DIR": str(BENCH_DIR / "var"),
-    }
+    shared_cache = {"REDIS_URL": REDIS_URL} if redis_available() else {}
+    return (
+        os.environ
+        | shared_cache
+        | {
+            "DATABASE_URL": pg_url(database),
+            "DJANGO_SETTINGS_MODULE": "settings_bench",
+            # MADOGUCHI_BENCH_SRC: a patched copy of src/ to measure a fix before/after.
+            "PYTHONPATH": ":".join(
+                filter(None, [os.environ.get("MADOGUCHI_BENCH_SRC"), str(BENCH)])
+            ),
+            "MADOGUCHI_SECRET_KEY": SECRET,
+            "MADOGUCHI_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "MADOGUCHI_SSL_REDIRECT": "0",
+            "MADOGUCHI_VAR_DIR": str(BENCH_DIR / "var"),
+        }
+    )
 
 
 def wagtail_env(database: str) -> dict[str, str]:
@@ -164,36 +184,36 @@ def setup_madoguchi(database: str) -> None:
     recreate_database(database)
     env = madoguchi_env(database) | {"DJANGO_SETTINGS_MODULE": "madoguchi.settings.dev"}
     madoguchi = str(REPO / ".venv" / "bin" / "madoguchi")
-    subprocess.run([madoguchi, "migrate", "-v0"], env=env, check=True, cwd=REPO)  # noqa: S603
-    subprocess.run(  # noqa: S603
-        [madoguchi, "demo"], env=env, check=True, cwd=REPO, stdout=subprocess.DEVNULL
-    )
+    subprocess.run([madoguchi, "migrate", "-v0"], env=env, check=True, cwd=REPO)
+    subprocess.run([madoguchi, "demo"], env=env, check=True, cwd=REPO, stdout=subprocess.DEVNULL)
     # Static files as production serves them (WhiteNoise, compressed, from STATIC_ROOT).
-    subprocess.run(  # noqa: S603
-        [madoguchi, "collectstatic", "--noinput", "-v0"], env=madoguchi_env(database),
-        check=True, cwd=REPO,
-    )  # fmt: skip
+    subprocess.run(
+        [madoguchi, "collectstatic", "--noinput", "-v0"],
+        env=madoguchi_env(database),
+        check=True,
+        cwd=REPO,
+    )
 
 
 def setup_wagtail(database: str) -> None:
     if not WAGTAIL_PYTHON.exists():
         log("creating bench/wagtail/.venv (Wagtail form builder baseline)")
-        subprocess.run([sys.executable, "-m", "venv", str(WAGTAIL / ".venv")], check=True)  # noqa: S603
-        subprocess.run(  # noqa: S603
+        subprocess.run([sys.executable, "-m", "venv", str(WAGTAIL / ".venv")], check=True)
+        subprocess.run(
             [
                 str(WAGTAIL / ".venv" / "bin" / "pip"),
                 "install",
                 "--quiet",
                 "-r",
                 str(WAGTAIL / "requirements.txt"),
-            ],  # fmt: skip
+            ],
             check=True,
         )
     recreate_database(database)
     env = wagtail_env(database)
     manage = [str(WAGTAIL_PYTHON), str(WAGTAIL / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=WAGTAIL)  # noqa: S603
-    subprocess.run([*manage, "bench_form"], env=env, check=True, cwd=WAGTAIL)  # noqa: S603
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=WAGTAIL)
+    subprocess.run([*manage, "bench_form"], env=env, check=True, cwd=WAGTAIL)
 
 
 @dataclass
@@ -207,7 +227,7 @@ class Server:
         return self.process.pid
 
     def worker_pids(self) -> list[int]:
-        result = subprocess.run(  # noqa: S603
+        result = subprocess.run(
             ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True, check=False
         )
         return [int(pid) for pid in result.stdout.split()]
@@ -226,7 +246,7 @@ def wait_http(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
+            with urllib.request.urlopen(url, timeout=5) as response:
                 if response.status < 500:
                     return
         except urllib.error.HTTPError as error:
@@ -248,7 +268,7 @@ def gunicorn(app: str, *, port: int, workers: int, database: str, wait: str = "/
     else:
         python, env, target, cwd = WAGTAIL_PYTHON, wagtail_env(database), "benchsite.wsgi", WAGTAIL
     env = env | {"GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [
             str(python),
             "-m",
@@ -256,7 +276,7 @@ def gunicorn(app: str, *, port: int, workers: int, database: str, wait: str = "/
             "-c",
             str(REPO / "deploy" / "gunicorn.conf.py"),
             f"{target}:application",
-        ],  # fmt: skip
+        ],
         env=env,
         cwd=cwd,
         stdout=open(BENCH_DIR / f"gunicorn-{app}-{port}.log", "ab"),  # noqa: SIM115
@@ -276,7 +296,7 @@ def nginx(upstreams: list[int], *, port: int) -> Server:
     conf = template.replace("@UPSTREAMS@", servers).replace("@PORT@", str(port))
     conf = conf.replace("@PREFIX@", str(prefix))
     (prefix / "nginx.conf").write_text(conf)
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         ["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
         stdout=open(BENCH_DIR / "nginx.log", "ab"),  # noqa: SIM115
         stderr=subprocess.STDOUT,
@@ -307,7 +327,7 @@ def postgres_pids() -> list[int]:
         master = int((PG_DATA / "postmaster.pid").read_text().split()[0])
     except (OSError, ValueError):
         return []
-    children = subprocess.run(  # noqa: S603
+    children = subprocess.run(
         ["pgrep", "-P", str(master)], capture_output=True, text=True, check=False
     ).stdout.split()
     return [master, *(int(c) for c in children)]
@@ -355,7 +375,7 @@ def wrk(
     script.write_text(
         LUA.format(body=lua_string(body), content_type=lua_string(content_type), extra=extra)
     )
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [
             "wrk",
             f"-t{threads}",
@@ -366,7 +386,7 @@ def wrk(
             "-s",
             str(script),
             url,
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -68,8 +68,10 @@ def main(count: int) -> None:
     with ThreadPoolExecutor(THREADS) as pool:
         list(pool.map(worker, range(THREADS)))
     elapsed = time.perf_counter() - start
-    print(f"{connection.vendor}: {per_thread * THREADS} appends from {THREADS} threads: "
-          f"{per_thread * THREADS / elapsed:.0f}/s")  # fmt: skip
+    print(
+        f"{connection.vendor}: {per_thread * THREADS} appends from {THREADS} threads: "
+        f"{per_thread * THREADS / elapsed:.0f}/s"
+    )
 
     signed = services.sign_checkpoint()
     key = checkpoint.public_key_text()
@@ -86,9 +88,11 @@ def main(count: int) -> None:
         begin = time.perf_counter()
         verify.verify_inclusion_bundle(bundle, key)
         checks.append(time.perf_counter() - begin)
-    print(f"tree size {signed.tree_size}: inclusion proof from the database, median "
-          f"{statistics.median(lookups) * 1000:.2f} ms; verify_inclusion_bundle (Ed25519 "
-          f"checkpoint + audit path), median {statistics.median(checks) * 1e6:.0f} µs")  # fmt: skip
+    print(
+        f"tree size {signed.tree_size}: inclusion proof from the database, median "
+        f"{statistics.median(lookups) * 1000:.2f} ms; verify_inclusion_bundle (Ed25519 "
+        f"checkpoint + audit path), median {statistics.median(checks) * 1e6:.0f} µs"
+    )
 
     out = io.StringIO()
     write_export(out, signed)

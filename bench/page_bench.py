@@ -45,8 +45,9 @@ class Browser:
 
     def post(self, path: str, fields: list[tuple[str, str]]) -> tuple[str, str]:
         data = urllib.parse.urlencode(fields).encode()
-        request = urllib.request.Request(urllib.parse.urljoin(self.base, path), data=data,
-                                         headers={"Referer": self.base})  # fmt: skip
+        request = urllib.request.Request(
+            urllib.parse.urljoin(self.base, path), data=data, headers={"Referer": self.base}
+        )
         with self.opener.open(request) as response:
             return response.read().decode(), response.geturl()
 
@@ -81,15 +82,17 @@ def main(port: int, wagtail_port: int) -> None:
     pages: list[dict[str, Any]] = []
     start = "/281000/shimin-anketo/"
     html, url, _ = browser.get(start)
-    pages.append({"page": "start", "kb": browser.weight(html) / 1024,
-                  "server_ms": browser.server_ms(start)})  # fmt: skip
+    pages.append(
+        {"page": "start", "kb": browser.weight(html) / 1024, "server_ms": browser.server_ms(start)}
+    )
     html, url = browser.post(start, step_fields(html))
     for _ in range(10):
         path = urllib.parse.urlsplit(url).path
         kind = "review" if "/review/" in path else ("done" if "/done/" in path else "step")
         name = f"{kind} {path.rstrip('/').rsplit('/', 1)[-1]}" if kind == "step" else kind
-        pages.append({"page": name, "kb": browser.weight(html) / 1024,
-                      "server_ms": browser.server_ms(path)})  # fmt: skip
+        pages.append(
+            {"page": name, "kb": browser.weight(html) / 1024, "server_ms": browser.server_ms(path)}
+        )
         if kind == "done":
             break
         fields = step_fields(html) + ([("action", "next")] if kind == "step" else [])
@@ -99,7 +102,7 @@ def main(port: int, wagtail_port: int) -> None:
     result = {
         "pages": [
             {k: round(v, 2) if isinstance(v, float) else v for k, v in p.items()} for p in pages
-        ],  # fmt: skip
+        ],
         "heaviest_step_kb": round(max(p["kb"] for p in pages), 1),
         "server_ms": {p["page"]: round(p["server_ms"], 1) for p in pages},
         "wagtail_kb": round(wagtail.weight(w_html) / 1024, 1),

@@ -84,16 +84,20 @@ def main(size: int) -> None:
     signature = statistics.median(sig_times) * 1000
     path = max(median - signature, 0.0)
     projected = signature + path * math.log2(1e8) / math.log2(size)
-    print(json.dumps({
-        "size": size,
-        "build_seconds": round(build, 1),
-        "median_ms": round(median, 4),
-        "p99_ms": round(sorted(times)[int(len(times) * 0.99) - 1] * 1000, 4),
-        "ed25519_ms": round(signature, 4),
-        "proof_hashes_max": max(proof_lengths),
-        "projected_ms_1e8": round(projected, 4),
-        "projected_proof_hashes_1e8": math.ceil(math.log2(1e8)),
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "size": size,
+                "build_seconds": round(build, 1),
+                "median_ms": round(median, 4),
+                "p99_ms": round(sorted(times)[int(len(times) * 0.99) - 1] * 1000, 4),
+                "ed25519_ms": round(signature, 4),
+                "proof_hashes_max": max(proof_lengths),
+                "projected_ms_1e8": round(projected, 4),
+                "projected_proof_hashes_1e8": math.ceil(math.log2(1e8)),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

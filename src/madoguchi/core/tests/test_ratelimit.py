@@ -1,0 +1,83 @@
+"""Rate limits: counted per client and scope, in a cache every worker shares."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from django.core.cache import caches
+from django.http import HttpRequest
+from django.test import RequestFactory, override_settings
+
+from madoguchi.core.checks import shared_rate_limits
+from madoguchi.core.ratelimit import allow
+
+REDIS_URL = os.environ.get("MADOGUCHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_reachable() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def redis_cache() -> Iterator[None]:
+    """The production cache backend on the Redis that CI runs (database 15, own prefix)."""
+    if not _redis_reachable():
+        pytest.skip(f"no Redis at {REDIS_URL} (CI has one; set MADOGUCHI_TEST_REDIS_URL)")
+    config = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+    }
+    with override_settings(CACHES={"default": config}):
+        yield
+        caches["default"].clear()
+
+
+def _request(address: str) -> HttpRequest:
+    return RequestFactory().post("/", REMOTE_ADDR=address)
+
+
+@override_settings(MADOGUCHI_RATE_LIMITS={"api_submit": 3})
+def test_redis_counts_each_client_and_refuses_over_the_limit(redis_cache: None) -> None:
+    first = [allow(_request("192.0.2.1"), "api_submit") for _ in range(4)]
+    other = allow(_request("192.0.2.2"), "api_submit")
+
+    assert first == [True, True, True, False]
+    assert other is True
+
+
+@override_settings(MADOGUCHI_RATE_LIMITS={"api_submit": 2})
+def test_two_workers_share_one_count_in_redis(redis_cache: None) -> None:
+    """What REDIS_URL is for: the count lives in Redis, where every worker and instance reads it."""
+    import redis
+
+    allow(_request("192.0.2.9"), "api_submit")
+    allow(_request("192.0.2.9"), "api_submit")
+    keys = redis.Redis.from_url(REDIS_URL).keys("*ratelimit:api_submit:192.0.2.9:*")
+
+    assert len(keys) == 1
+    assert allow(_request("192.0.2.9"), "api_submit") is False
+
+
+def test_deploy_check_warns_when_limits_are_counted_per_process() -> None:
+    local = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    shared = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+
+    with override_settings(CACHES=local):
+        warnings = shared_rate_limits()
+    with override_settings(CACHES=shared):
+        none = shared_rate_limits()
+
+    assert [w.id for w in warnings] == ["core.W001"]
+    assert "REDIS_URL" in (warnings[0].hint or "")
+    assert none == []
