@@ -19,10 +19,10 @@ def allow(request: HttpRequest, scope: str) -> bool:
     limit = settings.MADOGUCHI_RATE_LIMITS[scope]
     window = int(time.time() // 60)
     key = f"ratelimit:{scope}:{client_address(request)}:{window}"
-    cache.add(key, 0, timeout=120)
+    # Increment first: the window's key usually exists already, and every call to Redis is
+    # a round trip on every rate-limited request (add-then-incr cost one more each time).
     try:
         count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
+    except ValueError:  # the client's first request in this window (unless a racing worker's)
+        count = 1 if cache.add(key, 1, timeout=120) else cache.incr(key)
     return count <= limit
