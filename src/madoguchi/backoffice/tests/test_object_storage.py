@@ -1,0 +1,128 @@
+"""Attachments and export files on S3-compatible object storage, set up as docs/deploy.md says.
+
+The bucket is served by moto's S3 server on loopback: a real HTTP S3 API, so
+django-storages and boto3 run exactly as they would against a city's object storage (the
+one part of the deployment this machine cannot reach).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import uuid
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from django.core.files.base import ContentFile
+from moto.server import ThreadedMotoServer
+
+from madoguchi.backoffice import export_selectors, export_services
+from madoguchi.backoffice.export_services import ExportRequest
+from madoguchi.forms.models import FormVersion
+from madoguchi.submissions import integrity
+from madoguchi.submissions.models import Attachment, Submission
+from madoguchi.tenants.models import StaffMember
+from madoguchi.testing.factories import submit_application
+
+pytestmark = pytest.mark.django_db
+
+REGION = "ap-northeast-1"
+KEYS = {"aws_access_key_id": "madoguchi-test", "aws_secret_access_key": "madoguchi-test"}
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3_endpoint: str, settings: Any) -> Iterator[tuple[Any, str]]:
+    """A private bucket of its own, and the default storage pointed at it (docs/deploy.md)."""
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name=REGION, **KEYS)
+    name = f"madoguchi-{uuid.uuid4().hex[:16]}"
+    client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    settings.STORAGES = settings.STORAGES | {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": name,
+                "endpoint_url": s3_endpoint,
+                "region_name": REGION,
+                "access_key": KEYS["aws_access_key_id"],
+                "secret_key": KEYS["aws_secret_access_key"],
+                "addressing_style": "path",
+                "default_acl": None,
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
+        }
+    }
+    yield client, name
+
+
+def _objects(client: Any, bucket: str) -> dict[str, bytes]:
+    listed = client.list_objects_v2(Bucket=bucket).get("Contents", [])
+    return {
+        item["Key"]: client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+        for item in listed
+    }
+
+
+def _attach(submission: Submission, name: str, content: bytes) -> Attachment:
+    return Attachment.objects.create(
+        submission=submission,
+        field_key="documents",
+        file=ContentFile(content, name="upload.pdf"),
+        name=name,
+        size=len(content),
+        content_type="application/pdf",
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+
+
+def test_uploads_and_export_files_are_objects_in_the_bucket(
+    bucket: tuple[Any, str], staff: StaffMember, form_version: FormVersion
+) -> None:
+    client, name = bucket
+    submission = submit_application(form_version)
+    attachment = _attach(submission, "住民票.pdf", b"%PDF-1.7 resident record")
+
+    job = export_services.start_export(
+        staff=staff,
+        request=ExportRequest(
+            form=form_version.form,
+            columns=export_selectors.default_columns(form_version.form),
+            format="zip",
+        ),
+    )
+
+    stored = _objects(client, name)
+    assert stored[attachment.file.name] == b"%PDF-1.7 resident record"
+    assert hashlib.sha256(stored[job.file.name]).hexdigest() == job.sha256
+    with zipfile.ZipFile(io.BytesIO(stored[job.file.name])) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert [(m["name"], m["intact"]) for m in manifest] == [("住民票.pdf", True)]
+
+
+def test_the_audit_rehashes_files_in_the_bucket_and_names_a_changed_object(
+    bucket: tuple[Any, str], form_version: FormVersion
+) -> None:
+    client, name = bucket
+    submission = submit_application(form_version)
+    attachment = _attach(submission, "保険証.pdf", b"%PDF-1.7 insurance card")
+    assert integrity.submission_problems(submission, files=True) == []
+
+    # Someone with access to the bucket replaces the object behind the application's back.
+    client.put_object(Bucket=name, Key=attachment.file.name, Body=b"%PDF-1.7 forged")
+
+    assert integrity.submission_problems(submission, files=True) == [
+        "the attached file “保険証.pdf” was changed"
+    ]
