@@ -25,9 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +39,13 @@ from madoguchi.submissions.models import Correction, Draft, Submission
 
 from . import canonical, client, revocation, selectors
 from .evidence import SignedDocument
-from .verify import SignatureInvalid, SignatureReport, verify_bundle
+from .verify import (
+    PREHASHED_SHA256,
+    RSA_PADDING,
+    SignatureInvalid,
+    SignatureReport,
+    verify_bundle,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -274,7 +278,7 @@ def _verify_signature(certificate: x509.Certificate, signature: bytes, sha256: b
     if not isinstance(key, rsa.RSAPublicKey):
         raise SigningFailed("not_rsa", _NOT_VERIFIED)
     try:
-        key.verify(signature, sha256, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
+        key.verify(signature, sha256, RSA_PADDING, PREHASHED_SHA256)
     except InvalidSignature as error:
         raise SigningFailed("bad_signature", _NOT_VERIFIED) from error
 

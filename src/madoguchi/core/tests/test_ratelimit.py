@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from django.core.cache import caches
+from django.conf import settings
 from django.http import HttpRequest
 from django.test import RequestFactory, override_settings
 
@@ -31,14 +31,20 @@ def redis_cache() -> Iterator[None]:
     """The production cache backend on the Redis that CI runs (database 15, own prefix)."""
     if not _redis_reachable():
         pytest.skip(f"no Redis at {REDIS_URL} (CI has one; set MADOGUCHI_TEST_REDIS_URL)")
+    import redis
+
+    prefix = f"test-{uuid.uuid4().hex}"
     config = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        "KEY_PREFIX": prefix,
     }
     with override_settings(CACHES={"default": config}):
         yield
-        caches["default"].clear()
+    # Only this test's keys: cache.clear() would flush the database under parallel tests.
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(match=f"{prefix}:*"):
+        client.delete(key)
 
 
 def _request(address: str) -> HttpRequest:
@@ -61,7 +67,8 @@ def test_two_workers_share_one_count_in_redis(redis_cache: None) -> None:
 
     allow(_request("192.0.2.9"), "api_submit")
     allow(_request("192.0.2.9"), "api_submit")
-    keys = redis.Redis.from_url(REDIS_URL).keys("*ratelimit:api_submit:192.0.2.9:*")
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    keys = redis.Redis.from_url(REDIS_URL).keys(f"{prefix}:*ratelimit:api_submit:192.0.2.9:*")
 
     assert len(keys) == 1
     assert allow(_request("192.0.2.9"), "api_submit") is False
