@@ -74,6 +74,20 @@ def figure(
     }
 
 
+def script(
+    name: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    core: str | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """Run bench/<name> with Madoguchi's Python (pinned to one CPU core when ``core``)."""
+    command = [str(harness.MADOGUCHI_PYTHON), str(BENCH / name), *args]
+    if core is not None:
+        command = ["taskset", "-c", core, *command]
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=check, cwd=REPO)
+
+
 # --- (a) submissions under load, beside Wagtail --------------------------------------------
 
 
@@ -289,20 +303,7 @@ def part_signature(quick: bool) -> None:
     per_cpu: dict[str, list[float]] = {"rsa": [], "hashed": [], "bundle": [], "openssl": []}
     outputs = []
     for _ in range(rounds):
-        ours = subprocess.run(
-            [
-                "taskset",
-                "-c",
-                "1",
-                str(harness.MADOGUCHI_PYTHON),
-                str(BENCH / "signature_bench.py"),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=REPO,
-        ).stdout
+        ours = script("signature_bench.py", env=env, core="1").stdout
         outputs.append(ours)
         for key, pattern in (
             ("rsa", r"RSA-2048.*?: ([\d,]+)/s wall, ([\d,]+)/s per CPU"),
@@ -355,14 +356,7 @@ def part_ledger(quick: bool) -> None:
         "PYTHONPATH": str(REPO / "src"),
         "MADOGUCHI_VAR_DIR": str(BENCH_DIR / "ledger-var"),
     }
-    out = subprocess.run(
-        [str(harness.MADOGUCHI_PYTHON), str(BENCH / "ledger_bench.py"), str(count)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=REPO,
-    ).stdout
+    out = script("ledger_bench.py", str(count), env=env).stdout
     sequential = float(re.search(r"sequential appends: (\d+)/s", out).group(1))  # type: ignore[union-attr]
     threaded = float(re.search(r"threads: (\d+)/s", out).group(1))  # type: ignore[union-attr]
     # Baseline: the same number of bare one-row INSERT + COMMIT, the floor of a durable append.
@@ -376,18 +370,7 @@ def part_ledger(quick: bool) -> None:
             connection.execute("INSERT INTO bare (v) VALUES (%s)", [f"{i:064x}"])
             connection.commit()
         bare = count / (time.perf_counter() - started)
-    proof = subprocess.run(
-        [
-            str(harness.MADOGUCHI_PYTHON),
-            str(BENCH / "proof_bench.py"),
-            str(10**5 if quick else 10**6),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=REPO,
-    ).stdout
+    proof = script("proof_bench.py", str(10**5 if quick else 10**6), env=env).stdout
     p = json.loads(proof.strip().splitlines()[-1])
     DETAILS["ledger"] = {"ledger_bench": out, "proof_bench": p, "bare_commit_per_s": bare}
     figure(
@@ -423,14 +406,7 @@ def part_export(quick: bool) -> None:
         "DATABASE_URL": harness.pg_url("export"),
         "MADOGUCHI_VAR_DIR": str(BENCH_DIR / "export-var"),
     }
-    result = subprocess.run(
-        [str(harness.MADOGUCHI_PYTHON), str(BENCH / "export_bench.py"), str(rows)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO,
-    )
+    result = script("export_bench.py", str(rows), env=env, check=False)
     out = result.stdout
     DETAILS["export"] = out + result.stderr[-2000:]
     pipe = re.search(r"export pipeline.*?([\d,]+) rows/s", out)
@@ -492,13 +468,7 @@ def part_page(quick: bool) -> None:
     )
     wag = harness.gunicorn("wagtail", port=8221, workers=2, database="wagtail_bench")
     try:
-        ours = subprocess.run(
-            [str(harness.MADOGUCHI_PYTHON), str(BENCH / "page_bench.py"), "8121", "8221"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=REPO,
-        ).stdout
+        ours = script("page_bench.py", "8121", "8221").stdout
     finally:
         server.stop()
         wag.stop()
@@ -519,14 +489,7 @@ def part_page(quick: bool) -> None:
 
 
 def part_fault(quick: bool) -> None:
-    result = subprocess.run(
-        [str(harness.MADOGUCHI_PYTHON), str(BENCH / "fault_test.py")]
-        + (["--quick"] if quick else []),
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO,
-    )
+    result = script("fault_test.py", *(["--quick"] if quick else []), check=False)
     sys.stdout.write(result.stdout[-3000:])
     try:
         r = json.loads(result.stdout.strip().splitlines()[-1])

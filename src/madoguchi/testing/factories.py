@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.forms import services as form_services
@@ -13,7 +15,7 @@ from madoguchi.forms.models import Form, FormVersion
 from madoguchi.forms.schema import FormSchema
 from madoguchi.jp.lgcode import check_digit
 from madoguchi.submissions import services as submission_services
-from madoguchi.submissions.models import Submission
+from madoguchi.submissions.models import Attachment, Submission
 from madoguchi.tenants.models import Department, Municipality, StaffMember, StaffRole
 
 STAFF_PASSWORD = "correct-horse-battery-staple"  # noqa: S105
@@ -158,4 +160,19 @@ def submit_application(
     """A submission made the way the API makes it: validated, numbered, recorded."""
     return submission_services.submit_answers(
         form_version=form_version, raw=SIMPLE_ANSWERS | answers, language=language
+    )
+
+
+def attach_file(
+    submission: Submission, name: str, content: bytes, *, field_key: str = "documents"
+) -> Attachment:
+    """A PDF the resident attached, stored through the default storage with its SHA-256."""
+    return Attachment.objects.create(
+        submission=submission,
+        field_key=field_key,
+        file=ContentFile(content, name="upload.pdf"),
+        name=name,
+        size=len(content),
+        content_type="application/pdf",
+        sha256=hashlib.sha256(content).hexdigest(),
     )

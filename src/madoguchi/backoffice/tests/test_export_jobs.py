@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -25,11 +24,12 @@ from madoguchi.core import events
 from madoguchi.forms.models import FormVersion
 from madoguchi.ledger import selectors as ledger_selectors
 from madoguchi.submissions import services as submission_services
-from madoguchi.submissions.models import Attachment, Status, Submission
+from madoguchi.submissions.models import Status, Submission
 from madoguchi.tenants.models import Department, StaffMember, StaffRole
 from madoguchi.testing.factories import (
     DepartmentFactory,
     StaffFactory,
+    attach_file,
     publish_form,
     submit_application,
 )
@@ -280,25 +280,13 @@ def test_a_failed_export_leaves_no_file_no_event_and_no_trace_of_submissions(
     assert export_selectors.exports_including(submission) == []
 
 
-def attach(submission: Submission, name: str, content: bytes) -> Attachment:
-    return Attachment.objects.create(
-        submission=submission,
-        field_key="documents",
-        file=ContentFile(content, name="upload.bin"),
-        name=name,
-        size=len(content),
-        content_type="application/pdf",
-        sha256=hashlib.sha256(content).hexdigest(),
-    )
-
-
 def test_a_zip_export_bundles_attachments_with_correct_sums(
     staff: StaffMember, form_version: FormVersion
 ) -> None:
     first, second = submit_application(form_version), submit_application(form_version)
-    attach(first, "住民票.pdf", b"%PDF-1.7 first")
-    attach(second, "保険証.pdf", b"%PDF-1.7 second")
-    attach(second, "保険証.pdf", b"%PDF-1.7 second, again")
+    attach_file(first, "住民票.pdf", b"%PDF-1.7 first")
+    attach_file(second, "保険証.pdf", b"%PDF-1.7 second")
+    attach_file(second, "保険証.pdf", b"%PDF-1.7 second, again")
 
     job = export(staff, form_version, format="zip")
 

@@ -17,16 +17,14 @@ from typing import Any
 
 import boto3
 import pytest
-from django.core.files.base import ContentFile
 from moto.server import ThreadedMotoServer
 
 from madoguchi.backoffice import export_selectors, export_services
 from madoguchi.backoffice.export_services import ExportRequest
 from madoguchi.forms.models import FormVersion
 from madoguchi.submissions import integrity
-from madoguchi.submissions.models import Attachment, Submission
 from madoguchi.tenants.models import StaffMember
-from madoguchi.testing.factories import submit_application
+from madoguchi.testing.factories import attach_file, submit_application
 
 pytestmark = pytest.mark.django_db
 
@@ -76,24 +74,12 @@ def _objects(client: Any, bucket: str) -> dict[str, bytes]:
     }
 
 
-def _attach(submission: Submission, name: str, content: bytes) -> Attachment:
-    return Attachment.objects.create(
-        submission=submission,
-        field_key="documents",
-        file=ContentFile(content, name="upload.pdf"),
-        name=name,
-        size=len(content),
-        content_type="application/pdf",
-        sha256=hashlib.sha256(content).hexdigest(),
-    )
-
-
 def test_uploads_and_export_files_are_objects_in_the_bucket(
     bucket: tuple[Any, str], staff: StaffMember, form_version: FormVersion
 ) -> None:
     client, name = bucket
     submission = submit_application(form_version)
-    attachment = _attach(submission, "住民票.pdf", b"%PDF-1.7 resident record")
+    attachment = attach_file(submission, "住民票.pdf", b"%PDF-1.7 resident record")
 
     job = export_services.start_export(
         staff=staff,
@@ -117,7 +103,7 @@ def test_the_audit_rehashes_files_in_the_bucket_and_names_a_changed_object(
 ) -> None:
     client, name = bucket
     submission = submit_application(form_version)
-    attachment = _attach(submission, "保険証.pdf", b"%PDF-1.7 insurance card")
+    attachment = attach_file(submission, "保険証.pdf", b"%PDF-1.7 insurance card")
     assert integrity.submission_problems(submission, files=True) == []
 
     # Someone with access to the bucket replaces the object behind the application's back.
