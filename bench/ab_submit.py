@@ -46,7 +46,7 @@ def main() -> None:
             )
             try:
                 harness.wrk(url, seconds=3, connections=CONNECTIONS, **post)
-                pids = [server.master_pid(), *server.worker_pids()]
+                pids = [server.master_pid()]
                 cpu = harness.cpu_seconds(pids)
                 run = harness.wrk(url, seconds=args.seconds, connections=CONNECTIONS, **post)
                 cpu_ms = (harness.cpu_seconds(pids) - cpu) * 1000 / max(run["ok"], 1)

@@ -309,28 +309,38 @@ def nginx(upstreams: list[int], *, port: int) -> Server:
 # --- CPU accounting (robust on a shared machine: CPU time per request, not wall rates) ---
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds of these processes so far (/proc/<pid>/stat)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
-
-
-def postgres_pids() -> list[int]:
+def _ticks(pid: int, *, children: bool) -> int:
     try:
-        master = int((PG_DATA / "postmaster.pid").read_text().split()[0])
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    # utime, stime, and (for a parent) cutime, cstime: the CPU of children it has reaped.
+    return sum(int(f) for f in fields[11 : 15 if children else 13])
+
+
+def cpu_seconds(masters: list[int]) -> float:
+    """User + system CPU seconds so far of these processes and all their children.
+
+    Children come and go (PostgreSQL backends when connections are recycled, gunicorn
+    workers after max_requests or a kill): a child's CPU is counted while it lives and,
+    once its parent reaps it, in the parent's cutime/cstime, so differences between two
+    readings stay right across the churn.
+    """
+    total = 0
+    for master in masters:
+        total += _ticks(master, children=True)
+        kids = subprocess.run(
+            ["pgrep", "-P", str(master)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        total += sum(_ticks(int(kid), children=True) for kid in kids)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster_pid() -> list[int]:
+    try:
+        return [int((PG_DATA / "postmaster.pid").read_text().split()[0])]
     except (OSError, ValueError):
         return []
-    children = subprocess.run(
-        ["pgrep", "-P", str(master)], capture_output=True, text=True, check=False
-    ).stdout.split()
-    return [master, *(int(c) for c in children)]
 
 
 # --- wrk -------------------------------------------------------------------------------------

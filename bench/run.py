@@ -120,8 +120,8 @@ def measure(
 ) -> dict[str, Any]:
     """One fixed-duration wrk run, with the CPU that the app and PostgreSQL spent on it."""
     before = stored("wagtail" if app == "wagtail" else "madoguchi")
-    app_pids = [pid for s in servers for pid in (s.master_pid(), *s.worker_pids())]
-    db_pids = harness.postgres_pids()
+    app_pids = [s.master_pid() for s in servers]
+    db_pids = harness.postmaster_pid()
     app_cpu, db_cpu = harness.cpu_seconds(app_pids), harness.cpu_seconds(db_pids)
     run = harness.wrk(url, seconds=seconds, connections=CONNECTIONS, **post)
     run["stored"] = stored("wagtail" if app == "wagtail" else "madoguchi") - before
