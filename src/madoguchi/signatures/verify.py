@@ -24,7 +24,7 @@ from typing import Any
 
 from asn1crypto import cms
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
@@ -64,6 +64,10 @@ class SignatureReport:
     checked_at: datetime
     # The certification path as the server recorded it (subjects, end entity first).
     path: tuple[str, ...]
+
+
+# What cryptography raises for DER it cannot use (some fields are parsed on first access).
+_UNREADABLE = (ValueError, x509.InvalidVersion, UnsupportedAlgorithm)
 
 
 def _b64(value: Any, what: str) -> bytes:
@@ -114,17 +118,8 @@ def _crls(signed_data: cms.SignedData) -> list[bytes]:
     return [choice.chosen.dump() for choice in signed_data["crls"] or [] if choice.name == "crl"]
 
 
-def verify_bundle(
-    bundle: Mapping[str, Any], *, document: bytes, trust_roots: Sequence[x509.Certificate]
-) -> SignatureReport:
-    """Verify ``bundle`` (``SignatureEvidence.bundle()``) over ``document``; raise on failure."""
-    if bundle.get("format") != BUNDLE_FORMAT:
-        raise SignatureInvalid("not a madoguchi signature bundle")
-    digest = hashlib.sha256(document).hexdigest()
-    if digest != bundle.get("document_sha256"):
-        raise SignatureInvalid("the document is not the one that was signed (SHA-256 differs)")
-
-    signed_data = _signed_data(_b64(bundle.get("cms"), "cms"))
+def _the_signer(signed_data: cms.SignedData) -> cms.SignerInfo:
+    """The one signer of a detached RSA PKCS#1 v1.5 SHA-256 signature, as JPKI cards make."""
     if signed_data["encap_content_info"]["content"].native is not None:
         raise SignatureInvalid("the CMS signature is not detached")
     signers = list(signed_data["signer_infos"])
@@ -137,26 +132,46 @@ def verify_bundle(
         raise SignatureInvalid("the signature is not RSA PKCS#1 v1.5")
     if signer["signed_attrs"].native is not None:
         raise SignatureInvalid("signed attributes are not expected in this format")
-    sid = signer["sid"]
-    if sid.name != "issuer_and_serial_number":
+    if signer["sid"].name != "issuer_and_serial_number":
         raise SignatureInvalid("the signer is not identified by issuer and serial number")
+    return signer
+
+
+def verify_bundle(
+    bundle: Mapping[str, Any], *, document: bytes, trust_roots: Sequence[x509.Certificate]
+) -> SignatureReport:
+    """Verify ``bundle`` (``SignatureEvidence.bundle()``) over ``document``; raise on failure."""
+    if bundle.get("format") != BUNDLE_FORMAT:
+        raise SignatureInvalid("not a madoguchi signature bundle")
+    digest = hashlib.sha256(document).hexdigest()
+    if digest != bundle.get("document_sha256"):
+        raise SignatureInvalid("the document is not the one that was signed (SHA-256 differs)")
+
+    signed_data = _signed_data(_b64(bundle.get("cms"), "cms"))
+    try:
+        signer = _the_signer(signed_data)
+    except (ValueError, TypeError, KeyError) as error:  # e.g. an OID asn1crypto does not know
+        raise SignatureInvalid("the CMS container cannot be read") from error
+    sid = signer["sid"]
 
     try:
         certificates = _certificates(signed_data)
         bundled = x509.load_der_x509_certificate(_b64(bundle.get("certificate"), "certificate"))
-    except ValueError as error:
+        serial = sid.chosen["serial_number"].native
+        issuer_der = sid.chosen["issuer"].dump()
+        # cryptography parses a certificate's fields when they are first read, so a damaged
+        # issuer or key only fails here, inside the try.
+        matching = [
+            c
+            for c in certificates
+            if c.serial_number == serial and c.issuer.public_bytes() == issuer_der
+        ]
+        if len(matching) != 1 or matching[0] != bundled:
+            raise SignatureInvalid("the signing certificate is not the one the signature names")
+        certificate = matching[0]
+        public_key = certificate.public_key()
+    except _UNREADABLE as error:
         raise SignatureInvalid("a certificate in the bundle cannot be read") from error
-    serial = sid.chosen["serial_number"].native
-    issuer_der = sid.chosen["issuer"].dump()
-    matching = [
-        c
-        for c in certificates
-        if c.serial_number == serial and c.issuer.public_bytes() == issuer_der
-    ]
-    if len(matching) != 1 or matching[0] != bundled:
-        raise SignatureInvalid("the signing certificate is not the one the signature names")
-    certificate = matching[0]
-    public_key = certificate.public_key()
     if not isinstance(public_key, rsa.RSAPublicKey):
         raise SignatureInvalid("the signing certificate does not hold an RSA key")
     try:
@@ -183,7 +198,7 @@ def verify_bundle(
     crl_ders = _crls(signed_data) + [_b64(c, "crl") for c in bundle.get("crls") or []]
     try:
         crls = [x509.load_der_x509_crl(der) for der in dict.fromkeys(crl_ders)]
-    except ValueError as error:
+    except _UNREADABLE as error:
         raise SignatureInvalid("a CRL in the bundle cannot be read") from error
     others = [c for c in certificates if c != certificate]
     try:

@@ -166,6 +166,25 @@ def test_the_card_is_the_resident_s_own() -> None:
     assert card.signing_certificate.issuer == authorities.test_pki().sign.certificate.subject
 
 
+def test_a_certificate_damaged_where_it_is_read_late_is_refused() -> None:
+    """Found by the property below: cryptography parses a certificate's issuer on first use."""
+    document = demo_document(phone="0761-72-1111")
+    bundle = bundle_of(signed_by("kaga-taro", document))
+    der = base64.b64decode(bundle["cms"])
+    signer = base64.b64decode(bundle["certificate"])
+    start = der.index(signer)
+    # The issuer's "JPKI for digital signature" as a UTF8String (tag 12) becomes tag 13.
+    at = der.index(b"\x0c\x1aJPKI for digital signature", start)
+    damaged = der[:at] + b"\x0d" + der[at + 1 :]
+
+    with pytest.raises(SignatureInvalid, match="cannot be read"):
+        verify_bundle(
+            bundle | {"cms": base64.b64encode(damaged).decode()},
+            document=document,
+            trust_roots=roots(),
+        )
+
+
 @pytest.fixture
 def one_signature() -> tuple[dict[str, Any], bytes, bytes]:
     """Made once for all of Hypothesis's examples (a function-scoped fixture runs once)."""
