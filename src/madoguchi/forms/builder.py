@@ -26,19 +26,9 @@ from .schema import KEY_PATTERN, FormField, FormSchema, condition_variables, sch
 Definition = dict[str, Any]
 Language = Literal["ja", "en"]
 
-FIELD_TYPES = (
-    "text",
-    "long_text",
-    "number",
-    "choice",
-    "date",
-    "email",
-    "phone",
-    "postal_code",
-    "kana",
-    "file",
-    "consent",
-    "info",
+# The schema's field models, in their order there (the order of the builder's type list).
+FIELD_TYPES: tuple[str, ...] = tuple(
+    get_args(model.model_fields["type"].annotation)[0] for model in get_args(get_args(FormField)[0])
 )
 TYPE_NAMES: dict[str, tuple[str, str]] = {
     "text": ("1行の文章", "Short text"),
