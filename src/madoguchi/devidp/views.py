@@ -113,17 +113,9 @@ def _sign(
     Unlike authentication, a revoked or expired certificate does not stop the card:
     judging the certificate is the relying party's job (CRL), as with a real card.
     """
-    resident = _chosen_resident(request)
-    if resident is None:
-        return _card_page(
-            request, grant, errors=[_error("resident", _("Choose a demo card."))], status=422
-        )
-    card = next(c for c in selectors.demo_cards() if c.id == resident.id)
-    if card.sign_locked:
-        return _deny(server, grant, "The password of the signature certificate is locked")
-    refused = _pin_refused(request, grant, resident, kind="signing")
-    if refused is not None:
-        return refused
+    resident = _unlocked_card(request, server, grant, kind="signing")
+    if isinstance(resident, HttpResponse):
+        return resident
     try:
         services.sign_with_card(
             transaction_id=str(grant.request.payload.data.get("sign_transaction_id", "")),
@@ -138,23 +130,36 @@ def _sign(
 def _authenticate(
     request: HttpRequest, server: DAAuthorizationServer, grant: DAAuthorizationCodeGrant
 ) -> HttpResponse:
-    resident = _chosen_resident(request)
-    if resident is None:
-        return _card_page(
-            request, grant, errors=[_error("resident", _("Choose a demo card."))], status=422
-        )
-    card = next(c for c in selectors.demo_cards() if c.id == resident.id)
-    if card.auth_locked:
-        return _deny(server, grant, "The PIN of the user authentication certificate is locked")
-    refused = _pin_refused(request, grant, resident, kind="authentication")
-    if refused is not None:
-        return refused
+    resident = _unlocked_card(request, server, grant, kind="authentication")
+    if isinstance(resident, HttpResponse):
+        return resident
     try:
         services.check_authentication_certificate(resident)
     except CertificateRejected as rejected:
         logger.info("devidp: demo card %s refused: certificate %s", resident.id, rejected.code)
         return _deny(server, grant, f"certificate {rejected.code.replace('_', ' ')}")
     return _authorized(request, server, grant, resident)
+
+
+def _unlocked_card(
+    request: HttpRequest,
+    server: DAAuthorizationServer,
+    grant: DAAuthorizationCodeGrant,
+    *,
+    kind: services.PinKind,
+) -> DemoResident | HttpResponse:
+    """The chosen card once its PIN for ``kind`` was right; else the page or denial to send."""
+    resident = _chosen_resident(request)
+    if resident is None:
+        return _card_page(
+            request, grant, errors=[_error("resident", _("Choose a demo card."))], status=422
+        )
+    card = next(c for c in selectors.demo_cards() if c.id == resident.id)
+    if kind == "signing" and card.sign_locked:
+        return _deny(server, grant, "The password of the signature certificate is locked")
+    if kind == "authentication" and card.auth_locked:
+        return _deny(server, grant, "The PIN of the user authentication certificate is locked")
+    return _pin_refused(request, grant, resident, kind=kind) or resident
 
 
 def _pin_refused(
