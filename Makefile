@@ -7,7 +7,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 IPAEX := /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf
 
-.PHONY: run test test-fast lint typecheck bench clean messages
+.PHONY: run test test-fast system-packages-test lint typecheck bench clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ run: $(STAMP) $(IPAEX)
 	$(BIN)/madoguchi serve 127.0.0.1:8000
 
 ## test: set up and run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
-test: $(STAMP) node_modules/axe-core/axe.min.js
+test: system-packages-test $(STAMP) node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check src bench
 	$(BIN)/ruff format --check src bench
 	$(BIN)/mypy src/madoguchi
@@ -40,6 +40,11 @@ test: $(STAMP) node_modules/axe-core/axe.min.js
 	# Browser tests run in their own processes: Playwright's event loop must not leak into
 	# the synchronous code under test in other tests.
 	$(BIN)/pytest -n 2 -m browser src
+
+# Debian packages the whole suite needs (chromium, fonts, gettext, npm, nginx, clamd, redis),
+# installed only when missing: a fresh machine needs nothing but `make test`.
+system-packages-test:
+	scripts/system-packages.sh test
 
 ## test-fast: the suite without browser tests
 test-fast: $(STAMP)

@@ -13,36 +13,33 @@ from django.test import RequestFactory, override_settings
 
 from madoguchi.core.checks import shared_rate_limits
 from madoguchi.core.ratelimit import allow
+from madoguchi.testing.servers import redis_server
 
 REDIS_URL = os.environ.get("MADOGUCHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-def _redis_reachable() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The Redis that CI runs on loopback, or a private one started for this test run."""
+    with redis_server(REDIS_URL) as url:
+        yield url
 
 
 @pytest.fixture
-def redis_cache() -> Iterator[None]:
-    """The production cache backend on the Redis that CI runs (database 15, own prefix)."""
-    if not _redis_reachable():
-        pytest.skip(f"no Redis at {REDIS_URL} (CI has one; set MADOGUCHI_TEST_REDIS_URL)")
+def redis_cache(redis_url: str) -> Iterator[None]:
+    """The production cache backend on a real Redis (database 15, own key prefix)."""
     import redis
 
     prefix = f"test-{uuid.uuid4().hex}"
     config = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
+        "LOCATION": redis_url,
         "KEY_PREFIX": prefix,
     }
     with override_settings(CACHES={"default": config}):
         yield
     # Only this test's keys: cache.clear() would flush the database under parallel tests.
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(redis_url)
     for key in client.scan_iter(match=f"{prefix}:*"):
         client.delete(key)
 
@@ -61,14 +58,14 @@ def test_redis_counts_each_client_and_refuses_over_the_limit(redis_cache: None) 
 
 
 @override_settings(MADOGUCHI_RATE_LIMITS={"api_submit": 2})
-def test_two_workers_share_one_count_in_redis(redis_cache: None) -> None:
+def test_two_workers_share_one_count_in_redis(redis_cache: None, redis_url: str) -> None:
     """What REDIS_URL is for: the count lives in Redis, where every worker and instance reads it."""
     import redis
 
     allow(_request("192.0.2.9"), "api_submit")
     allow(_request("192.0.2.9"), "api_submit")
     prefix = settings.CACHES["default"]["KEY_PREFIX"]
-    keys = redis.Redis.from_url(REDIS_URL).keys(f"{prefix}:*ratelimit:api_submit:192.0.2.9:*")
+    keys = redis.Redis.from_url(redis_url).keys(f"{prefix}:*ratelimit:api_submit:192.0.2.9:*")
 
     assert len(keys) == 1
     assert allow(_request("192.0.2.9"), "api_submit") is False

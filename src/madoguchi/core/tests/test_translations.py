@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from madoguchi.testing.servers import require_binary
 
 PACKAGE = Path(__file__).resolve().parents[2]
 
@@ -29,8 +29,8 @@ def _untranslated(po_text: str) -> list[str]:
     return missing
 
 
-@pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext (apt: gettext)")
 def test_every_user_facing_string_has_a_japanese_translation(tmp_path: Path) -> None:
+    require_binary("xgettext", package="gettext")
     copy = tmp_path / "madoguchi"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "tests"))
 
@@ -54,8 +54,8 @@ def test_every_user_facing_string_has_a_japanese_translation(tmp_path: Path) -> 
     )
 
 
-@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="needs GNU gettext (apt: gettext)")
 def test_the_compiled_catalogue_matches_the_translations(tmp_path: Path) -> None:
+    require_binary("msgfmt", package="gettext")
     messages = PACKAGE / "locale" / "ja" / "LC_MESSAGES"
     fresh = tmp_path / "django.mo"
     subprocess.run(["msgfmt", "-o", str(fresh), str(messages / "django.po")], check=True)

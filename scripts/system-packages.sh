@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install the Debian packages that `make run` or `make test` need, only those missing.
+#
+#   scripts/system-packages.sh run    fonts for the PDF receipts
+#   scripts/system-packages.sh test   + chromium and CJK fonts (browser tests), npm (axe-core),
+#                                     gettext (translation checks), nginx (tests through a real
+#                                     proxy), clamd (virus scanning), redis-server (shared rate limits)
+#
+# A fresh Debian machine has none of them; the README's two commands call this script so that
+# they alone are enough. Nothing is skipped silently: if a package cannot be installed, the
+# script says which and exits non-zero.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+mode="${1:-test}"
+missing=()
+
+need_file() { [ -e "$1" ] || missing+=("$2"); }
+need_command() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
+
+need_file /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf fonts-ipaexfont-gothic
+need_file /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf fonts-ipaexfont-mincho
+if [ "$mode" = test ]; then
+  need_command chromium chromium
+  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+  need_command xgettext gettext
+  need_command npm npm
+  need_command nginx nginx-light
+  need_command clamd clamav-daemon
+  need_command sigtool clamav
+  need_command redis-server redis-server
+fi
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+echo "Installing Debian packages: ${missing[*]}"
+# Package lists may be missing or stale on a fresh machine.
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" || {
+  echo "ERROR: could not install ${missing[*]}; install them with apt-get and run again." >&2
+  exit 1
+}
+# Debian starts some daemons on install where it can; the tests run their own instances.
