@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from madoguchi.core import events
 from madoguchi.forms import rendering
+from madoguchi.identity import jpki
 from madoguchi.jp.wareki import format_wareki
 from madoguchi.submissions.models import Submission
 
@@ -87,7 +88,7 @@ def _signature_summary(bundle: dict[str, Any] | None) -> str:
     if certificate is None:
         return _("Signed by the applicant")
     return _("Signing certificate serial %(serial)s, issued by %(issuer)s") % {
-        "serial": format(certificate.serial_number, "X"),
+        "serial": jpki.format_serial(certificate.serial_number),
         "issuer": _common_name(certificate.issuer),
     }
 

@@ -174,8 +174,8 @@ class CertificateRejected(Exception):
     """A certificate that may not be used, with a code to branch on and a message to show.
 
     ``code`` is one of :data:`RejectionCode`. ``message`` is a lazy translation, rendered
-    in the language active when it is shown. ``serial`` (hex) identifies the certificate
-    in logs and support requests without revealing whose it is.
+    in the language active when it is shown. ``serial`` (:func:`format_serial`) identifies
+    the certificate in logs and support requests without revealing whose it is.
     """
 
     code: RejectionCode
@@ -252,19 +252,29 @@ def _flagged(text: str, positions: str) -> tuple[int, ...]:
     return tuple(i for i, flag in enumerate(positions[: len(text)]) if flag == "1")
 
 
+def format_serial(serial_number: int) -> str:
+    """A certificate serial as logs, evidence, receipts and pages show it: ``0A:3F:…``.
+
+    The one format for serials everywhere: the fewest whole bytes (a serial that starts
+    with a zero byte is not padded to 20 bytes), upper-case hex, colon-separated. Byte
+    pairs also keep a long run of digits from looking like a phone number to
+    madoguchi.core.logging's redaction filter.
+    """
+    if serial_number < 0:
+        raise ValueError("a certificate serial is a positive integer")
+    length = max(1, (serial_number.bit_length() + 7) // 8)
+    return serial_number.to_bytes(length, "big").hex(":").upper()
+
+
 def _serial(cert: x509.Certificate) -> str:
-    return f"{cert.serial_number:X}"
+    return format_serial(cert.serial_number)
 
 
 def _rejected(
     code: RejectionCode, serial: str | None, message: StrOrPromise | None = None
 ) -> CertificateRejected:
-    # The serial is logged in byte pairs (4A:3F:…): a long run of hex digits can look like
-    # a phone number to madoguchi.core.logging's redaction filter and come out mangled.
-    logged = "-"
-    if serial:
-        logged = bytes.fromhex(serial.zfill(len(serial) + len(serial) % 2)).hex(":").upper()
-    logger.warning("JPKI certificate rejected: reason=%s serial=%s", code, logged)
+    # The serial is already in byte pairs (format_serial), safe from the log redaction.
+    logger.warning("JPKI certificate rejected: reason=%s serial=%s", code, serial or "-")
     return CertificateRejected(code, message or _MESSAGES[code], serial=serial)
 
 

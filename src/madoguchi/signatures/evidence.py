@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from django.db import transaction
 
 from madoguchi.core import events
+from madoguchi.identity import jpki
 from madoguchi.identity.models import VerifiedIdentity
 from madoguchi.submissions.models import Submission
 
@@ -118,7 +119,7 @@ def record_evidence(*, submission: Submission, signed: SignedDocument) -> Signat
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_evidence() belongs inside the submission's transaction")
     certificate_sha256 = hashlib.sha256(signed.certificate_der).hexdigest()
-    serial = f"{signed.certificate.serial_number:X}"
+    serial = jpki.format_serial(signed.certificate.serial_number)
     issuer = signed.certificate.issuer.rfc4514_string()[:300]
     evidence = SignatureEvidence.objects.create(
         submission=submission,

@@ -26,6 +26,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from madoguchi.identity import jpki
+
 __all__ = ["CrlSource", "RevocationUnavailable", "crls_for", "default_crls", "fetch_crl"]
 
 logger = logging.getLogger("madoguchi.signatures")
@@ -108,17 +110,20 @@ def default_crls(certificates: Sequence[x509.Certificate]) -> list[x509.Certific
             continue
         urls = _distribution_points(cert)
         if not urls:
-            raise RevocationUnavailable(f"certificate {cert.serial_number:X} names no CRL")
+            raise RevocationUnavailable(
+                f"certificate {jpki.format_serial(cert.serial_number)} names no CRL"
+            )
         found.append(fetch_crl(urls[0]))
     return found
+
+
+DEFAULT_CRL_SOURCE = "madoguchi.signatures.revocation.default_crls"
 
 
 def crls_for(certificates: Sequence[x509.Certificate]) -> list[x509.CertificateRevocationList]:
     """The configured source's CRLs for ``certificates`` (deduplicated)."""
     source: CrlSource = import_string(
-        getattr(
-            settings, "MADOGUCHI_JPKI_CRL_SOURCE", "madoguchi.signatures.revocation.default_crls"
-        )
+        getattr(settings, "MADOGUCHI_JPKI_CRL_SOURCE", "") or DEFAULT_CRL_SOURCE
     )
     unique: dict[bytes, x509.CertificateRevocationList] = {}
     for crl in source(certificates):

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 
 from madoguchi.documents import seal, services
 from madoguchi.documents.verify import verify_receipt
+from madoguchi.identity import jpki
 from madoguchi.submissions.models import Submission
 
 
@@ -33,7 +34,7 @@ def signed(submission: Submission) -> Submission:
             base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode() for c in made.crls
         ],
         validation=made.validation,
-        signer_serial=format(made.certificate.serial_number, "X"),
+        signer_serial=jpki.format_serial(made.certificate.serial_number),
         signer_issuer=made.certificate.issuer.rfc4514_string(),
         signed_at=made.created_at,
     )

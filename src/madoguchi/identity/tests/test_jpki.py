@@ -41,6 +41,7 @@ from madoguchi.identity.jpki import (
     ValidatedCertificate,
     avalidate_certificate,
     certificate_kind,
+    format_serial,
     load_certificate,
     parse_basic_four_items,
     validate_certificate,
@@ -156,7 +157,7 @@ def test_a_valid_signature_certificate_validates_and_yields_the_basic_four_items
     items = parse_basic_four_items(cert)
 
     assert validated == ValidatedCertificate(
-        serial=f"{cert.serial_number:X}",
+        serial=format_serial(cert.serial_number),
         issuer=pki.sign.certificate.subject.rfc4514_string(),
         subject=cert.subject.rfc4514_string(),
         kind="signing",
@@ -236,7 +237,7 @@ def test_a_certificate_on_the_crl_is_rejected_as_revoked(pki):
     rejection = _rejection(pki, cert, crls=_crls(pki, cert, other))
 
     assert rejection.code == "revoked"
-    assert rejection.serial == f"{cert.serial_number:X}"
+    assert rejection.serial == format_serial(cert.serial_number)
     with translation.override("en"):
         assert str(rejection) == (
             "This My Number Card certificate has been revoked. "
@@ -374,7 +375,7 @@ def test_async_callers_await_the_async_form(pki):
             validate_certificate(cert, **arguments)  # type: ignore[arg-type]
         return await avalidate_certificate(cert, **arguments)  # type: ignore[arg-type]
 
-    assert asyncio.run(in_a_view()).serial == f"{cert.serial_number:X}"
+    assert asyncio.run(in_a_view()).serial == format_serial(cert.serial_number)
 
 
 def test_a_certificate_with_a_changed_byte_is_untrusted(pki):
@@ -460,7 +461,7 @@ def test_a_rejection_is_logged_with_its_code_and_serial_and_nothing_personal(pki
     (record,) = [r for r in caplog.records if r.name == "madoguchi.identity"]
     logged = record.getMessage()
     assert "reason=revoked" in logged
-    assert logged.endswith(bytes.fromhex(f"{cert.serial_number:040X}").hex(":").upper())
+    assert logged.endswith(f"serial={format_serial(cert.serial_number)}")
     for personal in ("加賀", "太郎", "大聖寺", "1975", "Kaga"):
         assert personal not in logged
 
@@ -497,6 +498,49 @@ def test_validation_refuses_to_fall_back_to_the_operating_systems_roots(pki):
         validate_certificate(
             _signing(pki), kind="signing", trust_roots=[], intermediates=[], crls=[], at=NOW
         )
+
+
+@given(st.integers(min_value=0, max_value=2**168 - 1))
+def test_a_serial_is_shown_as_its_fewest_whole_bytes_in_colon_separated_upper_case_hex(
+    number: int,
+) -> None:
+    shown = format_serial(number)
+
+    pairs = shown.split(":")
+    assert int("".join(pairs), 16) == number
+    assert all(len(pair) == 2 and pair == pair.upper() for pair in pairs)
+    assert len(pairs) == max(1, (number.bit_length() + 7) // 8)
+    assert pairs[0] != "00" or number == 0
+
+
+@pytest.mark.parametrize(
+    ("number", "shown"),
+    [(0, "00"), (1, "01"), (0x0A3F, "0A:3F"), (0x00FF << 144, "FF" + ":00" * 18)],
+)
+def test_serials_that_start_with_a_zero_byte_or_digit_are_shown_unpadded(
+    number: int, shown: str
+) -> None:
+    assert format_serial(number) == shown
+
+
+def test_a_rejection_is_logged_with_the_same_serial_whatever_the_leading_byte(pki, caplog):
+    issued = _signing(pki)
+    for number in (0x01 << 150, 0x7F << 152, 0x05):
+        cert = x509.CertificateBuilder(
+            issuer_name=issued.issuer,
+            subject_name=issued.subject,
+            public_key=issued.public_key(),
+            serial_number=number,
+            not_valid_before=issued.not_valid_before_utc,
+            not_valid_after=issued.not_valid_after_utc,
+            extensions=list(issued.extensions),
+        ).sign(pki.sign.private_key, hashes.SHA256())
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="madoguchi.identity"):
+            rejection = _rejection(pki, cert, crls=_crls(pki, cert))
+
+        assert rejection.serial == format_serial(number)
+        assert caplog.records[-1].getMessage().endswith(f"serial={format_serial(number)}")
 
 
 def test_a_rejection_survives_pickling_with_its_code_and_serial():

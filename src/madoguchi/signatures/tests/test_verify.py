@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from madoguchi.devidp import authorities, pki
 from madoguchi.devidp.residents import get_resident
+from madoguchi.identity import jpki
 from madoguchi.signatures.verify import SignatureInvalid, verify_bundle
 
 from .conftest import bundle_of, demo_document, signed_by
@@ -34,7 +35,7 @@ def test_a_signature_made_with_the_card_verifies_offline() -> None:
     report = verify_bundle(bundle_of(signed), document=document, trust_roots=roots())
 
     assert report.document_sha256 == signed.document_sha256
-    assert report.signer_serial == f"{signed.certificate.serial_number:X}"
+    assert report.signer_serial == jpki.format_serial(signed.certificate.serial_number)
     assert "JPKI for digital signature" in report.signer_issuer
 
 
