@@ -13,7 +13,6 @@ detail the department, form, number of rows, format and the file's SHA-256.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import logging
 import tempfile
@@ -216,7 +215,7 @@ def _write(job: ExportJob, directory: Path) -> None:
     report_path = directory / "report.csv"
     problems = exports.Problems()
     with open(report_path, "w", encoding="utf-8-sig", newline="") as report:
-        report_writer = csv.writer(report, lineterminator="\r\n")
+        report_writer = exports.CsvWriter(report)
         report_writer.writerow(["receipt_number", "column", "codepoint", "character"])
         problems.sink = lambda p: report_writer.writerow(list(p.as_dict().values()))
         if job.format == ExportFormat.XLSX:

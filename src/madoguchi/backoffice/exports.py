@@ -22,11 +22,13 @@ import io
 import json
 import re
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import IO, Literal, NamedTuple
+from typing import IO, Any, Literal, NamedTuple
 
 CHUNK_SIZE = 64 * 1024
 FILE_CHUNK_SIZE = 1024 * 1024
@@ -53,9 +55,12 @@ JIS_TO_CP932: dict[int, str] = {
 # Private use code points (外字) encode into CP932's user-defined area, but each
 # system has its own 外字 table: the receiving side would show a different character.
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
-# Cells a spreadsheet would run as a formula (CSV injection); fullwidth forms too,
-# because Japanese Excel accepts ＝ as the start of a formula when converting input.
-_FORMULA_START = frozenset("=+-@\t\r＝＋－＠")
+# First characters that make a spreadsheet run a cell as a formula (CSV injection): the
+# OWASP / ASVS 1.2.10 list. Their fullwidth and other compatibility forms (＝＋－＠, ﹦,
+# ⁺ ...) count too, found by NFKC, because Japanese Excel accepts ＝ as the start of a
+# formula when converting input; U+2212 MINUS SIGN has no NFKC form and is listed.
+_FORMULA_TRIGGERS = frozenset("=+-@\t\r\0")
+_FORMULA_ALSO = frozenset("\u2212")
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
@@ -156,15 +161,45 @@ def to_cp932(text: str, *, replace: bool) -> tuple[str, list[str]]:
 # --- CSV -------------------------------------------------------------------------------
 
 
-def defuse_formula(cell: str) -> str:
-    """Prefix an apostrophe to a cell a spreadsheet would evaluate (OWASP CSV injection).
+@lru_cache(maxsize=4096)
+def _triggers_formula(first: str) -> bool:
+    if first in _FORMULA_TRIGGERS or first in _FORMULA_ALSO:
+        return True
+    return not first.isascii() and unicodedata.normalize("NFKC", first)[:1] in _FORMULA_TRIGGERS
 
-    Plain numbers such as ``-5`` are left alone: they cannot run anything and a
-    back-office import must read them as numbers.
+
+def starts_formula(text: str) -> bool:
+    """Would a spreadsheet read ``text`` as a formula (plain numbers such as -5 aside)?"""
+    return bool(text) and _triggers_formula(text[0]) and not _NUMBER.fullmatch(text)
+
+
+def defuse_formula(cell: object) -> str:
+    """The one way a cell reaches a CSV or XLSX file we write: as text no spreadsheet runs.
+
+    Prefixes an apostrophe to a cell a spreadsheet would evaluate (OWASP CSV injection),
+    values and headers alike, in every writer (:class:`CsvWriter`, :func:`write_xlsx`).
+    It must run after any character mapping (CP932 turns U+2212 − into －), so it
+    judges the characters that are written. Plain numbers such as ``-5`` are left
+    alone: they cannot run anything and a back-office import must read them as numbers.
     """
-    if cell and cell[0] in _FORMULA_START and not _NUMBER.fullmatch(cell):
-        return "'" + cell
-    return cell
+    text = cell if isinstance(cell, str) else str(cell)
+    if text and starts_formula(text):
+        return "'" + text
+    return text
+
+
+class CsvWriter:
+    """``csv.writer`` (RFC 4180, CRLF) whose every cell goes through :func:`defuse_formula`.
+
+    Every CSV Madoguchi writes uses this class, never ``csv.writer`` directly (a test
+    checks), so no file can miss the formula defence.
+    """
+
+    def __init__(self, handle: Any) -> None:
+        self._writer = csv.writer(handle, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+
+    def writerow(self, cells: Iterable[object]) -> None:
+        self._writer.writerow([defuse_formula(c) for c in cells])
 
 
 def csv_chunks(
@@ -183,7 +218,8 @@ def csv_chunks(
     """
     problems = problems if problems is not None else Problems()
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    # Cells are defused as the writer writes them: after the CP932 mapping below.
+    writer = CsvWriter(buffer)
     cp932 = encoding == "cp932"
     codec = "cp932" if cp932 else "utf-8"
     if not cp932:
@@ -192,7 +228,7 @@ def csv_chunks(
         header = [to_cp932(h, replace=True)[0] for h in header]
     writer.writerow(header)
     for row in rows:
-        cells = [defuse_formula(c) for c in row.cells]
+        cells = row.cells
         if cp932:
             mapped = _cp932_row(row.key, header, cells, problems, replace_unencodable)
             if mapped is None:
@@ -259,7 +295,9 @@ class TooManyRows(Exception):
 def write_xlsx(header: list[str], rows: Iterable[Row], path: Path) -> None:
     """An XLSX workbook written row by row (XlsxWriter's constant_memory mode).
 
-    Every cell is written as a string, so nothing a resident typed becomes a formula.
+    Every cell is written as a string (never a formula, number or link), and through
+    :func:`defuse_formula` like CSV cells, so the text is the same in both formats and
+    stays text when someone edits the cell in Excel.
     """
     import xlsxwriter
 
@@ -277,13 +315,13 @@ def write_xlsx(header: list[str], rows: Iterable[Row], path: Path) -> None:
         sheet = workbook.add_worksheet("export")
         bold = workbook.add_format({"bold": True})
         for column, text in enumerate(header):
-            sheet.write_string(0, column, text, bold)
+            sheet.write_string(0, column, defuse_formula(text), bold)
         sheet.freeze_panes(1, 0)
         for number, row in enumerate(rows, start=1):
             if number >= XLSX_MAX_ROWS:
                 raise TooManyRows(f"XLSX holds at most {XLSX_MAX_ROWS - 1} rows")
             for column, cell in enumerate(row.cells):
-                sheet.write_string(number, column, cell)
+                sheet.write_string(number, column, defuse_formula(cell))
     finally:
         workbook.close()
 
@@ -355,7 +393,7 @@ def zip_chunks(items: Iterable[ZipItem]) -> Iterator[bytes]:
         tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as sums,
         zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive,
     ):
-        manifest_writer = csv.writer(manifest_csv, lineterminator="\r\n")
+        manifest_writer = CsvWriter(manifest_csv)
         manifest_writer.writerow(MANIFEST_FIELDS)
         manifest_json.write("[")
         # Paths start with the receipt number and items come submission by submission,

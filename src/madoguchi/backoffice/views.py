@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from base64 import b32encode
 from collections.abc import Callable
 from datetime import date
@@ -31,7 +30,7 @@ from madoguchi.submissions.models import Status, Submission
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
-from . import aggregation, selectors, services
+from . import aggregation, exports, selectors, services
 
 PENDING_USER = "madoguchi_pending_staff"
 
@@ -444,7 +443,8 @@ def form_statistics_csv(request: HttpRequest, form_id: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{form.slug}-statistics.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response, lineterminator="\r\n")
+    # Labels come from staff (and from templates shared with other cities): defused.
+    writer = exports.CsvWriter(response)
     writer.writerow([_("Section"), _("Item"), _("Count"), _("Percent")])
     for bar in figures.by_status:
         writer.writerow([_("Status"), bar.label, bar.count, bar.percent])

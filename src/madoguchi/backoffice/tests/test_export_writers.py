@@ -6,12 +6,16 @@ import csv
 import hashlib
 import io
 import json
+import re
 import subprocess
+import tempfile
+import unicodedata
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from madoguchi.backoffice import exports
@@ -143,7 +147,7 @@ def test_a_cp932_csv_holds_every_reported_row_out_and_every_other_row_exactly(
 
     reported = {p.receipt_number for p in problems.first}
     expected = [
-        [exports.map_to_cp932(exports.defuse_formula(c)) for c in row.cells]
+        [exports.defuse_formula(exports.map_to_cp932(c)) for c in row.cells]
         for row in rows
         if row.key not in reported
     ]
@@ -178,6 +182,13 @@ def test_csv_quotes_per_rfc_4180() -> None:
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tx", "'\tx"),
         ("＝１＋１", "'＝１＋１"),
+        ("＋８１", "'＋８１"),
+        ("－１＋１", "'－１＋１"),
+        ("＠SUM(A1)", "'＠SUM(A1)"),
+        ("\u22121+1", "'\u22121+1"),
+        ("﹦1+1", "'﹦1+1"),
+        ("\r=1+1", "'\r=1+1"),
+        ("\x00=1+1", "'\x00=1+1"),
         ("-5", "-5"),
         ("-12.5", "-12.5"),
         ("加賀", "加賀"),
@@ -186,6 +197,83 @@ def test_csv_quotes_per_rfc_4180() -> None:
 )
 def test_cells_a_spreadsheet_would_run_are_defused(cell: str, written: str) -> None:
     assert exports.defuse_formula(cell) == written
+
+
+# Text that starts with what spreadsheets run, in every form the guard must know.
+formula_text = st.one_of(
+    st.text(),
+    st.builds(
+        lambda first, rest: first + rest,
+        st.sampled_from(list("=+-@\t\r\x00＝＋－＠\u2212﹦﹢﹣﹫⁼⁺⁻")),
+        st.text(max_size=10),
+    ),
+)
+
+
+def quoted_as_text_or_harmless(cell: str) -> bool:
+    """What the guard promises for a written cell, as a spreadsheet will read it."""
+    return cell.startswith("'") or not exports.starts_formula(cell)
+
+
+def never_a_formula(cell: str) -> bool:
+    """Independent of the guard: the first character, folded as NFKC, is not a trigger
+    (a plain number such as -5 aside)."""
+    if not cell or re.fullmatch(r"-?[0-9]+(?:\.[0-9]+)?", cell):
+        return True
+    first = unicodedata.normalize("NFKC", cell[0])[:1]
+    return cell[0] != "\u2212" and first not in "=+-@\t\r\x00"
+
+
+@given(
+    st.lists(formula_text, min_size=2, max_size=2),
+    st.lists(st.lists(formula_text, min_size=2, max_size=2), min_size=1, max_size=5),
+    st.sampled_from(["utf-8-sig", "cp932"]),
+)
+def test_no_csv_cell_read_back_starts_a_formula_in_either_encoding(
+    header: list[str], cells: list[list[str]], encoding: str
+) -> None:
+    rows = [Row(f"R{i}", c) for i, c in enumerate(cells)]
+
+    data = b"".join(
+        exports.csv_chunks(header, rows, encoding=encoding, replace_unencodable=True)  # type: ignore[arg-type]
+    )
+
+    for line in read_csv(data, encoding):
+        assert all(never_a_formula(c) or c.startswith("'") for c in line), line
+        assert all(quoted_as_text_or_harmless(c) for c in line), line
+
+
+def test_a_minus_sign_mapped_for_cp932_is_defused_after_the_mapping() -> None:
+    data = csv_bytes([Row("R1", ["\u22121+1", "−5"])], encoding="cp932")
+
+    assert read_csv(data, "cp932")[1] == ["'－1+1", "'－5"]
+
+
+def test_csv_headers_are_defused_in_utf8_and_cp932() -> None:
+    header = ['=HYPERLINK("http://evil")', "\u2212cmd"]
+
+    utf8 = b"".join(exports.csv_chunks(header, [Row("R1", ["a", "b"])]))
+    cp932 = b"".join(exports.csv_chunks(header, [Row("R1", ["a", "b"])], encoding="cp932"))
+
+    assert read_csv(utf8, "utf-8-sig")[0] == ['\'=HYPERLINK("http://evil")', "'\u2212cmd"]
+    assert read_csv(cp932, "cp932")[0] == ['\'=HYPERLINK("http://evil")', "'－cmd"]
+
+
+def test_every_csv_and_xlsx_writer_in_the_code_goes_through_the_one_guard() -> None:
+    package = Path(exports.__file__).resolve().parents[1]
+    writers = re.compile(
+        r"csv\.(writer|DictWriter)\(|xlsxwriter\.Workbook\(|import (openpyxl|xlwt)"
+    )
+
+    found = {
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "tests" not in path.parts and writers.search(path.read_text(encoding="utf-8"))
+    }
+
+    # exports.py holds CsvWriter (the guarded csv.writer) and write_xlsx; nothing else
+    # may write spreadsheet cells past defuse_formula.
+    assert found == {"backoffice/exports.py"}
 
 
 @given(st.lists(st.lists(st.text(), min_size=3, max_size=3), min_size=1, max_size=10))
@@ -242,6 +330,47 @@ def test_xlsx_holds_every_cell_as_text_never_as_a_formula(tmp_path: Path) -> Non
     assert "=1+1" in sheet and "髙橋" in sheet and "受付番号" in sheet
 
 
+def xlsx_cells(path: Path) -> list[tuple[str, str]]:
+    """Every cell of the first sheet as (type, text), read from the XML itself."""
+    ns = {"x": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    with zipfile.ZipFile(path) as workbook:
+        # Our own file, just written by the code under test.
+        sheet = ElementTree.fromstring(workbook.read("xl/worksheets/sheet1.xml"))  # noqa: S314
+    cells = []
+    for cell in sheet.iterfind(".//x:c", ns):
+        assert cell.find("x:f", ns) is None
+        text = "".join(t.text or "" for t in cell.iterfind(".//x:t", ns))
+        cells.append((cell.get("t", ""), text))
+    return cells
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(formula_text, min_size=2, max_size=2),
+    st.lists(st.lists(formula_text, min_size=2, max_size=2), min_size=1, max_size=3),
+)
+def test_xlsx_cells_are_strings_and_never_start_a_formula(
+    header: list[str], cells: list[list[str]]
+) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "export.xlsx"
+
+        exports.write_xlsx(header, [Row(f"R{i}", c) for i, c in enumerate(cells)], path)
+
+        written = xlsx_cells(path)
+    assert all(kind == "inlineStr" for kind, _text in written if _text)
+    assert all(never_a_formula(text) or text.startswith("'") for _kind, text in written)
+
+
+def test_xlsx_headers_and_values_are_defused_like_csv(tmp_path: Path) -> None:
+    path = tmp_path / "export.xlsx"
+
+    exports.write_xlsx(["=A1", "氏名"], [Row("R1", ["@SUM(A1)", "＝１＋１"])], path)
+
+    texts = [text for _kind, text in xlsx_cells(path)]
+    assert texts == ["'=A1", "氏名", "'@SUM(A1)", "'＝１＋１"]
+
+
 # --- ZIP --------------------------------------------------------------------------------------
 
 
@@ -285,6 +414,26 @@ def test_the_zip_holds_files_manifests_and_sums_that_sha256sum_accepts(tmp_path:
     )
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.count(": OK") == 5
+
+
+def test_manifest_csv_cells_from_resident_file_names_are_defused() -> None:
+    items = [
+        zip_item("R1", '=HYPERLINK("http://evil","x").pdf', b"%PDF-1.7 one"),
+        zip_item("R1", "\u2212cmd.pdf", b"%PDF-1.7 two"),
+    ]
+
+    archive = b"".join(exports.zip_chunks(items))
+
+    with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
+        rows = list(csv.reader(io.StringIO(bundle.read("manifest.csv").decode())))
+        manifest = json.loads(bundle.read("manifest.json"))
+    assert [row[3] for row in rows[1:]] == [
+        '\'=HYPERLINK("http://evil","x").pdf',
+        "'\u2212cmd.pdf",
+    ]
+    assert all(never_a_formula(c) or c.startswith("'") for row in rows for c in row)
+    # JSON is data, not a spreadsheet: the names stay as the resident gave them.
+    assert manifest[0]["name"] == '=HYPERLINK("http://evil","x").pdf'
 
 
 def test_a_file_that_changed_since_upload_is_marked_not_intact() -> None:

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import copy
+import csv
+import io
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
+from madoguchi.backoffice import exports
 from madoguchi.forms.models import FormVersion
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Status
 from madoguchi.tenants.models import StaffMember
-from madoguchi.testing.factories import DepartmentFactory, StaffFactory, submit_application
+from madoguchi.testing.factories import (
+    SIMPLE_SCHEMA,
+    DepartmentFactory,
+    StaffFactory,
+    publish_form,
+    submit_application,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +67,24 @@ def test_another_departments_form_has_no_statistics_for_this_staff_member(
     page = log_in(outsider).get(reverse("backoffice:form_statistics", args=[form_version.form_id]))
 
     assert page.status_code == 404
+
+
+def test_the_statistics_csv_defuses_labels_a_spreadsheet_would_run(
+    department: Any, staff: StaffMember, log_in: Any
+) -> None:
+    schema = copy.deepcopy(SIMPLE_SCHEMA)
+    details = schema["steps"][1]
+    details["title"] = {"ja": "=1+1", "en": "=1+1"}
+    details["fields"][0]["label"] = '=HYPERLINK("http://evil","x")'
+    details["fields"][0]["options"][0]["label"] = "@SUM(A1)"
+    details["fields"][0]["options"][1]["label"] = "\u22121+1"
+    version = publish_form(department=department, slug="formula", schema=schema)
+    submit_application(version, method="visit")
+
+    response = log_in(staff).get(reverse("backoffice:form_statistics_csv", args=[version.form_id]))
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    cells = [cell for row in rows for cell in row]
+    assert ['\'=HYPERLINK("http://evil","x")', "'@SUM(A1)", "1", "100.0"] in rows
+    assert ['\'=HYPERLINK("http://evil","x")', "'\u22121+1", "0", "0.0"] in rows
+    assert not any(exports.starts_formula(cell) for cell in cells)
