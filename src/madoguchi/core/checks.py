@@ -29,3 +29,28 @@ def shared_rate_limits(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
             id="core.W001",
         )
     ]
+
+
+@checks.register(checks.Tags.security)
+def client_and_limit_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Trusted proxies and rate-limit overrides come from the environment: refuse typos early."""
+    from madoguchi.core.client_address import parse_trusted_proxies
+    from madoguchi.core.ratelimit import parse_overrides, parse_scale
+
+    errors: list[checks.CheckMessage] = []
+    attempts = [
+        ("core.E002", lambda: parse_trusted_proxies(settings.MADOGUCHI_TRUSTED_PROXIES)),
+        ("core.E003", lambda: parse_scale(settings.MADOGUCHI_RATE_LIMIT_SCALE)),
+        (
+            "core.E004",
+            lambda: parse_overrides(
+                settings.MADOGUCHI_RATE_LIMIT_OVERRIDES, set(settings.MADOGUCHI_RATE_LIMITS)
+            ),
+        ),
+    ]
+    for check_id, attempt in attempts:
+        try:
+            attempt()
+        except ValueError as error:
+            errors.append(checks.Error(str(error), hint="See docs/deploy.md.", id=check_id))
+    return errors

@@ -169,11 +169,26 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Staff accounts lock after this many failed password or one-time-code attempts.
+# Staff login (docs/staff.md): after this many failures from one client for one user name,
+# that client must wait before trying that name again; the wait doubles with every further
+# failure up to the maximum. Other clients are not affected, so nobody can lock staff out.
 MADOGUCHI_LOGIN_MAX_FAILURES = 5
+MADOGUCHI_LOGIN_THROTTLE_SECONDS = 60
+MADOGUCHI_LOGIN_THROTTLE_MAX_SECONDS = 60 * 60
+# Wrong one-time codes after a right password, from any client, before the account locks:
+# whoever reaches that step knows the password, so this lock is not an outsider's to pull.
+MADOGUCHI_LOGIN_CODE_MAX_FAILURES = 10
 MADOGUCHI_LOGIN_LOCK_MINUTES = 15
-# Requests per minute and client address for anonymous writes (API submissions, logins).
-MADOGUCHI_RATE_LIMITS = {"login": 20, "api_submit": 120, "draft_start": 60}
+# Requests per minute and client address for anonymous writes (API submissions, logins,
+# requests carrying uploaded files).
+MADOGUCHI_RATE_LIMITS = {"login": 20, "api_submit": 120, "draft_start": 60, "upload": 30}
+# Load and fuzz runs raise the limits from the environment (validated on first use):
+# a factor for every scope, and "scope=per_minute,..." for single ones.
+MADOGUCHI_RATE_LIMIT_SCALE = os.environ.get("MADOGUCHI_RATE_LIMIT_SCALE", "")
+MADOGUCHI_RATE_LIMIT_OVERRIDES = os.environ.get("MADOGUCHI_RATE_LIMIT_OVERRIDES", "")
+# Reverse proxies whose X-Forwarded-For is believed ("127.0.0.1/32,10.0.0.0/8"): without
+# it every client behind nginx shares nginx's address. Empty: REMOTE_ADDR is the client.
+MADOGUCHI_TRUSTED_PROXIES = os.environ.get("MADOGUCHI_TRUSTED_PROXIES", "")
 # Resume links of unfinished applications stay valid this many days.
 MADOGUCHI_DRAFT_DAYS = 30
 # Demo data (fixed passwords and TOTP secrets) may only be loaded where this is True.

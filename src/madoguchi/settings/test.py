@@ -16,7 +16,16 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="madoguchi-test-media-"))
 # Rate limits are exercised by their own tests with explicit overrides.
-MADOGUCHI_RATE_LIMITS = {"login": 10_000, "api_submit": 10_000, "draft_start": 10_000}
+MADOGUCHI_RATE_LIMITS = {
+    "login": 10_000,
+    "api_submit": 10_000,
+    "draft_start": 10_000,
+    "upload": 10_000,
+}
+# Tests set limits and proxies themselves, whatever the shell running them exports.
+MADOGUCHI_RATE_LIMIT_SCALE = ""
+MADOGUCHI_RATE_LIMIT_OVERRIDES = ""
+MADOGUCHI_TRUSTED_PROXIES = ""
 MADOGUCHI_ALLOW_DEMO = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

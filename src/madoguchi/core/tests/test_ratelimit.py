@@ -8,11 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.test import RequestFactory, override_settings
 
-from madoguchi.core.checks import shared_rate_limits
-from madoguchi.core.ratelimit import allow
+from madoguchi.core.checks import client_and_limit_settings, shared_rate_limits
+from madoguchi.core.ratelimit import allow, limit_for, limits
 from madoguchi.testing.servers import redis_server
 
 REDIS_URL = os.environ.get("MADOGUCHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -85,3 +86,59 @@ def test_deploy_check_warns_when_limits_are_counted_per_process() -> None:
     assert [w.id for w in warnings] == ["core.W001"]
     assert "REDIS_URL" in (warnings[0].hint or "")
     assert none == []
+
+
+@override_settings(MADOGUCHI_RATE_LIMITS={"api_submit": 2}, MADOGUCHI_TRUSTED_PROXIES="10.0.0.2")
+def test_clients_behind_the_trusted_proxy_are_counted_apart_and_forged_headers_do_not_help(
+    redis_cache: None,
+) -> None:
+    def via_proxy(client: str) -> HttpRequest:
+        return RequestFactory().post("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=client)
+
+    first = [allow(via_proxy("198.51.100.1"), "api_submit") for _ in range(3)]
+    other = allow(via_proxy("198.51.100.2"), "api_submit")
+    forged = allow(via_proxy("203.0.113.50, 198.51.100.1"), "api_submit")
+
+    assert first == [True, True, False]
+    assert other is True
+    assert forged is False
+
+
+@override_settings(
+    MADOGUCHI_RATE_LIMITS={"api_submit": 2, "login": 3},
+    MADOGUCHI_RATE_LIMIT_SCALE="10",
+    MADOGUCHI_RATE_LIMIT_OVERRIDES="api_submit=100000",
+)
+def test_load_runs_raise_the_limits_from_the_environment() -> None:
+    assert limit_for("api_submit") == 1_000_000
+    assert limit_for("login") == 30
+
+
+@pytest.mark.parametrize(
+    ("scale", "overrides", "error"),
+    [
+        ("lots", "", "core.E003"),
+        ("0", "", "core.E003"),
+        ("nan", "", "core.E003"),
+        ("", "api_sumbit=5", "core.E004"),
+        ("", "api_submit=-5", "core.E004"),
+        ("", "api_submit=1e9", "core.E004"),
+        ("", "api_submit", "core.E004"),
+    ],
+)
+def test_a_mistyped_limit_setting_is_refused_with_what_to_write(
+    scale: str, overrides: str, error: str
+) -> None:
+    with override_settings(
+        MADOGUCHI_RATE_LIMIT_SCALE=scale, MADOGUCHI_RATE_LIMIT_OVERRIDES=overrides
+    ):
+        errors = client_and_limit_settings()
+        with pytest.raises(ImproperlyConfigured):
+            limit_for("api_submit")
+
+    assert [e.id for e in errors] == [error]
+    assert "e.g." in errors[0].msg or "known scopes" in errors[0].msg
+
+
+def test_every_scope_the_apps_use_has_a_limit_in_the_settings() -> None:
+    assert {"login", "api_submit", "draft_start", "upload", "ledger"} <= set(limits())
