@@ -12,13 +12,15 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from .environment import default_storage, env
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # Runtime state (SQLite database, uploaded files) lives outside the package.
-VAR_DIR = Path(os.environ.get("MADOGUCHI_VAR_DIR", Path.cwd() / "var"))
+VAR_DIR: Path = env("MADOGUCHI_VAR_DIR", Path.cwd() / "var")
 
-SECRET_KEY = os.environ.get("MADOGUCHI_SECRET_KEY", "")
+SECRET_KEY: str = env("MADOGUCHI_SECRET_KEY")
 DEBUG = False
-ALLOWED_HOSTS = [h for h in os.environ.get("MADOGUCHI_ALLOWED_HOSTS", "").split(",") if h]
+ALLOWED_HOSTS: list[str] = env("MADOGUCHI_ALLOWED_HOSTS")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -80,7 +82,7 @@ def database_from_environment(default_sqlite_path: Path) -> dict[str, object]:
     SQLite runs transactions as ``BEGIN IMMEDIATE`` so that two writers queue on the
     database lock instead of failing half-way (receipt numbers rely on it).
     """
-    url = os.environ.get("DATABASE_URL")
+    url = env("DATABASE_URL")
     if url:
         # Health checks: a connection kept across requests is tested before reuse, so a
         # database restart costs no failed requests (seen in the fault test).
@@ -128,20 +130,38 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Local files, or the S3-compatible bucket named by MADOGUCHI_S3_BUCKET (docs/deploy.md).
+    "default": default_storage(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Attachments are limited per field by the form schema; this is the hard ceiling.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# --- uploads (submissions; docs/deploy.md "Virus scanning") ---------------------------
+# clamd's unix socket path or host:port; setting it turns scanning on. A configured scanner
+# that does not answer refuses the upload (fail closed), it never lets a file through.
+MADOGUCHI_CLAMD_SOCKET = os.environ.get("MADOGUCHI_CLAMD_SOCKET", "")
+# The scanner registry's backend: "none" or "clamd" (default: clamd when a socket is set).
+MADOGUCHI_VIRUS_SCANNER = os.environ.get(
+    "MADOGUCHI_VIRUS_SCANNER", "clamd" if MADOGUCHI_CLAMD_SOCKET else "none"
+)
+# Seconds to wait for clamd's verdict before refusing the upload as "try again later".
+MADOGUCHI_CLAMD_TIMEOUT = float(os.environ.get("MADOGUCHI_CLAMD_TIMEOUT", "30"))
+# A resume link is all an uploader needs: files one draft (or one correction) may receive
+# in its life, replacements included, and the megabytes of files it may hold at once.
+MADOGUCHI_UPLOADS_PER_DRAFT = int(os.environ.get("MADOGUCHI_UPLOADS_PER_DRAFT", "30"))
+MADOGUCHI_DRAFT_UPLOAD_MB = int(os.environ.get("MADOGUCHI_DRAFT_UPLOAD_MB", "50"))
+# `madoguchi purge` deletes stored files no attachment refers to once they are this old
+# (younger ones may belong to an upload still being saved).
+MADOGUCHI_ORPHAN_FILE_HOURS = int(os.environ.get("MADOGUCHI_ORPHAN_FILE_HOURS", "24"))
 
 CACHES = {
     "default": (
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
+            "LOCATION": env("REDIS_URL"),
         }
-        if os.environ.get("REDIS_URL")
+        if env("REDIS_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
@@ -195,7 +215,7 @@ MADOGUCHI_DRAFT_DAYS = 30
 MADOGUCHI_ALLOW_DEMO = False
 # The local simulator of the Digital Authentication App (devidp): development and tests only.
 MADOGUCHI_DEVIDP_ENABLED = False
-MADOGUCHI_SITE_URL = os.environ.get("MADOGUCHI_SITE_URL", "http://127.0.0.1:8000")
+MADOGUCHI_SITE_URL: str = env("MADOGUCHI_SITE_URL")
 
 # --- background work and exports (backoffice exports) -------------------------------
 # The Django tasks API (the django-tasks backport until Django 6) with its database
@@ -203,19 +223,17 @@ MADOGUCHI_SITE_URL = os.environ.get("MADOGUCHI_SITE_URL", "http://127.0.0.1:8000
 INSTALLED_APPS += ["django_tasks", "django_tasks.backends.database"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.database.DatabaseBackend"}}
 # Exports up to this many rows are written at once and streamed; larger ones run as tasks.
-MADOGUCHI_EXPORT_DIRECT_MAX_ROWS = 5000
+MADOGUCHI_EXPORT_DIRECT_MAX_ROWS = env("MADOGUCHI_EXPORT_DIRECT_MAX_ROWS")
 # Export files are deleted this many days after they are ready (the log of them stays).
-MADOGUCHI_EXPORT_RETENTION_DAYS = 7
+MADOGUCHI_EXPORT_RETENTION_DAYS = env("MADOGUCHI_EXPORT_RETENTION_DAYS")
 
-EMAIL_BACKEND = os.environ.get(
-    "MADOGUCHI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
-EMAIL_HOST = os.environ.get("MADOGUCHI_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("MADOGUCHI_EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("MADOGUCHI_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("MADOGUCHI_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = os.environ.get("MADOGUCHI_EMAIL_TLS", "") == "1"
-DEFAULT_FROM_EMAIL = os.environ.get("MADOGUCHI_FROM_EMAIL", "madoguchi@example.lg.jp")
+EMAIL_BACKEND = env("MADOGUCHI_EMAIL_BACKEND")
+EMAIL_HOST = env("MADOGUCHI_EMAIL_HOST")
+EMAIL_PORT = env("MADOGUCHI_EMAIL_PORT")
+EMAIL_HOST_USER = env("MADOGUCHI_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env("MADOGUCHI_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env("MADOGUCHI_EMAIL_TLS")
+DEFAULT_FROM_EMAIL = env("MADOGUCHI_FROM_EMAIL")
 
 OTP_TOTP_ISSUER = "Madoguchi"
 
@@ -236,35 +254,42 @@ LOGGING = {
 
 # --- audit ledger (madoguchi.ledger; docs/trust.md) -----------------------------------
 # The log's name in signed checkpoints; empty means "<host of MADOGUCHI_SITE_URL>/ledger".
-MADOGUCHI_LEDGER_ORIGIN = os.environ.get("MADOGUCHI_LEDGER_ORIGIN", "")
+MADOGUCHI_LEDGER_ORIGIN = env("MADOGUCHI_LEDGER_ORIGIN")
 # Ed25519 private key (PEM, PKCS#8) that signs checkpoints. Keep it, and back it up:
 # a new key cannot vouch for checkpoints the old one signed.
-MADOGUCHI_LEDGER_KEY_FILE = Path(
-    os.environ.get("MADOGUCHI_LEDGER_KEY_FILE", VAR_DIR / "keys" / "ledger-ed25519.pem")
+MADOGUCHI_LEDGER_KEY_FILE: Path = env(
+    "MADOGUCHI_LEDGER_KEY_FILE", VAR_DIR / "keys" / "ledger-ed25519.pem"
 )
 # Development creates the key on first use; production refuses to sign without it.
 MADOGUCHI_LEDGER_GENERATE_KEY = True
 # /ledger/checkpoint signs a new checkpoint at most this often (when the tree grew).
-MADOGUCHI_LEDGER_CHECKPOINT_SECONDS = int(
-    os.environ.get("MADOGUCHI_LEDGER_CHECKPOINT_SECONDS", "60")
-)
+MADOGUCHI_LEDGER_CHECKPOINT_SECONDS = env("MADOGUCHI_LEDGER_CHECKPOINT_SECONDS")
 MADOGUCHI_RATE_LIMITS = {**MADOGUCHI_RATE_LIMITS, "ledger": 300}
+
+# --- signatures (madoguchi.signatures; docs/identity.md) --------------------------------
+# J-LIS's CA certificates (PEM files) that signing certificates must chain to, and any CA
+# certificates in between. Development adds the devidp test PKI (never in production).
+MADOGUCHI_JPKI_TRUST_ROOTS: list[str] = env("MADOGUCHI_JPKI_TRUST_ROOTS")
+MADOGUCHI_JPKI_INTERMEDIATES: list[str] = env("MADOGUCHI_JPKI_INTERMEDIATES")
+# A callable (certificates) -> [CRL]; empty: devidp's CRLs in development, else each
+# certificate's distribution point. Production must name one (check --deploy).
+MADOGUCHI_JPKI_CRL_SOURCE: str = env("MADOGUCHI_JPKI_CRL_SOURCE")
 
 # --- receipts (madoguchi.documents; docs/trust.md "Signed receipts") --------------------
 # Each municipality's seal certificate (公印) as <dir>/<lg_code>.p12. Empty: a generated
 # "Madoguchi Test Seal CA" seals receipts (development and tests only).
-MADOGUCHI_SEAL_DIR = os.environ.get("MADOGUCHI_SEAL_DIR", "")
+MADOGUCHI_SEAL_DIR = env("MADOGUCHI_SEAL_DIR")
 # The PKCS#12 passphrase, or (better) a file holding it, e.g. a container secret.
-MADOGUCHI_SEAL_PASSPHRASE = os.environ.get("MADOGUCHI_SEAL_PASSPHRASE", "")
-MADOGUCHI_SEAL_PASSPHRASE_FILE = os.environ.get("MADOGUCHI_SEAL_PASSPHRASE_FILE", "")
+MADOGUCHI_SEAL_PASSPHRASE = env("MADOGUCHI_SEAL_PASSPHRASE")
+MADOGUCHI_SEAL_PASSPHRASE_FILE = env("MADOGUCHI_SEAL_PASSPHRASE_FILE")
 # PEM bundle of the roots verifiers should trust (seal CA and TSA), served at
 # /receipts/trust/seal-root.pem. Empty with the test seal: the test root.
-MADOGUCHI_SEAL_ROOTS = os.environ.get("MADOGUCHI_SEAL_ROOTS", "")
+MADOGUCHI_SEAL_ROOTS = env("MADOGUCHI_SEAL_ROOTS")
 MADOGUCHI_TEST_SEAL_ALLOWED = True
 # Where the test seal CA keeps its keys, so receipts still verify after a restart.
-MADOGUCHI_KEYS_DIR = Path(os.environ.get("MADOGUCHI_KEYS_DIR", VAR_DIR / "keys"))
+MADOGUCHI_KEYS_DIR: Path = env("MADOGUCHI_KEYS_DIR", VAR_DIR / "keys")
 # RFC 3161 time-stamping authority; empty: the local test TSA (in-process).
-MADOGUCHI_TSA_URL = os.environ.get("MADOGUCHI_TSA_URL", "")
-MADOGUCHI_TSA_TIMEOUT = int(os.environ.get("MADOGUCHI_TSA_TIMEOUT", "10"))
+MADOGUCHI_TSA_URL = env("MADOGUCHI_TSA_URL")
+MADOGUCHI_TSA_TIMEOUT = env("MADOGUCHI_TSA_TIMEOUT")
 # TrueType fonts of receipts: {"gothic": path, "mincho": path}; None: Debian's IPAex fonts.
-MADOGUCHI_PDF_FONTS: dict[str, str] | None = None
+MADOGUCHI_PDF_FONTS: dict[str, str] | None = env("MADOGUCHI_PDF_FONTS") or None

@@ -1,17 +1,16 @@
 """Production: everything sensitive comes from the environment and is required."""
 
-import os
-
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import ALLOWED_HOSTS, DATABASES, SECRET_KEY
+from .environment import env
 
 if not SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("MADOGUCHI_SECRET_KEY must be set to at least 50 random characters")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("MADOGUCHI_ALLOWED_HOSTS must name the public host names")
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not os.environ.get(
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not env(
     "MADOGUCHI_ALLOW_SQLITE"
 ):
     raise ImproperlyConfigured("Set DATABASE_URL to a PostgreSQL database in production")
@@ -20,7 +19,7 @@ DEBUG = False
 # Never the identity simulator or demo data in production, whatever the environment says.
 MADOGUCHI_DEVIDP_ENABLED = False
 MADOGUCHI_ALLOW_DEMO = False
-SECURE_SSL_REDIRECT = os.environ.get("MADOGUCHI_SSL_REDIRECT", "1") == "1"
+SECURE_SSL_REDIRECT: bool = env("MADOGUCHI_SSL_REDIRECT")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

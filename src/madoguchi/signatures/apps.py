@@ -10,7 +10,7 @@ class SignaturesConfig(AppConfig):
         # The identity callback hands logins started for signing to this app.
         from madoguchi.identity import services as identity_services
 
-        from . import services, views
+        from . import checks, services, views  # noqa: F401 (checks registers itself)
 
         identity_services.on_login(services.PURPOSE)(views.sign_callback)
         identity_services.on_login(services.CORRECTION_PURPOSE)(views.sign_correction_callback)

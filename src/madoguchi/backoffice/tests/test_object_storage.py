@@ -19,6 +19,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from madoguchi.settings.environment import default_storage
+
 from madoguchi.backoffice import export_selectors, export_services
 from madoguchi.backoffice.export_services import ExportRequest
 from madoguchi.forms.models import FormVersion
@@ -43,26 +45,24 @@ def s3_endpoint() -> Iterator[str]:
 
 @pytest.fixture
 def bucket(s3_endpoint: str, settings: Any) -> Iterator[tuple[Any, str]]:
-    """A private bucket of its own, and the default storage pointed at it (docs/deploy.md)."""
+    """A private bucket of its own, and the default storage set up from the environment
+    variables of docs/deploy.md."""
     client = boto3.client("s3", endpoint_url=s3_endpoint, region_name=REGION, **KEYS)
     name = f"madoguchi-{uuid.uuid4().hex[:16]}"
     client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
-    settings.STORAGES = settings.STORAGES | {
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": name,
-                "endpoint_url": s3_endpoint,
-                "region_name": REGION,
-                "access_key": KEYS["aws_access_key_id"],
-                "secret_key": KEYS["aws_secret_access_key"],
-                "addressing_style": "path",
-                "default_acl": None,
-                "querystring_auth": True,
-                "file_overwrite": False,
-            },
+    storage = default_storage(
+        {
+            "MADOGUCHI_S3_BUCKET": name,
+            "MADOGUCHI_S3_ENDPOINT": s3_endpoint,
+            "MADOGUCHI_S3_REGION": REGION,
         }
+    )
+    # Credentials come from boto3's usual sources in production (environment, role).
+    storage["OPTIONS"] |= {
+        "access_key": KEYS["aws_access_key_id"],
+        "secret_key": KEYS["aws_secret_access_key"],
     }
+    settings.STORAGES = settings.STORAGES | {"default": storage}
     yield client, name
 
 

@@ -1,0 +1,406 @@
+"""Every setting an operator can give through the environment, read in one typed place.
+
+The settings modules ask for a variable by name (``env("MADOGUCHI_TSA_URL")``) and get it
+parsed to its type, or an :class:`~django.core.exceptions.ImproperlyConfigured` error that
+names the variable and says what it expects. The same declarations generate the table in
+docs/operations.md (``madoguchi settings-table``), and a test keeps the two equal, so no
+document can promise a variable that nothing reads, and nothing can read one that is not
+documented.
+
+This module imports nothing from Django but the exception: settings modules load it before
+Django is configured.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+__all__ = ["VARIABLES", "Variable", "default_storage", "env", "markdown_table"]
+
+
+def _string(raw: str) -> str:
+    return raw
+
+
+def _integer(raw: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ValueError("a whole number") from None
+
+
+def _positive_integer(raw: str) -> int:
+    number = _integer(raw)
+    if number < 1:
+        raise ValueError("a whole number of at least 1")
+    return number
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _boolean(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError("1 or 0 (also true/false, yes/no, on/off)")
+
+
+def _path(raw: str) -> Path:
+    return Path(raw.strip()).expanduser()
+
+
+def _words(raw: str) -> list[str]:
+    return [word.strip() for word in raw.split(",") if word.strip()]
+
+
+def _paths(raw: str) -> list[str]:
+    """Comma- or colon-separated file paths (colon as in PATH)."""
+    return [str(_path(word)) for word in raw.replace(os.pathsep, ",").split(",") if word.strip()]
+
+
+def _url(raw: str) -> str:
+    value = raw.strip()
+    if value and not value.startswith(("http://", "https://")):
+        raise ValueError("a URL starting with http:// or https://")
+    return value.rstrip("/")
+
+
+def _mapping(raw: str) -> dict[str, str]:
+    """``key=value,key=value``."""
+    found: dict[str, str] = {}
+    for item in _words(raw):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError("key=value pairs separated by commas")
+        found[key.strip()] = value.strip()
+    return found
+
+
+def _fonts(raw: str) -> dict[str, str]:
+    expected = "gothic=/path/to/font.ttf,mincho=/path/to/font.ttf"
+    try:
+        fonts = _mapping(raw)
+    except ValueError:
+        raise ValueError(expected) from None
+    if set(fonts) - {"gothic", "mincho"}:
+        raise ValueError(expected)
+    return fonts
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw.strip() not in allowed:
+            raise ValueError(" or ".join(allowed))
+        return raw.strip()
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One environment variable: its type, its default and what it is for."""
+
+    name: str
+    parse: Callable[[str], Any]
+    meaning: str
+    default: str = ""
+    default_text: str = ""
+    section: str = "General"
+
+    def read(self, environ: Mapping[str, str]) -> Any:
+        # Set but empty counts as unset: `VAR=` in an env file must not mean "nothing".
+        raw = environ.get(self.name) or self.default
+        try:
+            return self.parse(raw)
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"{self.name}={raw!r} is not valid: expected {error}. See docs/operations.md."
+            ) from None
+
+    @property
+    def shown_default(self) -> str:
+        if self.default_text:
+            return self.default_text
+        return f"`{self.default}`" if self.default else "—"
+
+
+def _variables(*variables: Variable) -> dict[str, Variable]:
+    return {variable.name: variable for variable in variables}
+
+
+VARIABLES: dict[str, Variable] = _variables(
+    # --- core -----------------------------------------------------------------------------
+    Variable(
+        "DATABASE_URL",
+        _string,
+        "PostgreSQL, e.g. `postgres://user@host:5432/madoguchi`",
+        default_text="embedded SQLite (WAL) in `var/`",
+    ),
+    Variable(
+        "MADOGUCHI_VAR_DIR",
+        _path,
+        "where SQLite, uploads, keys and collected static files live",
+        default_text="`./var`",
+    ),
+    Variable(
+        "MADOGUCHI_SECRET_KEY",
+        _string,
+        "Django's secret key; required in production (50+ random characters)",
+    ),
+    Variable(
+        "MADOGUCHI_ALLOWED_HOSTS",
+        _words,
+        "comma-separated host names the site answers to (required in production)",
+    ),
+    Variable(
+        "MADOGUCHI_SITE_URL",
+        _url,
+        "the public URL of the site: links in emails, receipt QR codes and reference URLs, the "
+        "ledger's origin, and in development the identity simulator's issuer and redirect URIs",
+        default="http://127.0.0.1:8000",
+    ),
+    Variable(
+        "REDIS_URL",
+        _string,
+        "shared cache (rate limits) for several workers or instances, e.g. `redis://host:6379/0`",
+        default_text="in-process cache",
+    ),
+    Variable(
+        "MADOGUCHI_SSL_REDIRECT",
+        _boolean,
+        "production: redirect HTTP to HTTPS; `0` when TLS ends at a proxy that already redirects",
+        default="1",
+    ),
+    Variable(
+        "MADOGUCHI_ALLOW_SQLITE",
+        _boolean,
+        "production: allow SQLite (a one-machine trial only)",
+        default="0",
+    ),
+    # --- email ----------------------------------------------------------------------------
+    Variable(
+        "MADOGUCHI_EMAIL_BACKEND",
+        _string,
+        "Django email backend; `django.core.mail.backends.smtp.EmailBackend` for SMTP",
+        default="django.core.mail.backends.console.EmailBackend",
+        default_text="console",
+        section="Email",
+    ),
+    Variable("MADOGUCHI_EMAIL_HOST", _string, "SMTP host", default="localhost", section="Email"),
+    Variable("MADOGUCHI_EMAIL_PORT", _positive_integer, "SMTP port", default="25", section="Email"),
+    Variable("MADOGUCHI_EMAIL_USER", _string, "SMTP user name", section="Email"),
+    Variable("MADOGUCHI_EMAIL_PASSWORD", _string, "SMTP password", section="Email"),
+    Variable(
+        "MADOGUCHI_EMAIL_TLS", _boolean, "SMTP with STARTTLS", default="0", section="Email"
+    ),
+    Variable(
+        "MADOGUCHI_FROM_EMAIL",
+        _string,
+        "sender address of emails to residents and staff",
+        default="madoguchi@example.lg.jp",
+        section="Email",
+    ),
+    # --- audit ledger ---------------------------------------------------------------------
+    Variable(
+        "MADOGUCHI_LEDGER_KEY_FILE",
+        _path,
+        "Ed25519 private key (PEM) that signs ledger checkpoints; required in production, "
+        "back it up",
+        default_text="dev: generated in `var/keys/`",
+        section="Audit ledger",
+    ),
+    Variable(
+        "MADOGUCHI_LEDGER_ORIGIN",
+        _string,
+        "the log's name in signed checkpoints",
+        default_text="`<host of MADOGUCHI_SITE_URL>/ledger`",
+        section="Audit ledger",
+    ),
+    Variable(
+        "MADOGUCHI_LEDGER_CHECKPOINT_SECONDS",
+        _positive_integer,
+        "`/ledger/checkpoint` signs a new checkpoint at most this often",
+        default="60",
+        section="Audit ledger",
+    ),
+    # --- receipts -------------------------------------------------------------------------
+    Variable(
+        "MADOGUCHI_SEAL_DIR",
+        _string,
+        "`<lg_code>.p12` seal certificate (公印) per municipality, for receipts; required in "
+        "production",
+        default_text="dev: test seal CA in `var/keys/`",
+        section="Receipts",
+    ),
+    Variable(
+        "MADOGUCHI_SEAL_PASSPHRASE_FILE",
+        _string,
+        "file holding the passphrase of the `.p12` files (better than the next one)",
+        section="Receipts",
+    ),
+    Variable(
+        "MADOGUCHI_SEAL_PASSPHRASE",
+        _string,
+        "passphrase of the `.p12` files",
+        section="Receipts",
+    ),
+    Variable(
+        "MADOGUCHI_SEAL_ROOTS",
+        _string,
+        "PEM file of the seal and TSA roots published at `/receipts/trust/`; required in "
+        "production",
+        section="Receipts",
+    ),
+    Variable(
+        "MADOGUCHI_KEYS_DIR",
+        _path,
+        "where the development test seal CA keeps its keys",
+        default_text="`var/keys`",
+        section="Receipts",
+    ),
+    Variable(
+        "MADOGUCHI_TSA_URL",
+        _url,
+        "RFC 3161 time-stamping authority for receipts; required in production",
+        default_text="dev: local test TSA",
+        section="Receipts",
+    ),
+    Variable(
+        "MADOGUCHI_TSA_TIMEOUT",
+        _positive_integer,
+        "seconds to wait for the TSA",
+        default="10",
+        section="Receipts",
+    ),
+    Variable(
+        "MADOGUCHI_PDF_FONTS",
+        _fonts,
+        "TrueType fonts of PDFs as `gothic=PATH,mincho=PATH`",
+        default_text="Debian's IPAex fonts (`fonts-ipaexfont-gothic`, `-mincho`)",
+        section="Receipts",
+    ),
+    # --- signatures (JPKI) ----------------------------------------------------------------
+    Variable(
+        "MADOGUCHI_JPKI_TRUST_ROOTS",
+        _paths,
+        "PEM files of J-LIS's CA certificates that signing certificates must chain to "
+        "(comma-separated); required in production",
+        default_text="dev: the devidp test PKI",
+        section="Signatures (JPKI)",
+    ),
+    Variable(
+        "MADOGUCHI_JPKI_INTERMEDIATES",
+        _paths,
+        "PEM files of CA certificates between the roots and card certificates, if any",
+        section="Signatures (JPKI)",
+    ),
+    Variable(
+        "MADOGUCHI_JPKI_CRL_SOURCE",
+        _string,
+        "where CRLs come from: a dotted path to a callable `(certificates) -> [CRL]`; "
+        "`madoguchi.signatures.revocation.default_crls` fetches each certificate's distribution "
+        "point; required in production (docs/identity.md)",
+        default_text="dev: the devidp test PKI, else distribution points",
+        section="Signatures (JPKI)",
+    ),
+    # --- object storage ---------------------------------------------------------------------
+    Variable(
+        "MADOGUCHI_S3_BUCKET",
+        _string,
+        "store uploads and export files in this S3-compatible bucket (needs "
+        "`pip install 'madoguchi[s3]'`; credentials from boto3's usual sources, docs/deploy.md)",
+        default_text="local files in `MADOGUCHI_VAR_DIR/media`",
+        section="Object storage",
+    ),
+    Variable(
+        "MADOGUCHI_S3_ENDPOINT",
+        _url,
+        "the S3 API's URL for MinIO and other S3-compatible services",
+        default_text="AWS",
+        section="Object storage",
+    ),
+    Variable("MADOGUCHI_S3_REGION", _string, "the bucket's region", section="Object storage"),
+    Variable(
+        "MADOGUCHI_S3_ADDRESSING_STYLE",
+        _choice("path", "virtual", "auto"),
+        "`path` for MinIO and most S3-compatible services; AWS works with either",
+        default="path",
+        section="Object storage",
+    ),
+    # --- exports --------------------------------------------------------------------------
+    Variable(
+        "MADOGUCHI_EXPORT_DIRECT_MAX_ROWS",
+        _positive_integer,
+        "exports with more rows than this run in the background (`madoguchi db_worker`)",
+        default="5000",
+        section="Exports",
+    ),
+    Variable(
+        "MADOGUCHI_EXPORT_RETENTION_DAYS",
+        _positive_integer,
+        "export files are deleted this many days after they are ready",
+        default="7",
+        section="Exports",
+    ),
+)
+
+
+_COMPUTED = object()
+
+
+def env(name: str, fallback: Any = _COMPUTED, *, environ: Mapping[str, str] | None = None) -> Any:
+    """The value of the declared variable ``name``, parsed to its type.
+
+    ``fallback`` is returned when the variable is unset or empty, for defaults that are
+    computed (paths under ``MADOGUCHI_VAR_DIR``) rather than declared.
+    """
+    source = os.environ if environ is None else environ
+    if fallback is not _COMPUTED and not source.get(name):
+        return fallback
+    return VARIABLES[name].read(source)
+
+
+def default_storage(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """``STORAGES["default"]``: the S3-compatible bucket when one is named, else local files.
+
+    Objects are private and never overwritten; downloads go through the app's permission
+    checks, and the audit compares every object with the SHA-256 recorded for it.
+    """
+    bucket = env("MADOGUCHI_S3_BUCKET", environ=environ)
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env("MADOGUCHI_S3_ENDPOINT", environ=environ) or None,
+            "region_name": env("MADOGUCHI_S3_REGION", environ=environ) or None,
+            "addressing_style": env("MADOGUCHI_S3_ADDRESSING_STYLE", environ=environ),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+
+
+def markdown_table() -> str:
+    """The table of docs/operations.md, one section after another, in declaration order."""
+    lines: list[str] = []
+    sections: dict[str, list[Variable]] = {}
+    for variable in VARIABLES.values():
+        sections.setdefault(variable.section, []).append(variable)
+    for section, variables in sections.items():
+        lines += [f"**{section}**", "", "| variable | meaning | default |", "| --- | --- | --- |"]
+        lines += [f"| `{v.name}` | {v.meaning} | {v.shown_default} |" for v in variables]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
