@@ -200,9 +200,7 @@ VARIABLES: dict[str, Variable] = _variables(
     Variable("MADOGUCHI_EMAIL_PORT", _positive_integer, "SMTP port", default="25", section="Email"),
     Variable("MADOGUCHI_EMAIL_USER", _string, "SMTP user name", section="Email"),
     Variable("MADOGUCHI_EMAIL_PASSWORD", _string, "SMTP password", section="Email"),
-    Variable(
-        "MADOGUCHI_EMAIL_TLS", _boolean, "SMTP with STARTTLS", default="0", section="Email"
-    ),
+    Variable("MADOGUCHI_EMAIL_TLS", _boolean, "SMTP with STARTTLS", default="0", section="Email"),
     Variable(
         "MADOGUCHI_FROM_EMAIL",
         _string,

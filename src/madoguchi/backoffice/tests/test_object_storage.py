@@ -19,11 +19,10 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from madoguchi.settings.environment import default_storage
-
 from madoguchi.backoffice import export_selectors, export_services
 from madoguchi.backoffice.export_services import ExportRequest
 from madoguchi.forms.models import FormVersion
+from madoguchi.settings.environment import default_storage
 from madoguchi.submissions import integrity
 from madoguchi.tenants.models import StaffMember
 from madoguchi.testing.factories import attach_file, submit_application

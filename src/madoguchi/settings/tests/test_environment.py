@@ -49,9 +49,7 @@ def test_every_setting_the_docs_name_exists() -> None:
     test_only = {"MADOGUCHI_TEST_REDIS_URL"}
 
     unknown = {
-        name
-        for name in named - test_only
-        if name not in VARIABLES and not hasattr(settings, name)
+        name for name in named - test_only if name not in VARIABLES and not hasattr(settings, name)
     }
 
     assert not unknown, f"the docs promise settings nothing reads: {sorted(unknown)}"
