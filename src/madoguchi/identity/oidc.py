@@ -29,6 +29,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, import_key
 from joserfc.jws import JWSRegistry
 
+from . import client_keys
 from .models import IdentityProvider
 
 logger = logging.getLogger("madoguchi.identity")
@@ -190,9 +191,13 @@ class _ShortLivedPrivateKeyJWT(PrivateKeyJWT):
 def _client_key(provider: IdentityProvider) -> tuple[Any, str]:
     if not provider.client_private_jwk:
         raise LoginFailed("client_key_missing", str(provider))
+    try:
+        client_keys.check(provider.client_private_jwk, kind=provider.kind)
+    except client_keys.ClientKeyRefused as refused:
+        logger.error("identity provider=%s has an unusable client key: %s", provider.pk, refused)
+        raise LoginFailed("client_key_unusable", str(provider)) from refused
     key = import_key(provider.client_private_jwk)
-    alg = "ES256" if provider.client_private_jwk.get("kty") == "EC" else "RS256"
-    return key, alg
+    return key, client_keys.algorithm(provider.client_private_jwk)
 
 
 def client_session(provider: IdentityProvider, token_endpoint: str, **kwargs: Any) -> OAuth2Session:

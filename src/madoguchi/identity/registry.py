@@ -26,6 +26,8 @@ class ProviderPlugin(ABC):
 
     default_scopes: ClassVar[str] = "openid"
     default_acr_values: ClassVar[str] = ""
+    # Key types (JWK kty) our private_key_jwt client assertions may use with this family.
+    client_key_types: ClassVar[frozenset[str]] = frozenset({"RSA", "EC"})
 
     @abstractmethod
     def basic_four(self, claims: Mapping[str, Any], mapping: Mapping[str, str]) -> BasicFour:
@@ -106,6 +108,8 @@ class DigitalAuthenticationApp(ProviderPlugin):
 
     default_scopes = "openid name address birthdate gender"
     default_acr_values = "aal3 crl"
+    # The service verifies client assertions signed with RS256 (docs/identity.md).
+    client_key_types = frozenset({"RSA"})
 
     def basic_four(self, claims: Mapping[str, Any], mapping: Mapping[str, str]) -> BasicFour:
         return _normalise(

@@ -20,7 +20,7 @@ from madoguchi.core import events
 from madoguchi.forms.schema import ChoiceField, FormSchema
 from madoguchi.tenants.models import Municipality
 
-from . import oidc, registry
+from . import client_keys, oidc, registry
 from .models import IdentityProvider, VerifiedIdentity
 
 logger = logging.getLogger("madoguchi.identity")
@@ -160,18 +160,36 @@ def new_client_key(kid: str) -> dict[str, Any]:
 
 
 def public_jwks(providers: list[IdentityProvider]) -> dict[str, Any]:
+    """The public keys of these providers' client assertions.
+
+    A provider whose stored key is unusable is left out and logged by id (never the key),
+    so one bad configuration does not take the others' keys offline.
+    """
     keys = []
     for provider in providers:
-        if provider.client_private_jwk:
-            key = RSAKey.import_key(provider.client_private_jwk)
-            keys.append(dict(key.as_dict(private=False)))
+        if not provider.client_private_jwk:
+            continue
+        try:
+            keys.append(client_keys.public_jwk(provider.client_private_jwk, kind=provider.kind))
+        except (client_keys.ClientKeyRefused, LookupError) as refused:
+            logger.error(
+                "identity provider=%s left out of the JWKS, its client key is unusable: %s",
+                provider.pk,
+                refused,
+            )
     return {"keys": keys}
 
 
 def save_provider(
     *, municipality: Municipality, key: str, values: Mapping[str, Any]
 ) -> tuple[IdentityProvider, bool]:
-    """Create or update a municipality's provider; the change is an audited configuration event."""
+    """Create or update a municipality's provider; the change is an audited configuration event.
+
+    Raises :class:`client_keys.ClientKeyRefused` (nothing saved) for a client key the
+    provider's kind cannot use.
+    """
+    if values.get("client_private_jwk"):
+        client_keys.check(values["client_private_jwk"], kind=str(values["kind"]))
     with transaction.atomic():
         provider, created = IdentityProvider.objects.update_or_create(
             municipality=municipality, key=key, defaults=dict(values)

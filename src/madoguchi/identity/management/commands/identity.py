@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from madoguchi.identity import registry, services
+from madoguchi.identity import client_keys, registry, services
 from madoguchi.identity.models import Assurance, IdentityProvider
 from madoguchi.tenants.models import Municipality
 
@@ -60,10 +60,20 @@ class Command(BaseCommand):
             raise CommandError(f"--claim-mapping is not JSON: {error}") from error
         plugin = registry.plugin(options["kind"])
         if options["private_jwk_file"]:
-            with open(options["private_jwk_file"], encoding="utf-8") as handle:
-                private_jwk = json.load(handle)
+            try:
+                with open(options["private_jwk_file"], encoding="utf-8") as handle:
+                    private_jwk = json.load(handle)
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+                raise CommandError(
+                    f"--private-jwk-file must be a JWK in JSON ({error}); convert a PEM key "
+                    "first, e.g. with joserfc's import_key(...).as_dict(private=True)"
+                ) from error
         else:
             private_jwk = services.new_client_key(f"{options['client_id']}-1")
+        try:
+            client_keys.check(private_jwk, kind=options["kind"])
+        except client_keys.ClientKeyRefused as refused:
+            raise CommandError(f"client key refused, nothing saved: {refused}") from refused
         provider, created = services.save_provider(
             municipality=municipality,
             key=options["key"],
