@@ -1,4 +1,11 @@
-"""Staff authentication: password, then a TOTP code; lockout after repeated failures."""
+"""Staff authentication: password, then a TOTP code.
+
+Every failure looks the same from outside, whatever its reason (unknown name, wrong
+password, waiting after repeated failures, locked account): one message, one status, and
+the same work, so neither the answer nor its timing tells which names exist. Repeated
+failures slow down the client that makes them (:mod:`.login_throttle`); only wrong codes
+after a right password, which an outsider cannot reach, lock the account itself.
+"""
 
 from __future__ import annotations
 
@@ -17,32 +24,63 @@ from madoguchi.core import events
 from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import StaffMember
 
+from .login_throttle import Throttle
+
 
 @dataclass(frozen=True)
 class LoginOutcome:
     user: AbstractBaseUser | None
+    # The account is locked: the pending login ends (the person is sent back to the password).
     locked: bool = False
 
 
-def _staff_for_username(username: str) -> StaffMember | None:
-    User = get_user_model()
-    try:
-        user = User.objects.get(**{User.USERNAME_FIELD: username})
-    except User.DoesNotExist:
-        return None
-    return StaffMember.objects.filter(user=user).first()
+def _staff_named(username: str) -> StaffMember | None:
+    field = get_user_model().USERNAME_FIELD
+    return (
+        StaffMember.objects.select_related("user")
+        .filter(**{f"user__{field}": username})
+        .order_by("pk")
+        .first()
+    )
 
 
 def is_locked(staff: StaffMember) -> bool:
     return staff.locked_until is not None and staff.locked_until > timezone.now()
 
 
-def register_failure(staff: StaffMember) -> bool:
-    """Count a failed attempt; lock the account at the limit. Returns whether it is locked."""
+def _record_failure(subject: str) -> None:
+    events.record(events.Event.STAFF_LOGIN_FAILED, actor="system", subject=subject)
+
+
+def check_password(request: HttpRequest, *, username: str, password: str) -> LoginOutcome:
+    """First factor. Every failure costs the same: one staff query, one hash, one event.
+
+    ``authenticate`` runs the password hasher for unknown names too (Django hashes the
+    password for a throwaway user), so unknown, wrong, waiting and locked all hash once.
+    """
+    throttle = Throttle.for_name(request, username)
+    waiting = throttle.waiting()
+    staff = _staff_named(username)
+    user = authenticate(request, username=username, password=password)
+    if waiting or user is None or staff is None or staff.user_id != user.pk or is_locked(staff):
+        throttle.fail()
+        # Unknown names get a pseudonym of the same kind, so the ledger does not tell either.
+        _record_failure(events.pseudonym("staff", staff.pk if staff else f"name:{username}"))
+        return LoginOutcome(user=None)
+    throttle.forget()
+    return LoginOutcome(user=user)
+
+
+def confirmed_device(user: AbstractBaseUser) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def _register_code_failure(staff: StaffMember) -> bool:
+    """Count a wrong code against the account; lock it at the limit. Returns whether locked."""
     with transaction.atomic():
         fresh = StaffMember.objects.select_for_update().get(pk=staff.pk)
         fresh.failed_logins += 1
-        if fresh.failed_logins >= settings.MADOGUCHI_LOGIN_MAX_FAILURES:
+        if fresh.failed_logins >= settings.MADOGUCHI_LOGIN_CODE_MAX_FAILURES:
             fresh.locked_until = timezone.now() + timedelta(
                 minutes=settings.MADOGUCHI_LOGIN_LOCK_MINUTES
             )
@@ -53,42 +91,34 @@ def register_failure(staff: StaffMember) -> bool:
                 subject=events.pseudonym("staff", fresh.pk),
             )
         fresh.save(update_fields=["failed_logins", "locked_until"])
-    staff.refresh_from_db()
+        _record_failure(events.pseudonym("staff", fresh.pk))
+    return is_locked(fresh)
+
+
+def check_code(
+    request: HttpRequest, *, staff: StaffMember, device: TOTPDevice, code: str
+) -> LoginOutcome:
+    """Second factor, throttled per client like the password, and counted per account.
+
+    Whoever gets here knows the password, so wrong codes from all clients together lock
+    the account (``MADOGUCHI_LOGIN_CODE_MAX_FAILURES``): a stolen password must not buy
+    unlimited guesses at six digits from many addresses.
+    """
+    throttle = Throttle.for_account(request, staff.pk)
+    waiting = throttle.waiting()
+    right = device.verify_token(code.strip().replace(" ", ""))
+    staff.refresh_from_db(fields=["failed_logins", "locked_until"])
+    if waiting or not right or is_locked(staff):
+        throttle.fail()
+        return LoginOutcome(user=None, locked=_register_code_failure(staff))
+    throttle.forget()
+    StaffMember.objects.filter(pk=staff.pk).update(failed_logins=0, locked_until=None)
     events.record(
-        events.Event.STAFF_LOGIN_FAILED, actor="system", subject=events.pseudonym("staff", staff.pk)
+        events.Event.STAFF_LOGIN,
+        actor=events.pseudonym("staff", staff.pk),
+        subject="backoffice",
     )
-    return is_locked(staff)
-
-
-def check_password(request: HttpRequest, *, username: str, password: str) -> LoginOutcome:
-    """First factor. Unknown users and wrong passwords look the same to the caller."""
-    staff = _staff_for_username(username)
-    if staff is not None and is_locked(staff):
-        return LoginOutcome(user=None, locked=True)
-    user = authenticate(request, username=username, password=password)
-    if user is None or staff is None or staff.user_id != user.pk:
-        locked = register_failure(staff) if staff is not None else False
-        return LoginOutcome(user=None, locked=locked)
-    return LoginOutcome(user=user)
-
-
-def confirmed_device(user: AbstractBaseUser) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
-
-
-def check_code(*, staff: StaffMember, device: TOTPDevice, code: str) -> LoginOutcome:
-    """Second factor. Failures count towards the same lockout as wrong passwords."""
-    if is_locked(staff):
-        return LoginOutcome(user=None, locked=True)
-    if device.verify_token(code.strip().replace(" ", "")):
-        StaffMember.objects.filter(pk=staff.pk).update(failed_logins=0, locked_until=None)
-        events.record(
-            events.Event.STAFF_LOGIN,
-            actor=events.pseudonym("staff", staff.pk),
-            subject="backoffice",
-        )
-        return LoginOutcome(user=staff.user)
-    return LoginOutcome(user=None, locked=register_failure(staff))
+    return LoginOutcome(user=staff.user)
 
 
 def start_enrolment(user: AbstractBaseUser) -> TOTPDevice:

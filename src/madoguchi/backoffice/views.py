@@ -35,10 +35,19 @@ from . import aggregation, exports, selectors, services
 PENDING_USER = "madoguchi_pending_staff"
 
 
-def locked_message() -> str:
+def login_failed_message() -> str:
+    # One message for every failure, so that it does not tell which user names exist.
     return _(
-        "This account is locked after repeated failed attempts. "
-        "Try again in 15 minutes or ask your administrator."
+        "The user name or password is wrong, or there were too many attempts. "
+        "Check them and try again in a few minutes; if it still fails, ask your administrator."
+    )
+
+
+def code_failed_message() -> str:
+    return _(
+        "The code is wrong or has expired, or there were too many attempts. "
+        "Enter the 6-digit code your authenticator app shows now; "
+        "if it still fails after a few minutes, ask your administrator."
     )
 
 
@@ -80,10 +89,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
         outcome = services.check_password(
             request, username=username, password=request.POST.get("password", "")
         )
-        if outcome.locked:
-            error = locked_message()
-        elif outcome.user is None:
-            error = _("The user name or password is wrong.")
+        if outcome.user is None:
+            error = login_failed_message()
         else:
             request.session.cycle_key()
             request.session[PENDING_USER] = outcome.user.pk
@@ -121,20 +128,17 @@ def otp_view(request: HttpRequest) -> HttpResponse:
         return redirect("backoffice:otp_setup")
     error = ""
     if request.method == "POST":
-        outcome = services.check_code(staff=staff, device=device, code=request.POST.get("code", ""))
+        if not allow(request, "login"):
+            return render(request, "core/too_many_requests.html", status=429)
+        outcome = services.check_code(
+            request, staff=staff, device=device, code=request.POST.get("code", "")
+        )
         if outcome.user is not None:
             _complete_login(request, staff, device)
             return redirect(_safe_next(request))
         if outcome.locked:
             request.session.pop(PENDING_USER, None)
-        error = (
-            locked_message()
-            if outcome.locked
-            else _(
-                "The code is wrong or has expired. "
-                "Enter the 6-digit code your authenticator app shows now."
-            )
-        )
+        error = code_failed_message()
     return render(
         request,
         "backoffice/otp.html",

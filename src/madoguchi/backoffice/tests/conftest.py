@@ -23,8 +23,9 @@ def code_for(hex_key: str = TOTP_KEY) -> str:
     return pyotp.TOTP(base64.b32encode(bytes.fromhex(hex_key)).decode()).now()
 
 
-def staff_browser() -> Client:
-    return Client(headers={"accept-language": "en"})
+def staff_browser(address: str = "127.0.0.1") -> Client:
+    """A browser; ``address`` is where its requests come from (REMOTE_ADDR)."""
+    return Client(headers={"accept-language": "en"}, REMOTE_ADDR=address)
 
 
 @pytest.fixture
