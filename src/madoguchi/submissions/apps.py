@@ -6,5 +6,6 @@ class SubmissionsConfig(AppConfig):
     label = "submissions"
 
     def ready(self) -> None:
-        # Registers the resident-page login handler with the identity callback.
-        from . import resident_views  # noqa: F401
+        # resident_views registers the resident-page login handler with the identity
+        # callback; signals deletes a deleted attachment's file after commit.
+        from . import resident_views, signals  # noqa: F401

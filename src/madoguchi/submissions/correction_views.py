@@ -10,12 +10,14 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from madoguchi.core.ratelimit import allow
 from madoguchi.forms import rendering
 from madoguchi.forms.schema import LocalizedText, Step
 from madoguchi.signatures import services as signature_services
 
 from . import selectors, workflow
 from .models import Correction
+from .views import upload_limit_message
 
 
 def _correction(token: str) -> Correction:
@@ -39,7 +41,10 @@ def _context(
     fields = rendering.step_views(
         reopened, values=values, errors=errors, answers=submission.answers | values
     )
-    attachments = {a.field_key: a for a in submission.attachments.all()}
+    # A file already sent for this correction shows instead of the submission's own.
+    attachments = {a.field_key: a for a in submission.attachments.all()} | {
+        a.field_key: a for a in correction.pending_attachments.all()
+    }
     for view in fields:
         if view.type == "file":
             view.extra["attachment"] = attachments.get(view.key)
@@ -90,10 +95,17 @@ def correction(request: HttpRequest, token: str) -> HttpResponse:
     fix = _correction(token)
     if request.method == "GET":
         return correction_page(request, fix)
+    if request.FILES and not allow(request, "upload"):
+        errors = {key: [upload_limit_message()] for key in request.FILES}
+        return correction_page(request, fix, errors=errors, status=429)
     result = workflow.check_correction(correction=fix, data=request.POST, files=request.FILES)
     if not result.ok:
         return correction_page(
-            request, fix, values=result.entered, errors=result.errors, status=422
+            request,
+            fix,
+            values=result.entered,
+            errors=result.errors,
+            status=503 if result.retry_later else 422,
         )
     try:
         if workflow.needs_signature(fix):

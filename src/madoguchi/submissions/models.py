@@ -9,6 +9,8 @@ from madoguchi.forms.models import FormVersion
 from madoguchi.identity.models import VerifiedIdentity
 from madoguchi.tenants.models import Department, Municipality, StaffMember
 
+from . import filenames
+
 
 class Channel(models.TextChoices):
     ONLINE = "online", _("Online application")
@@ -42,6 +44,8 @@ class Draft(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     expires_at = models.DateTimeField()
+    # Files received in the draft's life, replacements included (MADOGUCHI_UPLOADS_PER_DRAFT).
+    upload_count = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"draft {self.pk} of {self.form_version}"
@@ -116,7 +120,13 @@ class ReceiptCounter(models.Model):
 
 
 class Attachment(models.Model):
-    """A file a resident attached; belongs to a draft until it is submitted."""
+    """A file a resident attached; belongs to a draft until it is submitted.
+
+    A file sent while correcting a returned submission belongs to the correction
+    (``correction``) until the correction is resent; only then does it join the submission,
+    and the file it replaced leaves it for the correction's history (``superseded_by``).
+    So a submission's attachments are always exactly the files of its recorded document.
+    """
 
     draft = models.ForeignKey(
         Draft, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
@@ -124,8 +134,26 @@ class Attachment(models.Model):
     submission = models.ForeignKey(
         Submission, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
     )
+    correction = models.ForeignKey(
+        "Correction",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="pending_attachments",
+    )
+    superseded_by = models.ForeignKey(
+        "Correction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_attachments",
+    )
     field_key = models.CharField(max_length=63)
+    # Stored under a random name with the extension of the detected type.
     file = models.FileField(upload_to="attachments/%Y/%m/")
+    # The name shown and exported: the resident's stem, cleaned, with the detected type's
+    # extension (submissions.filenames). Rows from before 0008 may hold the raw name, which
+    # is part of their recorded document: show and export ``display_name``.
     name = models.CharField(max_length=255)
     size = models.PositiveIntegerField()
     content_type = models.CharField(max_length=100)
@@ -134,6 +162,10 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field_key}: {self.name}"
+
+    @property
+    def display_name(self) -> str:
+        return filenames.safe_name(self.name, self.content_type)
 
     def descriptor(self) -> dict[str, object]:
         """What the answers store: enough to show and verify, not the bytes."""
@@ -203,6 +235,8 @@ class Correction(models.Model):
     previous_document_sha256 = models.CharField(max_length=64, blank=True)
     # Checked corrected answers waiting for the applicant's signature (signed forms only).
     pending_answers = models.JSONField(default=dict, blank=True)
+    # Files received for this correction, replacements included (MADOGUCHI_UPLOADS_PER_DRAFT).
+    upload_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["submission", "requested_at", "id"]
@@ -232,3 +266,7 @@ class ResultDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} for {self.submission_id}"
+
+    @property
+    def display_name(self) -> str:
+        return filenames.safe_name(self.name, self.content_type)

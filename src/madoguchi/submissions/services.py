@@ -26,15 +26,8 @@ from madoguchi.signatures import canonical
 from madoguchi.signatures import evidence as signature_evidence
 from madoguchi.signatures.evidence import SignedDocument
 
-from . import notifications
+from . import notifications, uploads
 from .models import Attachment, Channel, Draft, ReceiptCounter, Submission
-
-# Magic numbers of the file types a form may accept: the browser's claim is not trusted.
-_SIGNATURES = {
-    "application/pdf": (b"%PDF-",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-}
 
 
 class SubmissionRefused(Exception):
@@ -67,6 +60,8 @@ class StepResult:
     errors: dict[str, list[str]] = field(default_factory=dict)
     # What the resident typed on this step, to show again when there are errors.
     entered: dict[str, Any] = field(default_factory=dict)
+    # A file could not be checked for viruses: nothing is wrong with it (HTTP 503).
+    retry_later: bool = False
 
 
 def hash_token(token: str) -> str:
@@ -83,57 +78,6 @@ def start_draft(*, form_version: FormVersion, language: str) -> tuple[Draft, str
         expires_at=timezone.now() + timedelta(days=settings.MADOGUCHI_DRAFT_DAYS),
     )
     return draft, token
-
-
-def _sniffed_type(upload: UploadedFile, accepted: list[str]) -> str | None:
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for content_type in accepted:
-        if any(head.startswith(magic) for magic in _SIGNATURES[content_type]):
-            return content_type
-    return None
-
-
-def store_upload(
-    form_field: FileField,
-    upload: UploadedFile,
-    *,
-    draft: Draft | None = None,
-    submission: Submission | None = None,
-) -> Attachment | str:
-    """Save a valid upload to a draft (or a submission being corrected), or return the
-    message saying what is wrong. A draft keeps one file per field: a new one replaces it."""
-    if (draft is None) == (submission is None):
-        raise TypeError("store_upload() needs exactly one of draft or submission")
-    limit = int(form_field.max_size_mb * 1024 * 1024)
-    if upload.size is None or upload.size > limit:
-        return _("The file is too large. Attach a file of %(size)s MB or less.") % {
-            "size": f"{form_field.max_size_mb:g}"
-        }
-    if upload.size == 0:
-        return _("The file is empty. Choose the file again.")
-    content_type = _sniffed_type(upload, list(form_field.accept))
-    if content_type is None:
-        kinds = "、".join(t.split("/")[1].upper() for t in form_field.accept)
-        return _("This type of file cannot be attached. Attach %(kinds)s.") % {"kinds": kinds}
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    with transaction.atomic():
-        if draft is not None:
-            draft.attachments.filter(field_key=form_field.key).delete()
-        return Attachment.objects.create(
-            draft=draft,
-            submission=submission,
-            field_key=form_field.key,
-            file=upload,
-            name=(upload.name or "file")[-255:],
-            size=upload.size,
-            content_type=content_type,
-            sha256=digest.hexdigest(),
-        )
 
 
 def save_step(
@@ -153,13 +97,15 @@ def save_step(
     step = schema.steps[step_index]
     raw: dict[str, Any] = {}
     upload_errors: dict[str, list[str]] = {}
+    retry_later = False
     for form_field in step.fields:
         if isinstance(form_field, FileField):
             upload = files.get(form_field.key)
             if upload is not None:
-                stored = store_upload(form_field, upload, draft=draft)
-                if isinstance(stored, str):
-                    upload_errors[form_field.key] = [stored]
+                stored = uploads.store_upload(form_field, upload, draft=draft)
+                if isinstance(stored, uploads.UploadRefused):
+                    upload_errors[form_field.key] = [stored.message]
+                    retry_later = retry_later or stored.retry_later
             kept = [a.descriptor() for a in draft.attachments.filter(field_key=form_field.key)]
             raw[form_field.key] = kept
         elif form_field.collects_input:
@@ -169,7 +115,7 @@ def save_step(
     )
     errors = result.errors | upload_errors
     if errors:
-        return StepResult(ok=False, errors=errors, entered=raw)
+        return StepResult(ok=False, errors=errors, entered=raw, retry_later=retry_later)
     step_keys = {f.key for f in step.fields}
     draft.answers = {k: v for k, v in draft.answers.items() if k not in step_keys} | result.answers
     draft.completed_steps = max(draft.completed_steps, step_index + 1)
@@ -230,7 +176,8 @@ class DocumentChanged(Exception):
     """What the resident signed is no longer what the draft says (an answer or a file changed)."""
 
 
-def _referenced_ids(schema: FormSchema, answers: Mapping[str, Any]) -> set[int]:
+def referenced_ids(schema: FormSchema, answers: Mapping[str, Any]) -> set[int]:
+    """The ids of the attachments these answers name."""
     ids: set[int] = set()
     for form_field in schema.fields():
         if isinstance(form_field, FileField):
@@ -249,7 +196,7 @@ def _document(
 ) -> dict[str, Any]:
     """The canonical document of these answers. Attachments count when the answers name them."""
     form = form_version.form
-    referenced = _referenced_ids(form_version.schema, answers)
+    referenced = referenced_ids(form_version.schema, answers)
     return canonical.submission_document(
         municipality=form.municipality.lg_code,
         form=form.slug,
@@ -278,11 +225,18 @@ def submission_document(submission: Submission, *, created_at: datetime) -> dict
 def corrected_document(
     submission: Submission, *, answers: Mapping[str, Any], created_at: datetime
 ) -> dict[str, Any]:
-    """The document a correction with these answers would give: what the applicant re-signs."""
+    """The document a correction with these answers would give: what the applicant re-signs.
+
+    Files sent for the open correction are not the submission's yet; they count when the
+    corrected answers name them.
+    """
+    pending = Attachment.objects.filter(
+        correction__submission=submission, correction__resubmitted_at__isnull=True
+    )
     return _document(
         form_version=submission.form_version,
         answers=answers,
-        attachments=submission.attachments.all(),
+        attachments=[*submission.attachments.all(), *pending],
         created_at=created_at,
     )
 
@@ -440,7 +394,11 @@ def submit_draft(
             attachments=attachments,
             signed=signature,
         )
-        draft.attachments.update(draft=None, submission=submission)
+        # Only the files the answers name are the submission's (a file whose question no
+        # longer applies is not in the document); the draft takes the others with it.
+        draft.attachments.filter(pk__in=referenced_ids(schema, answers)).update(
+            draft=None, submission=submission
+        )
         draft.delete()
     return submission
 

@@ -33,6 +33,12 @@ from .models import Draft, Submission
 SESSION_RECEIPTS = selectors.SESSION_RECEIPTS
 
 
+def upload_limit_message() -> str:
+    return _(
+        "Too many files were sent from your connection. Wait a minute, then attach the file again."
+    )
+
+
 def _language() -> str:
     return get_language() or "ja"
 
@@ -293,6 +299,14 @@ def step(request: HttpRequest, token: str, number: int) -> HttpResponse:
         )
         return render(request, "submissions/step.html", context, status=422 if errors else 200)
 
+    if request.FILES and not allow(request, "upload"):
+        # Nothing of this request is stored: the files come back with a wait-and-retry.
+        errors = {key: [upload_limit_message()] for key in request.FILES}
+        values = {k: v for k, v in draft.answers.items() if k not in request.FILES}
+        context = _step_context(
+            request, draft=draft, token=token, index=index, values=values, errors=errors
+        )
+        return render(request, "submissions/step.html", context, status=429)
     result = services.save_step(
         draft=draft,
         step_index=index,
@@ -309,7 +323,8 @@ def step(request: HttpRequest, token: str, number: int) -> HttpResponse:
             values=result.entered,
             errors=result.errors,
         )
-        return render(request, "submissions/step.html", context, status=422)
+        status = 503 if result.retry_later else 422
+        return render(request, "submissions/step.html", context, status=status)
     if request.POST.get("action") == "save":
         messages.success(
             request, _("Your answers were saved. Use the link below to continue later.")

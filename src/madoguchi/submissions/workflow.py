@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -26,7 +28,7 @@ from madoguchi.signatures.evidence import SignedDocument, record_evidence
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
-from . import notifications, services
+from . import filenames, filetypes, notifications, services, uploads
 from .models import (
     Comment,
     Correction,
@@ -262,6 +264,8 @@ class CorrectionResult:
     entered: dict[str, Any] = field(default_factory=dict)
     # The whole corrected set of answers, when ``ok``.
     answers: dict[str, Any] = field(default_factory=dict)
+    # A file could not be checked for viruses: nothing is wrong with it (HTTP 503).
+    retry_later: bool = False
 
 
 def open_correction(token: str) -> Correction:
@@ -290,18 +294,23 @@ def check_correction(
     reopened = [schema.field(key) for key in correction.fields]
     raw: dict[str, Any] = {}
     upload_errors: dict[str, list[str]] = {}
+    retry_later = False
     for form_field in reopened:
         if isinstance(form_field, FileField):
             upload = files.get(form_field.key)
-            if upload is None:
-                raw[form_field.key] = submission.answers.get(form_field.key, [])
-                continue
-            stored = services.store_upload(form_field, upload, submission=submission)
-            if isinstance(stored, str):
-                upload_errors[form_field.key] = [stored]
-                raw[form_field.key] = submission.answers.get(form_field.key, [])
-            else:
-                raw[form_field.key] = [stored.descriptor()]
+            if upload is not None:
+                stored = uploads.store_upload(form_field, upload, correction=correction)
+                if isinstance(stored, uploads.UploadRefused):
+                    upload_errors[form_field.key] = [stored.message]
+                    retry_later = retry_later or stored.retry_later
+            # A file sent for this correction (now or on an earlier try) waits on the
+            # correction; the submission keeps its own until the correction is resent.
+            pending = correction.pending_attachments.filter(field_key=form_field.key).first()
+            raw[form_field.key] = (
+                [pending.descriptor()]
+                if pending is not None
+                else submission.answers.get(form_field.key, [])
+            )
         elif form_field.collects_input:
             raw[form_field.key] = form_answers.raw_from_post(form_field, data)
     locked = {key: submission.answers[key] for key in submission.prefilled_fields}
@@ -310,7 +319,7 @@ def check_correction(
     )
     errors = result.errors | upload_errors
     if errors:
-        return CorrectionResult(ok=False, errors=errors, entered=raw)
+        return CorrectionResult(ok=False, errors=errors, entered=raw, retry_later=retry_later)
     whole = form_answers.clean_answers(schema, submission.answers | result.answers, locked=locked)
     if not whole.ok:
         # A reopened answer made another one invalid (e.g. a condition now applies).
@@ -355,6 +364,7 @@ def apply_correction(
             ]
         )
         current.answers = answers
+        _settle_files(correction=fresh, submission=current, answers=answers)
         if signed is None:
             services.refresh_document(current)
         else:
@@ -372,6 +382,20 @@ def apply_correction(
         )
         transaction.on_commit(lambda: notifications.send_status_update(current, change))
     return current
+
+
+def _settle_files(
+    *, correction: Correction, submission: Submission, answers: Mapping[str, Any]
+) -> None:
+    """On resubmission: files sent for the correction that the answers name join the
+    submission; the submission's files they replaced leave it for the correction's history
+    (``previous_answers`` still names them); other files sent for it are deleted."""
+    named = services.referenced_ids(submission.form_version.schema, answers)
+    submission.attachments.exclude(pk__in=named).update(submission=None, superseded_by=correction)
+    correction.pending_attachments.filter(pk__in=named).update(
+        correction=None, submission=submission
+    )
+    correction.pending_attachments.all().delete()
 
 
 def resubmit(
@@ -400,10 +424,12 @@ def deliver_result(
         raise WorkflowRefused(_("The file is empty. Choose the file again."))
     if upload.size > RESULT_MAX_BYTES:
         raise WorkflowRefused(_("The file is too large. Attach a PDF of 20 MB or less."))
-    upload.seek(0)
-    if upload.read(5) != b"%PDF-":
+    verdict, _kind = filetypes.detect(upload, ["application/pdf"])
+    if verdict is not filetypes.Verdict.OK:
         raise WorkflowRefused(_("Only PDF documents can be delivered. Save the result as PDF."))
-    upload.seek(0)
+    problem = uploads.scan_problem(upload, field_key="result")
+    if problem is not None:
+        raise WorkflowRefused(problem.message)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -417,8 +443,8 @@ def deliver_result(
             )
         document = ResultDocument.objects.create(
             submission=current,
-            file=upload,
-            name=(upload.name or "result.pdf")[-255:],
+            file=File(upload, name=f"{uuid.uuid4().hex}.pdf"),
+            name=filenames.safe_name(upload.name or "", "application/pdf"),
             size=upload.size,
             content_type="application/pdf",
             sha256=digest.hexdigest(),

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import struct
-import zlib
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +24,7 @@ from madoguchi.testing.factories import (
     publish_form,
     submit_application,
 )
+from madoguchi.testing.files import jpeg_bytes, pdf_bytes, png_bytes
 from madoguchi.testing.markers import requires_japanese_catalog
 
 pytestmark = pytest.mark.django_db
@@ -35,18 +34,9 @@ APPLICANT_PAGE = {"name": "加賀 太郎", "name_kana": "かが たろう", "ema
 DETAILS_PAGE = {"method": "online", "online_tool": "Zoom", "count": "2"}
 
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = (  # a 1x1 grey pixel
-    b"\x89PNG\r\n\x1a\n"
-    + _chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
-    + _chunk(b"IDAT", zlib.compress(b"\x00\x80"))
-    + _chunk(b"IEND", b"")
-)
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+PDF = pdf_bytes()
+PNG = png_bytes()
+JPEG = jpeg_bytes()
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48
 TEXT = "領収書の金額は12,000円です。".encode()
 
@@ -62,7 +52,7 @@ UPLOAD_SCHEMA = {
                     "type": "file",
                     "label": "領収書",
                     "required": True,
-                    "max_size_mb": 0.001,
+                    "max_size_mb": 0.002,
                 },
                 {
                     "key": "photo",
@@ -243,7 +233,7 @@ def test_a_file_over_the_size_limit_is_refused(upload_form: FormVersion) -> None
     )
 
     assert result.errors == {
-        "receipt_file": ["The file is too large. Attach a file of 0.001 MB or less."]
+        "receipt_file": ["The file is too large. Attach a file of 0.002 MB or less."]
     }
     assert not Attachment.objects.exists()
 

@@ -24,6 +24,7 @@ from madoguchi.testing.factories import (
     publish_form,
     submit_application,
 )
+from madoguchi.testing.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -213,7 +214,7 @@ def test_a_return_must_name_real_answers(
     assert not submission.corrections.exists()
 
 
-PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes("決定通知書")
 
 
 def test_a_result_is_delivered_once_approved_and_only_the_applicant_can_fetch_it(
