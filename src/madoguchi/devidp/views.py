@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from madoguchi.identity.csp import origin, with_form_action
 from madoguchi.identity.jpki import CertificateRejected
 
 from . import authorities, keys, pki, selectors, services
@@ -298,7 +299,11 @@ def _card_page(
         "errors": errors or [],
         "field_errors": {e["field"]: e["message"] for e in errors or []},
     }
-    return render(request, "devidp/authorize.html", context, status=status)
+    page = render(request, "devidp/authorize.html", context, status=status)
+    # The card page's buttons are answered with a redirect to the relying party's
+    # redirect URI, on another origin: allow exactly this client's registered ones.
+    client_origins = sorted({origin(uri) for uri in grant.request.client.redirect_uris})
+    return with_form_action(page, client_origins)
 
 
 # --- sign API (server to server) ---------------------------------------------------------

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from madoguchi.core.ratelimit import allow
 from madoguchi.forms import rendering
 from madoguchi.forms.schema import LocalizedText, Step
+from madoguchi.identity import csp as identity_csp
 from madoguchi.signatures import services as signature_services
 
 from . import selectors, workflow
@@ -78,7 +79,11 @@ def correction_page(
     context = _context(correction, values or dict(correction.submission.answers), errors or {})
     context["refused"] = problem
     context["needs_signature"] = workflow.needs_signature(correction)
-    return render(request, "submissions/correction.html", context, status=status)
+    page = render(request, "submissions/correction.html", context, status=status)
+    # Resending a signed application is redirected to the card's provider to sign again.
+    identity = correction.submission.identity
+    signer = [identity.provider] if context["needs_signature"] and identity else []
+    return identity_csp.allow_provider_redirects(page, signer)
 
 
 def remember_correction(request: HttpRequest, correction: Correction) -> None:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from madoguchi.backoffice import export_selectors
 from madoguchi.core import events
 from madoguchi.core.ratelimit import allow
+from madoguchi.identity import csp as identity_csp
 from madoguchi.identity import oidc as identity_oidc
 from madoguchi.identity import selectors as identity_selectors
 from madoguchi.identity import services as identity_services
@@ -60,7 +61,7 @@ def mypage(request: HttpRequest, lg_code: str) -> HttpResponse:
     resident = selectors.logged_in_resident(request.session)
     providers = identity_selectors.providers_for(municipality, mynumber_only=True)
     if resident is None or not providers.filter(pk=resident[0]).exists():
-        return render(
+        page = render(
             request,
             "submissions/mypage_login.html",
             {
@@ -69,6 +70,8 @@ def mypage(request: HttpRequest, lg_code: str) -> HttpResponse:
                 "providers": [(p.key, p.localized_name(language)) for p in providers],
             },
         )
+        # The login buttons POST to mypage_login, which redirects to the provider.
+        return identity_csp.allow_provider_redirects(page, providers)
     submissions = list(selectors.resident_submissions(*resident))
     rows = [
         {

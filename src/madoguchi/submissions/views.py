@@ -19,6 +19,7 @@ from madoguchi.forms import builder_selectors, conditions, rendering
 from madoguchi.forms import selectors as form_selectors
 from madoguchi.forms.models import Form
 from madoguchi.forms.schema import FormSchema, PostalCodeField
+from madoguchi.identity import csp as identity_csp
 from madoguchi.identity import oidc as identity_oidc
 from madoguchi.identity import selectors as identity_selectors
 from madoguchi.identity import services as identity_services
@@ -109,11 +110,19 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
         chosen = request.POST.get("provider", "")
         provider = next((p for p in providers if p.key == chosen), None)
         if provider is not None or schema.identity == "none":
-            _draft_row, token = services.start_draft(form_version=version, language=_language())
-            if provider is None:
-                return redirect("submissions:step", token=token, number=1)
             try:
-                return redirect(identity_services.begin_login(request, provider, next_key=token))
+                if provider is not None:
+                    # No draft when the login cannot start (provider unreachable).
+                    identity_oidc.metadata(provider)
+                draft_row, token = services.start_draft(form_version=version, language=_language())
+                if provider is None:
+                    return redirect("submissions:step", token=token, number=1)
+                try:
+                    url = identity_services.begin_login(request, provider, next_key=token)
+                except identity_oidc.LoginFailed:
+                    draft_row.delete()
+                    raise
+                return redirect(url)
             except identity_oidc.LoginFailed:
                 error, status = (
                     _(
@@ -125,7 +134,7 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
         else:
             error, status = _("Choose how to prove your identity."), 400
     language = _language()
-    return render(
+    page = render(
         request,
         "submissions/form_start.html",
         {
@@ -144,6 +153,8 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
         },
         status=status,
     )
+    # The start buttons POST here and are redirected to the provider's origin.
+    return identity_csp.allow_provider_redirects(page, providers)
 
 
 def _receipts(request: HttpRequest) -> dict[str, str]:
@@ -413,7 +424,8 @@ def review_page(
         ]
     if signing_error:
         error_list.append({"label": _("Signature"), "message": signing_error, "url": "#sign"})
-    return render(
+    signing = schema.identity == "mynumber_sign"
+    page = render(
         request,
         "submissions/review.html",
         {
@@ -424,11 +436,14 @@ def review_page(
             "sections": _review_rows(draft, token),
             "progress": rendering.progress(schema, draft.answers, None),
             "errors": error_list,
-            "signing": schema.identity == "mynumber_sign",
+            "signing": signing,
             "signing_error": signing_error,
         },
         status=status,
     )
+    # 「マイナンバーカードで署名して送信する」 is redirected to the card's provider.
+    signer = [draft.identity.provider] if signing and draft.identity else []
+    return identity_csp.allow_provider_redirects(page, signer)
 
 
 @require_GET

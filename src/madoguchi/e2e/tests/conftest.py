@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -30,6 +31,38 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+def other_origin(url: str) -> str:
+    """The same server under its other loopback name: another origin (and site) for the
+    browser, so a flow through it crosses origins like the real identity service."""
+    parts = urlsplit(url)
+    other = "127.0.0.1" if parts.hostname == "localhost" else "localhost"
+    return f"{parts.scheme}://{other}:{parts.port}"
+
+
+@pytest.fixture
+def identity_provider_url(live_server: Any) -> str:
+    """Where devidp is reached: never the origin of the pages the browser opens.
+
+    The real Digital Authentication App is always on another origin
+    (auth-and-sign.go.jp); a same-origin simulator hid a Content-Security-Policy
+    (form-action) that dropped the redirect to it.
+    """
+    return other_origin(live_server.url)
+
+
+@pytest.fixture
+def demo(transactional_db: None, live_server: Any, identity_provider_url: str) -> None:
+    """The demo data, with every city's identity provider on another origin than the app."""
+    from django.core import mail
+    from django.core.management import call_command
+
+    from madoguchi.core.management.commands.demo import connect_demo_identity_providers
+
+    call_command("demo", "--reset", verbosity=0)
+    connect_demo_identity_providers(live_server.url, idp_url=identity_provider_url)
+    mail.outbox.clear()
 
 
 @pytest.fixture(scope="session")

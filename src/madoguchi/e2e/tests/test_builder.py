@@ -13,8 +13,6 @@ import shutil
 from typing import Any
 
 import pyotp
-import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from madoguchi.core.management.commands.demo import DEMO_PASSWORD, demo_totp_key
@@ -24,11 +22,6 @@ from madoguchi.submissions.models import Submission
 from .conftest import REPO, assert_accessible, screenshot
 
 DOC_IMAGES = REPO / "docs" / "images"
-
-
-@pytest.fixture
-def demo(transactional_db: None, live_server: Any) -> None:
-    call_command("demo", "--reset", verbosity=0)
 
 
 def _shot(page: Any, name: str) -> None:

@@ -9,9 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pyotp
-import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -19,12 +17,6 @@ from madoguchi.core.management.commands.demo import DEMO_PASSWORD, demo_totp_key
 from madoguchi.submissions.models import Submission
 
 from .conftest import assert_accessible, screenshot
-
-
-@pytest.fixture
-def demo(transactional_db: None) -> None:
-    call_command("demo", "--reset", verbosity=0)
-    mail.outbox.clear()
 
 
 def _weekday_ahead() -> date:

@@ -5,20 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
-from madoguchi.core.management.commands.demo import connect_demo_identity_providers
 from madoguchi.identity.models import VerifiedIdentity
 
 from .conftest import assert_accessible, screenshot
-
-
-@pytest.fixture
-def demo(transactional_db: None, live_server: Any) -> None:
-    call_command("demo", "--reset", verbosity=0)
-    connect_demo_identity_providers(live_server.url)
 
 
 def _start_with_card(page: Any, base: str) -> None:

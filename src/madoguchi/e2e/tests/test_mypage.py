@@ -9,25 +9,16 @@ from datetime import timedelta
 from typing import Any
 
 import pyotp
-import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from madoguchi.core.management.commands.demo import (
     DEMO_PASSWORD,
-    connect_demo_identity_providers,
     demo_totp_key,
 )
 from madoguchi.submissions.models import Submission
 
 from .conftest import ARTIFACTS, assert_accessible, screenshot
-
-
-@pytest.fixture
-def demo(transactional_db: None, live_server: Any) -> None:
-    call_command("demo", "--reset", verbosity=0)
-    connect_demo_identity_providers(live_server.url)
 
 
 def _card_login(page: Any) -> None:

@@ -9,14 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pyotp
-import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from madoguchi.core.management.commands.demo import (
     DEMO_PASSWORD,
-    connect_demo_identity_providers,
     demo_totp_key,
 )
 from madoguchi.submissions.models import Submission
@@ -24,13 +21,6 @@ from madoguchi.submissions.models import Submission
 from .conftest import ARTIFACTS, assert_accessible, screenshot
 
 RECEIPT = re.compile(r"^172065-\d{4}-\d{6}$")
-
-
-@pytest.fixture
-def demo(transactional_db: None, live_server: Any) -> None:
-    """Demo data, with each city's Digital Authentication App pointed at this live server."""
-    call_command("demo", "--reset", verbosity=0)
-    connect_demo_identity_providers(live_server.url)
 
 
 def _totp_for(username: str) -> str:

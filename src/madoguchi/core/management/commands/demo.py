@@ -29,15 +29,19 @@ def demo_totp_key(username: str) -> str:
     return hashlib.sha256(f"madoguchi-demo-totp:{username}".encode()).hexdigest()[:40]
 
 
-def connect_demo_identity_providers(site_url: str) -> list[IdentityProvider]:
+def connect_demo_identity_providers(site_url: str, *, idp_url: str = "") -> list[IdentityProvider]:
     """Give every demo municipality the Digital Authentication App, served by devidp.
 
     Each city gets its own client id and signing key, registered with the simulator the
-    way a city registers with the real service (public JWK and redirect URI).
+    way a city registers with the real service (public JWK and redirect URI). ``idp_url``
+    is where devidp is reached (default: ``site_url``); another origin than the site, as
+    the real service always is, makes the demo and the browser tests cross origins.
+    Calling it again re-points issuer and redirect URIs (the site moved to another port).
     """
     from madoguchi.devidp import services as devidp_services
 
     site = site_url.rstrip("/")
+    idp = (idp_url or site_url).rstrip("/")
     providers = []
     for municipality in Municipality.objects.all():
         client_id = f"RP{municipality.lg_code}"
@@ -49,7 +53,7 @@ def connect_demo_identity_providers(site_url: str) -> list[IdentityProvider]:
                 "name": "デジタル認証アプリ",
                 "name_en": "Digital Authentication App",
                 "assurance": Assurance.MYNUMBER_CARD,
-                "issuer": f"{site}/devidp/api/realms/main",
+                "issuer": f"{idp}/devidp/api/realms/main",
                 "client_id": client_id,
                 "scopes": "openid name address birthdate gender",
                 "acr_values": "aal3 crl",
