@@ -2,26 +2,100 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
-from ninja.errors import HttpError
+from ninja.errors import HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 from ninja.responses import Status
+from ninja.types import DictStrAny
 
 from madoguchi.core.ratelimit import allow
 from madoguchi.forms import selectors as form_selectors
 from madoguchi.forms.models import Form
 from madoguchi.jp import postal
+from madoguchi.jp import text as jp_text
 from madoguchi.jp.errors import InvalidJapaneseInput
 from madoguchi.ledger.api import router as ledger_router
 from madoguchi.submissions import services as submission_services
 from madoguchi.tenants.models import Municipality
 
-api = NinjaAPI(
+from .middleware import problem_message
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_REF = "#/components/schemas/Problem"
+PROBLEM_SCHEMA = {
+    "title": "Problem",
+    "type": "object",
+    "properties": {"message": {"title": "Message", "type": "string"}},
+    "required": ["message"],
+}
+# Answers every operation can give besides its own; each is {"message": ...} (``Problem``).
+COMMON_ERRORS = {
+    400: "The request body is not JSON, or a string in it (or in the address) holds a "
+    "character that cannot be stored (control characters, lone surrogates).",
+    500: "An error on the server's side; try again later.",
+}
+VALIDATION_ERROR = (
+    "A parameter or a body field is missing or of the wrong type; ``errors`` names each one."
+)
+
+
+class InvalidBody(ValueError):
+    """A JSON body holding text that cannot be stored (see madoguchi.jp.text)."""
+
+    def __init__(self, refused: InvalidJapaneseInput) -> None:
+        super().__init__(refused.code)
+        self.refused = refused
+
+
+class CheckedJsonParser(Parser):
+    """JSON, with every string (keys too) checked before any operation sees it."""
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        data = json.loads(request.body)
+        try:
+            jp_text.check_value(data)
+        except InvalidJapaneseInput as refused:
+            raise InvalidBody(refused) from refused
+        return cast(DictStrAny, data)
+
+
+def document_errors(schema: OpenAPISchema) -> OpenAPISchema:
+    """Add the answers every operation can give to each one, so the document lists them all."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("Problem", PROBLEM_SCHEMA)
+    problem = {"content": {"application/json": {"schema": {"$ref": PROBLEM_REF}}}}
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            expected = dict(COMMON_ERRORS)
+            if operation.get("parameters") or operation.get("requestBody"):
+                expected[422] = VALIDATION_ERROR
+            for status, description in expected.items():
+                # ninja keys responses by int; a str key would be a second entry for the status
+                if status not in responses and str(status) not in responses:
+                    responses[status] = {"description": description, **problem}
+    return schema
+
+
+class MadoguchiAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: DictStrAny | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return document_errors(schema)
+
+
+api = MadoguchiAPI(
     title="Madoguchi API",
     version="1",
     description=(
@@ -32,16 +106,63 @@ api = NinjaAPI(
     # No Swagger page: it loads from a CDN, which the CSP and closed networks forbid.
     docs_url=None,
     urls_namespace="api-v1",
+    parser=CheckedJsonParser(),
 )
 
 
 api.add_router("/ledger/", ledger_router)
 
 
+def problem(request: HttpRequest, message: str, status: int, **extra: Any) -> HttpResponse:
+    return api.create_response(request, {"message": message, **extra}, status=status)
+
+
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     """Refusals take the documented ``Problem`` shape, ``{"message": ...}``, not ninja's."""
-    return api.create_response(request, {"message": str(error)}, status=error.status_code)
+    cause = error.__cause__
+    if isinstance(cause, InvalidBody):
+        return problem(request, str(cause.refused.message), 400)
+    if error.status_code == 400 and str(error).startswith("Cannot parse request body"):
+        return problem(
+            request,
+            _("The request body is not valid JSON in UTF-8. Check it against the API description."),
+            400,
+        )
+    return problem(request, str(error), error.status_code)
+
+
+def _error_key(location: tuple[Any, ...]) -> str:
+    # ("body", "payload", "answers") -> "answers"; ("query", "index") -> "index"
+    source, *rest = location
+    if source == "body" and len(rest) > 1:
+        rest = rest[1:]
+    return ".".join(str(part) for part in rest) or str(source)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    """Missing or mistyped parameters and fields: 422, one message per field, like answers."""
+    errors: dict[str, list[str]] = {}
+    for item in error.errors:
+        if item.get("type") == "missing":
+            message = _("This field is required.")
+        else:
+            message = _("Send a value of the type the API description gives for this field.")
+        errors.setdefault(_error_key(tuple(item.get("loc") or ("body",))), []).append(message)
+    return problem(request, _("Some fields need fixing."), 422, errors=errors)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
+    return problem(request, problem_message(404), 404)
+
+
+@api.exception_handler(Exception)
+def server_error(request: HttpRequest, error: Exception) -> HttpResponse:
+    """The last resort: logged like Django logs a 500, answered in the documented shape."""
+    logger.error("API error %s %s", request.method, request.path, exc_info=error)
+    return problem(request, problem_message(500), 500)
 
 
 class FormSummary(Schema):
@@ -111,7 +232,11 @@ def _form(lg_code: str, slug: str) -> Form:
         ) from error
 
 
-@api.get("/municipalities/{lg_code}/forms/", response=list[FormSummary], tags=["forms"])
+@api.get(
+    "/municipalities/{lg_code}/forms/",
+    response={200: list[FormSummary], 404: Problem},
+    tags=["forms"],
+)
 def list_forms(request: HttpRequest, lg_code: str) -> list[dict[str, Any]]:
     """Published forms of a municipality, with the slugs used to submit."""
     municipality = _municipality(lg_code)

@@ -22,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from madoguchi.jp import kana, phone, postal, wareki
+from madoguchi.jp import text as jp_text
 from madoguchi.jp.errors import InvalidJapaneseInput
 
 from . import conditions
@@ -43,6 +44,11 @@ from .schema import (
 
 DATE_PARTS = ("era", "year", "month", "day")
 SEIREKI = "seireki"
+# A date part is digits (full-width ones too, after folding), or 元 for the first year of an era.
+_DATE_PART = re.compile(r"-?[0-9]+")
+# More digits than this cannot be a year, month or day of any calendar (and int() of
+# thousands of digits is slow): such a part is simply a date that does not exist.
+_MAX_DATE_PART_DIGITS = 20
 # No form asks for a number of 16 digits or more (and JSON readers lose precision there).
 MAX_DIGITS = 15
 
@@ -105,9 +111,15 @@ def _japanese(error: InvalidJapaneseInput) -> FieldInvalid:
 _LINE_BREAKS = re.compile(r"\r\n?")
 
 
-def _clean_text(form_field: TextField | LongTextField | KanaField, value: Any) -> str:
+def _string(value: Any) -> str:
+    """The answer if it is a string: JSON numbers, lists or objects are not text."""
     if not isinstance(value, str):
         raise FieldInvalid(_("Enter text."))
+    return value
+
+
+def _clean_text(form_field: TextField | LongTextField | KanaField, value: Any) -> str:
+    value = _string(value)
     if isinstance(form_field, LongTextField):
         # Browsers send CRLF; a lone CR (old Mac text pasted in) is a line break too.
         text = _LINE_BREAKS.sub("\n", value).strip()
@@ -146,7 +158,7 @@ def _check_pattern(form_field: TextField, text: str) -> None:
 
 
 def _clean_number(form_field: NumberField, value: Any) -> int | float:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise FieldInvalid(_("Enter a number."))
     text = kana.normalize_width(str(value)).replace(",", "").replace("，", "")
     try:
@@ -177,7 +189,11 @@ def _number_text(value: float) -> str:
 def _clean_choice(form_field: ChoiceField, value: Any) -> str | list[str]:
     allowed = {option.value for option in form_field.options}
     if form_field.multiple:
-        values = [value] if isinstance(value, str) else list(value or [])
+        # Only a list of option values: list() of a string or an object would split it into
+        # letters or keys and accept what the resident never chose.
+        if not isinstance(value, list):
+            raise FieldInvalid(_("Choose from the options shown."))
+        values = value
         if any(not isinstance(v, str) or v not in allowed for v in values):
             raise FieldInvalid(_("Choose from the options shown."))
         # Keep the schema's order and drop duplicates, whatever order the browser sent.
@@ -192,25 +208,46 @@ def _clean_choice(form_field: ChoiceField, value: Any) -> str | list[str]:
     return value
 
 
+def _date_part(value: Any) -> int:
+    """One of year, month and day: a JSON integer, digits (full-width too) or 元 (= 1)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        raise FieldInvalid(_("Enter the year, month and day as numbers."))
+    folded = kana.normalize_width(value)
+    if folded == "元":  # 令和元年 = 令和1年
+        return 1
+    if not _DATE_PART.fullmatch(folded):
+        raise FieldInvalid(_("Enter the year, month and day as numbers."))
+    if len(folded) > _MAX_DATE_PART_DIGITS:
+        raise _no_such_date()
+    return int(folded)
+
+
+def _no_such_date() -> FieldInvalid:
+    return FieldInvalid(_("That date does not exist. Check the month and day."))
+
+
+def _date_from_parts(value: dict[str, Any]) -> date:
+    era = value.get("era") or SEIREKI
+    if not isinstance(era, str):
+        raise FieldInvalid(_("Use one of the eras 明治, 大正, 昭和, 平成 or 令和."))
+    try:
+        year, month, day = (_date_part(value[p]) for p in DATE_PARTS[1:])
+    except KeyError as error:
+        raise FieldInvalid(_("Enter the year, month and day as numbers.")) from error
+    if era == SEIREKI:
+        try:
+            return date(year, month, day)
+        except (ValueError, OverflowError) as error:  # OverflowError: beyond a C int
+            raise _no_such_date() from error
+    return wareki.from_wareki(era, year, month, day)
+
+
 def _clean_date(form_field: DateField, value: Any) -> str:
     try:
         if isinstance(value, dict):
-            era = value.get("era") or SEIREKI
-            try:
-                texts = [kana.normalize_width(str(value[p])) for p in DATE_PARTS[1:]]
-                # 元 is how the first year of an era is written (令和元年 = 令和1年).
-                year, month, day = (1 if t == "元" else int(t) for t in texts)
-            except (KeyError, ValueError) as error:
-                raise FieldInvalid(_("Enter the year, month and day as numbers.")) from error
-            if era == SEIREKI:
-                try:
-                    parsed = date(year, month, day)
-                except ValueError as error:
-                    raise FieldInvalid(
-                        _("That date does not exist. Check the month and day.")
-                    ) from error
-            else:
-                parsed = wareki.from_wareki(era, year, month, day)
+            parsed = _date_from_parts(value)
         elif isinstance(value, str):
             parsed = wareki.parse_date(value)
         else:
@@ -251,7 +288,7 @@ def display_date(value: date | str) -> str:
 
 
 def _clean_email(value: Any) -> str:
-    text = kana.normalize_width(str(value)).strip()
+    text = kana.normalize_width(_string(value)).strip()
     try:
         validate_email(text)
     except ValidationError as error:
@@ -260,8 +297,14 @@ def _clean_email(value: Any) -> str:
 
 
 def clean_value(form_field: FormField, value: Any) -> Any:
-    """Validate and normalise one non-empty value; raises FieldInvalid with a message."""
+    """Validate and normalise one non-empty value; raises FieldInvalid with a message.
+
+    Each type takes only its own JSON shape, and no string anywhere in the value may hold
+    a character that cannot be stored (:mod:`madoguchi.jp.text`), so both databases and
+    the canonical document accept whatever passes.
+    """
     try:
+        jp_text.check_value(value)
         if isinstance(form_field, TextField | LongTextField | KanaField):
             return _clean_text(form_field, value)
         if isinstance(form_field, NumberField):
@@ -273,9 +316,9 @@ def clean_value(form_field: FormField, value: Any) -> Any:
         if isinstance(form_field, EmailField):
             return _clean_email(value)
         if isinstance(form_field, PhoneField):
-            return phone.normalize_phone(str(value))
+            return phone.normalize_phone(_string(value))
         if isinstance(form_field, PostalCodeField):
-            return postal.format_postal_code(postal.normalize_postal_code(str(value)))
+            return postal.format_postal_code(postal.normalize_postal_code(_string(value)))
         if isinstance(form_field, ConsentField):
             if value is not True:
                 raise FieldInvalid(_missing_message(form_field))

@@ -47,8 +47,12 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Errors under /api/ (404, 405, refused requests) as JSON in the client's language.
+    "madoguchi.api.middleware.ApiErrorsAsJson",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Text that cannot be stored (U+0000, control characters) is refused before any view.
+    "madoguchi.core.input_guard.RefuseUnstorableText",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
