@@ -245,11 +245,28 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"no_personal_data": {"()": "madoguchi.core.logging.PersonalDataFilter"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["no_personal_data"]},
+        # runserver's access lines carry full URLs (tokens, searches): redacted too.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["no_personal_data"],
+        },
     },
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
+        # Django's own handlers (a DEBUG console, mail to ADMINS) would print request paths
+        # unredacted before the record reaches ours: everything goes through the root's.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # It logs every CRL-issuer path it tries, with tracebacks; failures reach us as results.
         "pyhanko_certvalidator": {"level": "ERROR"},
