@@ -19,6 +19,7 @@ from typing import Any
 
 import requests
 from authlib.common.security import generate_token
+from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from authlib.oauth2.rfc7523.assertion import private_key_jwt_sign
@@ -29,8 +30,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, import_key
 from joserfc.jws import JWSRegistry
 
-from . import client_keys
-from .models import IdentityProvider
+from . import client_keys, registry
+from .models import Assurance, IdentityProvider
 
 logger = logging.getLogger("madoguchi.identity")
 
@@ -46,6 +47,22 @@ class LoginFailed(Exception):
     def __init__(self, check: str, detail: str = "") -> None:
         super().__init__(f"{check}: {detail}" if detail else check)
         self.check = check
+
+
+class TokenRefused(LoginFailed):
+    """The token endpoint answered with an OAuth error (RFC 6749 section 5.2)."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__("token_refused", error)
+        self.error = error
+        self.description = description
+
+
+class AssuranceTooLow(LoginFailed):
+    """The provider authenticated the resident, but not at the level the purpose needs."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("acr", detail)
 
 
 class ProviderDeclined(Exception):
@@ -73,6 +90,9 @@ class PendingLogin:
     purpose: str = "draft"
     # Purpose-specific values the callback needs, e.g. a sign transaction id.
     extra: dict[str, str] = field(default_factory=dict)
+    # The form's identity level the login is for ("none", "account", "mynumber_auth",
+    # "mynumber_sign"); "" (logins that are not for a form) counts as the card.
+    level: str = ""
 
     def to_session(self) -> dict[str, Any]:
         return asdict(self)
@@ -134,6 +154,7 @@ def authorization_url(
     purpose: str = "draft",
     scope: str | None = None,
     extra_params: Mapping[str, str] | None = None,
+    level: str = "",
 ) -> tuple[str, PendingLogin]:
     """Where to send the resident, and what to remember until they come back.
 
@@ -152,6 +173,7 @@ def authorization_url(
         next_key=next_key,
         purpose=purpose,
         extra=dict(extra_params or {}),
+        level=level,
     )
     session = OAuth2Session(
         provider.client_id,
@@ -227,9 +249,61 @@ def _exchange_code(
             code_verifier=pending.code_verifier,
             timeout=HTTP_TIMEOUT,
         )
-    except Exception as error:  # Authlib raises OAuthError; requests its own errors
+    except OAuthError as error:
+        # The provider's own words, for the operator: error codes and descriptions are
+        # about the request (RFC 6749 5.2), never the resident; tokens are not logged.
+        refused = TokenRefused(_loggable(error.error), _loggable(error.description))
+        logger.warning(
+            "identity token request refused by provider=%s: error=%s error_description=%s",
+            provider.pk,
+            refused.error,
+            refused.description or "-",
+        )
+        raise refused from error
+    except Exception as error:  # requests' own errors, a body that is not JSON
+        logger.warning(
+            "identity token request failed at provider=%s: %s", provider.pk, type(error).__name__
+        )
         raise LoginFailed("token_exchange", type(error).__name__) from error
     return dict(token)
+
+
+def _loggable(value: Any, limit: int = 200) -> str:
+    """A provider-supplied string made safe for one log line: printable, bounded."""
+    text = "".join(c if c.isprintable() else " " for c in str(value or ""))
+    return text[:limit]
+
+
+# Form identity levels that need the My Number Card ("none" forms use it only to prefill,
+# but what it fills is then shown as verified; "" is a login that is not for a form).
+CARD_LEVELS = frozenset({"", "none", "mynumber_auth", "mynumber_sign"})
+
+
+def required_acr(provider: IdentityProvider, level: str) -> frozenset[str]:
+    """The ``acr`` values a login for a form at ``level`` must come back with.
+
+    Empty means any. A provider that verifies the My Number Card must always say so
+    (its plugin names the values, e.g. ``aal3`` for the Digital Authentication App),
+    because its identities are shown as 本人確認済み（マイナンバーカード）.
+    """
+    if provider.assurance == Assurance.MYNUMBER_CARD:
+        return registry.plugin(provider.kind).card_acr_values(provider.acr_values)
+    if level in CARD_LEVELS:
+        raise AssuranceTooLow(f"level {level or 'card'} needs a My Number Card provider")
+    return frozenset()
+
+
+def _check_acr(provider: IdentityProvider, pending: PendingLogin, acr: str) -> None:
+    required = required_acr(provider, pending.level)
+    if required and acr not in required:
+        logger.warning(
+            "identity login at provider=%s refused: acr=%s, level %s needs one of %s",
+            provider.pk,
+            _loggable(acr, 50) or "-",
+            pending.level or "card",
+            " ".join(sorted(required)),
+        )
+        raise AssuranceTooLow(f"acr {acr!r} is not one of {sorted(required)}")
 
 
 def _verify_id_token(
@@ -288,7 +362,16 @@ def complete(
     if not hmac.compare_digest(str(query.get("state", "")), pending.state):
         raise LoginFailed("state", "does not match this browser's login")
     if query.get("error"):
-        raise ProviderDeclined(str(query["error"]), str(query.get("error_description", "")))
+        declined = ProviderDeclined(
+            _loggable(query["error"]), _loggable(query.get("error_description", ""))
+        )
+        logger.info(
+            "identity login ended by provider=%s: error=%s error_description=%s",
+            provider.pk,
+            declined.error,
+            declined.description or "-",
+        )
+        raise declined
     if "iss" in query and query["iss"] != provider.issuer:  # RFC 9207 mix-up defence
         raise LoginFailed("issuer_mismatch", "authorization response from another issuer")
     code = query.get("code")
@@ -303,9 +386,11 @@ def complete(
     )
     if userinfo.get("sub") != id_claims["sub"]:
         raise LoginFailed("userinfo_sub", "userinfo is about another subject")
+    acr = str(id_claims.get("acr", ""))
+    _check_acr(provider, pending, acr)
     return LoginResult(
         subject=str(id_claims["sub"]),
-        acr=str(id_claims.get("acr", "")),
+        acr=acr,
         auth_time=int(id_claims.get("auth_time") or id_claims["iat"]),
         userinfo=userinfo,
         access_token=str(token["access_token"]),

@@ -29,6 +29,14 @@ class ProviderPlugin(ABC):
     # Key types (JWK kty) our private_key_jwt client assertions may use with this family.
     client_key_types: ClassVar[frozenset[str]] = frozenset({"RSA", "EC"})
 
+    def card_acr_values(self, configured: str) -> frozenset[str]:
+        """The ``acr`` values that prove a My Number Card login with this provider.
+
+        By default the values the city configured to request (``acr_values``); empty
+        when none are configured (the provider's assurance is then taken on trust).
+        """
+        return frozenset(configured.split())
+
     @abstractmethod
     def basic_four(self, claims: Mapping[str, Any], mapping: Mapping[str, str]) -> BasicFour:
         """The basic four items these claims prove; raises ClaimsUnusable."""
@@ -110,6 +118,11 @@ class DigitalAuthenticationApp(ProviderPlugin):
     default_acr_values = "aal3 crl"
     # The service verifies client assertions signed with RS256 (docs/identity.md).
     client_key_types = frozenset({"RSA"})
+
+    def card_acr_values(self, configured: str) -> frozenset[str]:
+        # "aal3" is the card's authentication (AAL3); "crl" in acr_values asks for the
+        # revocation check and is not an authentication level the id_token states.
+        return frozenset({"aal3"})
 
     def basic_four(self, claims: Mapping[str, Any], mapping: Mapping[str, str]) -> BasicFour:
         return _normalise(

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from joserfc.jwk import RSAKey
 
 from madoguchi.core import events
@@ -60,6 +61,7 @@ def begin_login(
     purpose: str = "draft",
     scope: str | None = None,
     extra_params: Mapping[str, str] | None = None,
+    level: str = "",
 ) -> str:
     """Remember a new login in the session and return the provider URL to send the resident to.
 
@@ -74,6 +76,7 @@ def begin_login(
         purpose=purpose,
         scope=scope,
         extra_params=extra_params,
+        level=level,
     )
     waiting = dict(request.session.get(SESSION_PENDING, {}))
     # A few parallel tabs are fine; the oldest unfinished logins are forgotten.
@@ -93,6 +96,46 @@ def take_pending(request: HttpRequest, state: str) -> oidc.PendingLogin | None:
     if timezone.now().timestamp() - pending.started_at > PENDING_SECONDS:
         return None
     return pending
+
+
+_TRY_AGAIN = gettext_lazy(
+    "We could not confirm your identity. Please try again. "
+    "If it happens again, contact the city office."
+)
+_TOKEN_MESSAGES = {
+    # The code expired or was used: the usual cause is a login left open too long.
+    "invalid_grant": gettext_lazy(
+        "The identity check took too long or was already used. Please start it again."
+    ),
+    # Our registration at the provider is wrong: only the city can fix it.
+    "invalid_client": gettext_lazy(
+        "The city's connection to the identity service is not working, so your identity "
+        "could not be confirmed. Please contact the city office. Where the form allows it, "
+        "you can apply without the card."
+    ),
+    "unauthorized_client": gettext_lazy(
+        "The city's connection to the identity service is not working, so your identity "
+        "could not be confirmed. Please contact the city office. Where the form allows it, "
+        "you can apply without the card."
+    ),
+}
+_TOKEN_REFUSED = gettext_lazy(
+    "The identity service refused the login just now. Please try again in a few minutes. "
+    "If it happens again, contact the city office."
+)
+_ACR_TOO_LOW = gettext_lazy(
+    "Your identity was not confirmed at the level this procedure needs. "
+    "Please log in again with your My Number Card and its 4-digit PIN."
+)
+
+
+def failure_message(failure: oidc.LoginFailed) -> str:
+    """What the resident is told when a login fails: what happened and what to do next."""
+    if isinstance(failure, oidc.AssuranceTooLow):
+        return str(_ACR_TOO_LOW)
+    if isinstance(failure, oidc.TokenRefused):
+        return str(_TOKEN_MESSAGES.get(failure.error, _TOKEN_REFUSED))
+    return str(_TRY_AGAIN)
 
 
 def subject_pseudonym(provider: IdentityProvider, subject: str) -> str:

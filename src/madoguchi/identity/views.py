@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from madoguchi.submissions import resident_session
 from madoguchi.submissions import selectors as submission_selectors
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.models import Draft
@@ -59,6 +62,8 @@ def callback(request: HttpRequest) -> HttpResponse:
         raise Http404 from error
     form = draft.form_version.form
     retry = reverse("submissions:form_start", args=[form.municipality.lg_code, form.slug])
+    # The level comes from the draft's form, not from what the session remembered.
+    pending = dataclasses.replace(pending, level=draft.form_version.schema.identity)
     try:
         identity = services.finish_login(provider, pending, request.GET)
     except oidc.ProviderDeclined as declined:
@@ -68,16 +73,20 @@ def callback(request: HttpRequest) -> HttpResponse:
             {"message": _CANCELLED, "detail": declined.description, "retry_url": retry},
             status=400,
         )
-    except oidc.LoginFailed:
+    except oidc.LoginFailed as failure:
+        return _failure(request, services.failure_message(failure), retry_url=retry)
+    if not resident_session.same_person(draft.identity, identity):
+        # A card-verified draft opened elsewhere: only its owner may unlock it.
         return _failure(
             request,
             _(
-                "We could not confirm your identity, so nothing was filled in. "
-                "Please try again. If it happens again, contact the city office."
+                "This application was started with another person's My Number Card, so it "
+                "cannot be continued with this card. Start a new application instead."
             ),
             retry_url=retry,
         )
     submission_services.attach_identity(draft=draft, identity=identity)
+    resident_session.bind_identity(request.session, draft)
     return redirect("submissions:step", token=pending.next_key, number=1)
 
 

@@ -215,6 +215,9 @@ MADOGUCHI_RATE_LIMIT_OVERRIDES = os.environ.get("MADOGUCHI_RATE_LIMIT_OVERRIDES"
 MADOGUCHI_TRUSTED_PROXIES = os.environ.get("MADOGUCHI_TRUSTED_PROXIES", "")
 # Resume links of unfinished applications stay valid this many days.
 MADOGUCHI_DRAFT_DAYS = 30
+# The browser that sent an application may open its confirmation and receipt PDF (every
+# answer) this long, and never after logout; later only through My page (card login).
+MADOGUCHI_RECEIPT_ACCESS_MINUTES = int(os.environ.get("MADOGUCHI_RECEIPT_ACCESS_MINUTES", "60"))
 # Demo data (fixed passwords and TOTP secrets) may only be loaded where this is True.
 MADOGUCHI_ALLOW_DEMO = False
 # The local simulator of the Digital Authentication App (devidp): development and tests only.

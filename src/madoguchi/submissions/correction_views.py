@@ -16,7 +16,7 @@ from madoguchi.forms.schema import LocalizedText, Step
 from madoguchi.identity import csp as identity_csp
 from madoguchi.signatures import services as signature_services
 
-from . import selectors, workflow
+from . import resident_session, workflow
 from .models import Correction
 from .views import upload_limit_message
 
@@ -88,9 +88,8 @@ def correction_page(
 
 def remember_correction(request: HttpRequest, correction: Correction) -> None:
     """Let this browser see the receipt page (and download the receipt) after resending."""
-    receipts = list(selectors.session_receipts(request.session).items())[-19:]
-    request.session[selectors.SESSION_RECEIPTS] = dict(
-        [*receipts, (f"correction:{correction.pk}", str(correction.submission.public_id))]
+    resident_session.remember_receipt(
+        request.session, f"correction:{correction.pk}", str(correction.submission.public_id)
     )
 
 

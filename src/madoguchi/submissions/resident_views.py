@@ -149,8 +149,9 @@ def mypage_login(request: HttpRequest, lg_code: str) -> HttpResponse:
 
 @require_POST
 def mypage_logout(request: HttpRequest, lg_code: str) -> HttpResponse:
-    request.session.pop(selectors.SESSION_RESIDENT, None)
-    request.session.cycle_key()
+    """Log out: the whole session ends, so nothing it granted stays reachable from this
+    browser (receipts of earlier submissions, card-verified drafts)."""
+    request.session.flush()
     return redirect("submissions:mypage", lg_code=lg_code)
 
 
@@ -176,17 +177,11 @@ def finish_mypage_login(
             },
             status=400,
         )
-    except identity_oidc.LoginFailed:
+    except identity_oidc.LoginFailed as failure:
         return render(
             request,
             "identity/failed.html",
-            {
-                "message": _(
-                    "We could not confirm your identity. Please try again. "
-                    "If it happens again, contact the city office."
-                ),
-                "retry_url": retry,
-            },
+            {"message": identity_services.failure_message(failure), "retry_url": retry},
             status=400,
         )
     # A new session key on login, so that a planted session id is worth nothing.

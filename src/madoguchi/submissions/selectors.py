@@ -13,6 +13,7 @@ from madoguchi.ledger.models import LedgerEntry
 from madoguchi.tenants.models import Department, StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
+from . import resident_session
 from .models import Draft, Submission
 from .services import hash_token
 
@@ -52,13 +53,13 @@ def stale_drafts(days: int = 0) -> QuerySet[Draft]:
 # Session keys of the resident's side. Receipts: submissions sent from this browser
 # (draft token hash → submission public id). Resident: who logged in with their card on
 # the resident's page ({"provider": id, "subject": hashed subject}).
-SESSION_RECEIPTS = "madoguchi_receipts"
+SESSION_RECEIPTS = resident_session.SESSION_RECEIPTS
 SESSION_RESIDENT = "madoguchi_resident"
 
 
 def session_receipts(session: SessionBase) -> dict[str, str]:
-    receipts = session.get(SESSION_RECEIPTS)
-    return receipts if isinstance(receipts, dict) else {}
+    """Receipts this session may still open (see resident_session: they expire)."""
+    return resident_session.receipts(session)
 
 
 def logged_in_resident(session: SessionBase) -> tuple[int, str] | None:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("apply/<str:token>/step/<int:number>/", views.step, name="step"),
     path("apply/<str:token>/review/", views.review, name="review"),
     path("apply/<str:token>/discard/", views.discard, name="discard"),
+    path("apply/<str:token>/verify-again/", views.verify_again, name="verify_again"),
     path("done/<uuid:public_id>/", views.done, name="done"),
     path("correct/<str:token>/", correction_views.correction, name="correction"),
     # Before the catch-all patterns below, which would read "mypage" as a city code.

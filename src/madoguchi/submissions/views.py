@@ -28,7 +28,7 @@ from madoguchi.jp.errors import InvalidJapaneseInput
 from madoguchi.signatures import services as signature_services
 from madoguchi.tenants.models import Municipality
 
-from . import notifications, selectors, services
+from . import notifications, resident_session, selectors, services
 from .models import Draft, Submission
 
 SESSION_RECEIPTS = selectors.SESSION_RECEIPTS
@@ -164,9 +164,8 @@ def _receipts(request: HttpRequest) -> dict[str, str]:
 
 def remember_receipt(request: HttpRequest, token: str, submission: Submission) -> None:
     """Let this browser see the receipt of what it just sent (also after signing)."""
-    receipts = list(_receipts(request).items())[-19:]
-    request.session[SESSION_RECEIPTS] = dict(
-        [*receipts, (services.hash_token(token), str(submission.public_id))]
+    resident_session.remember_receipt(
+        request.session, services.hash_token(token), str(submission.public_id)
     )
 
 
@@ -174,15 +173,68 @@ def _draft(request: HttpRequest, token: str) -> Draft | HttpResponse:
     """The draft behind a resume link; or, once it was sent from this browser, its receipt.
 
     A double click on "send" or the back button after sending then lands on the
-    confirmation instead of an error page.
+    confirmation instead of an error page. A card-verified draft opened in another
+    session shows nothing of itself until the card login is repeated here.
     """
     try:
-        return selectors.draft_by_token(token)
+        draft = selectors.draft_by_token(token)
     except Draft.DoesNotExist as error:
         public_id = _receipts(request).get(services.hash_token(token))
         if public_id:
             return redirect("submissions:done", public_id=public_id)
         raise Http404 from error
+    if resident_session.needs_card_again(request.session, draft):
+        return card_again_page(request, draft, token)
+    return draft
+
+
+def card_again_page(
+    request: HttpRequest, draft: Draft, token: str, *, error: str = "", status: int = 403
+) -> HttpResponse:
+    """Asks for the card login again; shows nothing of the draft's answers."""
+    identity = draft.identity
+    assert identity is not None
+    language = _language()
+    return render(
+        request,
+        "submissions/card_again.html",
+        {
+            "title": draft.form_version.schema.title.get(language),
+            "municipality": draft.form_version.form.municipality.localized_name(language),
+            "token": token,
+            "provider_name": identity.provider.localized_name(language),
+            "available": identity.provider.enabled,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@require_POST
+def verify_again(request: HttpRequest, token: str) -> HttpResponse:
+    """Repeat the card login for a card-verified draft opened in this session."""
+    try:
+        draft = selectors.draft_by_token(token)
+    except Draft.DoesNotExist as error:
+        raise Http404 from error
+    if not resident_session.needs_card_again(request.session, draft):
+        return redirect("submissions:step", token=token, number=1)
+    if not allow(request, "draft_start"):
+        return render(request, "core/too_many_requests.html", status=429)
+    assert draft.identity is not None
+    provider = draft.identity.provider
+    if not provider.enabled:
+        raise Http404
+    try:
+        url = identity_services.begin_login(
+            request, provider, next_key=token, level=draft.form_version.schema.identity
+        )
+    except identity_oidc.LoginFailed:
+        message = _(
+            "The identity service cannot be reached right now. Please try again in a few minutes."
+        )
+        return card_again_page(request, draft, token, error=message, status=503)
+    return redirect(url)
 
 
 def locked_values(draft: Draft) -> dict[str, Any]:

@@ -8,13 +8,13 @@ from django.test import Client
 from django.urls import reverse
 
 from madoguchi.documents import seal, services
+from madoguchi.submissions import resident_session
 from madoguchi.submissions.models import Submission
-from madoguchi.submissions.selectors import SESSION_RECEIPTS
 
 
 def _sent_from(client: Client, submission: Submission) -> None:
     session = client.session
-    session[SESSION_RECEIPTS] = {"token-hash": str(submission.public_id)}
+    resident_session.remember_receipt(session, "token-hash", str(submission.public_id))
     session.save()
 
 
@@ -51,7 +51,9 @@ def test_another_browser_gets_not_found(client: Client, submission: Submission) 
     other = Client()
     _sent_from(other, submission)  # someone else's session knows a different submission
     session = client.session
-    session[SESSION_RECEIPTS] = {"token-hash": "00000000-0000-0000-0000-000000000000"}
+    resident_session.remember_receipt(
+        session, "token-hash", "00000000-0000-0000-0000-000000000000"
+    )
     session.save()
 
     assert client.get(_download_url(submission)).status_code == 404

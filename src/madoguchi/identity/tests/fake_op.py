@@ -87,6 +87,10 @@ class FakeOP:
             claims["iat"] = now + 3600
         elif lie == "wrong_at_hash":
             claims["at_hash"] = _b64(b"0" * 16)
+        elif lie == "acr_aal2":
+            claims["acr"] = "aal2"
+        elif lie == "no_acr":
+            del claims["acr"]
         elif lie == "foreign_azp":
             claims["aud"] = [self.client_id, "RP999999"]
             claims["azp"] = "RP999999"
@@ -107,6 +111,11 @@ class FakeOP:
 
     def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         self.token_requests.append(form)
+        if self.behaviour == "refuse_token":
+            return 401, {
+                "error": "invalid_client",
+                "error_description": "client assertion signature\nis not valid",
+            }
         grant = self.issued_codes.pop(form.get("code", ""), None)
         if grant is None:
             return 400, {"error": "invalid_grant"}

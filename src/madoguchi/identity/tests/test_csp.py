@@ -20,6 +20,7 @@ from madoguchi.identity import csp
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import Assurance, IdentityProvider, VerifiedIdentity
 from madoguchi.identity.tests.fake_op import FakeOP, running
+from madoguchi.submissions import resident_session
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.models import Draft
 from madoguchi.tenants.models import Department
@@ -141,7 +142,11 @@ def test_the_review_page_of_a_signed_form_allows_the_provider_of_the_card_login(
     draft.answers |= {"name": "加賀 太郎", "phone": "0761-72-1111"}
     draft.completed_steps = 1
     draft.save()
-    page = Client().get(reverse("submissions:review", kwargs={"token": token}))
+    browser = Client()
+    session = browser.session
+    resident_session.bind_identity(session, draft)  # this browser did the card login
+    session.save()
+    page = browser.get(reverse("submissions:review", kwargs={"token": token}))
 
     assert page.status_code == 200, page.content
     assert op.base_url in form_action(page)

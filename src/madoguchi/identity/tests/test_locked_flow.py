@@ -12,6 +12,7 @@ from django.utils import timezone
 from madoguchi.backoffice.tests.conftest import code_for
 from madoguchi.forms.models import FormVersion
 from madoguchi.identity.models import Assurance, IdentityProvider, VerifiedIdentity
+from madoguchi.submissions import resident_session
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import Department, StaffMember
@@ -92,6 +93,9 @@ def test_the_resident_cannot_replace_what_the_card_says(
     draft, token = submission_services.start_draft(form_version=version, language="ja")
     submission_services.attach_identity(draft=draft, identity=verified)
     client = Client()
+    session = client.session
+    resident_session.bind_identity(session, draft)  # this browser did the card login
+    session.save()
 
     page = client.get(reverse("submissions:step", kwargs={"token": token, "number": 1}))
     client.post(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -146,10 +147,10 @@ def test_a_code_is_used_once(provider: IdentityProvider, op: FakeOP) -> None:
     pending, callback = authorize(provider, op)
     oidc.complete(provider, pending, callback)
 
-    with pytest.raises(oidc.LoginFailed) as failure:
+    with pytest.raises(oidc.TokenRefused) as failure:
         oidc.complete(provider, pending, callback)
 
-    assert failure.value.check == "token_exchange"
+    assert (failure.value.check, failure.value.error) == ("token_refused", "invalid_grant")
 
 
 def test_an_authorization_response_from_another_issuer_is_refused(
@@ -198,3 +199,68 @@ def test_a_rotated_provider_key_is_fetched_again(provider: IdentityProvider, op:
     result = oidc.complete(provider, pending, callback)
 
     assert result.subject == "pairwise-subject-1"
+
+
+def test_a_refused_token_request_is_logged_with_the_providers_error_and_nothing_else(
+    provider: IdentityProvider, op: FakeOP, caplog: pytest.LogCaptureFixture
+) -> None:
+    pending, callback = authorize(provider, op)
+    op.behaviour = "refuse_token"
+
+    with (
+        caplog.at_level(logging.WARNING, logger="madoguchi.identity"),
+        pytest.raises(oidc.TokenRefused) as failure,
+    ):
+        oidc.complete(provider, pending, callback)
+
+    assert (failure.value.check, failure.value.error) == ("token_refused", "invalid_client")
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "madoguchi.identity"]
+    assert f"provider={provider.pk}" in line
+    assert "error=invalid_client" in line
+    assert "error_description=client assertion signature is not valid" in line
+    assert callback["code"] not in line and pending.code_verifier not in line
+
+
+@pytest.mark.parametrize("behaviour", ["acr_aal2", "no_acr"])
+def test_a_card_login_below_the_services_aal3_is_refused(
+    provider: IdentityProvider, op: FakeOP, behaviour: str
+) -> None:
+    pending, callback = authorize(provider, op)
+    op.behaviour = behaviour
+
+    with pytest.raises(oidc.AssuranceTooLow) as failure:
+        oidc.complete(provider, pending, callback)
+
+    assert failure.value.check == "acr"
+
+
+def test_the_digital_authentication_app_needs_aal3_whatever_acr_values_were_configured(
+    provider: IdentityProvider,
+) -> None:
+    provider.acr_values = "crl"
+
+    for level in ("none", "account", "mynumber_auth", "mynumber_sign", ""):
+        assert oidc.required_acr(provider, level) == {"aal3"}
+
+
+def test_a_generic_card_provider_must_return_one_of_its_configured_acr_values(
+    provider: IdentityProvider, op: FakeOP
+) -> None:
+    provider.kind = "oidc"
+    provider.acr_values = "urn:example:loa:card"
+    pending, callback = authorize(provider, op)
+
+    with pytest.raises(oidc.AssuranceTooLow):
+        oidc.complete(provider, pending, callback)
+
+
+def test_an_account_provider_is_accepted_for_account_forms_but_never_for_card_forms(
+    provider: IdentityProvider,
+) -> None:
+    provider.assurance = Assurance.ACCOUNT
+    provider.acr_values = ""
+
+    assert oidc.required_acr(provider, "account") == frozenset()
+    for level in ("none", "mynumber_auth", "mynumber_sign", ""):
+        with pytest.raises(oidc.AssuranceTooLow):
+            oidc.required_acr(provider, level)

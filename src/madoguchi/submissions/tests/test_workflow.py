@@ -14,7 +14,7 @@ from django.utils import translation
 from madoguchi.core import events
 from madoguchi.forms.models import FormVersion
 from madoguchi.ledger import selectors as ledger_selectors
-from madoguchi.submissions import selectors, workflow
+from madoguchi.submissions import resident_session, workflow
 from madoguchi.submissions.models import Status, Submission
 from madoguchi.tenants.models import Department, StaffMember, StaffRole
 from madoguchi.testing.factories import (
@@ -241,7 +241,7 @@ def test_a_result_is_delivered_once_approved_and_only_the_applicant_can_fetch_it
     stranger = Client()
     applicant = Client()
     session = applicant.session
-    session[selectors.SESSION_RECEIPTS] = {"x": str(submission.public_id)}
+    resident_session.remember_receipt(session, "x", str(submission.public_id))
     session.save()
 
     assert stranger.get(url).status_code == 404
