@@ -45,6 +45,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Personal data everywhere: no-store unless a view sets its own Cache-Control.
+    "madoguchi.core.cache_control.NoStoreByDefault",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Errors under /api/ (404, 405, refused requests) as JSON in the client's language.
