@@ -15,11 +15,14 @@ Any changed byte breaks check 1; the other checks then say which part was change
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -46,6 +49,8 @@ __all__ = ["Check", "ReceiptReport", "verify_receipt", "verify_receipt_file"]
 # Names of the checks, in the order they are reported.
 # Ledger events that record an application document: sent, or sent again after 差し戻し.
 DOCUMENT_EVENTS = frozenset({"submission.submitted", "submission.status_changed"})
+
+DAMAGED_STRUCTURE = "The PDF's structure is damaged: it was changed after the city signed it."
 
 SEAL, TIMESTAMP, EVIDENCE, DOCUMENT, SIGNATURE, LEDGER = (
     "seal",
@@ -95,6 +100,15 @@ def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
 
+def _bundled_subject(bundle: Any) -> str:
+    """The subject of the signing certificate a (verified) signature bundle carries."""
+    try:
+        der = base64.b64decode(str(bundle.get("certificate")), validate=True)
+        return _subject(asn1_x509.Certificate.load(der))
+    except Exception:  # verified already; a name is only for display
+        return "?"
+
+
 def _subject(certificate: asn1_x509.Certificate | None) -> str:
     if certificate is None:
         return "?"
@@ -138,8 +152,8 @@ def _check_seal(
 ) -> None:
     try:
         signature = _seal_signature(reader)
-    except Exception as error:  # hostile input may fail anywhere in parsing
-        report.add(SEAL, False, f"The PDF's structure is damaged: it was changed ({error}).")
+    except Exception:  # hostile input may fail anywhere in parsing
+        report.add(SEAL, False, DAMAGED_STRUCTURE)
         return
     if signature is None:
         report.add(SEAL, False, "The receipt carries no city seal (no signature field).")
@@ -158,12 +172,16 @@ def _check_seal(
     )
     try:
         status = validation.validate_pdf_signature(signature, context)
-    except Exception as error:  # hostile input may fail anywhere in parsing
-        report.add(SEAL, False, f"The seal cannot be read: the signature is damaged ({error}).")
+    except Exception:  # hostile input may fail anywhere in parsing
+        report.add(SEAL, False, "The seal cannot be read: the signature is damaged.")
         return
     report.sealed_by = _subject(status.signing_cert)
     try:
-        pinned = _cms_is_pinned(signature.pkcs7_content, signature.signed_data, status)
+        # Which certificates belong in the CMS is known only from a validated path: under
+        # a root that is not trusted there is none, and the trust failure says why.
+        pinned = not status.trusted or _cms_is_pinned(
+            signature.pkcs7_content, signature.signed_data, status
+        )
     except Exception:  # lazily parsed parts of a damaged CMS fail late
         pinned = False
     _report_seal_status(report, status, pinned=pinned)
@@ -242,12 +260,19 @@ def _report_seal_status(report: ReceiptReport, status: PdfSignatureStatus, *, pi
     elif not status.valid:
         problems.append("The city's seal signature is not valid.")
     # A broken signature is never "trusted"; say so only when the signature itself holds.
-    if status.intact and status.valid and not status.trusted:
-        reason = status.trust_problem_indic
+    untrusted = status.intact and status.valid and not status.trusted
+    no_path = untrusted and status.validation_path is None
+    if no_path:
         problems.append(
-            f"The seal certificate ({report.sealed_by}) does not lead to a trusted root "
-            "or may not seal documents: check that you used the city's published root "
-            f"certificate ({getattr(reason, 'name', None) or 'untrusted'})."
+            f"The seal certificate ({report.sealed_by}) does not lead to the root certificate "
+            "you gave with --seal-root: use the city's published seal root "
+            "(download it from /receipts/trust/seal-root.pem)."
+        )
+    elif untrusted:
+        reason = getattr(status.trust_problem_indic, "name", None) or "untrusted"
+        problems.append(
+            f"The seal certificate ({report.sealed_by}) leads to the root you gave but may "
+            f"not seal documents (expired, revoked or wrong key usage: {reason})."
         )
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         problems.append("Content was added to the PDF after the city signed it.")
@@ -270,6 +295,14 @@ def _report_seal_status(report: ReceiptReport, status: PdfSignatureStatus, *, pi
         report.add(TIMESTAMP, False, "The seal has no RFC 3161 timestamp.")
     elif not (stamp.intact and stamp.valid):
         report.add(TIMESTAMP, False, "The seal's timestamp is damaged.")
+    elif not stamp.trusted and no_path and stamp.validation_path is None:
+        # The same cause as the seal's: the roots given are not the city's. One reason.
+        report.add(
+            TIMESTAMP,
+            None,
+            f"Not checked: the timestamp authority ({_subject(stamp.signing_cert)}) does not "
+            "lead to the root you gave either (see the seal line).",
+        )
     elif not stamp.trusted:
         report.add(
             TIMESTAMP,
@@ -305,8 +338,8 @@ def _embedded(reader: PdfFileReader) -> tuple[bytes, str] | None:
 def _read_evidence(report: ReceiptReport, reader: PdfFileReader) -> dict[str, Any] | None:
     try:
         found = _embedded(reader)
-    except Exception as error:  # a damaged stream fails in many ways
-        report.add(EVIDENCE, False, f"The embedded evidence cannot be read ({error}).")
+    except Exception:  # a damaged stream fails in many ways
+        report.add(EVIDENCE, False, "The embedded evidence cannot be read: it is damaged.")
         return None
     if found is None:
         report.add(EVIDENCE, False, f"The receipt has no embedded {ATTACHMENT_NAME}.")
@@ -376,14 +409,22 @@ def _check_applicant_signature(
         return
     document = str(evidence.get("document", "")).encode()
     try:
-        signatures_verify.verify_bundle(bundle, document=document, trust_roots=list(jpki_roots))
+        verified = signatures_verify.verify_bundle(
+            bundle, document=document, trust_roots=list(jpki_roots)
+        )
     except signatures_verify.SignatureInvalid as error:
         report.add(SIGNATURE, False, f"The applicant's signature does not verify: {error}")
         return
-    except Exception as error:  # a damaged bundle may fail anywhere
-        report.add(SIGNATURE, False, f"The applicant's signature evidence is damaged ({error}).")
+    except Exception:  # a damaged bundle may fail anywhere
+        report.add(SIGNATURE, False, "The applicant's signature evidence is damaged.")
         return
-    report.add(SIGNATURE, True, "The applicant's My Number Card signature verifies.")
+    report.add(
+        SIGNATURE,
+        True,
+        "The applicant's My Number Card signature verifies: signed by "
+        f"{_bundled_subject(bundle)} with certificate serial {verified.signer_serial} "
+        f"(SHA-256 {verified.certificate_sha256}), issued by {verified.signer_issuer}.",
+    )
 
 
 def _check_ledger(
@@ -417,8 +458,8 @@ def _check_ledger(
             f"The ledger proof does not lead to the signed checkpoint: {error}",
         )
         return
-    except Exception as error:  # a damaged bundle may fail anywhere
-        report.add(LEDGER, False, f"The ledger proof is damaged ({error}).")
+    except Exception:  # a damaged bundle may fail anywhere
+        report.add(LEDGER, False, "The ledger proof is damaged.")
         return
     report.add(
         LEDGER,
@@ -439,17 +480,57 @@ def verify_receipt(
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         reader.root  # noqa: B018  # parse the trailer and catalogue now
-    except Exception as error:  # hostile input may fail anywhere in parsing
-        report.add(SEAL, False, f"The file is not a readable PDF: it is damaged ({error}).")
+    except Exception:  # hostile input may fail anywhere in parsing
+        report.add(SEAL, False, "The file is not a readable PDF: it is damaged or not a receipt.")
         return report
-    _check_seal(report, pdf, reader, seal_roots)
-    evidence = _read_evidence(report, reader)
+    with _checking(report, SEAL):
+        _check_seal(report, pdf, reader, seal_roots)
+    evidence = None
+    with _checking(report, EVIDENCE):
+        evidence = _read_evidence(report, reader)
     if evidence is None:
         return report
-    digest = _check_document(report, evidence)
-    _check_applicant_signature(report, evidence, jpki_roots)
-    _check_ledger(report, evidence, digest, ledger_key_text)
+    digest = ""
+    with _checking(report, DOCUMENT):
+        digest = _check_document(report, evidence)
+    with _checking(report, SIGNATURE):
+        _check_applicant_signature(report, evidence, jpki_roots)
+    with _checking(report, LEDGER):
+        _check_ledger(report, evidence, digest, ledger_key_text)
     return report
+
+
+@contextmanager
+def _checking(report: ReceiptReport, name: str) -> Iterator[None]:
+    """The last line of "never an exception": whatever a damaged receipt makes a check
+    trip over becomes that check's failure (each check catches what it expects)."""
+    try:
+        yield
+    except Exception:
+        report.add(name, False, f"The {name} part of the receipt is damaged and cannot be checked.")
+
+
+@contextmanager
+def _library_logs_muted() -> Iterator[None]:
+    """Keep pyhanko's log records off the auditor's screen while a receipt is checked.
+
+    pyhanko logs every certificate path it fails to build as a WARNING with a traceback
+    (a receipt checked against the wrong root makes two). The report already names each
+    failure in words; the tracebacks only bury it and look like a crash. Used by the
+    command line only (one thread), since it sets the loggers for the whole process.
+    """
+    saved = []
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.propagate, logger.handlers[:]))
+        logger.propagate = False
+        logger.handlers = [logging.NullHandler()]
+    try:
+        yield
+    finally:
+        for logger, propagate, handlers in saved:
+            logger.propagate = propagate
+            logger.handlers = handlers
 
 
 # --- the command line ---------------------------------------------------------------------
@@ -507,8 +588,9 @@ def verify_receipt_file(
     except (OSError, ValueError) as error:
         stream.write(f"Cannot read the input: {error}\n")
         return 2
-    report = verify_receipt(
-        pdf, seal_roots=seal_roots, ledger_key_text=key_text, jpki_roots=jpki_roots
-    )
+    with _library_logs_muted():
+        report = verify_receipt(
+            pdf, seal_roots=seal_roots, ledger_key_text=key_text, jpki_roots=jpki_roots
+        )
     print_report(report, name=str(path), out=stream)
     return 0 if report.ok else 1

@@ -7,14 +7,16 @@ from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from madoguchi.documents import seal, services
+from madoguchi.documents.tests.test_signed_receipt import signed  # noqa: F401 (fixture)
 from madoguchi.documents.verify import ReceiptReport, verify_receipt, verify_receipt_file
+from madoguchi.identity import jpki
 from madoguchi.ledger import checkpoint
 from madoguchi.submissions import workflow
 
@@ -126,7 +128,7 @@ def test_a_seal_from_an_untrusted_root_is_named(receipt: bytes, tmp_path: Path) 
     report = _verify(receipt, other_roots)
 
     assert not report.ok
-    assert any("does not lead to a trusted root" in f for f in report.failures)
+    assert any("does not lead to the root certificate you gave" in f for f in report.failures)
 
 
 def test_random_single_byte_changes_anywhere_are_detected(receipt: bytes) -> None:
@@ -231,3 +233,165 @@ def test_madoguchi_verify_receipt_checks_a_file_from_the_command_line(
     assert "VALID: the receipt is as the city issued it." in out
     assert "The PDF was changed after the city signed it." in out
     assert altered.value.code == 1
+
+
+# --- what the auditor sees: one clear reason, no tracebacks ----------------------------------
+
+
+def _other_root_pem(tmp_path: Path) -> bytes:
+    from django.test import override_settings
+
+    with override_settings(MADOGUCHI_KEYS_DIR=tmp_path / "other-keys"):
+        return seal.roots_pem()
+
+
+ROOT_NOT_TRUSTED = (
+    "The seal certificate ({sealed_by}) does not lead to the root certificate you gave "
+    "with --seal-root: use the city's published seal root "
+    "(download it from /receipts/trust/seal-root.pem)."
+)
+
+
+def test_an_untouched_receipt_checked_against_another_root_only_says_the_root_is_not_trusted(
+    receipt: bytes, tmp_path: Path
+) -> None:
+    other_roots = x509.load_pem_x509_certificates(_other_root_pem(tmp_path))
+
+    report = _verify(receipt, other_roots)
+
+    assert report.failures == [ROOT_NOT_TRUSTED.format(sealed_by=report.sealed_by)]
+    assert {c.name: c.ok for c in report.checks}["timestamp"] is None
+
+
+def _failure_cases(receipt: bytes) -> dict[str, tuple[bytes, list[str]]]:
+    """Every way the tests above damage a receipt, with the reasons the report must give."""
+    _start, gap_start, gap_end, _length = _byte_range(receipt)
+    evidence = receipt.index(b'"receipt_number":"') + len(b'"receipt_number":"') + 3
+    writer = IncrementalPdfFileWriter(io.BytesIO(receipt))
+    writer.root["/Lang"] = writer.root.get("/Lang", "en")
+    writer.update_root()
+    appended = io.BytesIO()
+    writer.write(appended)
+    changed = "The PDF was changed after the city signed it."
+    evidence_changed = (
+        "The embedded evidence (madoguchi-evidence.json) was changed after the city signed it."
+    )
+    return {
+        "page": (_flip(receipt, _page_content(receipt)), [changed]),
+        "evidence": (_flip(receipt, evidence), [changed, evidence_changed]),
+        "document": (
+            _flip(receipt, receipt.index("加賀 太郎".encode())),
+            [
+                changed,
+                evidence_changed,
+                "The application data does not match its SHA-256 (changed).",
+                "The ledger entry names a different application document.",
+            ],
+        ),
+        "signature padding": (
+            _flip(receipt, receipt.rindex(b"00", gap_start, gap_end) - 10),
+            ["The seal's signature value was altered (bytes inside it changed)."],
+        ),
+        "signature hex": (
+            _flip(receipt, gap_start + 200),
+            ["The PDF's structure is damaged: it was changed after the city signed it."],
+        ),
+        "appended": (
+            appended.getvalue(),
+            ["Content was added to the PDF after the city signed it."],
+        ),
+        "not a pdf": (
+            b"%PDF-1.7\nnot really",
+            ["The file is not a readable PDF: it is damaged or not a receipt."],
+        ),
+    }
+
+
+def test_the_command_line_gives_each_failure_one_clear_reason_and_no_traceback(
+    receipt: bytes,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "root.pem").write_bytes(seal.roots_pem())
+    (tmp_path / "other-root.pem").write_bytes(_other_root_pem(tmp_path))
+    (tmp_path / "key.pub").write_text(_ledger_key())
+    cases = _failure_cases(receipt)
+    runs = [(name, data, "root.pem", reasons) for name, (data, reasons) in cases.items()]
+    sealed_by = _verify(receipt).sealed_by
+    runs.append(
+        ("another root", receipt, "other-root.pem", [ROOT_NOT_TRUSTED.format(sealed_by=sealed_by)])
+    )
+    caplog.set_level("DEBUG")
+
+    for name, data, root, reasons in runs:
+        (tmp_path / "receipt.pdf").write_bytes(data)
+        out = io.StringIO()
+
+        code = verify_receipt_file(
+            tmp_path / "receipt.pdf",
+            seal_root_files=[tmp_path / root],
+            ledger_key_file=tmp_path / "key.pub",
+            jpki_root_files=[],
+            out=out,
+        )
+
+        printed = capfd.readouterr()
+        text = out.getvalue() + printed.out + printed.err
+        failed = [line.split(None, 2)[2] for line in out.getvalue().splitlines() if "FAIL" in line]
+        assert code == 1, name
+        assert failed == reasons, name
+        assert "Traceback" not in text and "Error" not in text, name
+        assert not [r for r in caplog.records if r.exc_info], name
+
+
+def test_madoguchi_verify_receipt_with_another_root_prints_no_traceback(
+    receipt: bytes, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "receipt.pdf").write_bytes(receipt)
+    (tmp_path / "other-root.pem").write_bytes(_other_root_pem(tmp_path))
+    root = ["--seal-root", "other-root.pem"]
+
+    run = subprocess.run(
+        [sys.executable, "-m", "madoguchi.cli", "verify", "receipt", "receipt.pdf", *root],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "madoguchi.settings.dev"},
+        timeout=120,
+    )
+
+    assert run.returncode == 1
+    assert run.stderr == ""
+    assert ROOT_NOT_TRUSTED.format(sealed_by=_verify(receipt).sealed_by) in run.stdout
+    assert "altered" not in run.stdout
+
+
+def test_the_signature_line_names_the_signer_and_the_certificate(
+    request: pytest.FixtureRequest,
+) -> None:
+    from madoguchi.signatures.selectors import evidence_for, jpki_trust_roots
+
+    application = request.getfixturevalue("signed")  # from test_signed_receipt
+    evidence = evidence_for(application)
+    assert evidence is not None
+    certificate = x509.load_der_x509_certificate(bytes(evidence.certificate))
+
+    report = verify_receipt(
+        services.receipt_pdf(application),
+        seal_roots=seal.seal_roots(),
+        ledger_key_text=None,
+        jpki_roots=jpki_trust_roots(),
+    )
+
+    [line] = [c.message for c in report.checks if c.name == "signature" and c.ok]
+    common_name = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value
+    fingerprint = certificate.fingerprint(hashes.SHA256()).hex()
+    assert f"signed by {common_name}" in line
+    assert f"certificate serial {jpki.format_serial(certificate.serial_number)}" in line
+    assert f"(SHA-256 {fingerprint})" in line
+    assert f"issued by {certificate.issuer.rfc4514_string()}" in line
