@@ -24,11 +24,19 @@ $(IPAEX):
 	$(SUDO) apt-get install -y -qq --no-install-recommends fonts-ipaexfont-gothic fonts-ipaexfont-mincho \
 		|| echo "WARNING: install fonts-ipaexfont-gothic and fonts-ipaexfont-mincho for PDF receipts"
 
-## run: set up, migrate, load demo data and serve on http://127.0.0.1:8000
+## run: set up, migrate, load demo data and serve on http://127.0.0.1:8000 (PORT=8080, HOST=...)
+## The site URL follows HOST and PORT; devidp is reached at http://localhost:PORT, another
+## origin than the app, as the real identity service is.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SITE_URL ?= http://$(HOST):$(PORT)
+DEVIDP_URL ?= $(if $(filter 127.0.0.1,$(HOST)),http://localhost:$(PORT),$(SITE_URL))
+run: export MADOGUCHI_SITE_URL = $(SITE_URL)
+run: export MADOGUCHI_DEVIDP_URL = $(DEVIDP_URL)
 run: $(STAMP) $(IPAEX)
 	$(BIN)/madoguchi migrate --noinput
 	$(BIN)/madoguchi demo
-	$(BIN)/madoguchi serve 127.0.0.1:8000
+	$(BIN)/madoguchi serve $(HOST):$(PORT)
 
 ## test: set up and run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
 test: system-packages-test $(STAMP) node_modules/axe-core/axe.min.js

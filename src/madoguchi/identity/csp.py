@@ -15,9 +15,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 from django.http import HttpResponseBase
+
+from madoguchi.core.origins import origin
 
 from . import oidc
 from .models import IdentityProvider
@@ -27,25 +28,6 @@ __all__ = ["allow_provider_redirects", "origin", "provider_origins", "with_form_
 logger = logging.getLogger("madoguchi.identity")
 
 Response = TypeVar("Response", bound=HttpResponseBase)
-
-
-def origin(url: str) -> str:
-    """``scheme://host[:port]`` of an absolute http(s) URL, or "" for anything else.
-
-    Default ports are left out, as browsers serialise origins.
-    """
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return ""
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return ""
-    host = parts.hostname
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    default = {"http": 80, "https": 443}[parts.scheme]
-    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
 
 
 def provider_origins(providers: Iterable[IdentityProvider]) -> list[str]:

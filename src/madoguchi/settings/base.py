@@ -225,6 +225,9 @@ MADOGUCHI_ALLOW_DEMO = False
 # The local simulator of the Digital Authentication App (devidp): development and tests only.
 MADOGUCHI_DEVIDP_ENABLED = False
 MADOGUCHI_SITE_URL: str = env("MADOGUCHI_SITE_URL")
+# Where devidp is reached (its issuer); empty: MADOGUCHI_SITE_URL. `make run` puts it on
+# the other loopback name, so the demo's card login crosses origins like production.
+MADOGUCHI_DEVIDP_URL: str = env("MADOGUCHI_DEVIDP_URL")
 
 # --- background work and exports (backoffice exports) -------------------------------
 # The Django tasks API (the django-tasks backport until Django 6) with its database

@@ -17,3 +17,5 @@ WHITENOISE_AUTOREFRESH = True
 # Local simulator of the Digital Authentication App (never in production).
 INSTALLED_APPS = [*INSTALLED_APPS, "madoguchi.devidp"]  # noqa: F405
 MADOGUCHI_DEVIDP_ENABLED = True
+# A notice on every page, and a log warning, when the browser's address is not the site URL.
+MIDDLEWARE = [*MIDDLEWARE, "madoguchi.core.site_url.SiteUrlCheckMiddleware"]  # noqa: F405

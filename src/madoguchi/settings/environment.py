@@ -166,8 +166,16 @@ VARIABLES: dict[str, Variable] = _variables(
         "MADOGUCHI_SITE_URL",
         _url,
         "the public URL of the site: links in emails, receipt QR codes and reference URLs, the "
-        "ledger's origin, and in development the identity simulator's issuer and redirect URIs",
+        "ledger's origin, and in development the identity simulator's redirect URIs (and its "
+        "issuer unless `MADOGUCHI_DEVIDP_URL` is set); `make run PORT=…` sets it",
         default="http://127.0.0.1:8000",
+    ),
+    Variable(
+        "MADOGUCHI_DEVIDP_URL",
+        _url,
+        "development only: where the identity simulator (devidp) is reached; `make run` uses "
+        "`http://localhost:PORT`, another origin than the site, like the real service",
+        default_text="`MADOGUCHI_SITE_URL`",
     ),
     Variable(
         "REDIS_URL",

@@ -89,15 +89,25 @@ class Command(BaseCommand):
             if options["reset"]:
                 self._wipe()
             elif Municipality.objects.exists():
+                # The site may have moved (make run PORT=8080): re-point devidp's issuer and
+                # the registered redirect URIs, or the card login would go to the old port.
+                self._connect_devidp()
                 self.stdout.write("demo data already present (use --reset to reload)")
                 return
             self._load_tenants()
-            if settings.MADOGUCHI_DEVIDP_ENABLED:
-                connect_demo_identity_providers(settings.MADOGUCHI_SITE_URL)
+            self._connect_devidp()
             for path in sorted((DEMO_DIR / "forms").glob("*.yaml")):
                 version = form_services.import_form(form_services.load_form_file(path))
                 self.stdout.write(f"form {version}")
         self.stdout.write(self.style.SUCCESS(f"demo ready: staff password {DEMO_PASSWORD!r}"))
+
+    def _connect_devidp(self) -> None:
+        if not settings.MADOGUCHI_DEVIDP_ENABLED:
+            return
+        site = settings.MADOGUCHI_SITE_URL
+        idp = settings.MADOGUCHI_DEVIDP_URL or site
+        connect_demo_identity_providers(site, idp_url=idp)
+        self.stdout.write(f"identity provider: devidp at {idp}/devidp/, callback at {site}")
 
     def _wipe(self) -> None:
         Attachment.objects.all().delete()
