@@ -298,7 +298,7 @@ def _zip_chunks(job: ExportJob) -> Iterator[bytes]:
             yield exports.ZipItem(
                 receipt_number=number,
                 field=attachment.field_key,
-                name=attachment.name,
+                name=attachment.display_name,
                 recorded_sha256=attachment.sha256,
                 open=_opener(attachment.file.storage, str(attachment.file.name)),
             )

@@ -8,8 +8,10 @@ and, when the resident signed, covered by their signature. These checks find and
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -36,7 +38,8 @@ def submission_problems(submission: Submission, *, files: bool = False) -> list[
     problems = []
     stored = submission.document.encode("utf-8")
     try:
-        created_at = canonical.created_at_of(canonical.parse_document(stored))
+        parsed = canonical.parse_document(stored)
+        created_at = canonical.created_at_of(parsed)
     except (ValueError, KeyError):
         return ["the recorded application document cannot be read"]
     recomputed = canonical.canonical_bytes(
@@ -44,6 +47,7 @@ def submission_problems(submission: Submission, *, files: bool = False) -> list[
     )
     if recomputed != stored:
         problems.append("answers or attachments differ from the recorded document")
+    problems.extend(_files_outside_document(submission, parsed))
     if hashlib.sha256(stored).hexdigest() != submission.document_sha256:
         problems.append("the document hash on the submission is not the document's")
     recorded = selectors.document_entries(submission)
@@ -63,7 +67,30 @@ def submission_problems(submission: Submission, *, files: bool = False) -> list[
                 for chunk in iter(lambda: handle.read(1 << 16), b""):
                     digest.update(chunk)
             if digest.hexdigest() != attachment.sha256:
-                problems.append(f"the attached file “{attachment.name}” was changed")
+                problems.append(f"the attached file “{attachment.display_name}” was changed")
+    return problems
+
+
+def _files_outside_document(submission: Submission, document: Mapping[str, Any]) -> list[str]:
+    """Files staff would see and export with the submission that its document does not
+    name: a file attached behind the app's back, or an upload that stuck to it (a
+    correction's file before the correction was sent, a file of a question that no longer
+    applied). The recomputed document alone misses them: it counts named files only."""
+    recorded = Counter(
+        (str(a.get("field")), str(a.get("name")), a.get("size"), str(a.get("sha256")))
+        for a in document.get("attachments") or []
+        if isinstance(a, Mapping)
+    )
+    problems = []
+    for attachment in submission.attachments.order_by("pk"):
+        key = (attachment.field_key, attachment.name, attachment.size, attachment.sha256)
+        if recorded[key] > 0:
+            recorded[key] -= 1
+        else:
+            problems.append(
+                f"the file “{attachment.display_name}” (question {attachment.field_key}) "
+                "is attached but not in the recorded document"
+            )
     return problems
 
 

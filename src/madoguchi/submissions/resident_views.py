@@ -215,7 +215,7 @@ def result_download(request: HttpRequest, lg_code: str, pk: int) -> FileResponse
     response = FileResponse(
         document.file.open("rb"),
         as_attachment=True,
-        filename=document.name,
+        filename=document.display_name,
         content_type="application/pdf",
     )
     response["Cache-Control"] = "private, no-store"
