@@ -13,15 +13,15 @@ import json
 from datetime import datetime
 from typing import Any
 
-import yaml
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from madoguchi.core import events
+from madoguchi.jp.errors import InvalidJapaneseInput
 from madoguchi.tenants.models import Department, StaffMember
 
-from . import builder, builder_selectors, services
+from . import builder, builder_selectors, files, services
 from .models import Form, FormDraft, FormVersion
 from .schema import FormSchema
 
@@ -290,9 +290,11 @@ def export_file(form: Form, *, draft: bool = False) -> dict[str, Any]:
 def read_form_file(content: bytes) -> dict[str, Any]:
     """Parse an uploaded form file (JSON or YAML); raises BuilderRefused saying why."""
     try:
-        data = yaml.safe_load(content.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as error:
-        raise BuilderRefused("The file is not a form file (JSON or YAML in UTF-8).") from error
+        data = files.parse_form_file(content)
+    except files.FormFileRefused as error:
+        raise BuilderRefused(error.message) from error
+    except InvalidJapaneseInput as error:
+        raise BuilderRefused(str(error.message)) from error
     if not isinstance(data, dict) or not isinstance(data.get("schema"), dict):
         raise BuilderRefused("The file has no form definition (a “schema” section).")
     if not isinstance(data["schema"].get("steps"), list):

@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from madoguchi.jp import text as jp_text
+
 SCHEMA_VERSION = 1
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 
@@ -246,6 +248,13 @@ class FormSchema(BaseModel):
             if any(field.key == key for field in step.fields):
                 return index
         raise KeyError(key)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_text(cls, data: Any) -> Any:
+        # Labels, help and options are shown, printed and exported: no control characters.
+        jp_text.check_value(data)
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> FormSchema:

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from pydantic import ValidationError
 
 from madoguchi.core import events
+from madoguchi.jp.errors import InvalidJapaneseInput
 from madoguchi.tenants.models import Department, Municipality
 
+from . import files
 from .models import Form, FormVersion
 from .schema import FormSchema
 
@@ -58,12 +58,22 @@ def publish(*, form: Form, schema: FormSchema, actor: str = "system") -> FormVer
 
 
 def load_form_file(path: Path) -> dict[str, Any]:
-    """Read a form file (YAML or JSON): ``municipality``, ``department``, ``slug``, ``schema``."""
-    text = path.read_text(encoding="utf-8")
+    """Read a form file (YAML or JSON): ``municipality``, ``department``, ``slug``, ``schema``.
+
+    Within the limits of :mod:`madoguchi.forms.files` (size, YAML aliases, nesting).
+    """
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as error:
-        raise InvalidFormDefinition(f"{path.name}: not valid YAML/JSON: {error}") from error
+        if path.stat().st_size > files.MAX_FILE_BYTES:
+            raise files.FormFileRefused(files.TOO_LARGE)
+        data = files.parse_form_file(path.read_bytes(), json_only=path.suffix == ".json")
+    except files.FormFileRefused as error:
+        if error.detail:
+            raise InvalidFormDefinition(
+                f"{path.name}: not valid YAML/JSON: {error.detail}"
+            ) from error
+        raise InvalidFormDefinition(f"{path.name}: {error.message}") from error
+    except InvalidJapaneseInput as error:
+        raise InvalidFormDefinition(f"{path.name}: {error.message}") from error
     if not isinstance(data, dict):
         raise InvalidFormDefinition(f"{path.name}: expected a mapping at the top level")
     missing = [k for k in ("municipality", "department", "slug", "schema") if k not in data]

@@ -193,7 +193,9 @@ def _variable(key: str, form: str) -> Logic:
 
 
 variables = st.builds(_variable, keys, st.sampled_from(["plain", "default", "dotted"]))
-constants = st.one_of(st.integers(), st.text(max_size=4), st.booleans(), st.none()).map(
+# Text constants without control characters: those are refused anywhere in a definition.
+storable_text = st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=4)
+constants = st.one_of(st.integers(), storable_text, st.booleans(), st.none()).map(
     lambda value: (value, frozenset())
 )
 
@@ -234,3 +236,18 @@ def test_a_condition_is_accepted_exactly_when_every_field_it_reads_exists(
         unknown = sorted(names - field_keys)[0]
         with pytest.raises(ValidationError, match=f"unknown field '{unknown}'"):
             FormSchema.model_validate(schema_with(*fields))
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        schema_with(text_field("name", label="氏名\x00")),
+        schema_with(text_field("name"), title={"ja": "申請", "en": "Apply\x1b[31m"}),
+        schema_with(text_field("name", help="\ud800")),
+    ],
+)
+def test_a_definition_with_text_that_cannot_be_stored_is_refused(
+    definition: dict[str, Any],
+) -> None:
+    with pytest.raises(ValidationError, match=r"U\+"):
+        FormSchema.model_validate(definition)
