@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -167,6 +167,35 @@ def job_for(staff: StaffMember, public_id: UUID | str) -> ExportJob:
         return jobs_for(staff).get(public_id=public_id)
     except ValueError as error:  # not a UUID
         raise ExportJob.DoesNotExist from error
+
+
+DownloadRefusal = Literal["role", "scope"]
+
+
+def _may_still_export(person: StaffMember, job: ExportJob) -> DownloadRefusal | None:
+    if not may_export(person) or not person.user.is_active:
+        return "role"
+    departments = visible_departments(person)
+    covered = departments.filter(pk=job.department_id).exists() and (
+        Form.objects.filter(pk=job.form_id, department__in=departments).exists()
+    )
+    return None if covered else "scope"
+
+
+def download_refusal(staff: StaffMember, job: ExportJob) -> DownloadRefusal | None:
+    """Why ``staff`` may not download ``job`` now (None: they may).
+
+    Checked at every download, not only when the export was made: a file of personal data
+    must not outlive the right that made it. Both the person downloading and the creator
+    must still be allowed to export ("role") and still see the department the export
+    covered and its form ("scope": removed from the department, or the form moved).
+    """
+    creator = job.created_by
+    for person in (staff,) if creator.pk == staff.pk else (staff, creator):
+        refusal = _may_still_export(person, job)
+        if refusal is not None:
+            return refusal
+    return None
 
 
 class ExportRecord(NamedTuple):

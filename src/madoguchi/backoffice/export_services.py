@@ -200,7 +200,12 @@ def run_export(job_id: int) -> None:
     )
     if not claimed:
         return
-    job = ExportJob.objects.select_related("form", "department", "created_by").get(pk=job_id)
+    job = ExportJob.objects.select_related("form", "department", "created_by__user").get(pk=job_id)
+    # A background job runs later: its creator may have lost the role or the department
+    # meanwhile. Then no file is written (downloads are checked again as well).
+    if selectors.download_refusal(job.created_by, job) is not None:
+        _end_without_file(job, JobStatus.FAILED, error=ExportNotAllowed.__name__)
+        return
     try:
         with tempfile.TemporaryDirectory(prefix="madoguchi-export-") as directory:
             _write(job, Path(directory))

@@ -18,7 +18,7 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -43,6 +43,19 @@ from .models import (
 from .views import staff_required
 
 DEFAULT_PROFILE = "default"
+# Why a finished export can no longer be downloaded (export_selectors.download_refusal).
+REFUSALS = {
+    "role": gettext_lazy(
+        "This export can no longer be downloaded: the staff member who made it, or you, "
+        "may no longer export submissions. Ask your administrator to check the roles; "
+        "someone who may export can export again."
+    ),
+    "scope": gettext_lazy(
+        "This export can no longer be downloaded: it covers a department or procedure that "
+        "the staff member who made it, or you, can no longer see. Export again from a "
+        "procedure you are responsible for."
+    ),
+}
 # The job page reloads itself (HTTP Refresh header, no JavaScript) this often while it runs.
 REFRESH_SECONDS = 3
 
@@ -185,7 +198,7 @@ def export_form(request: HttpRequest, form_id: int) -> HttpResponse:
         else:
             ran_at_once = job.rows_total <= services.direct_max_rows()
             if ran_at_once and job.status == JobStatus.DONE and not job.problem_count:
-                return _download(job)
+                return _download(staff, job)
             return redirect("backoffice:export_job", public_id=job.public_id)
     return render(
         request,
@@ -211,11 +224,17 @@ def export_form(request: HttpRequest, form_id: int) -> HttpResponse:
     )
 
 
-def _download(job: ExportJob, *, report: bool = False) -> HttpResponse:
+def _download(staff: StaffMember, job: ExportJob, *, report: bool = False) -> HttpResponse:
     stored = job.report_file if report else job.file
     if job.status == JobStatus.EXPIRED:
         return HttpResponse(_("This export has expired. Export again."), status=410)
-    if job.status != JobStatus.DONE or not stored:
+    if job.status != JobStatus.DONE:
+        raise Http404
+    # The right to the file is checked at every download (see download_refusal).
+    refusal = selectors.download_refusal(staff, job)
+    if refusal is not None:
+        return HttpResponseForbidden(REFUSALS[refusal])
+    if not stored:
         raise Http404
     name = f"{job.file_name.rsplit('.', 1)[0]}-report.csv" if report else job.file_name
     # FileResponse streams the stored file in blocks: flat memory for any size.
@@ -231,10 +250,18 @@ def export_job(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = _staff(request)
     job = _job_or_404(staff, public_id)
     watching = request.GET.get("refresh") != "off"
+    refusal = selectors.download_refusal(staff, job) if job.status == JobStatus.DONE else None
     response = render(
         request,
         "backoffice/export_job.html",
-        {"staff": staff, "job": job, "title": _title(job.form), "watching": watching},
+        {
+            "staff": staff,
+            "job": job,
+            "title": _title(job.form),
+            "watching": watching,
+            "refusal": REFUSALS[refusal] if refusal else "",
+            "not_allowed": REFUSALS["role"],
+        },
     )
     if job.in_progress and watching:
         response["Refresh"] = str(REFRESH_SECONDS)
@@ -245,7 +272,9 @@ def export_job(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_GET
 def export_job_status(request: HttpRequest, public_id: UUID) -> JsonResponse:
     """The job as JSON, for scripts and htmx: same access rule as the page."""
-    job = _job_or_404(_staff(request), public_id)
+    staff = _staff(request)
+    job = _job_or_404(staff, public_id)
+    downloadable = job.status == JobStatus.DONE and selectors.download_refusal(staff, job) is None
     body: dict[str, Any] = {
         "id": str(job.public_id),
         "status": job.status,
@@ -256,9 +285,7 @@ def export_job_status(request: HttpRequest, public_id: UUID) -> JsonResponse:
         "sha256": job.sha256 or None,
         "problem_count": job.problem_count,
         "download": (
-            reverse("backoffice:export_download", args=[job.public_id])
-            if job.status == JobStatus.DONE
-            else None
+            reverse("backoffice:export_download", args=[job.public_id]) if downloadable else None
         ),
         "expires_at": job.expires_at.isoformat() if job.expires_at else None,
     }
@@ -268,13 +295,15 @@ def export_job_status(request: HttpRequest, public_id: UUID) -> JsonResponse:
 @staff_required
 @require_GET
 def export_download(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    return _download(_job_or_404(_staff(request), public_id))
+    staff = _staff(request)
+    return _download(staff, _job_or_404(staff, public_id))
 
 
 @staff_required
 @require_GET
 def export_report(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    return _download(_job_or_404(_staff(request), public_id), report=True)
+    staff = _staff(request)
+    return _download(staff, _job_or_404(staff, public_id), report=True)
 
 
 # --- profiles ----------------------------------------------------------------------------

@@ -209,6 +209,26 @@ def test_a_large_export_runs_as_a_background_task(
     assert job.expires_at is not None and job.expires_at > timezone.now() + timedelta(days=6)
 
 
+def test_a_background_export_whose_creator_lost_the_department_writes_no_file(
+    staff: StaffMember, department: Department, form_version: FormVersion, settings: Any
+) -> None:
+    settings.MADOGUCHI_EXPORT_DIRECT_MAX_ROWS = 0
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    submit_application(form_version)
+    job = export(staff, form_version)
+    assert job.status == JobStatus.QUEUED
+    staff.departments.remove(department)
+
+    export_services.run_export(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error == "ExportNotAllowed"
+    assert not job.file
+    assert exported_events(job) == []
+    assert not ExportedSubmission.objects.filter(job=job).exists()
+
+
 def test_running_a_job_twice_writes_it_once(staff: StaffMember, form_version: FormVersion) -> None:
     submit_application(form_version)
     job = export(staff, form_version)

@@ -173,6 +173,88 @@ def test_only_the_creator_and_the_citys_administrators_open_a_job(
     assert [other.get(url).status_code for url in job_urls(large_job)] == [200, 200, 200]
 
 
+def report_url(job: ExportJob) -> str:
+    return reverse("backoffice:export_report", args=[job.public_id])
+
+
+def test_an_export_cannot_be_downloaded_once_its_creator_may_no_longer_export(
+    staff: StaffMember, browser: Client, large_job: ExportJob
+) -> None:
+    staff.role = StaffRole.READ_ONLY
+    staff.save()
+
+    page, status, download = (browser.get(url) for url in job_urls(large_job))
+
+    assert download.status_code == 403
+    assert "may no longer export" in download.content.decode()
+    assert browser.get(report_url(large_job)).status_code == 403
+    assert job_urls(large_job)[2] not in page.text
+    assert "may no longer export" in page.text
+    assert status.json()["download"] is None
+
+
+def test_the_refusal_says_what_to_do_in_japanese(
+    staff: StaffMember, browser: Client, large_job: ExportJob
+) -> None:
+    staff.role = StaffRole.READ_ONLY
+    staff.save()
+
+    download = browser.get(job_urls(large_job)[2], headers={"accept-language": "ja"})
+
+    assert download.status_code == 403
+    assert "管理者に役割の確認を依頼してください" in download.content.decode()
+
+
+def test_an_export_cannot_be_downloaded_once_its_creator_left_the_department(
+    staff: StaffMember, department: Department, browser: Client, large_job: ExportJob
+) -> None:
+    staff.departments.remove(department)
+
+    download = browser.get(job_urls(large_job)[2])
+
+    assert download.status_code == 403
+    assert "can no longer see" in download.content.decode()
+
+
+def test_an_export_cannot_be_downloaded_once_its_form_moved_to_another_department(
+    department: Department, browser: Client, large_job: ExportJob
+) -> None:
+    form = large_job.form
+    form.department = DepartmentFactory(municipality=department.municipality)
+    form.save()
+
+    download = browser.get(job_urls(large_job)[2])
+
+    assert download.status_code == 403
+    assert "can no longer see" in download.content.decode()
+
+
+def test_an_administrator_cannot_download_an_export_whose_creator_lost_the_right(
+    staff: StaffMember, department: Department, large_job: ExportJob, log_in: LogIn
+) -> None:
+    admin = StaffFactory(municipality=department.municipality, role=StaffRole.MUNICIPALITY_ADMIN)
+    staff.role = StaffRole.READ_ONLY
+    staff.save()
+
+    download = log_in(admin).get(job_urls(large_job)[2])
+
+    assert download.status_code == 403
+
+
+def test_an_administrator_made_read_only_cannot_download_the_citys_exports(
+    department: Department, large_job: ExportJob, log_in: LogIn
+) -> None:
+    admin = StaffFactory(municipality=department.municipality, role=StaffRole.MUNICIPALITY_ADMIN)
+    browser = log_in(admin)
+    assert browser.get(job_urls(large_job)[2]).status_code == 200
+    admin.role = StaffRole.READ_ONLY
+    admin.save()
+
+    download = browser.get(job_urls(large_job)[2])
+
+    assert download.status_code in (403, 404)
+
+
 def test_an_expired_export_is_gone(browser: Client, large_job: ExportJob) -> None:
     ExportJob.objects.filter(pk=large_job.pk).update(status=JobStatus.EXPIRED)
 
