@@ -17,6 +17,7 @@ from madoguchi.core.management.commands.demo import (
     demo_totp_key,
 )
 from madoguchi.submissions.models import Submission
+from madoguchi.testing.files import pdf_bytes
 
 from .conftest import ARTIFACTS, assert_accessible, screenshot
 
@@ -87,7 +88,7 @@ def test_resident_applies_for_ningen_dock_on_a_phone_and_staff_find_it(
 
     # Step 4: the receipt as a PDF; the file type is checked by content, not name.
     pdf = tmp_path / "ryoshusho.pdf"
-    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    pdf.write_bytes(pdf_bytes("領収書"))
     page.set_input_files("#field-receipt_file", str(pdf))
     assert_accessible(page, name="step 4")
     page.get_by_role("button", name="次へ").click()

@@ -10,8 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-OTHER_PDF = b"%PDF-1.4\n% another scan\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+from madoguchi.testing.files import pdf_bytes
+
+# Uploads are parsed (submissions.filetypes): real one-page PDFs.
+PDF = pdf_bytes("証明書")
+OTHER_PDF = pdf_bytes("別のスキャン")
 
 SCHEMA: dict[str, Any] = {
     "title": {"ja": "原動機付自転車の廃車申告", "en": "Moped deregistration"},

@@ -21,6 +21,7 @@ from madoguchi.signatures import services
 from madoguchi.signatures.models import SignatureEvidence
 from madoguchi.signatures.verify import SignatureInvalid, verify_bundle
 from madoguchi.submissions import services as submission_services
+from madoguchi.submissions import uploads
 from madoguchi.submissions.models import Draft, Submission
 
 from .live import OTHER_PDF, fill_in_with_card, go, sign
@@ -92,7 +93,7 @@ def test_an_attachment_swapped_after_signing_is_refused(
     back = sign(browser, token)
     draft = Draft.objects.get()
     form_field = version.schema.field("certificate")
-    swapped = submission_services.store_upload(
+    swapped = uploads.store_upload(
         form_field,
         SimpleUploadedFile("cert.pdf", OTHER_PDF),
         draft=draft,  # type: ignore[arg-type]
