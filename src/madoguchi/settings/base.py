@@ -210,16 +210,16 @@ MADOGUCHI_LOGIN_LOCK_MINUTES = 15
 MADOGUCHI_RATE_LIMITS = {"login": 20, "api_submit": 120, "draft_start": 60, "upload": 30}
 # Load and fuzz runs raise the limits from the environment (validated on first use):
 # a factor for every scope, and "scope=per_minute,..." for single ones.
-MADOGUCHI_RATE_LIMIT_SCALE = os.environ.get("MADOGUCHI_RATE_LIMIT_SCALE", "")
-MADOGUCHI_RATE_LIMIT_OVERRIDES = os.environ.get("MADOGUCHI_RATE_LIMIT_OVERRIDES", "")
+MADOGUCHI_RATE_LIMIT_SCALE: str = env("MADOGUCHI_RATE_LIMIT_SCALE")
+MADOGUCHI_RATE_LIMIT_OVERRIDES: str = env("MADOGUCHI_RATE_LIMIT_OVERRIDES")
 # Reverse proxies whose X-Forwarded-For is believed ("127.0.0.1/32,10.0.0.0/8"): without
 # it every client behind nginx shares nginx's address. Empty: REMOTE_ADDR is the client.
-MADOGUCHI_TRUSTED_PROXIES = os.environ.get("MADOGUCHI_TRUSTED_PROXIES", "")
+MADOGUCHI_TRUSTED_PROXIES: str = env("MADOGUCHI_TRUSTED_PROXIES")
 # Resume links of unfinished applications stay valid this many days.
 MADOGUCHI_DRAFT_DAYS = 30
 # The browser that sent an application may open its confirmation and receipt PDF (every
 # answer) this long, and never after logout; later only through My page (card login).
-MADOGUCHI_RECEIPT_ACCESS_MINUTES = int(os.environ.get("MADOGUCHI_RECEIPT_ACCESS_MINUTES", "60"))
+MADOGUCHI_RECEIPT_ACCESS_MINUTES: int = env("MADOGUCHI_RECEIPT_ACCESS_MINUTES")
 # Demo data (fixed passwords and TOTP secrets) may only be loaded where this is True.
 MADOGUCHI_ALLOW_DEMO = False
 # The local simulator of the Digital Authentication App (devidp): development and tests only.

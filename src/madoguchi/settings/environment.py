@@ -56,7 +56,9 @@ def _boolean(raw: str) -> bool:
 
 
 def _path(raw: str) -> Path:
-    return Path(raw.strip()).expanduser()
+    # Taken literally: no "~" expansion (systemd does none either, and "~name" would look up
+    # an account on the machine).
+    return Path(raw.strip())
 
 
 def _words(raw: str) -> list[str]:
@@ -194,6 +196,32 @@ VARIABLES: dict[str, Variable] = _variables(
         _boolean,
         "production: allow SQLite (a one-machine trial only)",
         default="0",
+    ),
+    Variable(
+        "MADOGUCHI_TRUSTED_PROXIES",
+        _string,
+        "reverse proxies whose `X-Forwarded-For` is believed, as addresses or networks "
+        "(`127.0.0.1/32,10.0.0.0/8`); read from the right, past trusted hops (docs/deploy.md)",
+        default_text="none: the connecting address is the client",
+    ),
+    Variable(
+        "MADOGUCHI_RATE_LIMIT_SCALE",
+        _string,
+        "multiplies every rate limit (load and fuzz runs); a positive number, checked at start",
+        default="1",
+    ),
+    Variable(
+        "MADOGUCHI_RATE_LIMIT_OVERRIDES",
+        _string,
+        "per-scope limits per minute and client, e.g. `api_submit=100000,upload=5000`; "
+        "checked at start",
+    ),
+    Variable(
+        "MADOGUCHI_RECEIPT_ACCESS_MINUTES",
+        _positive_integer,
+        "the browser that sent an application may open its confirmation and receipt this long "
+        "(never after logout); later only through My page",
+        default="60",
     ),
     # --- email ----------------------------------------------------------------------------
     Variable(
