@@ -7,5 +7,6 @@ class SubmissionsConfig(AppConfig):
 
     def ready(self) -> None:
         # resident_views registers the resident-page login handler with the identity
-        # callback; signals deletes a deleted attachment's file after commit.
-        from . import resident_views, signals  # noqa: F401
+        # callback; signals deletes a deleted attachment's file after commit; checks
+        # registers the upload scanning checks.
+        from . import checks, resident_views, signals  # noqa: F401
