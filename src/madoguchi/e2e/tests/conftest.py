@@ -93,8 +93,22 @@ def phone_page(browser: Any) -> Iterator[Any]:
         bypass_csp=False,
     )
     page = context.new_page()
+    refused = _csp_violations(page)
     yield page
     context.close()
+    # A form (or its redirect) the page's own policy refused goes nowhere, silently.
+    assert not refused, f"Content-Security-Policy refused: {refused}"
+
+
+def _csp_violations(page: Any) -> list[str]:
+    found: list[str] = []
+
+    def listen(message: Any) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            found.append(message.text)
+
+    page.on("console", listen)
+    return found
 
 
 @pytest.fixture
