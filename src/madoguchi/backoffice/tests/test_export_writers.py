@@ -8,6 +8,7 @@ import io
 import json
 import re
 import subprocess
+import sys
 import tempfile
 import unicodedata
 import zipfile
@@ -204,7 +205,7 @@ formula_text = st.one_of(
     st.text(),
     st.builds(
         lambda first, rest: first + rest,
-        st.sampled_from(list("=+-@\t\r\x00＝＋－＠\u2212﹦﹢﹣﹫⁼⁺⁻")),
+        st.sampled_from(list("=+-@\t\r\x00＝＋－＠\u2212﹦﹢﹣﹫⁼⁺⁻₋")),
         st.text(max_size=10),
     ),
 )
@@ -220,8 +221,17 @@ def never_a_formula(cell: str) -> bool:
     (a plain number such as -5 aside)."""
     if not cell or re.fullmatch(r"-?[0-9]+(?:\.[0-9]+)?", cell):
         return True
-    first = unicodedata.normalize("NFKC", cell[0])[:1]
-    return cell[0] != "\u2212" and first not in "=+-@\t\r\x00"
+    return unicodedata.normalize("NFKC", cell[0])[:1] not in "=+-@\t\r\x00\u2212"
+
+
+def test_the_guard_knows_every_character_whose_nfkc_form_starts_a_formula() -> None:
+    every = map(chr, range(sys.maxunicode + 1))
+    triggers = exports.FORMULA_TRIGGERS
+
+    starting = {c for c in every if unicodedata.normalize("NFKC", c)[:1] in triggers}
+
+    assert {c for c in starting if exports.defuse_formula(c + "1+1") == c + "1+1"} == set()
+    assert all(exports.starts_formula(c + "x") for c in starting)
 
 
 @given(
