@@ -31,7 +31,16 @@ from django.urls.resolvers import RoutePattern
 # quantifiers never give back: one pass over each run.
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++\.[\w.-]++")
 # Bounded by non-digits so receipt numbers (172065-2026-000001) and ids stay readable.
-_PHONE = re.compile(r"(?<![\d-])(?:\+81[- ]?|0)\d{1,4}-?\d{1,4}-?\d{3,4}(?![\d-])")
+_PHONE = re.compile(r"(?<![\w-])(?:\+81[- ]?|0)\d{1,4}-?\d{1,4}-?\d{3,4}(?![\d-])")
+
+
+def _phone_or_identifier(match: re.Match[str]) -> str:
+    """Japanese numbers have 10 or 11 digits with the leading 0 (9 or 10 after +81)."""
+    digits = sum(c.isdigit() for c in match.group())
+    national = digits - 2 + 1 if match.group().startswith("+81") else digits
+    return "[phone]" if national in (10, 11) else match.group()
+
+
 # Query parameters whose values are secrets or what staff searched for.
 _SECRET_QUERY = re.compile(
     r"(?i)((?:[?&]|%3F|%26)(?:q|code|state|nonce|session_state|password|[a-z_]*token)(?:=|%3D))"
@@ -101,7 +110,7 @@ def redact(text: str) -> str:
     text = _token_path_pattern().sub(r"\1[token]", text)
     text = _SECRET_QUERY.sub(r"\1[redacted]", text)
     text = _EMAIL.sub("[email]", text)
-    return _PHONE.sub("[phone]", text)
+    return _PHONE.sub(_phone_or_identifier, text)
 
 
 class PersonalDataFilter(logging.Filter):

@@ -25,6 +25,10 @@ TOKEN = "GhQjC3-Q25XU2_JpgPSeb3buUhLOKug6"
         ("mail to taro@example.jp failed", "mail to [email] failed"),
         ("call 0761-72-1111 now", "call [phone] now"),
         ("call 09012345678", "call [phone]"),
+        ("call +81 90-1234-5678", "call [phone]"),
+        # Identifiers that merely contain a zero and digits are not phone numbers.
+        ("client RP00000001 registered", "client RP00000001 registered"),
+        ("receipt 172065-2026-000123", "receipt 172065-2026-000123"),
         (f"GET /apply/{TOKEN}/step/1/", "GET /apply/[token]/step/1/"),
         (f'"GET /correct/{TOKEN}/ HTTP/1.1" 200', '"GET /correct/[token]/ HTTP/1.1" 200'),
         (f"Not Found: /correct/{TOKEN}", "Not Found: /correct/[token]"),
