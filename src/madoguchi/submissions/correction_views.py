@@ -1,24 +1,42 @@
-"""The resident's side of 差し戻し: read the reason, fix the reopened answers, resend."""
+"""The resident's side of 差し戻し: read the reason, fix the reopened answers, resend.
+
+The correction link of a card-verified submission is not enough on its own: like a
+draft's resume link (resident_session), it opens only in a browser session that did a
+card login for the applicant; elsewhere it asks for that login first and shows nothing.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from madoguchi.core.ratelimit import allow
 from madoguchi.forms import rendering
 from madoguchi.forms.schema import LocalizedText, Step
 from madoguchi.identity import csp as identity_csp
+from madoguchi.identity import oidc as identity_oidc
+from madoguchi.identity import services as identity_services
+from madoguchi.identity.models import IdentityProvider
 from madoguchi.signatures import services as signature_services
 
-from . import resident_session, workflow
+from . import resident_session, views, workflow
 from .models import Correction
 from .views import upload_limit_message
+
+logger = logging.getLogger("madoguchi.submissions")
+
+# The purpose of the card login that unlocks a correction in another browser.
+CORRECTION_LOGIN = "correction"
 
 
 def _correction(token: str) -> Correction:
@@ -76,6 +94,9 @@ def correction_page(
     problem: str = "",
     status: int = 200,
 ) -> HttpResponse:
+    if resident_session.correction_needs_card_again(request.session, correction):
+        # Callers check first and offer the card login; nothing is shown here either way.
+        raise PermissionDenied
     context = _context(correction, values or dict(correction.submission.answers), errors or {})
     context["refused"] = problem
     context["needs_signature"] = workflow.needs_signature(correction)
@@ -97,6 +118,8 @@ def remember_correction(request: HttpRequest, correction: Correction) -> None:
 @require_http_methods(["GET", "POST"])
 def correction(request: HttpRequest, token: str) -> HttpResponse:
     fix = _correction(token)
+    if resident_session.correction_needs_card_again(request.session, fix):
+        return card_again_page(request, fix, token)
     if request.method == "GET":
         return correction_page(request, fix)
     if request.FILES and not allow(request, "upload"):
@@ -122,3 +145,85 @@ def correction(request: HttpRequest, token: str) -> HttpResponse:
         return correction_page(request, fix, problem=str(failure.message), status=422)
     remember_correction(request, fix)
     return redirect("submissions:done", public_id=fix.submission.public_id)
+
+
+def card_again_page(
+    request: HttpRequest, correction: Correction, token: str, *, error: str = "", status: int = 403
+) -> HttpResponse:
+    """Asks for the card login again; shows nothing of the submission or the correction."""
+    identity = correction.submission.identity
+    assert identity is not None
+    return views.verify_again_page(
+        request,
+        identity=identity,
+        form_version=correction.submission.form_version,
+        action=reverse("submissions:correction_verify_again", args=[token]),
+        correction=True,
+        error=error,
+        status=status,
+    )
+
+
+@require_POST
+def verify_again(request: HttpRequest, token: str) -> HttpResponse:
+    """Repeat the card login for a correction of a card-verified submission."""
+    fix = _correction(token)
+    if not resident_session.correction_needs_card_again(request.session, fix):
+        return redirect("submissions:correction", token=token)
+    identity = fix.submission.identity
+    assert identity is not None
+    return views.start_login_again(
+        request,
+        identity,
+        next_key=token,
+        purpose=CORRECTION_LOGIN,
+        level=fix.submission.form_version.schema.identity,
+        again=lambda error, status: card_again_page(
+            request, fix, token, error=error, status=status
+        ),
+    )
+
+
+def _login_failed(request: HttpRequest, message: str, retry: str, detail: str = "") -> HttpResponse:
+    return render(
+        request,
+        "identity/failed.html",
+        {"message": message, "detail": detail, "retry_url": retry},
+        status=400,
+    )
+
+
+@identity_services.on_login(CORRECTION_LOGIN)
+def finish_card_again(
+    request: HttpRequest, provider: IdentityProvider, pending: identity_oidc.PendingLogin
+) -> HttpResponse:
+    """The identity callback of a correction's card login: only the applicant unlocks it."""
+    token = pending.next_key
+    fix = _correction(token)
+    retry = reverse("submissions:correction", args=[token])
+    applicant = fix.submission.identity
+    if applicant is None:
+        return redirect(retry)
+    # The level comes from the submission's form, not from what the session remembered.
+    pending = dataclasses.replace(pending, level=fix.submission.form_version.schema.identity)
+    try:
+        identity = identity_services.finish_login(provider, pending, request.GET)
+    except identity_oidc.ProviderDeclined as declined:
+        message = _(
+            "The identity check was cancelled or your card could not be used. You can try again."
+        )
+        return _login_failed(request, message, retry, declined.description)
+    except identity_oidc.LoginFailed as failure:
+        return _login_failed(request, identity_services.failure_message(failure), retry)
+    if not resident_session.same_person(applicant, identity):
+        logger.warning("correction %s: a card login of another person was refused", fix.pk)
+        message = _(
+            "This application was sent with another person's My Number Card, so it cannot be "
+            "corrected with this card. Open the link in the applicant's browser, or log in "
+            "with the applicant's card."
+        )
+        return _login_failed(request, message, retry)
+    # A new session key on login, so that a planted session id is worth nothing.
+    request.session.cycle_key()
+    resident_session.remember_person(request.session, identity)
+    return redirect(retry)

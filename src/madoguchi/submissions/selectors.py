@@ -54,7 +54,7 @@ def stale_drafts(days: int = 0) -> QuerySet[Draft]:
 # (draft token hash → submission public id). Resident: who logged in with their card on
 # the resident's page ({"provider": id, "subject": hashed subject}).
 SESSION_RECEIPTS = resident_session.SESSION_RECEIPTS
-SESSION_RESIDENT = "madoguchi_resident"
+SESSION_RESIDENT = resident_session.SESSION_RESIDENT
 
 
 def session_receipts(session: SessionBase) -> dict[str, str]:
@@ -64,10 +64,7 @@ def session_receipts(session: SessionBase) -> dict[str, str]:
 
 def logged_in_resident(session: SessionBase) -> tuple[int, str] | None:
     """(provider id, subject) of the resident logged in on this browser, if any."""
-    resident = session.get(SESSION_RESIDENT)
-    if isinstance(resident, dict) and "provider" in resident and "subject" in resident:
-        return int(resident["provider"]), str(resident["subject"])
-    return None
+    return resident_session.logged_in_person(session)
 
 
 def resident_submissions(provider_id: int, subject: str) -> QuerySet[Submission]:

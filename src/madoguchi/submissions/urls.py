@@ -12,6 +12,11 @@ urlpatterns = [
     path("apply/<str:token>/verify-again/", views.verify_again, name="verify_again"),
     path("done/<uuid:public_id>/", views.done, name="done"),
     path("correct/<str:token>/", correction_views.correction, name="correction"),
+    path(
+        "correct/<str:token>/verify-again/",
+        correction_views.verify_again,
+        name="correction_verify_again",
+    ),
     # Before the catch-all patterns below, which would read "mypage" as a city code.
     path("mypage/<str:lg_code>/", resident_views.mypage, name="mypage"),
     path("mypage/<str:lg_code>/login/", resident_views.mypage_login, name="mypage_login"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -17,12 +18,13 @@ from madoguchi.core.ratelimit import allow
 from madoguchi.forms import answers as form_answers
 from madoguchi.forms import builder_selectors, conditions, rendering
 from madoguchi.forms import selectors as form_selectors
-from madoguchi.forms.models import Form
+from madoguchi.forms.models import Form, FormVersion
 from madoguchi.forms.schema import FormSchema, PostalCodeField
 from madoguchi.identity import csp as identity_csp
 from madoguchi.identity import oidc as identity_oidc
 from madoguchi.identity import selectors as identity_selectors
 from madoguchi.identity import services as identity_services
+from madoguchi.identity.models import VerifiedIdentity
 from madoguchi.jp import postal
 from madoguchi.jp.errors import InvalidJapaneseInput
 from madoguchi.signatures import services as signature_services
@@ -192,22 +194,80 @@ def card_again_page(
     request: HttpRequest, draft: Draft, token: str, *, error: str = "", status: int = 403
 ) -> HttpResponse:
     """Asks for the card login again; shows nothing of the draft's answers."""
-    identity = draft.identity
-    assert identity is not None
+    assert draft.identity is not None
+    return verify_again_page(
+        request,
+        identity=draft.identity,
+        form_version=draft.form_version,
+        action=reverse("submissions:verify_again", args=[token]),
+        error=error,
+        status=status,
+    )
+
+
+def verify_again_page(
+    request: HttpRequest,
+    *,
+    identity: VerifiedIdentity,
+    form_version: FormVersion,
+    action: str,
+    correction: bool = False,
+    error: str = "",
+    status: int = 403,
+) -> HttpResponse:
+    """The page that asks for the card login again, for a draft or a correction.
+
+    Only the procedure and the provider are named: nothing of the answers, the card's
+    data, the receipt number or the department's message.
+    """
     language = _language()
-    return render(
+    provider = identity.provider
+    page = render(
         request,
         "submissions/card_again.html",
         {
-            "title": draft.form_version.schema.title.get(language),
-            "municipality": draft.form_version.form.municipality.localized_name(language),
-            "token": token,
-            "provider_name": identity.provider.localized_name(language),
-            "available": identity.provider.enabled,
+            "title": form_version.schema.title.get(language),
+            "municipality": form_version.form.municipality.localized_name(language),
+            "action": action,
+            "correction": correction,
+            "provider_name": provider.localized_name(language),
+            "available": provider.enabled,
             "error": error,
         },
         status=status,
     )
+    # The button's POST is answered with a redirect to the provider, another origin.
+    return identity_csp.allow_provider_redirects(page, [provider] if provider.enabled else [])
+
+
+def start_login_again(
+    request: HttpRequest,
+    identity: VerifiedIdentity,
+    *,
+    next_key: str,
+    purpose: str,
+    level: str,
+    again: Callable[[str, int], HttpResponse],
+) -> HttpResponse:
+    """Send the resident to ``identity``'s provider to log in with the card again.
+
+    ``again(error, status)`` shows the verify-again page with what went wrong.
+    """
+    if not allow(request, "draft_start"):
+        return render(request, "core/too_many_requests.html", status=429)
+    provider = identity.provider
+    if not provider.enabled:
+        raise Http404
+    try:
+        url = identity_services.begin_login(
+            request, provider, next_key=next_key, purpose=purpose, level=level
+        )
+    except identity_oidc.LoginFailed:
+        message = _(
+            "The identity service cannot be reached right now. Please try again in a few minutes."
+        )
+        return again(message, 503)
+    return redirect(url)
 
 
 @require_POST
@@ -219,22 +279,17 @@ def verify_again(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404 from error
     if not resident_session.needs_card_again(request.session, draft):
         return redirect("submissions:step", token=token, number=1)
-    if not allow(request, "draft_start"):
-        return render(request, "core/too_many_requests.html", status=429)
     assert draft.identity is not None
-    provider = draft.identity.provider
-    if not provider.enabled:
-        raise Http404
-    try:
-        url = identity_services.begin_login(
-            request, provider, next_key=token, level=draft.form_version.schema.identity
-        )
-    except identity_oidc.LoginFailed:
-        message = _(
-            "The identity service cannot be reached right now. Please try again in a few minutes."
-        )
-        return card_again_page(request, draft, token, error=message, status=503)
-    return redirect(url)
+    return start_login_again(
+        request,
+        draft.identity,
+        next_key=token,
+        purpose="draft",
+        level=draft.form_version.schema.identity,
+        again=lambda error, status: card_again_page(
+            request, draft, token, error=error, status=status
+        ),
+    )
 
 
 def locked_values(draft: Draft) -> dict[str, Any]:

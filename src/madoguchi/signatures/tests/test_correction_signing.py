@@ -96,3 +96,66 @@ def test_another_persons_card_cannot_sign_the_correction(
     assert submission.status == Status.RETURNED
     assert submission.document_sha256 == first
     assert submission.corrections.get().pending_answers["phone"] == "0761-72-2222"
+
+
+def _card_login_again(browser: Client, link_token: str, *, resident: str, pin: str) -> Any:
+    """Log in with the card on the correction's verify-again page; returns the callback."""
+    started = browser.post(reverse("submissions:correction_verify_again", args=[link_token]))
+    assert started.status_code == 302, started.content[:2000]
+    assert go(browser, started).status_code == 200  # devidp's card page
+    location = urlsplit(started["Location"])
+    back = browser.post(
+        f"{location.path}?{location.query}",
+        {"resident": resident, "pin": pin, "action": "authenticate"},
+    )
+    return go(browser, back)
+
+
+def test_a_signed_correction_opened_in_another_browser_is_signed_there_after_the_card_login(
+    version: FormVersion,
+    browser: Client,
+    live_server: Any,
+) -> None:
+    link_token = _signed_and_returned(browser, version)
+    first = Submission.objects.get().document_sha256
+    phone = Client(HTTP_HOST=urlsplit(live_server.url).netloc, HTTP_ACCEPT_LANGUAGE="en")
+    url = reverse("submissions:correction", args=[link_token])
+
+    locked = phone.get(url)
+    back = _card_login_again(phone, link_token, resident="kaga-taro", pin="1234")
+    unlocked = phone.get(url)
+    page = _sign_correction(phone, link_token)
+
+    assert locked.status_code == 403
+    for personal in ("加賀", "太郎", "0761-72-1111", "電話番号が不通です"):
+        assert personal not in locked.text
+    assert back.status_code == 302 and back["Location"] == url
+    assert unlocked.status_code == 200 and "加賀 太郎" in unlocked.text
+    assert page.status_code == 302 and "/done/" in page["Location"]
+    submission = Submission.objects.get()
+    assert submission.status == Status.RESUBMITTED
+    assert submission.answers["phone"] == "0761-72-2222"
+    evidences = SignatureEvidence.objects.filter(submission=submission).order_by("id")
+    assert [e.document_sha256 for e in evidences] == [first, submission.document_sha256]
+    assert services.reverify(submission).document_sha256 == submission.document_sha256
+
+
+def test_another_persons_card_login_does_not_open_a_signed_correction(
+    version: FormVersion,
+    browser: Client,
+    live_server: Any,
+) -> None:
+    link_token = _signed_and_returned(browser, version)
+    phone = Client(HTTP_HOST=urlsplit(live_server.url).netloc, HTTP_ACCEPT_LANGUAGE="en")
+    url = reverse("submissions:correction", args=[link_token])
+
+    back = _card_login_again(phone, link_token, resident="kaga-yoshida", pin="2580")
+    page = phone.get(url)
+    sent = phone.post(url, {"phone": "0761-72-9999"})
+
+    assert back.status_code == 400
+    assert "cannot be corrected with this card" in back.text
+    assert page.status_code == sent.status_code == 403
+    submission = Submission.objects.get()
+    assert submission.status == Status.RETURNED
+    assert submission.corrections.get().pending_answers == {}
