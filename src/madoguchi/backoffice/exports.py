@@ -172,7 +172,8 @@ def defuse_formula(cell: object) -> str:
     """The one way a cell reaches a CSV or XLSX file we write: as text no spreadsheet runs.
 
     Prefixes an apostrophe to a cell a spreadsheet would evaluate (OWASP CSV injection),
-    values and headers alike, in every writer (:class:`CsvWriter`, :func:`write_xlsx`).
+    values and headers alike, in every CSV writer (:class:`CsvWriter`); :func:`write_xlsx`
+    asks :func:`starts_formula` and sets the cell's quote prefix instead.
     It must run after any character mapping (CP932 turns U+2212 − into －), so it
     judges the characters that are written. Plain numbers such as ``-5`` are left
     alone: they cannot run anything and a back-office import must read them as numbers.
@@ -291,9 +292,11 @@ class TooManyRows(Exception):
 def write_xlsx(header: list[str], rows: Iterable[Row], path: Path) -> None:
     """An XLSX workbook written row by row (XlsxWriter's constant_memory mode).
 
-    Every cell is written as a string (never a formula, number or link), and through
-    :func:`defuse_formula` like CSV cells, so the text is the same in both formats and
-    stays text when someone edits the cell in Excel.
+    Every cell is written as a string (never a formula, number or link). A cell that a
+    spreadsheet would evaluate once someone edits it (:func:`starts_formula`) keeps its text
+    as the resident wrote it and gets Excel's quote prefix (the hidden apostrophe of the
+    cell format), so staff read "-" or "＝" as written and it stays text after editing;
+    CSV, which has no cell formats, writes the apostrophe (:func:`defuse_formula`).
     """
     import xlsxwriter
 
@@ -310,14 +313,20 @@ def write_xlsx(header: list[str], rows: Iterable[Row], path: Path) -> None:
     try:
         sheet = workbook.add_worksheet("export")
         bold = workbook.add_format({"bold": True})
+        bold_text = workbook.add_format({"bold": True, "quote_prefix": True})
+        text_only = workbook.add_format({"quote_prefix": True})
         for column, text in enumerate(header):
-            sheet.write_string(0, column, defuse_formula(text), bold)
+            sheet.write_string(0, column, text, bold_text if starts_formula(text) else bold)
         sheet.freeze_panes(1, 0)
         for number, row in enumerate(rows, start=1):
             if number >= XLSX_MAX_ROWS:
                 raise TooManyRows(f"XLSX holds at most {XLSX_MAX_ROWS - 1} rows")
             for column, cell in enumerate(row.cells):
-                sheet.write_string(number, column, defuse_formula(cell))
+                text = cell if type(cell) is str else str(cell)
+                if starts_formula(text):
+                    sheet.write_string(number, column, text, text_only)
+                else:
+                    sheet.write_string(number, column, text)
     finally:
         workbook.close()
 

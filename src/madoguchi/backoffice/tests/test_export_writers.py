@@ -340,17 +340,19 @@ def test_xlsx_holds_every_cell_as_text_never_as_a_formula(tmp_path: Path) -> Non
     assert "=1+1" in sheet and "髙橋" in sheet and "受付番号" in sheet
 
 
-def xlsx_cells(path: Path) -> list[tuple[str, str]]:
-    """Every cell of the first sheet as (type, text), read from the XML itself."""
+def xlsx_cells(path: Path) -> list[tuple[str, str, bool]]:
+    """Every cell of the first sheet as (type, text, quote prefix), read from the XML itself."""
     ns = {"x": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
     with zipfile.ZipFile(path) as workbook:
         # Our own file, just written by the code under test.
         sheet = ElementTree.fromstring(workbook.read("xl/worksheets/sheet1.xml"))  # noqa: S314
+        styles = ElementTree.fromstring(workbook.read("xl/styles.xml"))  # noqa: S314
+    quoted = [xf.get("quotePrefix") == "1" for xf in styles.iterfind("x:cellXfs/x:xf", ns)]
     cells = []
     for cell in sheet.iterfind(".//x:c", ns):
         assert cell.find("x:f", ns) is None
         text = "".join(t.text or "" for t in cell.iterfind(".//x:t", ns))
-        cells.append((cell.get("t", ""), text))
+        cells.append((cell.get("t", ""), text, quoted[int(cell.get("s", "0"))]))
     return cells
 
 
@@ -368,17 +370,24 @@ def test_xlsx_cells_are_strings_and_never_start_a_formula(
         exports.write_xlsx(header, [Row(f"R{i}", c) for i, c in enumerate(cells)], path)
 
         written = xlsx_cells(path)
-    assert all(kind == "inlineStr" for kind, _text in written if _text)
-    assert all(never_a_formula(text) or text.startswith("'") for _kind, text in written)
+    assert all(kind == "inlineStr" for kind, text, _quoted in written if text)
+    assert all(never_a_formula(text) or quoted for _kind, text, quoted in written)
 
 
-def test_xlsx_headers_and_values_are_defused_like_csv(tmp_path: Path) -> None:
+def test_xlsx_keeps_the_text_and_marks_would_be_formulas_as_text_like_csv_defuses_them(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "export.xlsx"
 
-    exports.write_xlsx(["=A1", "氏名"], [Row("R1", ["@SUM(A1)", "＝１＋１"])], path)
+    exports.write_xlsx(["=A1", "氏名"], [Row("R1", ["@SUM(A1)", "＝１＋１", "-"])], path)
 
-    texts = [text for _kind, text in xlsx_cells(path)]
-    assert texts == ["'=A1", "氏名", "'@SUM(A1)", "'＝１＋１"]
+    assert xlsx_cells(path) == [
+        ("inlineStr", "=A1", True),
+        ("inlineStr", "氏名", False),
+        ("inlineStr", "@SUM(A1)", True),
+        ("inlineStr", "＝１＋１", True),
+        ("inlineStr", "-", True),
+    ]
 
 
 # --- ZIP --------------------------------------------------------------------------------------
