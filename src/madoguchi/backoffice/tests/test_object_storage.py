@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from moto.server import ThreadedMotoServer
 
 from madoguchi.backoffice import export_selectors, export_services
@@ -24,12 +25,24 @@ from madoguchi.backoffice.export_services import ExportRequest
 from madoguchi.forms.models import FormVersion
 from madoguchi.settings.environment import default_storage
 from madoguchi.submissions import integrity
-from madoguchi.tenants.models import StaffMember
-from madoguchi.testing.factories import attach_file, submit_application
+from madoguchi.submissions import services as submission_services
+from madoguchi.tenants.models import Department, StaffMember
+from madoguchi.testing.factories import attach_file, publish_form, submit_application
+from madoguchi.testing.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
 REGION = "ap-northeast-1"
+FILE_SCHEMA = {
+    "title": "保険証の写し",
+    "steps": [
+        {
+            "key": "s",
+            "title": "書類",
+            "fields": [{"key": "card", "type": "file", "label": "保険証", "required": True}],
+        }
+    ],
+}
 KEYS = {"aws_access_key_id": "madoguchi-test", "aws_secret_access_key": "madoguchi-test"}
 
 
@@ -98,11 +111,19 @@ def test_uploads_and_export_files_are_objects_in_the_bucket(
 
 
 def test_the_audit_rehashes_files_in_the_bucket_and_names_a_changed_object(
-    bucket: tuple[Any, str], form_version: FormVersion
+    bucket: tuple[Any, str], department: Department
 ) -> None:
     client, name = bucket
-    submission = submit_application(form_version)
-    attachment = attach_file(submission, "保険証.pdf", b"%PDF-1.7 insurance card")
+    # Uploaded and submitted the resident's way, so the file is in the recorded document
+    # (the audit names a file attached to a submission behind its document's back).
+    version = publish_form(department=department, slug="hoken", schema=FILE_SCHEMA)
+    draft, _token = submission_services.start_draft(form_version=version, language="ja")
+    upload = SimpleUploadedFile("保険証.pdf", pdf_bytes("insurance card"))
+    assert submission_services.save_step(
+        draft=draft, step_index=0, data={}, files={"card": upload}
+    ).ok
+    submission = submission_services.submit_draft(draft=draft)
+    attachment = submission.attachments.get()
     assert integrity.submission_problems(submission, files=True) == []
 
     # Someone with access to the bucket replaces the object behind the application's back.
