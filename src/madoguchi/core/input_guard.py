@@ -1,8 +1,9 @@
 """Refuse requests carrying text that cannot be stored, before any view reads them.
 
 Every string that reaches the database from outside passes through a few doors: the URL
-path and query string, posted form fields (residents' answers, the form builder, staff
-search and return reasons), and the names of uploaded files. This middleware checks them
+path and query string, cookies (the session key), posted form fields (residents'
+answers, the form builder, staff search and return reasons), and the names of uploaded
+files. This middleware checks them
 all with :func:`madoguchi.jp.text.check_text`, so PostgreSQL and SQLite see the same
 text (PostgreSQL refuses U+0000, SQLite stores it) and no view can forget the check.
 JSON bodies of the API are checked by the API's parser; answers are also checked field
@@ -24,6 +25,11 @@ API_PREFIX = "/api/"
 
 def _request_strings(request: HttpRequest) -> Iterator[str]:
     yield request.path
+    # Cookies too: a session key with U+0000 (sent as "\\000" in a quoted cookie) reached
+    # PostgreSQL through the session lookup.
+    for name, value in request.COOKIES.items():
+        yield name
+        yield value
     for data in (request.GET, request.POST):
         for key, values in data.lists():
             yield key

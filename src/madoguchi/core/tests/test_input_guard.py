@@ -65,3 +65,15 @@ def test_the_refusal_is_in_the_residents_language() -> None:
 
     assert response.status_code == 400
     assert "使用できない文字（U+0000）" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/staff/", "/api/v1/municipalities/281000/forms/"])
+def test_a_session_cookie_with_nul_is_refused_before_the_session_is_looked_up(
+    browser: Client, url: str
+) -> None:
+    browser.cookies["sessionid"] = "abcdefgh\x00ijk"
+
+    response = browser.get(url)
+
+    assert response.status_code == 400
+    assert "U+0000" in response.content.decode()

@@ -201,3 +201,18 @@ def test_the_schema_under_test_covers_every_field_type() -> None:
 
     assert types >= {"text", "long_text", "kana", "number", "choice", "date", "email"}
     assert isinstance(SCHEMA, FormSchema)
+
+
+def test_a_huge_year_posted_by_the_html_form_is_refused_like_through_the_api() -> None:
+    from django.http import QueryDict
+
+    from madoguchi.forms.answers import raw_from_post
+
+    field = SCHEMA.field("birth_date")
+    posted = QueryDict(mutable=True)
+    posted.update({"birth_date__year": HUGE, "birth_date__month": "1", "birth_date__day": "1"})
+
+    with translation.override("en"):
+        result = clean_answers(SCHEMA, {"birth_date": raw_from_post(field, posted)}, fields=[field])
+
+    assert result.errors == {"birth_date": ["That date does not exist. Check the month and day."]}
