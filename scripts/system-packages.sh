@@ -27,7 +27,6 @@ if [ "$mode" = test ]; then
   need_command npm npm
   need_command nginx nginx-light
   need_command clamd clamav-daemon
-  need_command sigtool clamav
   need_command redis-server redis-server
 fi
 

@@ -6,7 +6,6 @@ environment, so the same code runs the embedded demo and production.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dj_database_url
@@ -146,20 +145,20 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # --- uploads (submissions; docs/deploy.md "Virus scanning") ---------------------------
 # clamd's unix socket path or host:port; setting it turns scanning on. A configured scanner
 # that does not answer refuses the upload (fail closed), it never lets a file through.
-MADOGUCHI_CLAMD_SOCKET = os.environ.get("MADOGUCHI_CLAMD_SOCKET", "")
+MADOGUCHI_CLAMD_SOCKET: str = env("MADOGUCHI_CLAMD_SOCKET")
 # The scanner registry's backend: "none" or "clamd" (default: clamd when a socket is set).
-MADOGUCHI_VIRUS_SCANNER = os.environ.get(
+MADOGUCHI_VIRUS_SCANNER: str = env(
     "MADOGUCHI_VIRUS_SCANNER", "clamd" if MADOGUCHI_CLAMD_SOCKET else "none"
 )
 # Seconds to wait for clamd's verdict before refusing the upload as "try again later".
-MADOGUCHI_CLAMD_TIMEOUT = float(os.environ.get("MADOGUCHI_CLAMD_TIMEOUT", "30"))
+MADOGUCHI_CLAMD_TIMEOUT: float = env("MADOGUCHI_CLAMD_TIMEOUT")
 # A resume link is all an uploader needs: files one draft (or one correction) may receive
 # in its life, replacements included, and the megabytes of files it may hold at once.
-MADOGUCHI_UPLOADS_PER_DRAFT = int(os.environ.get("MADOGUCHI_UPLOADS_PER_DRAFT", "30"))
-MADOGUCHI_DRAFT_UPLOAD_MB = int(os.environ.get("MADOGUCHI_DRAFT_UPLOAD_MB", "50"))
+MADOGUCHI_UPLOADS_PER_DRAFT: int = env("MADOGUCHI_UPLOADS_PER_DRAFT")
+MADOGUCHI_DRAFT_UPLOAD_MB: int = env("MADOGUCHI_DRAFT_UPLOAD_MB")
 # `madoguchi purge` deletes stored files no attachment refers to once they are this old
 # (younger ones may belong to an upload still being saved).
-MADOGUCHI_ORPHAN_FILE_HOURS = int(os.environ.get("MADOGUCHI_ORPHAN_FILE_HOURS", "24"))
+MADOGUCHI_ORPHAN_FILE_HOURS: int = env("MADOGUCHI_ORPHAN_FILE_HOURS")
 
 CACHES = {
     "default": (

@@ -13,6 +13,7 @@ Django is configured.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -39,6 +40,16 @@ def _positive_integer(raw: str) -> int:
     number = _integer(raw)
     if number < 1:
         raise ValueError("a whole number of at least 1")
+    return number
+
+
+def _positive_number(raw: str) -> float:
+    try:
+        number = float(raw.strip())
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError("a positive number")
     return number
 
 
@@ -370,6 +381,50 @@ VARIABLES: dict[str, Variable] = _variables(
         "`path` for MinIO and most S3-compatible services; AWS works with either",
         default="path",
         section="Object storage",
+    ),
+    # --- uploads --------------------------------------------------------------------------
+    Variable(
+        "MADOGUCHI_CLAMD_SOCKET",
+        _string,
+        "clamd's unix socket path or `host:port`; setting it turns virus scanning on. A "
+        "configured scanner that does not answer refuses uploads (docs/deploy.md)",
+        default_text="no scanning",
+        section="Uploads",
+    ),
+    Variable(
+        "MADOGUCHI_VIRUS_SCANNER",
+        _choice("none", "clamd"),
+        "the virus scanner backend",
+        default_text="`clamd` when a socket is set, else `none`",
+        section="Uploads",
+    ),
+    Variable(
+        "MADOGUCHI_CLAMD_TIMEOUT",
+        _positive_number,
+        "seconds to wait for clamd's verdict before asking the resident to try again later",
+        default="30",
+        section="Uploads",
+    ),
+    Variable(
+        "MADOGUCHI_UPLOADS_PER_DRAFT",
+        _positive_integer,
+        "files one draft or correction may receive in its life, replacements included",
+        default="30",
+        section="Uploads",
+    ),
+    Variable(
+        "MADOGUCHI_DRAFT_UPLOAD_MB",
+        _positive_integer,
+        "megabytes of files one draft or correction may hold at once",
+        default="50",
+        section="Uploads",
+    ),
+    Variable(
+        "MADOGUCHI_ORPHAN_FILE_HOURS",
+        _positive_integer,
+        "`madoguchi purge` deletes stored files no row refers to once they are this old",
+        default="24",
+        section="Uploads",
     ),
     # --- exports --------------------------------------------------------------------------
     Variable(
