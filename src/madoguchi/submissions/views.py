@@ -420,7 +420,12 @@ def step(request: HttpRequest, token: str, number: int) -> HttpResponse:
     if request.FILES and not allow(request, "upload"):
         # Nothing of this request is stored: the files come back with a wait-and-retry.
         errors = {key: [upload_limit_message()] for key in request.FILES}
-        values = {k: v for k, v in draft.answers.items() if k not in request.FILES}
+        typed = {
+            f.key: form_answers.raw_from_post(f, request.POST)
+            for f in schema.steps[index].fields
+            if f.collects_input and f.type != "file"
+        }
+        values = {k: v for k, v in draft.answers.items() if k not in request.FILES} | typed
         context = _step_context(
             request, draft=draft, token=token, index=index, values=values, errors=errors
         )

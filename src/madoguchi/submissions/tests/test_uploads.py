@@ -284,6 +284,37 @@ def test_requests_with_files_from_one_client_are_rate_limited(
     assert Draft.objects.get().upload_count == 2
 
 
+def test_an_upload_refused_by_the_rate_limit_keeps_what_the_resident_typed_on_the_step(
+    department: Department, settings: Any
+) -> None:
+    schema = {
+        "title": "領収書の提出",
+        "steps": [
+            {
+                "key": "documents",
+                "title": "書類",
+                "fields": [
+                    {"key": "note", "type": "text", "label": "備考"},
+                    {"key": "receipt_file", "type": "file", "label": "領収書"},
+                ],
+            }
+        ],
+    }
+    form = publish_form(department=department, slug="receipt-note", schema=schema)
+    settings.MADOGUCHI_RATE_LIMITS = settings.MADOGUCHI_RATE_LIMITS | {"upload": 0}
+    cache.clear()
+    client = Client(headers={"accept-language": "en"})
+    token = _start(client, form)
+
+    response = client.post(
+        step_url(token), {"note": "領収書は2枚あります", "receipt_file": upload("r.pdf", PDF)}
+    )
+
+    cache.clear()
+    assert response.status_code == 429
+    assert "領収書は2枚あります" in response.content.decode()
+
+
 def test_purge_deletes_expired_drafts_their_files_and_files_no_row_names(
     upload_form: FormVersion,
     draft: Draft,
