@@ -14,9 +14,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from madoguchi.core.management.commands.demo import DEMO_PASSWORD, demo_totp_key
+from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Submission
+from madoguchi.testing.factories import StaffFactory
 
-from .conftest import assert_accessible, screenshot
+from .conftest import _csp_violations, assert_accessible, screenshot
 
 
 def _weekday_ahead() -> date:
@@ -108,3 +110,76 @@ def test_staff_return_an_application_and_the_resident_corrects_it(
     assert_accessible(staff, name="statistics")
     screenshot(staff, "staff-statistics")
     staff.close()
+
+
+def _sign_moped_deregistration(page: Any, base: str) -> None:
+    """Apply with the card and sign, as in test_signature (the demo's signed form)."""
+    page.goto(f"{base}/172065/gentsuki-haisha/")
+    page.locator("button[name=provider]").first.click()
+    page.locator("#resident-kaga-taro").check()
+    page.fill("#pin", "1234")
+    page.locator("button[name=action][value=authenticate]").click()
+    expect(page.locator(".identity-banner")).to_be_visible()
+    page.fill("#field-owner_kana", "カガ タロウ")
+    page.fill("#field-postal_code", "922-0811")
+    page.fill("#field-phone", "0761721111")
+    page.get_by_role("button", name="次へ").click()
+    page.fill("#field-plate_number", "加賀市 あ 12-34")
+    page.fill("#field-frame_number", "AF68-1234567")
+    page.locator("input[name=displacement]").first.check()
+    page.get_by_role("button", name="次へ").click()
+    page.locator("input[name=reason][value=scrapped]").check()
+    day = date.today() - timedelta(days=7)
+    page.select_option("#field-reason_date-era", "seireki")
+    page.fill("#field-reason_date-year", str(day.year))
+    page.fill("#field-reason_date-month", str(day.month))
+    page.fill("#field-reason_date-day", str(day.day))
+    page.get_by_role("button", name="次へ").click()
+    page.locator("input[name=plate_return][value=return]").check()
+    page.locator("input[name=consent]").check()
+    page.get_by_role("button", name="次へ").click()
+    page.locator("button[name=action][value=sign]").click()
+    page.locator("#resident-kaga-taro").check()
+    page.fill("#pin", "KAGA1975")
+    page.locator("button[name=action][value=sign]").click()
+    page.wait_for_url("**/done/**")
+
+
+def test_a_signed_correction_link_opened_on_another_device_needs_the_card_login_first(
+    demo: None, live_server: Any, phone_page: Any, browser: Any
+) -> None:
+    base = live_server.url
+    _sign_moped_deregistration(phone_page, base)
+    submission = Submission.objects.get()
+    staff = StaffFactory(municipality=submission.municipality, departments=[submission.department])
+    _fix, token = workflow.return_for_correction(
+        submission=submission, staff=staff, reason="電話番号がつながりません。", fields=["phone"]
+    )
+    context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    refused = _csp_violations(page)
+
+    page.goto(f"{base}/correct/{token}/")
+    expect(page.get_by_role("heading", name=re.compile("もう一度本人確認"))).to_be_visible()
+    for personal in ("太郎", "カガ", "0761721111", "0761-72-1111", "電話番号がつながりません"):
+        assert personal not in page.content()
+    assert_accessible(page, name="correction verify-again page")
+    screenshot(page, "correction-verify-again-pc")
+    page.get_by_role("button", name=re.compile("でもう一度本人確認する")).click()
+    page.locator("#resident-kaga-taro").check()
+    page.fill("#pin", "1234")
+    page.locator("button[name=action][value=authenticate]").click()
+
+    expect(page.get_by_test_id("correction-reason")).to_contain_text("電話番号がつながりません")
+    page.fill("#field-phone", "0761722222")
+    page.get_by_role("button", name="マイナンバーカードで署名して送信する").click()
+    page.locator("#resident-kaga-taro").check()
+    page.fill("#pin", "KAGA1975")
+    page.locator("button[name=action][value=sign]").click()
+    page.wait_for_url("**/done/**")
+    context.close()
+
+    assert not refused, f"Content-Security-Policy refused: {refused}"
+    submission.refresh_from_db()
+    assert submission.status == "resubmitted"
+    assert submission.answers["phone"] == "0761-72-2222"
