@@ -22,7 +22,8 @@ need_file /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf fonts-ipaexfont-
 need_file /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf fonts-ipaexfont-mincho
 if [ "$mode" = test ]; then
   need_command chromium chromium
-  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+  # grep without -q reads to the end: with pipefail, -q would make fc-list die of SIGPIPE.
+  fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk)
   need_command xgettext gettext
   need_command npm npm
   need_command nginx nginx-light
