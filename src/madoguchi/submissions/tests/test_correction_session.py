@@ -8,6 +8,7 @@ person. Two separate clients stand for two browsers.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.test import Client
@@ -21,7 +22,14 @@ from madoguchi.submissions.models import Status, Submission
 from madoguchi.testing.factories import StaffFactory
 
 from . import test_resident_session as card
-from .test_resident_session import _browser, _card_login, _review, _sent_from, _start_with_card
+from .test_resident_session import (
+    _browser,
+    _card_login,
+    _review,
+    _sent_from,
+    _start_with_card,
+    _step,
+)
 
 # The card-login fixtures of the draft tests: a fake provider, the city, a card form.
 department = card.department
@@ -210,3 +218,39 @@ def test_the_verify_again_page_of_a_correction_speaks_the_residents_language(
         "en": "sent with a My Number Card identity check",
     }[language]
     assert expected in page.text
+
+
+def test_a_cancelled_card_login_leaves_the_correction_locked_and_offers_to_try_again(
+    provider: IdentityProvider, op: FakeOP, version: FormVersion
+) -> None:
+    owner, other = _browser(), _browser()
+    _submission, token = _returned(owner, op, version)
+
+    started = other.post(_again(token))
+    state = parse_qs(urlparse(started["Location"]).query)["state"][0]
+    back = other.get(
+        reverse("identity:callback"),
+        {"state": state, "error": "access_denied", "error_description": "PIN locked"},
+    )
+
+    assert back.status_code == 400
+    assert "You can try again." in back.text and f'href="{_correct(token)}"' in back.text
+    assert other.get(_correct(token)).status_code == 403
+
+
+def test_a_card_login_on_my_page_also_opens_the_resume_link_of_that_persons_draft(
+    provider: IdentityProvider, op: FakeOP, version: FormVersion
+) -> None:
+    owner, resident = _browser(), _browser()
+    draft_token, _back = _start_with_card(owner, op, version)
+    identity = VerifiedIdentity.objects.get()
+    session = resident.session
+    session[resident_session.SESSION_RESIDENT] = {
+        "provider": provider.pk,
+        "subject": identity.subject,
+    }
+    session.save()
+
+    page = resident.get(_step(draft_token))
+
+    assert page.status_code == 200 and "加賀 太郎" in page.text
