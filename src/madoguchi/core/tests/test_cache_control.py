@@ -30,9 +30,7 @@ def _urls(
             route = route.replace(f"<{name}>", "x")
         route = route.lstrip("^").rstrip("$").replace("\\Z", "")
         if isinstance(pattern, URLResolver):
-            yield from _urls(
-                pattern.url_patterns, prefix + route, pattern.namespace or namespace
-            )
+            yield from _urls(pattern.url_patterns, prefix + route, pattern.namespace or namespace)
         else:
             yield namespace, "/" + prefix + route
 

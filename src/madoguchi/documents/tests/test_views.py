@@ -51,9 +51,7 @@ def test_another_browser_gets_not_found(client: Client, submission: Submission) 
     other = Client()
     _sent_from(other, submission)  # someone else's session knows a different submission
     session = client.session
-    resident_session.remember_receipt(
-        session, "token-hash", "00000000-0000-0000-0000-000000000000"
-    )
+    resident_session.remember_receipt(session, "token-hash", "00000000-0000-0000-0000-000000000000")
     session.save()
 
     assert client.get(_download_url(submission)).status_code == 404
