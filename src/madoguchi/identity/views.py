@@ -86,6 +86,8 @@ def callback(request: HttpRequest) -> HttpResponse:
             retry_url=retry,
         )
     submission_services.attach_identity(draft=draft, identity=identity)
+    # The session now speaks for this person: a key planted before the login must not.
+    request.session.cycle_key()
     resident_session.bind_identity(request.session, draft)
     return redirect("submissions:step", token=pending.next_key, number=1)
 

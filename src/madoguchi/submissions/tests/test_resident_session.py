@@ -164,6 +164,23 @@ def test_the_same_person_logging_in_with_the_card_again_unlocks_the_draft_elsewh
     assert submission.answers["bank"] == "1234567"
 
 
+def test_a_card_login_gives_the_session_a_new_key(
+    op: FakeOP, provider: IdentityProvider, version: FormVersion
+) -> None:
+    """The session gains the card's identity: a key planted before the login must not get it."""
+    browser = _browser()
+    form = version.form
+    started = browser.post(
+        reverse("submissions:form_start", args=[form.municipality.lg_code, form.slug]),
+        {"provider": "digital-auth-app"},
+    )
+    before = browser.session.session_key
+
+    _card_login(browser, op, started)
+
+    assert browser.session.session_key != before
+
+
 def test_another_persons_card_cannot_unlock_a_verified_draft(
     provider: IdentityProvider, op: FakeOP, version: FormVersion
 ) -> None:
