@@ -192,3 +192,28 @@ def running(op: FakeOP) -> Iterator[FakeOP]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def register_card_provider(op: FakeOP, municipality: Any, *, client_key_id: str = "RP-1") -> Any:
+    """The Digital Authentication App of ``municipality``, served by ``op``.
+
+    Its public keys are handed to ``op`` as a registration with the real service would.
+    """
+    from madoguchi.identity import services
+    from madoguchi.identity.models import Assurance, IdentityProvider
+
+    provider = IdentityProvider.objects.create(
+        municipality=municipality,
+        key="digital-auth-app",
+        kind="digital_auth_app",
+        name="デジタル認証アプリ",
+        name_en="Digital Authentication App",
+        assurance=Assurance.MYNUMBER_CARD,
+        issuer=op.issuer,
+        client_id=op.client_id,
+        client_private_jwk=services.new_client_key(client_key_id),
+        scopes="openid name address birthdate gender",
+        acr_values="aal3 crl",
+    )
+    op.client_public_jwks = services.public_jwks([provider])
+    return provider

@@ -12,11 +12,11 @@ from django.core.cache import cache
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 
-from madoguchi.identity import oidc, services
+from madoguchi.identity import oidc
 from madoguchi.identity.models import Assurance, IdentityProvider
 from madoguchi.testing.factories import MunicipalityFactory
 
-from .fake_op import FakeOP, running
+from .fake_op import FakeOP, register_card_provider, running
 
 REDIRECT_URI = "http://testserver/identity/callback/"
 
@@ -31,19 +31,9 @@ def op() -> Iterator[FakeOP]:
 
 @pytest.fixture
 def provider(db: None, op: FakeOP) -> IdentityProvider:
-    provider = IdentityProvider.objects.create(
-        municipality=MunicipalityFactory(lg_code="172065"),
-        key="digital-auth-app",
-        kind="digital_auth_app",
-        name="デジタル認証アプリ",
-        assurance=Assurance.MYNUMBER_CARD,
-        issuer=op.issuer,
-        client_id=op.client_id,
-        client_private_jwk=services.new_client_key("RP172065-1"),
-        scopes="openid name address birthdate gender",
-        acr_values="aal3 crl",
+    provider: IdentityProvider = register_card_provider(
+        op, MunicipalityFactory(lg_code="172065"), client_key_id="RP172065-1"
     )
-    op.client_public_jwks = services.public_jwks([provider])
     return provider
 
 

@@ -16,9 +16,8 @@ from madoguchi.backoffice import export_columns, export_services
 from madoguchi.backoffice import services as backoffice_services
 from madoguchi.core import events
 from madoguchi.forms.models import FormVersion
-from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import Assurance, IdentityProvider, VerifiedIdentity
-from madoguchi.identity.tests.fake_op import FakeOP, running
+from madoguchi.identity.tests.fake_op import FakeOP, register_card_provider, running
 from madoguchi.ledger import selectors as ledger_selectors
 from madoguchi.submissions import selectors
 from madoguchi.submissions import services as submission_services
@@ -52,19 +51,7 @@ def op() -> Iterator[FakeOP]:
 
 @pytest.fixture
 def provider(department: Department, op: FakeOP) -> IdentityProvider:
-    provider = IdentityProvider.objects.create(
-        municipality=department.municipality,
-        key="digital-auth-app",
-        kind="digital_auth_app",
-        name="デジタル認証アプリ",
-        name_en="Digital Authentication App",
-        assurance=Assurance.MYNUMBER_CARD,
-        issuer=op.issuer,
-        client_id=op.client_id,
-        client_private_jwk=identity_services.new_client_key("RP-1"),
-        scopes="openid name address birthdate gender",
-    )
-    op.client_public_jwks = identity_services.public_jwks([provider])
+    provider: IdentityProvider = register_card_provider(op, department.municipality)
     return provider
 
 

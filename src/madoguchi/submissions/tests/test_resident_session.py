@@ -17,9 +17,8 @@ from django.test import Client
 from django.urls import reverse
 
 from madoguchi.forms.models import FormVersion
-from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import Assurance, IdentityProvider, VerifiedIdentity
-from madoguchi.identity.tests.fake_op import FakeOP, running
+from madoguchi.identity.tests.fake_op import FakeOP, register_card_provider, running
 from madoguchi.submissions import resident_session, selectors
 from madoguchi.submissions.models import Draft, Submission
 from madoguchi.tenants.models import Department
@@ -58,20 +57,7 @@ def department(db: None) -> Department:
 
 @pytest.fixture
 def provider(department: Department, op: FakeOP) -> IdentityProvider:
-    provider = IdentityProvider.objects.create(
-        municipality=department.municipality,
-        key="digital-auth-app",
-        kind="digital_auth_app",
-        name="デジタル認証アプリ",
-        name_en="Digital Authentication App",
-        assurance=Assurance.MYNUMBER_CARD,
-        issuer=op.issuer,
-        client_id=op.client_id,
-        client_private_jwk=identity_services.new_client_key("RP-1"),
-        scopes="openid name address birthdate gender",
-        acr_values="aal3 crl",
-    )
-    op.client_public_jwks = identity_services.public_jwks([provider])
+    provider: IdentityProvider = register_card_provider(op, department.municipality)
     return provider
 
 
