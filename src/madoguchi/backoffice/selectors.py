@@ -16,22 +16,13 @@ from madoguchi.forms.models import Form
 from madoguchi.submissions import selectors as submission_selectors
 from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Status, Submission
-from madoguchi.tenants.models import StaffMember, StaffRole
-from madoguchi.tenants.selectors import visible_departments
+from madoguchi.tenants.models import StaffMember
+from madoguchi.tenants.selectors import staff_who_can_act, visible_departments
 
 
 def colleagues_for(submission: Submission) -> list[StaffMember]:
     """Staff who may act on this submission: its department's, and the city's administrators."""
-    return list(
-        StaffMember.objects.filter(municipality_id=submission.municipality_id)
-        .filter(
-            Q(role=StaffRole.MUNICIPALITY_ADMIN)
-            | Q(role=StaffRole.DEPARTMENT_STAFF, departments=submission.department_id)
-        )
-        .select_related("user")
-        .distinct()
-        .order_by("user__username")
-    )
+    return list(staff_who_can_act(submission.municipality_id, [submission.department_id]))
 
 
 def workflow_context(
@@ -53,7 +44,7 @@ def workflow_context(
         ]
         if Status.RETURNED in allowed
         else [],
-        "colleagues": [(c.pk, c.user.get_username()) for c in colleagues_for(submission)],
+        "colleagues": [(c.pk, c.display_name) for c in colleagues_for(submission)],
         "status_changes": submission.status_changes.select_related("actor__user"),
         "corrections": submission.corrections.all(),
         "comments": submission.comments.select_related("author__user"),
@@ -226,13 +217,10 @@ def inbox_choices(staff: StaffMember, *, language: str) -> dict[str, Any]:
         ],
         "status_choices": Status.choices,
         "assignee_choices": [
-            (c.pk, c.user.get_username())
-            for c in StaffMember.objects.filter(
-                municipality_id=staff.municipality_id, departments__in=departments
+            (c.pk, c.display_name)
+            for c in staff_who_can_act(
+                staff.municipality_id, list(departments.values_list("pk", flat=True))
             )
-            .select_related("user")
-            .distinct()
-            .order_by("user__username")
         ],
         "identity_choices": [
             ("none", _("None (self-declared)")),

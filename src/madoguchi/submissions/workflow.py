@@ -225,9 +225,9 @@ def assign(
     with transaction.atomic():
         current = _locked(submission)
         _check_staff(staff, current)
-        if (
-            assignee is not None
-            and not visible_departments(assignee).filter(pk=current.department_id).exists()
+        if assignee is not None and (
+            not assignee.can_act
+            or not visible_departments(assignee).filter(pk=current.department_id).exists()
         ):
             raise WorkflowRefused(_("This colleague does not work on this department's cases."))
         current.assignee = assignee

@@ -86,3 +86,9 @@ class StaffMember(models.Model):
     @property
     def can_act(self) -> bool:
         return self.role != StaffRole.READ_ONLY
+
+    @property
+    def display_name(self) -> str:
+        """The name colleagues know, family name first (「健康 花子」); else the login ID."""
+        parts = (self.user.last_name.strip(), self.user.first_name.strip())
+        return " ".join(part for part in parts if part) or self.user.get_username()
