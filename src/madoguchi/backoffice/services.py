@@ -151,11 +151,19 @@ def acting_department_code(staff: StaffMember, submission: Submission) -> str:
     return codes[0][1] if codes else ""
 
 
-def record_staff_view(staff: StaffMember, submission: Submission) -> None:
-    """A staff member opened an application's personal data (shown in the resident's history)."""
+def record_staff_view(staff: StaffMember, submission: Submission, *, part: str = "") -> None:
+    """A staff member opened an application's personal data (shown in the resident's history).
+
+    ``part`` names what was opened besides the detail page: ``"attachment"`` (a file the
+    resident attached) or ``"print"`` (the print view for paper approval). Never the file's
+    name: it may hold personal data.
+    """
+    detail = {"department": acting_department_code(staff, submission), "role": staff.role}
+    if part:
+        detail["part"] = part
     events.record(
         events.Event.STAFF_VIEWED,
         actor=events.pseudonym("staff", staff.pk),
         subject=events.submission_subject(submission.public_id),
-        detail={"department": acting_department_code(staff, submission), "role": staff.role},
+        detail=detail,
     )

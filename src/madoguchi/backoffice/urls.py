@@ -12,6 +12,12 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("submissions/<str:receipt_number>/", views.detail, name="detail"),
     path("submissions/<str:receipt_number>/status/", views.change_status, name="change_status"),
+    path(
+        "submissions/<str:receipt_number>/attachments/<int:pk>/",
+        views.attachment,
+        name="attachment",
+    ),
+    path("submissions/<str:receipt_number>/print/", views.print_view, name="print"),
     path("submissions/<str:receipt_number>/assign/", views.assign, name="assign"),
     path("submissions/<str:receipt_number>/comments/", views.comment, name="comment"),
     path("submissions/<str:receipt_number>/result/", views.deliver_result, name="deliver_result"),

@@ -12,21 +12,24 @@ from urllib.parse import urlencode
 import segno
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.core.ratelimit import allow
 from madoguchi.forms import rendering
+from madoguchi.forms.answers import display_date
 from madoguchi.forms.models import Form
 from madoguchi.submissions import selectors as submission_selectors
 from madoguchi.submissions import workflow
-from madoguchi.submissions.models import Status, Submission
+from madoguchi.submissions.models import Attachment, Status, Submission
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
@@ -51,12 +54,12 @@ def code_failed_message() -> str:
     )
 
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def staff_required(view: View) -> View:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not user.is_authenticated or not user.is_verified():  # type: ignore[attr-defined]
             return redirect(f"{_login_url()}?next={request.path}")
@@ -228,6 +231,44 @@ def _submission_or_404(staff: StaffMember, receipt_number: str) -> Submission:
         raise Http404 from error
 
 
+# Shown inside the page; anything else is offered as a download under its safe name.
+INLINE_TYPES = {"application/pdf": "pdf", "image/jpeg": "image", "image/png": "image"}
+
+
+def _attachment_views(submission: Submission) -> list[dict[str, Any]]:
+    views = []
+    for attachment in submission.attachments.order_by("id"):
+        url = reverse("backoffice:attachment", args=[submission.receipt_number, attachment.pk])
+        views.append(
+            {
+                "field_key": attachment.field_key,
+                "name": attachment.display_name,
+                "size": attachment.size,
+                "sha256": attachment.sha256,
+                "kind": INLINE_TYPES.get(attachment.content_type, "other"),
+                "url": url,
+                "download_url": f"{url}?download=1",
+            }
+        )
+    return views
+
+
+def _sections_with_files(
+    submission: Submission, files: list[dict[str, Any]]
+) -> tuple[list[rendering.AnswerSection], list[dict[str, Any]]]:
+    """The answers, each file question carrying its files; and files no answer names."""
+    schema = submission.form_version.schema
+    sections = rendering.answer_sections(schema, submission.answers, answered_only=True)
+    shown: set[str] = set()
+    for section in sections:
+        for row in section.rows:
+            row_files = [f for f in files if f["field_key"] == row["key"]]
+            if row_files:
+                row["files"] = row_files  # type: ignore[assignment]
+                shown.add(row["key"])
+    return sections, [f for f in files if f["field_key"] not in shown]
+
+
 def _render_detail(
     request: HttpRequest,
     staff: StaffMember,
@@ -239,14 +280,14 @@ def _render_detail(
 ) -> HttpResponse:
     schema = submission.form_version.schema
     language = get_language() or "ja"
-    sections = rendering.answer_sections(schema, submission.answers, answered_only=True)
+    sections, other_files = _sections_with_files(submission, _attachment_views(submission))
     field_keys = {f.key for f in schema.fields()}
     context = {
         "staff": staff,
         "submission": submission,
         "title": schema.title.get(language),
         "sections": sections,
-        "attachments": submission.attachments.all(),
+        "attachments": other_files,
         "identity": submission.identity,
         "prefilled_labels": [
             schema.field(key).label.get(language)
@@ -265,6 +306,78 @@ def detail(request: HttpRequest, receipt_number: str) -> HttpResponse:
     submission = _submission_or_404(staff, receipt_number)
     services.record_staff_view(staff, submission)
     return _render_detail(request, staff, submission)
+
+
+@staff_required
+@require_GET
+@xframe_options_sameorigin
+def attachment(request: HttpRequest, receipt_number: str, pk: int) -> HttpResponseBase:
+    """One file the resident attached, for staff who may see the application.
+
+    PDF and images open inline (the detail page frames them); anything else, and any file
+    asked for with ``?download=1``, downloads. The name is the safe one (the detected
+    type's extension), the type the detected one, and the response is sandboxed: a file
+    is shown, never run. Every opening is recorded for the resident's access history.
+    """
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    submission = _submission_or_404(staff, receipt_number)
+    try:
+        found = submission.attachments.get(pk=pk)
+    except Attachment.DoesNotExist as error:
+        raise Http404 from error
+    inline = found.content_type in INLINE_TYPES and "download" not in request.GET
+    services.record_staff_view(staff, submission, part="attachment")
+    response = FileResponse(
+        found.file.open("rb"),
+        as_attachment=not inline,
+        filename=found.display_name,
+        content_type=found.content_type if inline else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # django-csp: this response's whole policy (no scripts, no plugins' requests, framed by us).
+    response._csp_replace = {  # type: ignore[attr-defined]
+        "default-src": ["'none'"],
+        "img-src": ["'self'"],
+        "style-src": ["'unsafe-inline'"],
+        "frame-ancestors": ["'self'"],
+        "sandbox": True,
+        "script-src": None,
+        "form-action": None,
+        "base-uri": None,
+        "object-src": None,
+    }
+    return response
+
+
+@staff_required
+@require_GET
+def print_view(request: HttpRequest, receipt_number: str) -> HttpResponse:
+    """One application on paper, for the department's approval (決裁). Needs no script."""
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    submission = _submission_or_404(staff, receipt_number)
+    services.record_staff_view(staff, submission, part="print")
+    schema = submission.form_version.schema
+    language = get_language() or "ja"
+    sections, other_files = _sections_with_files(submission, _attachment_views(submission))
+    local = timezone.localtime(submission.submitted_at)
+    return render(
+        request,
+        "backoffice/print.html",
+        {
+            "staff": staff,
+            "submission": submission,
+            "title": schema.title.get(language),
+            "department": submission.department.localized_name(language),
+            "municipality": submission.municipality.localized_name(language),
+            "received": f"{display_date(local.date())} {local:%H:%M}",
+            "printed": display_date(timezone.localdate()),
+            "sections": sections,
+            "attachments": other_files,
+            "all_files": _attachment_views(submission),
+            "identity": submission.identity,
+            "approvals": [_("Director"), _("Deputy director"), _("Section chief"), _("Officer")],
+        },
+    )
 
 
 @staff_required
