@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,6 +17,8 @@ from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Status, Submission
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import staff_who_can_act, visible_departments
+
+from . import search
 
 
 def colleagues_for(submission: Submission) -> list[StaffMember]:
@@ -154,14 +155,9 @@ def filtered_inbox(staff: StaffMember, filters: InboxFilters) -> QuerySet[Submis
     if filters.identity_level:
         submissions = submissions.filter(identity_level=filters.identity_level)
     if filters.query:
-        # Receipt numbers by prefix, names by their beginning (family name first): both
-        # can use a B-tree index, which a "contains" search over a million rows cannot.
-        folded = unicodedata.normalize("NFKC", filters.query)
-        submissions = submissions.filter(
-            Q(receipt_number__startswith=folded)
-            | Q(applicant_name__startswith=filters.query)
-            | Q(applicant_name__startswith=folded)
-        )
+        # Names, readings and receipt numbers by prefix of normalised terms: an index
+        # seek, which a "contains" search over a million rows cannot be (see search.py).
+        submissions = submissions.filter(search.matching(filters.query))
     return submissions
 
 
