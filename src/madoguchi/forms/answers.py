@@ -157,10 +157,33 @@ def _check_pattern(form_field: TextField, text: str) -> None:
     raise FieldInvalid(_("Check the format of “%(label)s”.") % {"label": label_of(form_field)})
 
 
+# Yen amounts are written 35,000円, ３５，０００円, ¥35,000 or 35,000 yen: the marks say nothing
+# the question does not already say, so they are dropped before the number is read.
+_YEN_UNITS = ("円", "yen", "jpy")
+_YEN_SIGNS = "¥￥\\"
+
+
+def _without_unit(form_field: NumberField, text: str) -> str:
+    """Drop the question's own unit (either language) or, for amounts in yen, a yen mark."""
+    unit = form_field.unit
+    units = {u.strip().lower() for u in (unit.ja, unit.en) if u} if unit else set()
+    is_yen = bool(units & set(_YEN_UNITS))
+    if is_yen:
+        units |= set(_YEN_UNITS)
+        text = text.lstrip(_YEN_SIGNS).strip()
+    lowered = text.lower()
+    for mark in sorted(units, key=len, reverse=True):
+        if mark and lowered.endswith(mark) and len(lowered) > len(mark):
+            return text[: -len(mark)].strip()
+    return text
+
+
 def _clean_number(form_field: NumberField, value: Any) -> int | float:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise FieldInvalid(_("Enter a number."))
-    text = kana.normalize_width(str(value)).replace(",", "").replace("，", "")
+    # Full-width digits and commas fold to ASCII (３５，０００ is 35,000).
+    text = kana.normalize_width(str(value))
+    text = _without_unit(form_field, text).replace(",", "")
     try:
         number = Decimal(text)
     except InvalidOperation as error:
@@ -228,15 +251,36 @@ def _no_such_date() -> FieldInvalid:
     return FieldInvalid(_("That date does not exist. Check the month and day."))
 
 
+def _is_western_year(value: Any, year: int) -> bool:
+    """A year typed with four digits is a Western year, whatever the era selector says.
+
+    No era lasted a thousand years, so 1955 under 令和 can only mean the year 1955: the
+    resident typed the year they know and did not touch the era (which defaults to one).
+    """
+    if isinstance(value, str):
+        return len(kana.normalize_width(value).lstrip("-")) == 4 and year >= 1000
+    return year >= 1000
+
+
 def _date_from_parts(value: dict[str, Any]) -> date:
     era = value.get("era") or SEIREKI
     if not isinstance(era, str):
-        raise FieldInvalid(_("Use one of the eras 明治, 大正, 昭和, 平成 or 令和."))
+        raise FieldInvalid(_("Use one of the eras Meiji, Taisho, Showa, Heisei or Reiwa."))
     try:
         year, month, day = (_date_part(value[p]) for p in DATE_PARTS[1:])
     except KeyError as error:
         raise FieldInvalid(_("Enter the year, month and day as numbers.")) from error
+    if era != SEIREKI and _is_western_year(value["year"], year):
+        era = SEIREKI
     if era == SEIREKI:
+        if 0 <= year < 1000:
+            # 55 or 030 in the Western calendar is an era year typed under 西暦.
+            raise FieldInvalid(
+                _(
+                    "Enter the year with four digits, e.g. 1985, or choose the era "
+                    "(e.g. Showa) and enter the year of the era."
+                )
+            )
         try:
             return date(year, month, day)
         except (ValueError, OverflowError) as error:  # OverflowError: beyond a C int
@@ -254,18 +298,31 @@ def _clean_date(form_field: DateField, value: Any) -> str:
             raise FieldInvalid(_("Enter the year, month and day as numbers."))
     except InvalidJapaneseInput as error:
         raise _japanese(error) from error
-    today = timezone.localdate()
-    earliest = _bound(form_field.min_date, form_field.min_days_from_today, today)
-    latest = _bound(form_field.max_date, form_field.max_days_from_today, today)
+    earliest, latest = date_range(form_field)
+    # An era date outside the range is most often the wrong era (the selector's default).
+    era_hint = (
+        " " + _("Check the era, or enter the year in the Western calendar with four digits.")
+        if isinstance(value, dict) and (value.get("era") or SEIREKI) != SEIREKI
+        else ""
+    )
     if earliest and parsed < earliest:
         raise FieldInvalid(
-            _("Enter a date on or after %(date)s.") % {"date": display_date(earliest)}
+            _("Enter a date on or after %(date)s.") % {"date": display_date(earliest)} + era_hint
         )
     if latest and parsed > latest:
         raise FieldInvalid(
-            _("Enter a date on or before %(date)s.") % {"date": display_date(latest)}
+            _("Enter a date on or before %(date)s.") % {"date": display_date(latest)} + era_hint
         )
     return parsed.isoformat()
+
+
+def date_range(form_field: DateField) -> tuple[date | None, date | None]:
+    """The earliest and latest dates the question accepts today (None: no bound)."""
+    today = timezone.localdate()
+    return (
+        _bound(form_field.min_date, form_field.min_days_from_today, today),
+        _bound(form_field.max_date, form_field.max_days_from_today, today),
+    )
 
 
 def _bound(absolute: str | None, relative_days: int | None, today: date) -> date | None:
@@ -296,6 +353,28 @@ def _clean_email(value: Any) -> str:
     return text
 
 
+def _clean_postal_code(value: str) -> str:
+    """Seven digits that Japan Post knows; unknown codes are typing mistakes.
+
+    When the Japan Post data cannot be read, the code is taken as typed (well-formed):
+    a missing data file must not stop residents from applying.
+    """
+    code = postal.normalize_postal_code(value)
+    try:
+        known = postal.lookup_address(code) is not None
+    except postal.LookupUnavailable:
+        known = True
+    if not known:
+        raise FieldInvalid(
+            _(
+                "There is no postal code %(code)s. Check the number on your mail or on "
+                "Japan Post's website."
+            )
+            % {"code": postal.format_postal_code(code)}
+        )
+    return postal.format_postal_code(code)
+
+
 def clean_value(form_field: FormField, value: Any) -> Any:
     """Validate and normalise one non-empty value; raises FieldInvalid with a message.
 
@@ -318,7 +397,7 @@ def clean_value(form_field: FormField, value: Any) -> Any:
         if isinstance(form_field, PhoneField):
             return phone.normalize_phone(_string(value))
         if isinstance(form_field, PostalCodeField):
-            return postal.format_postal_code(postal.normalize_postal_code(_string(value)))
+            return _clean_postal_code(_string(value))
         if isinstance(form_field, ConsentField):
             if value is not True:
                 raise FieldInvalid(_missing_message(form_field))

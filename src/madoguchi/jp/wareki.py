@@ -17,9 +17,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
+from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .errors import InvalidJapaneseInput
@@ -29,6 +32,7 @@ __all__ = [
     "ERAS",
     "Era",
     "WarekiDate",
+    "format_for_residents",
     "format_wareki",
     "from_wareki",
     "get_era",
@@ -46,6 +50,10 @@ class Era:
     letter: str
     english: str
     start: date
+
+    def localized_name(self) -> str:
+        """令和 in Japanese, Reiwa in English (the active language)."""
+        return self.english if (get_language() or "ja").startswith("en") else self.name
 
 
 ERAS: tuple[Era, ...] = (
@@ -69,7 +77,7 @@ _MONTHS = (
 
 _MSG_DATE_FORMAT = _("Enter the date as in 令和7年4月1日, R7.4.1 or 2025-04-01.")
 _MSG_DATE_INVALID = _("This date does not exist. Check the month and the day.")
-_MSG_UNKNOWN_ERA = _("Use one of the eras 明治, 大正, 昭和, 平成 or 令和.")
+_MSG_UNKNOWN_ERA = _("Use one of the eras Meiji, Taisho, Showa, Heisei or Reiwa.")
 _MSG_OUT_OF_ERA = _(
     "That date is not in %(era)s, which ran from %(first)s to %(last)s. Check the era and the year."
 )
@@ -121,18 +129,30 @@ def to_wareki(d: date) -> WarekiDate:
     )
 
 
+def _era_name(era: Era) -> str:
+    return era.localized_name()
+
+
+# Messages are rendered later, in the language active then: so is the era's name.
+_lazy_era_name = lazy(_era_name, str)
+
+
 def _out_of_era(era: Era) -> InvalidJapaneseInput:
     last = _last_day(era)
     if last is None:
         return InvalidJapaneseInput(
             "wareki_out_of_era",
             _MSG_OUT_OF_CURRENT_ERA,
-            params={"era": era.name, "first": era.start.isoformat()},
+            params={"era": _lazy_era_name(era), "first": era.start.isoformat()},
         )
     return InvalidJapaneseInput(
         "wareki_out_of_era",
         _MSG_OUT_OF_ERA,
-        params={"era": era.name, "first": era.start.isoformat(), "last": last.isoformat()},
+        params={
+            "era": _lazy_era_name(era),
+            "first": era.start.isoformat(),
+            "last": last.isoformat(),
+        },
     )
 
 
@@ -167,6 +187,28 @@ def format_wareki(d: date, *, style: Literal["kanji", "english"] = "kanji") -> s
         return f"{w.day} {_MONTHS[w.month - 1]} {d.year} ({w.era.english} {w.year})"
     year = "元" if w.year == 1 else str(w.year)
     return f"{w.era.name}{year}年{w.month}月{w.day}日"
+
+
+def format_for_residents(value: date | datetime, *, language: str, time: bool = False) -> str:
+    """A date as residents read it everywhere (pages, emails, My page): the era year with
+    the Western year beside it, ``令和8年4月1日（2026年）`` or ``1 April 2026 (Reiwa 8)``.
+
+    An aware datetime is shown in the server's time zone (Asia/Tokyo); ``time`` adds
+    ``14:05``.
+    """
+    moment: datetime | None = None
+    if isinstance(value, datetime):
+        moment = timezone.localtime(value) if timezone.is_aware(value) else value
+        day = moment.date()
+    else:
+        day = value
+    if language.startswith("en"):
+        text = format_wareki(day, style="english")
+    else:
+        text = f"{format_wareki(day)}（{day.year}年）"
+    if time and moment is not None:
+        text += f" {moment:%H:%M}"
+    return text
 
 
 _ERA_TOKEN = "|".join(sorted({era.name for era in ERAS} | {era.letter.lower() for era in ERAS}))

@@ -66,7 +66,7 @@ def test_a_date_with_a_year_month_or_day_beyond_any_calendar_is_refused(typed: A
 def test_a_date_of_the_wrong_shape_is_refused_with_what_to_enter(typed: Any) -> None:
     assert english_error("birth_date", typed) in (
         "Enter the year, month and day as numbers.",
-        "Use one of the eras 明治, 大正, 昭和, 平成 or 令和.",
+        "Use one of the eras Meiji, Taisho, Showa, Heisei or Reiwa.",
     )
 
 
