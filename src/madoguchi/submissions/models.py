@@ -26,6 +26,8 @@ class Status(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     COMPLETED = "completed", _("Completed")
+    # The applicant took the application back (取下げ) before a decision.
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Draft(models.Model):
@@ -270,3 +272,21 @@ class ResultDocument(models.Model):
     @property
     def display_name(self) -> str:
         return filenames.safe_name(self.name, self.content_type)
+
+
+class StatusLink(models.Model):
+    """A secret link to a submission's status page (申請状況), for applicants without a card.
+
+    Only the hash of the token is stored, like a draft's resume link. A submission has
+    one per message that carried one (the confirmation page, each email), so a new email
+    never needs the token of an earlier one.
+    """
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="status_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"status link {self.pk} of {self.submission_id}"

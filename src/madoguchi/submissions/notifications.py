@@ -11,13 +11,34 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from . import status_links
 from .models import Status
 
 if TYPE_CHECKING:
-    from .models import StatusChange, Submission
+    from .models import ResultDocument, StatusChange, Submission
 
 logger = logging.getLogger(__name__)
+
+# What happened, in plain words: the status page and every status email say this, never
+# only the status's name.
+STATUS_NEWS: dict[str, Any] = {
+    Status.RECEIVED: gettext_lazy("Your application was received."),
+    Status.IN_REVIEW: gettext_lazy("The department has started reviewing your application."),
+    Status.RETURNED: gettext_lazy("Your application needs a correction."),
+    Status.RESUBMITTED: gettext_lazy("Your corrected application was received."),
+    Status.APPROVED: gettext_lazy("The review is finished: your application was approved."),
+    Status.REJECTED: gettext_lazy(
+        "The review is finished: your application could not be approved."
+    ),
+    Status.COMPLETED: gettext_lazy("The procedure is complete."),
+    Status.WITHDRAWN: gettext_lazy("You withdrew your application."),
+}
+
+
+def status_news(status: str) -> str:
+    return str(STATUS_NEWS.get(status, Status(status).label))
 
 
 def confirmation_context(submission: Submission, language: str) -> dict[str, Any]:
@@ -40,6 +61,7 @@ def send_confirmation(submission: Submission) -> None:
     with translation.override(submission.language):
         context = confirmation_context(submission, submission.language)
         context["site_url"] = settings.MADOGUCHI_SITE_URL
+        context["status_url"] = status_links.absolute_url(status_links.issue(submission))
         subject = _("[%(municipality)s] Your application was received (%(receipt)s)") % {
             "municipality": context["municipality"],
             "receipt": submission.receipt_number,
@@ -53,20 +75,29 @@ def send_confirmation(submission: Submission) -> None:
 
 
 def send_status_update(
-    submission: Submission, change: StatusChange, *, correction_token: str = ""
+    submission: Submission,
+    change: StatusChange,
+    *,
+    correction_token: str = "",
+    result: ResultDocument | None = None,
 ) -> None:
-    """Tell the applicant their application moved on; a return for correction carries the link.
+    """Tell the applicant, in plain words, what happened to their application.
 
-    The reason staff gave is included (the applicant must know what to fix); the answers
-    are not.
+    Every email links to the status page (a new secret link); a return for correction
+    carries the correction link, a delivered result names the document. The reason staff
+    gave is included (the applicant must know what to fix); the answers are not.
     """
     if not submission.contact_email:
         return
     with translation.override(submission.language):
         context = confirmation_context(submission, submission.language)
+        documents = [result.display_name] if result is not None else []
         context |= {
             "site_url": settings.MADOGUCHI_SITE_URL,
             "status": Status(change.to_status).label,
+            "news": status_news(change.to_status),
+            "documents": documents,
+            "status_url": status_links.absolute_url(status_links.issue(submission)),
             "reason": change.reason,
             "correction_url": (
                 settings.MADOGUCHI_SITE_URL.rstrip("/")

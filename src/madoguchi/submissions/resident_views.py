@@ -7,6 +7,8 @@ found through the identities they were made with.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,7 +28,7 @@ from madoguchi.identity.models import IdentityProvider
 from madoguchi.tenants.models import Municipality
 
 from . import selectors, workflow
-from .models import ResultDocument
+from .models import ResultDocument, Submission
 
 # How long a resident stays logged in on their page without activity.
 RESIDENT_SESSION_SECONDS = 30 * 60
@@ -40,6 +42,35 @@ EVENT_LABELS = {
     events.Event.EXPORTED: gettext_lazy("Exported for processing"),
     events.Event.RESULT_DELIVERED: gettext_lazy("Result delivered"),
 }
+
+
+def history_rows(submissions: list[Submission], *, language: str) -> list[dict[str, Any]]:
+    """The access history (やりとり履歴) of these submissions, newest first, for the
+    resident's own eyes only (My page, the status page)."""
+    history = [
+        {
+            "at": record.at,
+            "receipt_number": record.receipt_number,
+            "action": EVENT_LABELS.get(events.Event(record.event), record.event),
+            "actor": _("You") if record.by_resident else record.department or _("City office"),
+        }
+        for record in selectors.access_history(submissions, language=language)
+    ]
+    # An export is one ledger event for many submissions; which ones it held is kept
+    # beside the export, so it is joined here.
+    exports = export_selectors.exports_including_each(submissions, language=language)
+    history += [
+        {
+            "at": export.at,
+            "receipt_number": submission.receipt_number,
+            "action": EVENT_LABELS[events.Event.EXPORTED],
+            "actor": export.department,
+        }
+        for submission in submissions
+        for export in exports.get(submission.pk, [])
+    ]
+    history.sort(key=lambda item: item["at"], reverse=True)
+    return history
 
 
 def _municipality(lg_code: str) -> Municipality:
@@ -83,29 +114,7 @@ def mypage(request: HttpRequest, lg_code: str) -> HttpResponse:
         }
         for submission in submissions
     ]
-    history = [
-        {
-            "at": record.at,
-            "receipt_number": record.receipt_number,
-            "action": EVENT_LABELS.get(events.Event(record.event), record.event),
-            "actor": _("You") if record.by_resident else record.department or _("City office"),
-        }
-        for record in selectors.access_history(submissions, language=language)
-    ]
-    # An export is one ledger event for many submissions; which ones it held is kept
-    # beside the export, so it is joined here.
-    exports = export_selectors.exports_including_each(submissions, language=language)
-    history += [
-        {
-            "at": export.at,
-            "receipt_number": submission.receipt_number,
-            "action": EVENT_LABELS[events.Event.EXPORTED],
-            "actor": export.department,
-        }
-        for submission in submissions
-        for export in exports.get(submission.pk, [])
-    ]
-    history.sort(key=lambda item: item["at"], reverse=True)
+    history = history_rows(submissions, language=language)
     return render(
         request,
         "submissions/mypage.html",

@@ -1,16 +1,27 @@
 from django.urls import path
 
-from . import correction_views, resident_views, views
+from . import correction_views, draft_views, resident_views, status_views, views
 
 app_name = "submissions"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("apply/<str:token>/", draft_views.resume, name="resume"),
+    path("apply/<str:token>/saved/", draft_views.saved, name="saved"),
     path("apply/<str:token>/step/<int:number>/", views.step, name="step"),
     path("apply/<str:token>/review/", views.review, name="review"),
     path("apply/<str:token>/discard/", views.discard, name="discard"),
     path("apply/<str:token>/verify-again/", views.verify_again, name="verify_again"),
     path("done/<uuid:public_id>/", views.done, name="done"),
+    path(
+        "done/<uuid:public_id>/status/",
+        status_views.from_confirmation,
+        name="status_from_confirmation",
+    ),
+    # The status page of one application (secret link; "token" keeps it out of logs).
+    path("status/<str:token>/", status_views.status, name="status"),
+    path("status/<str:token>/withdraw/", status_views.withdraw, name="status_withdraw"),
+    path("status/<str:token>/results/<int:pk>/", status_views.result, name="status_result"),
     path("correct/<str:token>/", correction_views.correction, name="correction"),
     path(
         "correct/<str:token>/verify-again/",

@@ -49,12 +49,16 @@ REVIEW_TRANSITIONS: dict[str, frozenset[str]] = {
     S.APPROVED: frozenset({S.COMPLETED}),
     S.REJECTED: frozenset({S.COMPLETED}),
     S.COMPLETED: frozenset(),
+    S.WITHDRAWN: frozenset(),
 }
 # Forms without review (surveys, simple notifications) are received, then completed.
 SIMPLE_TRANSITIONS: dict[str, frozenset[str]] = {
     S.RECEIVED: frozenset({S.COMPLETED}),
     S.COMPLETED: frozenset(),
+    S.WITHDRAWN: frozenset(),
 }
+# The applicant may withdraw (取下げ) until a decision is taken; staff never do it for them.
+WITHDRAWABLE = frozenset({S.RECEIVED, S.IN_REVIEW, S.RETURNED, S.RESUBMITTED})
 NEEDS_REASON = frozenset({S.RETURNED, S.REJECTED})
 CORRECTION_DAYS = 30
 COMMENT_MAX_LENGTH = 4000
@@ -139,6 +143,38 @@ def change_status(
                 % {"current": S(current.status).label, "target": S(to_status).label}
             )
         change = _record_change(current, to_status, staff=staff, reason=reason)
+        transaction.on_commit(lambda: notifications.send_status_update(current, change))
+    submission.status = current.status
+    return change
+
+
+def can_withdraw(submission: Submission) -> bool:
+    return submission.status in WITHDRAWABLE
+
+
+def withdraw(*, submission: Submission) -> StatusChange:
+    """取下げ: the applicant takes the application back before a decision.
+
+    Recorded like any other step (``StatusChange`` without a staff actor, a ledger event
+    by "resident"); an open return for correction is closed with it, so its link stops
+    working. Raises WorkflowRefused once a decision was taken.
+    """
+    with transaction.atomic():
+        current = _locked(submission)
+        if not can_withdraw(current):
+            raise WorkflowRefused(
+                _(
+                    "This application can no longer be withdrawn: a decision was already "
+                    "taken. Please contact the department."
+                )
+            )
+        now = timezone.now()
+        Correction.objects.filter(
+            submission=current, resubmitted_at__isnull=True, expires_at__gt=now
+        ).update(expires_at=now)
+        change = _record_change(
+            current, S.WITHDRAWN, staff=None, reason="", extra={"by": "applicant"}
+        )
         transaction.on_commit(lambda: notifications.send_status_update(current, change))
     submission.status = current.status
     return change
@@ -458,7 +494,9 @@ def deliver_result(
             detail={"department": current.department.code, "sha256": document.sha256},
         )
         change = _record_change(current, S.COMPLETED, staff=staff, reason="")
-        transaction.on_commit(lambda: notifications.send_status_update(current, change))
+        transaction.on_commit(
+            lambda: notifications.send_status_update(current, change, result=document)
+        )
     submission.status = current.status
     return document
 
