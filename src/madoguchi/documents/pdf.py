@@ -33,14 +33,16 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
-    Paragraph,
     SimpleDocTemplate,
     Spacer,
-    Table,
     TableStyle,
 )
 
-__all__ = ["AnswerBlock", "FontsMissing", "ReceiptContent", "render_receipt"]
+from . import tagging
+from .tagging import TaggedParagraph as Paragraph  # every paragraph is tagged
+from .tagging import TaggedTable as Table
+
+__all__ = ["AnswerBlock", "FontsMissing", "ReceiptContent", "render_receipt", "story"]
 
 DEFAULT_FONTS = {
     "gothic": "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",
@@ -139,6 +141,9 @@ STYLES = {
     "small": _style("small", fontName=GOTHIC, fontSize=7.5, leading=10.5, textColor=MUTED),
     "mono": _style("mono", fontName="Courier", fontSize=7.5, leading=10, wordWrap=None),
     "issued": _style("issued", fontName=GOTHIC, fontSize=10, leading=14, alignment=2),
+    "auditors": _style(
+        "auditors", fontName=GOTHIC, fontSize=10, leading=14, textColor=MUTED, keepWithNext=1
+    ),
 }
 
 
@@ -147,11 +152,14 @@ def _p(text: str, style: str) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), STYLES[style])
 
 
-class QRCode(Flowable):
+class QRCode(tagging.Figure, Flowable):
     """A QR code drawn as vector squares (sharp at any print resolution)."""
 
     def __init__(self, data: str, size: float) -> None:
         super().__init__()
+        self.alt = _("QR code that opens the reference page of this receipt: %(url)s") % {
+            "url": data
+        }
         self.qr = segno.make(data, error="m", micro=False)
         self.size = size
         self.width = self.height = size
@@ -278,7 +286,31 @@ def _answers(content: ReceiptContent) -> list[Flowable]:
     return flowables
 
 
-def _evidence(content: ReceiptContent) -> list[Flowable]:
+def _about(content: ReceiptContent) -> list[Flowable]:
+    """What the seal means, in plain words, for the resident who reads the receipt."""
+    paragraphs = [
+        _(
+            "This receipt carries the electronic seal of %(city)s and the time it was "
+            "issued. If anything in it is changed, the seal no longer matches, so anyone "
+            "can check that it is the receipt the city issued."
+        )
+        % {"city": content.municipality},
+        _(
+            "To check it, open this file in a PDF reader that shows signatures (for example "
+            "Adobe Acrobat Reader). Keep this file: it is your proof of application."
+        ),
+        *content.notes,
+    ]
+    return [
+        _p(_("About this receipt"), "heading"),
+        Spacer(0, 1.5 * mm),
+        *[_p(text, "value") for text in paragraphs],
+        Spacer(0, 5 * mm),
+    ]
+
+
+def _for_auditors(content: ReceiptContent) -> list[Flowable]:
+    """The technical evidence, set apart under its own heading and rule."""
     rows = [
         [_p(_("Application data (SHA-256)"), "label"), _p(content.document_sha256, "mono")],
         [_p(_("Electronic signature"), "label"), _p(content.signature, "value")],
@@ -298,51 +330,59 @@ def _evidence(content: ReceiptContent) -> list[Flowable]:
             ]
         )
     )
+    rule = Table([[""]], colWidths=[CONTENT_WIDTH], rowHeights=[1])
+    rule.setStyle(TableStyle([("LINEABOVE", (0, 0), (-1, 0), 0.8, LINE)]))
     # The heading stays with the table (keepWithNext); the table itself may split.
-    return [Spacer(0, 1 * mm), _p(_("Evidence"), "heading"), Spacer(0, 2 * mm), table]
+    return [
+        rule,
+        Spacer(0, 2 * mm),
+        _p(_("Technical details for auditors"), "auditors"),
+        _p(
+            _(
+                "You do not need these to use this receipt. Auditors can check them "
+                "without our servers: see %(trust)s."
+            )
+            % {"trust": content.trust_url},
+            "small",
+        ),
+        Spacer(0, 2 * mm),
+        table,
+    ]
 
 
 def _footer(content: ReceiptContent) -> Any:
-    lines = [
-        _(
-            "How to check this receipt: it carries the electronic seal of %(city)s and a "
-            "timestamp. Open it in a PDF reader that shows signatures, or run "
-            "“madoguchi verify receipt <file>” with the root certificates from %(trust)s."
-        )
-        % {"city": content.municipality, "trust": content.trust_url},
-        *content.notes,
-    ]
-    footer_style = ParagraphStyle("footer", parent=STYLES["small"])
+    """The running footer: repeated on every page, so an artifact, not text."""
 
     def draw(canvas: Canvas, document: SimpleDocTemplate) -> None:
         canvas.saveState()
-        canvas.setStrokeColor(LINE)
-        canvas.setLineWidth(0.4)
-        y = MARGIN + 4 * mm
-        height = 0.0
-        paragraphs = [Paragraph(escape(text), footer_style) for text in lines]
-        for paragraph in paragraphs:
-            _w, h = paragraph.wrap(CONTENT_WIDTH, MARGIN)
-            height += h
-        top = y + height
-        canvas.line(MARGIN, top + 2 * mm, PAGE_WIDTH - MARGIN, top + 2 * mm)
-        for paragraph in paragraphs:
-            _w, h = paragraph.wrap(CONTENT_WIDTH, MARGIN)
-            paragraph.drawOn(canvas, MARGIN, top - h)
-            top -= h
-        canvas.setFont(GOTHIC, 7.5)
-        canvas.setFillColor(MUTED)
-        canvas.drawString(
-            MARGIN, MARGIN - 2 * mm, f"{_('Receipt number')} {content.receipt_number}"
-        )
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, MARGIN - 2 * mm, f"{document.page}")
+        with tagging.artifact(canvas):
+            canvas.setStrokeColor(LINE)
+            canvas.setLineWidth(0.4)
+            canvas.line(MARGIN, MARGIN + 2 * mm, PAGE_WIDTH - MARGIN, MARGIN + 2 * mm)
+            canvas.setFont(GOTHIC, 7.5)
+            canvas.setFillColor(MUTED)
+            canvas.drawString(
+                MARGIN, MARGIN - 2 * mm, f"{_('Receipt number')} {content.receipt_number}"
+            )
+            canvas.drawRightString(PAGE_WIDTH - MARGIN, MARGIN - 2 * mm, f"{document.page}")
         canvas.restoreState()
 
     return draw
 
 
+def story(content: ReceiptContent) -> list[Flowable]:
+    """The page's content in reading order: the resident's part, then the auditors'."""
+    return [
+        *_header(content),
+        *_summary(content),
+        *_answers(content),
+        *_about(content),
+        *_for_auditors(content),
+    ]
+
+
 def render_receipt(content: ReceiptContent) -> bytes:
-    """The unsigned receipt PDF."""
+    """The unsigned receipt PDF, tagged (see :mod:`.tagging`)."""
     ensure_fonts()
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
@@ -352,19 +392,14 @@ def render_receipt(content: ReceiptContent) -> bytes:
         rightMargin=MARGIN,
         topMargin=MARGIN,
         # Room for the footer on every page.
-        bottomMargin=MARGIN + 20 * mm,
+        bottomMargin=MARGIN + 6 * mm,
         title=f"{_('Receipt of application')} {content.receipt_number}",
         author=content.municipality,
         subject=content.procedure,
         creator="Madoguchi",
         lang=content.language,
     )
-    story = [
-        *_header(content),
-        *_summary(content),
-        *_answers(content),
-        *_evidence(content),
-    ]
     footer = _footer(content)
-    document.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
+    with tagging.collecting() as tags:
+        document.build(story(content), onFirstPage=footer, onLaterPages=footer)
+    return tagging.add_structure(buffer.getvalue(), tags)

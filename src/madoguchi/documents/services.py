@@ -23,7 +23,7 @@ from madoguchi.jp.wareki import format_wareki
 from madoguchi.submissions.models import Submission
 
 from . import evidence as receipt_evidence
-from . import pdf, seal, signing, tsa
+from . import masking, pdf, seal, signing, tsa
 from .models import Receipt
 
 __all__ = ["build_receipt", "issue_receipt", "receipt_pdf"]
@@ -133,7 +133,10 @@ def _content(
         channel=str(submission.get_channel_display()),
         identity=_identity(submission, found.document["signature"]),
         answers=[
-            pdf.AnswerBlock(s.title, [(row["label"], row["value"]) for row in s.rows])
+            pdf.AnswerBlock(
+                s.title,
+                [(row["label"], masking.for_receipt(row["key"], row["value"])) for row in s.rows],
+            )
             for s in sections
         ],
         document_sha256=str(found.document["document_sha256"]) or _("Not recorded"),
