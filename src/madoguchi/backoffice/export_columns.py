@@ -10,6 +10,7 @@ name and SHA-256.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,6 +34,8 @@ from madoguchi.forms.schema import (
 )
 from madoguchi.jp import wareki
 from madoguchi.submissions.models import Channel, Status
+
+from .exports import CellValue
 
 DateStyle = Literal["iso", "wareki"]
 ANSWER_PREFIX = "answer:"
@@ -134,7 +137,10 @@ def columns_from_json(data: Any) -> list[Column]:
     return columns
 
 
-Cell = Callable[[tuple[Any, ...]], str]
+Cell = Callable[[tuple[Any, ...]], CellValue]
+# Excel's serial dates start in 1900 (and count a 29 February 1900 that never was):
+# earlier dates are written as text.
+EXCEL_FIRST_DAY = date(1900, 3, 1)
 
 
 class RowBuilder:
@@ -142,7 +148,10 @@ class RowBuilder:
 
     The cell functions are prepared once per form version (submissions of one form
     can answer different versions), so the per-row work is a few dict look-ups.
-    Values are written in ``language`` (Japanese for back-office systems).
+    Values are written in ``language`` (Japanese for back-office systems). With ``typed``
+    (XLSX), the receipt time, number answers and date answers are returned as ``datetime``
+    (local, naive), ``int``/``float`` and ``date``, taken from the validated values the
+    submission stores, never parsed out of text a resident typed.
     """
 
     def __init__(
@@ -152,8 +161,10 @@ class RowBuilder:
         schema_for: Callable[[int], FormSchema],
         date_style: DateStyle = "iso",
         language: str = "ja",
+        typed: bool = False,
     ) -> None:
         self.columns = columns
+        self.typed = typed
         self.schema_for = schema_for
         self.date_style = date_style
         self.language = language
@@ -168,7 +179,7 @@ class RowBuilder:
             key: len(VALUE_FIELDS) + i for i, key in enumerate(answer_keys(columns))
         }
 
-    def cells(self, values: tuple[Any, ...]) -> list[str]:
+    def cells(self, values: tuple[Any, ...]) -> list[CellValue]:
         version_id = values[6]
         functions = self._cells.get(version_id)
         if functions is None:
@@ -181,6 +192,8 @@ class RowBuilder:
         if source == "receipt_number":
             return lambda v: str(v[1])
         if source == "submitted_at":
+            if self.typed:
+                return lambda v: v[2].astimezone(self.zone).replace(tzinfo=None)
             return lambda v: self.datetime_text(v[2])
         if source == "status":
             return lambda v: self.status_labels.get(v[3], str(v[3]))
@@ -199,7 +212,7 @@ class RowBuilder:
         render = self.answer_renderer(form_field)
         position = self._answer_position[key]
 
-        def cell(v: tuple[Any, ...]) -> str:
+        def cell(v: tuple[Any, ...]) -> CellValue:
             value = v[position]
             if value is None or value == "" or value == "[]":
                 return ""
@@ -218,7 +231,7 @@ class RowBuilder:
             return wareki.format_wareki(day)
         return day.isoformat()
 
-    def answer_renderer(self, form_field: FormField) -> Callable[[Any], str]:
+    def answer_renderer(self, form_field: FormField) -> Callable[[Any], CellValue]:
         language = self.language
         if isinstance(form_field, ChoiceField):
             labels = {o.value: o.label.get(language) for o in form_field.options}
@@ -230,18 +243,21 @@ class RowBuilder:
             return choice
         if isinstance(form_field, DateField):
 
-            def day(value: Any) -> str:
+            def day(value: Any) -> CellValue:
                 try:
-                    return self.date_text(date.fromisoformat(str(value)))
+                    parsed = date.fromisoformat(str(value))
                 except ValueError:
                     return str(value)
+                if self.typed and parsed >= EXCEL_FIRST_DAY:
+                    return parsed
+                return self.date_text(parsed)
 
             return day
         if isinstance(form_field, ConsentField):
             # JSON true arrives as "true" (PostgreSQL) or 1 (SQLite).
             return lambda value: self.agreed if value in ("true", 1, True) else ""
         if isinstance(form_field, NumberField):
-            return lambda value: str(value)
+            return _number if self.typed else lambda value: str(value)
         if isinstance(form_field, FileField):
 
             def files(value: Any) -> str:
@@ -254,6 +270,26 @@ class RowBuilder:
 
             return files
         return lambda value: str(value)
+
+
+_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]+)?")
+
+
+def _number(value: Any) -> CellValue:
+    """A number answer (stored as a JSON number after validation) as a number.
+
+    The database hands JSON numbers over as text (``->>``) or, on SQLite, as numbers.
+    Anything that is not a plain number (a value stored before validation was this
+    strict) stays text rather than being guessed at.
+    """
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return value
+    text = str(value)
+    if not _PLAIN_NUMBER.fullmatch(text):
+        return text
+    return float(text) if "." in text else int(text)
 
 
 def _list(value: Any) -> list[Any]:

@@ -224,7 +224,9 @@ def _write(job: ExportJob, directory: Path) -> None:
         report_writer.writerow(["receipt_number", "column", "codepoint", "character"])
         problems.sink = lambda p: report_writer.writerow(list(p.as_dict().values()))
         if job.format == ExportFormat.XLSX:
-            exports.write_xlsx(_header(job), _rows(job), target)
+            exports.write_xlsx(
+                _header(job), _rows(job, typed=True), target, date_style=job.date_style
+            )
         elif job.format == ExportFormat.ZIP:
             _write_chunks(target, _zip_chunks(job))
         elif job.format == ExportFormat.JSONL:
@@ -259,10 +261,10 @@ def _schema_for(version_id: int) -> FormSchema:
     return FormVersion.objects.only("definition").get(pk=version_id).schema
 
 
-def _rows(job: ExportJob) -> Iterator[exports.Row]:
+def _rows(job: ExportJob, *, typed: bool = False) -> Iterator[exports.Row]:
     """The export's rows, read in chunks with a server-side cursor; reports progress."""
     style: DateStyle = "wareki" if job.date_style == "wareki" else "iso"
-    builder = RowBuilder(_columns(job), schema_for=_schema_for, date_style=style)
+    builder = RowBuilder(_columns(job), schema_for=_schema_for, date_style=style, typed=typed)
     progress = _Progress(job)
     for values in selectors.job_rows(job).iterator(chunk_size=CHUNK_ROWS):
         yield exports.Row(values[1], builder.cells(values))

@@ -25,8 +25,9 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any, Literal, NamedTuple
+from typing import IO, Any, Literal, NamedTuple, cast
 
 CHUNK_SIZE = 64 * 1024
 FILE_CHUNK_SIZE = 1024 * 1024
@@ -66,11 +67,16 @@ _FORMULA_FIRST = FORMULA_TRIGGERS | frozenset(
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
+# What a cell holds: text for CSV and JSON Lines; for XLSX, numbers, dates and date-times
+# keep their type (RowBuilder's typed mode) so a spreadsheet can add and sort them.
+CellValue = str | int | float | date | datetime
+
+
 class Row(NamedTuple):
     """One exported line: the receipt number names it in problem reports."""
 
     key: str
-    cells: list[str]
+    cells: list[CellValue]
 
 
 @dataclass(frozen=True)
@@ -225,7 +231,8 @@ def csv_chunks(
         header = [to_cp932(h, replace=True)[0] for h in header]
     writer.writerow(header)
     for row in rows:
-        cells = row.cells
+        # CSV rows come from the text mode of RowBuilder: every cell is a string.
+        cells = cast(list[str], row.cells)
         if cp932:
             mapped = _cp932_row(row.key, header, cells, problems, replace_unencodable)
             if mapped is None:
@@ -289,14 +296,27 @@ class TooManyRows(Exception):
     """More rows than the format can hold."""
 
 
-def write_xlsx(header: list[str], rows: Iterable[Row], path: Path) -> None:
+# Number formats of typed cells. [$-411] is the Japanese locale: "ggge" is the era and its
+# year (令和7), which Excel and LibreOffice both render.
+XLSX_DATE_FORMATS = {
+    "iso": ("yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"),
+    "wareki": ('[$-411]ggge"年"m"月"d"日"', '[$-411]ggge"年"m"月"d"日" hh:mm:ss'),
+}
+
+
+def write_xlsx(
+    header: list[str], rows: Iterable[Row], path: Path, *, date_style: str = "iso"
+) -> None:
     """An XLSX workbook written row by row (XlsxWriter's constant_memory mode).
 
-    Every cell is written as a string (never a formula, number or link). A cell that a
+    Text is written as a string (never a formula or link). A string that a
     spreadsheet would evaluate once someone edits it (:func:`starts_formula`) keeps its text
     as the resident wrote it and gets Excel's quote prefix (the hidden apostrophe of the
     cell format), so staff read "-" or "＝" as written and it stays text after editing;
     CSV, which has no cell formats, writes the apostrophe (:func:`defuse_formula`).
+    Typed values (numbers, dates, date-times: never text a resident typed, see
+    ``RowBuilder(typed=True)``) are written as numbers and Excel dates, so SUM and date
+    sorting work; ``date_style`` picks ISO or 和暦 display for the dates.
     """
     import xlsxwriter
 
@@ -315,6 +335,9 @@ def write_xlsx(header: list[str], rows: Iterable[Row], path: Path) -> None:
         bold = workbook.add_format({"bold": True})
         bold_text = workbook.add_format({"bold": True, "quote_prefix": True})
         text_only = workbook.add_format({"quote_prefix": True})
+        day_format, moment_format = XLSX_DATE_FORMATS.get(date_style, XLSX_DATE_FORMATS["iso"])
+        day_cell = workbook.add_format({"num_format": day_format})
+        moment_cell = workbook.add_format({"num_format": moment_format})
         for column, text in enumerate(header):
             sheet.write_string(0, column, text, bold_text if starts_formula(text) else bold)
         sheet.freeze_panes(1, 0)
@@ -322,11 +345,22 @@ def write_xlsx(header: list[str], rows: Iterable[Row], path: Path) -> None:
             if number >= XLSX_MAX_ROWS:
                 raise TooManyRows(f"XLSX holds at most {XLSX_MAX_ROWS - 1} rows")
             for column, cell in enumerate(row.cells):
-                text = cell if type(cell) is str else str(cell)
-                if starts_formula(text):
-                    sheet.write_string(number, column, text, text_only)
+                if type(cell) is str:
+                    if starts_formula(cell):
+                        sheet.write_string(number, column, cell, text_only)
+                    else:
+                        sheet.write_string(number, column, cell)
+                elif isinstance(cell, datetime):
+                    sheet.write_datetime(number, column, cell.replace(tzinfo=None), moment_cell)
+                elif isinstance(cell, date):
+                    sheet.write_datetime(number, column, cell, day_cell)
+                elif isinstance(cell, int | float) and not isinstance(cell, bool):
+                    sheet.write_number(number, column, cell)
                 else:
-                    sheet.write_string(number, column, text)
+                    text = str(cell)
+                    sheet.write_string(
+                        number, column, text, text_only if starts_formula(text) else None
+                    )
     finally:
         workbook.close()
 
