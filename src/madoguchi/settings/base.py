@@ -206,7 +206,14 @@ MADOGUCHI_LOGIN_CODE_MAX_FAILURES = 10
 MADOGUCHI_LOGIN_LOCK_MINUTES = 15
 # Requests per minute and client address for anonymous writes (API submissions, logins,
 # requests carrying uploaded files).
-MADOGUCHI_RATE_LIMITS = {"login": 20, "api_submit": 120, "draft_start": 60, "upload": 30}
+MADOGUCHI_RATE_LIMITS = {
+    "login": 20,
+    "api_submit": 120,
+    "draft_start": 60,
+    "upload": 30,
+    # Emails of a resume link (一時保存), per client and minute.
+    "resume_email": 3,
+}
 # Load and fuzz runs raise the limits from the environment (validated on first use):
 # a factor for every scope, and "scope=per_minute,..." for single ones.
 MADOGUCHI_RATE_LIMIT_SCALE: str = env("MADOGUCHI_RATE_LIMIT_SCALE")

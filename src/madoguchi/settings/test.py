@@ -21,6 +21,7 @@ MADOGUCHI_RATE_LIMITS = {
     "api_submit": 10_000,
     "draft_start": 10_000,
     "upload": 10_000,
+    "resume_email": 10_000,
 }
 # Tests set limits and proxies themselves, whatever the shell running them exports.
 MADOGUCHI_RATE_LIMIT_SCALE = ""

@@ -48,6 +48,9 @@ class Draft(models.Model):
     expires_at = models.DateTimeField()
     # Files received in the draft's life, replacements included (MADOGUCHI_UPLOADS_PER_DRAFT).
     upload_count = models.PositiveIntegerField(default=0)
+    # What the resident typed but has not had checked yet (一時保存 or a language switch on a
+    # page with errors): raw values by field key, shown again and validated at 次へ/review.
+    typed = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"draft {self.pk} of {self.form_version}"

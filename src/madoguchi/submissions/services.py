@@ -11,8 +11,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from madoguchi.core import events
@@ -118,9 +120,118 @@ def save_step(
         return StepResult(ok=False, errors=errors, entered=raw, retry_later=retry_later)
     step_keys = {f.key for f in step.fields}
     draft.answers = {k: v for k, v in draft.answers.items() if k not in step_keys} | result.answers
+    draft.typed = {k: v for k, v in draft.typed.items() if k not in step_keys}
     draft.completed_steps = max(draft.completed_steps, step_index + 1)
-    draft.save(update_fields=["answers", "completed_steps", "updated_at"])
+    draft.save(update_fields=["answers", "typed", "completed_steps", "updated_at"])
     return StepResult(ok=True)
+
+
+# A typed value kept unchecked is cut at this many characters (a page's own limits are
+# checked at 次へ; this only bounds what an invalid page can leave in the draft).
+TYPED_MAX_CHARS = 10_000
+
+
+def _bounded(value: Any) -> Any:
+    if isinstance(value, str):
+        return value[:TYPED_MAX_CHARS]
+    if isinstance(value, list):
+        return [_bounded(v) for v in value[:100]]
+    if isinstance(value, dict):
+        return {str(k)[:20]: _bounded(v) for k, v in list(value.items())[:10]}
+    return value
+
+
+def save_for_later(
+    *,
+    draft: Draft,
+    step_index: int,
+    data: Mapping[str, Any],
+    files: Mapping[str, UploadedFile],
+    locked: Mapping[str, Any] | None = None,
+) -> StepResult:
+    """一時保存: keep what the resident typed on this page, valid or not.
+
+    A valid page is saved as by 次へ. On a page with errors, the valid files are stored
+    (as always) and the typed values are kept unchecked in ``draft.typed``: the page and
+    the resume link show them again, and they are validated at 次へ, before the review
+    and at submission. Locked (card) fields are never taken from the request.
+    """
+    result = save_step(draft=draft, step_index=step_index, data=data, files=files, locked=locked)
+    if result.ok:
+        return result
+    step = draft.form_version.schema.steps[step_index]
+    step_keys = {f.key for f in step.fields}
+    locked_keys = set(locked or {})
+    typed = {
+        f.key: _bounded(result.entered.get(f.key))
+        for f in step.fields
+        if f.collects_input
+        and not isinstance(f, FileField)
+        and f.key not in locked_keys
+        and not form_answers.is_empty(result.entered.get(f.key))
+    }
+    draft.typed = {k: v for k, v in draft.typed.items() if k not in step_keys} | typed
+    draft.save(update_fields=["typed", "updated_at"])
+    return result
+
+
+def step_with_unchecked_answers(draft: Draft) -> int | None:
+    """The first applicable step holding typed values not checked yet (None: none)."""
+    schema = draft.form_version.schema
+    for index, step in conditions.applicable_steps(schema, draft.answers):
+        if any(f.key in draft.typed for f in step.fields):
+            return index
+    return None
+
+
+def step_to_resume(draft: Draft) -> int | None:
+    """Where a resume link continues: a page with unchecked answers, else the first
+    page still to answer; None when only the review remains."""
+    unchecked = step_with_unchecked_answers(draft)
+    if unchecked is not None:
+        return unchecked
+    return first_unfinished_step(draft)
+
+
+def step_needing_answers(draft: Draft, *, after: int) -> int | None:
+    """The first applicable page after ``after`` whose answers are missing or invalid.
+
+    After 「変更する」 from the review, a changed answer may show a page (a condition now
+    holds) or make a later answer wrong: the resident goes there before the review.
+    """
+    schema = draft.form_version.schema
+    locked = identity_services.locked_answers(schema, draft.identity)
+    unfinished = first_unfinished_step(draft)
+    for index, step in conditions.applicable_steps(schema, draft.answers):
+        if index <= after:
+            continue
+        if unfinished is not None and index >= unfinished:
+            return unfinished
+        if any(f.key in draft.typed for f in step.fields):
+            return index
+        checked = form_answers.clean_answers(
+            schema, draft.answers, fields=step.fields, known=draft.answers, locked=locked
+        )
+        if not checked.ok:
+            return index
+    return None
+
+
+def send_resume_link(*, draft: Draft, url: str, email: str, language: str) -> None:
+    """Email the resume link. The email holds only the link and the procedure's name:
+    nothing the resident typed, so a mistyped address leaks no answers."""
+    schema = draft.form_version.schema
+    form = draft.form_version.form
+    context = {
+        "title": schema.title.get(language),
+        "municipality": form.municipality.localized_name(language),
+        "url": url,
+        "expires_at": draft.expires_at,
+    }
+    with translation.override(language):
+        subject = _("Your link to continue: %(title)s") % {"title": context["title"]}
+        body = render_to_string("submissions/email/resume_link.txt", context)
+    send_mail(subject, body, None, [email])
 
 
 def next_step_index(schema: FormSchema, answers: Mapping[str, Any], after: int) -> int | None:

@@ -218,16 +218,18 @@ def test_a_later_step_cannot_be_opened_before_the_earlier_ones_are_done(
     assert Draft.objects.get().answers == {}
 
 
-def test_save_and_continue_later_stays_on_the_page(
+def test_save_and_continue_later_shows_the_saved_page_with_the_resume_link(
     resident: Client, form_version: FormVersion
 ) -> None:
     token = start(resident, form_version)
 
     response = resident.post(step_url(token, 1), APPLICANT_PAGE | {"action": "save"}, follow=True)
 
-    assert response.redirect_chain == [(step_url(token, 1), 302)]
+    saved = reverse("submissions:saved", kwargs={"token": token})
+    assert response.redirect_chain == [(f"{saved}?step=1", 302)]
     assert "Your answers were saved" in response.text
-    assert token in response.text
+    assert f"/apply/{token}/" in response.text
+    assert f'href="{step_url(token, 1)}" data-testid="continue-now"' in response.text
 
 
 def test_a_conditional_field_is_hidden_until_its_condition_holds(
@@ -365,7 +367,7 @@ def test_the_review_page_lists_the_answers_as_they_read(
     assert "<dt>Reading</dt><dd>カガ\u3000タロウ</dd>" in response.text
     assert "<dt>方法</dt><dd>来所</dd>" in response.text
     assert "<dt>人数</dt><dd>2</dd>" in response.text
-    assert f'href="{step_url(token, 2)}"' in response.text
+    assert f'href="{step_url(token, 2)}?return=review"' in response.text
 
 
 def test_sending_the_review_creates_the_submission_and_shows_the_receipt_number(
