@@ -297,6 +297,8 @@ def _render_detail(
         "problem": problem,
         "entered": entered or {},
     } | selectors.workflow_context(staff, submission, language=language)
+    # Labels and readable values, before → after (never keys or stored structures).
+    context["correction_history"] = workflow.correction_history(submission, language=language)
     return render(request, "backoffice/detail.html", context, status=status)
 
 

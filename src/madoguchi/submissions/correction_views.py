@@ -97,7 +97,9 @@ def correction_page(
     if resident_session.correction_needs_card_again(request.session, correction):
         # Callers check first and offer the card login; nothing is shown here either way.
         raise PermissionDenied
-    context = _context(correction, values or dict(correction.submission.answers), errors or {})
+    # Back from the review page: what the applicant typed is held on the correction.
+    held = correction.pending_answers or correction.submission.answers
+    context = _context(correction, values or dict(held), errors or {})
     context["refused"] = problem
     context["needs_signature"] = workflow.needs_signature(correction)
     page = render(request, "submissions/correction.html", context, status=status)
@@ -134,15 +136,73 @@ def correction(request: HttpRequest, token: str) -> HttpResponse:
             errors=result.errors,
             status=503 if result.retry_later else 422,
         )
+    # Checked answers wait on the correction for the applicant to review; nothing is sent
+    # and the link stays valid until they send it from the review page.
+    workflow.hold_for_signature(correction=fix, answers=result.answers)
+    return redirect("submissions:correction_review", token=token)
+
+
+def review_page(
+    request: HttpRequest,
+    correction: Correction,
+    token: str,
+    *,
+    problem: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    submission = correction.submission
+    language = get_language() or "ja"
+    signed = workflow.needs_signature(correction)
+    page = render(
+        request,
+        "submissions/correction_review.html",
+        {
+            "correction": correction,
+            "submission": submission,
+            "title": submission.form_version.schema.title.get(language),
+            "municipality": submission.municipality.localized_name(language),
+            "changes": workflow.answer_changes(
+                correction, correction.pending_answers, language=language
+            ),
+            "needs_signature": signed,
+            "refused": problem,
+            "token": token,
+        },
+        status=status,
+    )
+    identity = submission.identity
+    return identity_csp.allow_provider_redirects(
+        page, [identity.provider] if signed and identity else []
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def correction_review(request: HttpRequest, token: str) -> HttpResponse:
+    """Check your answers before the correction is sent: before → after of each change."""
+    fix = _correction(token)
+    if resident_session.correction_needs_card_again(request.session, fix):
+        return card_again_page(request, fix, token)
+    if not fix.pending_answers:
+        return redirect("submissions:correction", token=token)
+    if request.method == "GET":
+        return review_page(request, fix, token)
+    held = workflow.recheck_held(fix)
+    if not held.ok:
+        return correction_page(
+            request,
+            fix,
+            problem=_("Your answers changed meanwhile. Check them again, then send."),
+            status=409,
+        )
     try:
         if workflow.needs_signature(fix):
-            workflow.hold_for_signature(correction=fix, answers=result.answers)
             return redirect(signature_services.begin_correction_signing(request, fix, token))
-        workflow.apply_correction(correction=fix, answers=result.answers)
+        workflow.apply_correction(correction=fix, answers=held.answers)
     except workflow.WorkflowRefused as refused:
-        return correction_page(request, fix, problem=refused.message, status=409)
+        return review_page(request, fix, token, problem=refused.message, status=409)
     except signature_services.SigningFailed as failure:
-        return correction_page(request, fix, problem=str(failure.message), status=422)
+        return review_page(request, fix, token, problem=str(failure.message), status=422)
     remember_correction(request, fix)
     return redirect("submissions:done", public_id=fix.submission.public_id)
 

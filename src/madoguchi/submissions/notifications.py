@@ -106,6 +106,8 @@ def send_status_update(
                 else ""
             ),
         }
+        if correction_token:
+            context |= correction_context(submission)
         subject = _("[%(municipality)s] Your application %(receipt)s: %(status)s") % {
             "municipality": context["municipality"],
             "receipt": submission.receipt_number,
@@ -116,3 +118,29 @@ def send_status_update(
         send_mail(subject, body, None, [submission.contact_email])
     except OSError:
         logger.exception("status email failed for %s", submission.receipt_number)
+
+def correction_context(submission: Submission) -> dict[str, Any]:
+    """What a return-for-correction email names: the reopened questions and the deadline.
+
+    Dates in the applicant's language (和暦 with the western year in Japanese); call inside
+    ``translation.override``.
+    """
+    from django.utils import timezone
+
+    from madoguchi.forms.answers import display_date
+
+    correction = submission.corrections.filter(resubmitted_at__isnull=True).last()
+    if correction is None:
+        return {}
+    schema = submission.form_version.schema
+    language = translation.get_language() or "ja"
+    labels = []
+    for key in correction.fields:
+        try:
+            labels.append(schema.field(key).label.get(language))
+        except KeyError:
+            continue
+    return {
+        "correction_fields": labels,
+        "correction_deadline": display_date(timezone.localtime(correction.expires_at).date()),
+    }

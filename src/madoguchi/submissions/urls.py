@@ -24,6 +24,11 @@ urlpatterns = [
     path("status/<str:token>/results/<int:pk>/", status_views.result, name="status_result"),
     path("correct/<str:token>/", correction_views.correction, name="correction"),
     path(
+        "correct/<str:token>/review/",
+        correction_views.correction_review,
+        name="correction_review",
+    ),
+    path(
         "correct/<str:token>/verify-again/",
         correction_views.verify_again,
         name="correction_verify_again",

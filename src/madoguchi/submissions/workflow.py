@@ -360,11 +360,119 @@ def check_correction(
     if not whole.ok:
         # A reopened answer made another one invalid (e.g. a condition now applies).
         return CorrectionResult(ok=False, errors=whole.errors, entered=raw)
+    if not changed_fields(correction, whole.answers):
+        # Sending the same answers back would use the link up and fix nothing.
+        return CorrectionResult(
+            ok=False, errors={correction.fields[0]: [nothing_changed_message()]}, entered=raw
+        )
     return CorrectionResult(ok=True, entered=raw, answers=whole.answers)
 
 
+def nothing_changed_message() -> str:
+    return _(
+        "You have not changed any of the answers the department asked you to correct. "
+        "Change at least one of them, or contact the department if you think nothing "
+        "needs changing."
+    )
+
+
+def changed_fields(correction: Correction, answers: Mapping[str, Any]) -> list[str]:
+    """The reopened answers that ``answers`` change (a new file counts as a change)."""
+    before = correction.submission.answers
+    return [key for key in correction.fields if answers.get(key) != before.get(key)]
+
+
+def recheck_held(correction: Correction) -> CorrectionResult:
+    """Check again the answers held for review before they are sent (or signed)."""
+    submission = correction.submission
+    held = correction.pending_answers
+    if not held:
+        return CorrectionResult(ok=False)
+    locked = {key: submission.answers[key] for key in submission.prefilled_fields}
+    whole = form_answers.clean_answers(submission.form_version.schema, held, locked=locked)
+    pending = {a.pk for a in correction.pending_attachments.all()}
+    named = services.referenced_ids(submission.form_version.schema, held)
+    kept = {a.pk for a in submission.attachments.all()}
+    if not whole.ok or not named <= pending | kept or not changed_fields(correction, held):
+        return CorrectionResult(ok=False, errors=whole.errors)
+    return CorrectionResult(ok=True, answers=whole.answers)
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    key: str
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class CorrectionHistory:
+    """One return for correction as staff read it: labels and readable values."""
+
+    correction: Correction
+    changes: list[AnswerChange]
+
+
+def answer_changes(
+    correction: Correction, after: Mapping[str, Any], *, language: str
+) -> list[AnswerChange]:
+    """Before → after of each reopened answer, as the review page and the receipt show them.
+
+    ``before`` comes from the correction once it is sent, else from the submission.
+    """
+    schema = correction.submission.form_version.schema
+    before = (
+        correction.previous_answers
+        if correction.resubmitted_at is not None
+        else correction.submission.answers
+    )
+    changes = []
+    for key in correction.fields:
+        try:
+            question = schema.field(key)
+        except KeyError:
+            continue
+        changes.append(
+            AnswerChange(
+                key=key,
+                label=question.label.get(language),
+                before=form_answers.display_value(question, before.get(key)),
+                after=form_answers.display_value(question, after.get(key)),
+            )
+        )
+    return changes
+
+
+def correction_history(submission: Submission, *, language: str) -> list[CorrectionHistory]:
+    """Every return for correction of ``submission`` with what the applicant changed.
+
+    What a sent correction changed its answers *to* is what the next sent correction kept
+    as its ``previous_answers``, or the submission's answers for the latest one.
+    """
+    corrections = list(submission.corrections.all())
+    history = []
+    sent = [c for c in corrections if c.resubmitted_at is not None]
+    for correction in corrections:
+        if correction.resubmitted_at is None:
+            history.append(CorrectionHistory(correction=correction, changes=[]))
+            continue
+        later = sent[sent.index(correction) + 1 :]
+        after = later[0].previous_answers if later else submission.answers
+        history.append(
+            CorrectionHistory(
+                correction=correction,
+                changes=answer_changes(correction, after, language=language),
+            )
+        )
+    return history
+
+
 def hold_for_signature(*, correction: Correction, answers: dict[str, Any]) -> None:
-    """Keep checked answers on the correction while the applicant signs them."""
+    """Keep checked answers on the correction while the applicant reviews and signs them.
+
+    Nothing is used up: the link stays valid until the correction is sent.
+    """
     Correction.objects.filter(pk=correction.pk).update(pending_answers=answers)
     correction.pending_answers = answers
 

@@ -202,7 +202,9 @@ def test_a_receipt_issued_after_a_correction_proves_the_corrected_document(
     _fix, token = workflow.return_for_correction(
         submission=submission, staff=staff, reason="フリガナの誤り", fields=["name_kana"]
     )
-    Client().post(reverse("submissions:correction", args=[token]), {"name_kana": "カガ ジロウ"})
+    resident = Client()
+    resident.post(reverse("submissions:correction", args=[token]), {"name_kana": "カガ ジロウ"})
+    resident.post(reverse("submissions:correction_review", args=[token]))
     submission.refresh_from_db()
 
     report = _verify(services.receipt_pdf(submission))

@@ -40,9 +40,12 @@ def _sign_correction(
     resident: str = "kaga-taro",
     pin: str = "KAGA1975",
 ) -> Any:
-    out = browser.post(
+    checked = browser.post(
         reverse("submissions:correction", args=[link_token]), {"phone": "0761-72-2222"}
     )
+    assert checked.status_code == 302, checked.content[:2000]
+    # The applicant checks the corrected answers, then signs and sends from the review page.
+    out = browser.post(checked["Location"])
     assert out.status_code == 302, out.content[:2000]
     card_page = go(browser, out)
     assert card_page.status_code == 200

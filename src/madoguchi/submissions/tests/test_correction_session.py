@@ -112,7 +112,8 @@ def test_the_same_person_logging_in_with_the_card_again_can_correct_elsewhere(
     started = phone.post(_again(token))
     back = _card_login(phone, op, started)
     page = phone.get(_correct(token))
-    fixed = phone.post(_correct(token), {"bank": "7654321"})
+    checked = phone.post(_correct(token), {"bank": "7654321"})
+    fixed = phone.post(checked["Location"])  # sent from the review page
 
     assert started.status_code == 302 and started["Location"].startswith(op.base_url)
     assert back.status_code == 302 and back["Location"] == _correct(token)

@@ -169,13 +169,14 @@ def test_a_returned_application_is_corrected_and_resubmitted_under_the_same_numb
 
     page = resident.get(url)
     wrong = resident.post(url, {"name_kana": "abc", "name": "別人"})
+    checked = resident.post(url, {"name_kana": "カガ ジロウ", "name": "別人"})
     with django_capture_on_commit_callbacks(execute=True):
-        fixed = resident.post(url, {"name_kana": "カガ ジロウ", "name": "別人"})
+        fixed = resident.post(reverse("submissions:correction_review", args=[token]))
 
     assert "フリガナが氏名と一致しません。" in page.text
     assert 'name="name"' not in page.text  # only the reopened answer is editable
     assert wrong.status_code == 422 and 'value="abc"' in wrong.text
-    assert fixed.status_code == 302
+    assert checked.status_code == 302 and fixed.status_code == 302
     corrected = Submission.objects.get(pk=submission.pk)
     assert corrected.receipt_number == submission.receipt_number
     assert corrected.status == Status.RESUBMITTED
