@@ -27,8 +27,8 @@ from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import IdentityProvider
 from madoguchi.tenants.models import Municipality
 
-from . import selectors, workflow
-from .models import ResultDocument, Submission
+from . import mypage_drafts, resident_session, selectors, services, workflow
+from .models import Draft, ResultDocument, Submission
 
 # How long a resident stays logged in on their page without activity.
 RESIDENT_SESSION_SECONDS = 30 * 60
@@ -115,6 +115,13 @@ def mypage(request: HttpRequest, lg_code: str) -> HttpResponse:
         for submission in submissions
     ]
     history = history_rows(submissions, language=language)
+    drafts = [
+        {
+            "draft": draft,
+            "title": draft.form_version.schema.title.get(language),
+        }
+        for draft in mypage_drafts.drafts_of(*resident, municipality_id=municipality.pk)
+    ]
     return render(
         request,
         "submissions/mypage.html",
@@ -122,6 +129,7 @@ def mypage(request: HttpRequest, lg_code: str) -> HttpResponse:
             "municipality": municipality,
             "municipality_name": municipality.localized_name(language),
             "rows": rows,
+            "drafts": drafts,
             "history": history,
         },
     )
@@ -229,3 +237,22 @@ def result_download(request: HttpRequest, lg_code: str, pk: int) -> FileResponse
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_POST
+def continue_draft(request: HttpRequest, lg_code: str, pk: int) -> HttpResponse:
+    """「続きから入力する」 on My page: a new resume link for the logged-in person's draft."""
+    municipality = _municipality(lg_code)
+    resident = selectors.logged_in_resident(request.session)
+    if resident is None:
+        return redirect("submissions:mypage", lg_code=lg_code)
+    try:
+        draft = mypage_drafts.drafts_of(*resident, municipality_id=municipality.pk).get(pk=pk)
+    except Draft.DoesNotExist as error:
+        raise Http404 from error
+    token = mypage_drafts.reissue_link(draft)
+    resident_session.bind_identity(request.session, draft)
+    unfinished = services.first_unfinished_step(draft)
+    if unfinished is None:
+        return redirect("submissions:review", token=token)
+    return redirect("submissions:step", token=token, number=unfinished + 1)

@@ -38,6 +38,11 @@ urlpatterns = [
     path("mypage/<str:lg_code>/login/", resident_views.mypage_login, name="mypage_login"),
     path("mypage/<str:lg_code>/logout/", resident_views.mypage_logout, name="mypage_logout"),
     path(
+        "mypage/<str:lg_code>/drafts/<int:pk>/continue/",
+        resident_views.continue_draft,
+        name="mypage_continue_draft",
+    ),
+    path(
         "mypage/<str:lg_code>/results/<int:pk>/",
         resident_views.result_download,
         name="result_download",
