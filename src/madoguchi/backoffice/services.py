@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.core import events
+from madoguchi.ledger import selectors as ledger_selectors
 from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import StaffMember
 
@@ -151,19 +152,43 @@ def acting_department_code(staff: StaffMember, submission: Submission) -> str:
     return codes[0][1] if codes else ""
 
 
+# Opening the same application's detail page again within this many minutes is the same
+# visit: every action on the page redirects back to it, and one review would otherwise
+# show the resident up to 8 「閲覧」 rows.
+VIEW_VISIT_MINUTES = 10
+
+
+def _viewed_in_this_visit(actor: str, submission: Submission) -> bool:
+    since = timezone.now() - timedelta(minutes=VIEW_VISIT_MINUTES)
+    return (
+        ledger_selectors.entries_about(
+            [events.submission_subject(submission.public_id)], [events.Event.STAFF_VIEWED.value]
+        )
+        .filter(actor=actor, recorded_at__gte=since)
+        .exclude(detail__has_key="part")
+        .exists()
+    )
+
+
 def record_staff_view(staff: StaffMember, submission: Submission, *, part: str = "") -> None:
     """A staff member opened an application's personal data (shown in the resident's history).
 
     ``part`` names what was opened besides the detail page: ``"attachment"`` (a file the
     resident attached) or ``"print"`` (the print view for paper approval). Never the file's
     name: it may hold personal data.
+
+    The detail page counts once per visit (:data:`VIEW_VISIT_MINUTES`): reloads and the
+    redirects after each action are not new views. Files and the print view count every time.
     """
+    actor = events.pseudonym("staff", staff.pk)
+    if not part and _viewed_in_this_visit(actor, submission):
+        return
     detail = {"department": acting_department_code(staff, submission), "role": staff.role}
     if part:
         detail["part"] = part
     events.record(
         events.Event.STAFF_VIEWED,
-        actor=events.pseudonym("staff", staff.pk),
+        actor=actor,
         subject=events.submission_subject(submission.public_id),
         detail=detail,
     )

@@ -47,12 +47,15 @@ EVENT_LABELS = {
 def history_rows(submissions: list[Submission], *, language: str) -> list[dict[str, Any]]:
     """The access history (やりとり履歴) of these submissions, newest first, for the
     resident's own eyes only (My page, the status page)."""
-    history = [
+    history: list[dict[str, Any]] = [
         {
             "at": record.at,
             "receipt_number": record.receipt_number,
             "action": EVENT_LABELS.get(events.Event(record.event), record.event),
             "actor": _("You") if record.by_resident else record.department or _("City office"),
+            # Successive views grouped into one line (selectors.group_views).
+            "count": record.count,
+            "first_at": record.first_at,
         }
         for record in selectors.access_history(submissions, language=language)
     ]

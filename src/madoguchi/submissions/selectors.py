@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.contrib.sessions.backends.base import SessionBase
@@ -99,6 +99,32 @@ class AccessRecord:
     # The department that acted, or "" when the resident did (submitted, signed ...).
     department: str
     by_resident: bool
+    # Staff views grouped into this line (see group_views): how many, and the earliest.
+    count: int = 1
+    first_at: datetime | None = None
+
+
+def group_views(records: list[AccessRecord]) -> list[AccessRecord]:
+    """Successive staff views of one application by one department on one day, as one line.
+
+    ``records`` are newest first; a group keeps the newest time in ``at`` and the
+    earliest in ``first_at``. Anything else in between (a status change, a file opened)
+    ends the group, so the order of what happened stays readable.
+    """
+    grouped: list[AccessRecord] = []
+    for record in records:
+        previous = grouped[-1] if grouped else None
+        if (
+            previous is not None
+            and record.event == previous.event == events.Event.STAFF_VIEWED.value
+            and record.receipt_number == previous.receipt_number
+            and record.department == previous.department
+            and timezone.localdate(record.at) == timezone.localdate(previous.at)
+        ):
+            grouped[-1] = replace(previous, count=previous.count + 1, first_at=record.at)
+        else:
+            grouped.append(record)
+    return grouped
 
 
 # Events about a submission that the resident is shown, in the ledger's words.
@@ -150,7 +176,7 @@ def access_history(
                 by_resident=by_resident,
             )
         )
-    return records
+    return group_views(records)
 
 
 # Ledger events whose detail names the document a submission holds from then on: the
