@@ -213,6 +213,22 @@ class Step(BaseModel):
     fields: list[FormField] = Field(min_length=1)
 
 
+# Status changes the applicant can be emailed about (a form chooses which, see
+# FormSchema.notify_statuses). "result_delivered" is a result document put up for download.
+NotifyStatus = Literal["in_review", "approved", "rejected", "completed", "result_delivered"]
+NOTIFY_STATUSES: tuple[NotifyStatus, ...] = (
+    "in_review",
+    "approved",
+    "rejected",
+    "completed",
+    "result_delivered",
+)
+DEFAULT_NOTIFY_STATUSES: tuple[NotifyStatus, ...] = ("approved", "rejected", "result_delivered")
+# Always emailed, whatever the form says: a return for correction carries the only link to
+# the correction; a resubmission or a withdrawal confirms what the applicant just did.
+ALWAYS_NOTIFIED = frozenset({"returned", "resubmitted", "withdrawn"})
+
+
 class FormSchema(BaseModel):
     """One version of a form. Immutable once published."""
 
@@ -231,7 +247,19 @@ class FormSchema(BaseModel):
     # completed). Without review a submission goes from received straight to completed,
     # e.g. a survey or a notification that needs no decision.
     review: bool = True
+    # Which status changes are emailed to the applicant: the ones they should hear about
+    # (a decision, a result to download), not the clerk's working steps (審査中). A return
+    # for correction, a resubmission and a withdrawal are always emailed (ALWAYS_NOTIFIED).
+    notify_statuses: list[NotifyStatus] = Field(
+        default_factory=lambda: list(DEFAULT_NOTIFY_STATUSES)
+    )
     steps: list[Step] = Field(min_length=1)
+
+    def notifies(self, status: str, *, result_delivered: bool = False) -> bool:
+        """Whether the applicant is emailed when their submission moves to ``status``."""
+        if result_delivered:
+            return "result_delivered" in self.notify_statuses
+        return status in ALWAYS_NOTIFIED or status in self.notify_statuses
 
     def fields(self) -> Iterator[FormField]:
         for step in self.steps:

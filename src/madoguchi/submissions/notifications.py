@@ -89,6 +89,11 @@ def send_status_update(
     """
     if not submission.contact_email:
         return
+    # Only what the applicant should hear about, as the form says (not 審査中 by default).
+    if not submission.form_version.schema.notifies(
+        change.to_status, result_delivered=result is not None
+    ):
+        return
     with translation.override(submission.language):
         context = confirmation_context(submission, submission.language)
         documents = [result.display_name] if result is not None else []

@@ -10,12 +10,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from madoguchi.backoffice.views import staff_required
 
 from .. import builder, builder_services
 from ..models import Form
+from ..schema import DEFAULT_NOTIFY_STATUSES, NOTIFY_STATUSES
 from .common import (
     base_context,
     current_language,
@@ -38,6 +40,16 @@ CHANNEL_CHOICES = [
     ("online", "電子申請 / Online"),
     ("mail", "郵送申請書の作成支援 / Print and post"),
     ("counter", "窓口来所前の事前登録 / Pre-register for the counter"),
+]
+
+# Which status changes email the applicant (FormSchema.notify_statuses); a return for
+# correction, a resubmission and a withdrawal always do.
+NOTIFY_CHOICES = [
+    ("in_review", gettext_lazy("Staff started reviewing it (審査中)")),
+    ("approved", gettext_lazy("Approved")),
+    ("rejected", gettext_lazy("Rejected")),
+    ("completed", gettext_lazy("Completed")),
+    ("result_delivered", gettext_lazy("A result document is ready to download")),
 ]
 
 
@@ -83,6 +95,7 @@ def _settings_values(form: Form, definition: dict[str, Any]) -> dict[str, Any]:
         "applicant_name_field": definition.get("applicant_name_field", ""),
         "confirmation_email_field": email_target,
         "review": definition.get("review", True),
+        "notify_statuses": definition.get("notify_statuses", list(DEFAULT_NOTIFY_STATUSES)),
         "department": str(form.department_id),
         "opens_at": _local_input(form.opens_at),
         "closes_at": _local_input(form.closes_at),
@@ -97,6 +110,8 @@ def _settings_from_post(
     entered["signature"] = data.get("signature") == "on"
     entered["review"] = data.get("review") == "on"
     entered["channels"] = [c for c in data.getlist("channels") if c in dict(CHANNEL_CHOICES)]
+    chosen = set(data.getlist("notify_statuses"))
+    entered["notify_statuses"] = [s for s in NOTIFY_STATUSES if s in chosen]
     errors: dict[str, str] = {}
     if not entered["title_ja"]:
         errors["title_ja"] = _("Enter the name of the procedure in Japanese.")
@@ -124,6 +139,7 @@ def _settings_from_post(
         "channels": entered["channels"],
         "applicant_name_field": entered["applicant_name_field"] or None,
         "review": entered["review"],
+        "notify_statuses": entered["notify_statuses"],
     }
     new = builder.set_form_properties(definition, properties)
     for field in builder.all_fields(new):
@@ -205,6 +221,7 @@ def settings_edit(request: HttpRequest, form_id: int) -> HttpResponse:
             field_errors=errors,
             identity_choices=IDENTITY_CHOICES,
             channel_choices=CHANNEL_CHOICES,
+            notify_choices=NOTIFY_CHOICES,
             departments=departments_for(staff),
             name_fields=[
                 (f.get("key"), builder.text(f.get("label"), language))
