@@ -12,6 +12,7 @@ Scopes other apps count against (call ``allow(request, scope)`` before the work)
 - ``draft_start``: starting an application;
 - ``api_submit``: submissions through the API;
 - ``upload``: each request that carries files (attachments), before they are stored;
+- ``resume_email``: emailing a draft's resume link from the 一時保存 page;
 - ``ledger``: the public ledger API.
 """
 

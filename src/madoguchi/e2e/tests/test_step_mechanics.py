@@ -1,6 +1,7 @@
 """Step mechanics in a real browser (issue 13), on a phone and a desktop, axe on every page:
-Enter means 次へ and the postal lookup never erases a typed address (item 1); 一時保存
-keeps what was typed, emails the link and the start page offers 「続きから」 (item 2)."""
+Enter means 次へ and the postal lookup never erases a typed address (item 1), the language
+switch keeps what was typed (item 4); 一時保存 keeps what was typed, emails the link and the
+start page offers 「続きから」 (item 2)."""
 
 from __future__ import annotations
 
@@ -67,6 +68,14 @@ def test_enter_means_next_and_the_lookup_never_erases_the_typed_address(
     screenshot(page, f"step-address-suggestion-{size}")
     suggestion.get_by_role("button", name="この住所を使う").click()
     expect(page.locator("#field-address")).to_have_value("石川県加賀市大聖寺南町")
+
+    # The language switch keeps what was typed on the page (item 4).
+    page.fill("#field-address", FULL_ADDRESS)
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#field-address")).to_have_value(FULL_ADDRESS)
+    expect(page.locator("#field-postal_code")).to_have_value("922-8622")
+    assert_accessible(page, name=f"step in English after the switch ({size})")
 
 
 def test_save_keeps_invalid_answers_emails_the_link_and_the_start_page_continues(

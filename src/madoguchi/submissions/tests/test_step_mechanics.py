@@ -9,16 +9,21 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from hypothesis import given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from madoguchi.forms.models import FormVersion
+from madoguchi.testing.factories import publish_form
 from madoguchi.forms.schema import FormSchema
 from madoguchi.submissions.models import Draft
 from madoguchi.submissions.tests.test_views import (
     APPLICANT_PAGE,
+    CHILD_SCHEMA,
     DETAILS_PAGE,
     answer_all,
     field_value,
@@ -27,7 +32,7 @@ from madoguchi.submissions.tests.test_views import (
     start_url,
     step_url,
 )
-from madoguchi.submissions.views import _lookup_address
+from madoguchi.submissions.views import _comparable, _lookup_address
 
 pytestmark = pytest.mark.django_db
 
@@ -48,9 +53,6 @@ def _to_contact_step(resident: Client, child_form: FormVersion) -> str:
 
 @pytest.fixture
 def child_form(department: object) -> FormVersion:
-    from madoguchi.submissions.tests.test_views import CHILD_SCHEMA
-    from madoguchi.testing.factories import publish_form
-
     return publish_form(department=department, slug="kosodate", schema=CHILD_SCHEMA)
 
 
@@ -313,3 +315,18 @@ def test_the_language_switch_of_a_step_page_submits_the_page(
         html,
     )
     assert 'action="/i18n/setlang/"' not in html
+
+
+@settings_hypothesis(max_examples=200, deadline=None)
+@given(typed=st.text(alphabet=st.sampled_from("石川県加賀市大聖寺南町ニ41 -　東京都ｲｼｶﾜ"), max_size=30))
+def test_find_address_never_loses_what_was_typed(typed: str) -> None:
+    """Whatever was typed, the lookup (without 「この住所を使う」) either leaves the address as
+    it was or extends it: every typed character (spaces and width aside) is still there."""
+    schema = FormSchema.model_validate(CHILD_SCHEMA)
+    values: dict[str, Any] = {"postal_code": "9228622", "address": typed}
+
+    result = _lookup_address(schema, {"postal_code", "address"}, "postal_code", values, locked={})
+
+    after = _comparable(values["address"])
+    assert values["address"] == typed or after.startswith(_comparable(typed))
+    assert result.errors == {}
