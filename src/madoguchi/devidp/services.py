@@ -11,6 +11,7 @@ import binascii
 import hmac
 import logging
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -153,6 +154,15 @@ def verify_pin(*, resident: DemoResident, pin: str, kind: PinKind) -> PinResult:
     return PinResult(
         ok=False, remaining=max(limit - failures, 0), locked=locked, just_locked=locked
     )
+
+
+def normalise_pin(pin: str, *, kind: PinKind) -> str:
+    """The signing password as the resident meant it: full-width characters as ASCII,
+    spaces dropped, small letters as capitals (the card holds capitals only). The 4-digit
+    PIN is taken as typed, as the card's keypad would."""
+    if kind != "signing":
+        return pin
+    return "".join(unicodedata.normalize("NFKC", pin).split()).upper()
 
 
 def pin_format_ok(pin: str, *, kind: PinKind) -> bool:

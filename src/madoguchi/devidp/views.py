@@ -171,15 +171,18 @@ def _pin_refused(
     kind: services.PinKind,
 ) -> HttpResponse | None:
     """The card page with what is wrong with the PIN entered, or None when it is right."""
-    pin = request.POST.get("pin", "")
     signing = kind == "signing"
+    pin = services.normalise_pin(request.POST.get("pin", ""), kind=kind)
     if not services.pin_format_ok(pin, kind=kind):
         message = (
-            _("Enter the signing password: 6 to 16 capital letters (A-Z) and digits (0-9).")
+            _(
+                "Enter the signing password: 6 to 16 characters of capital letters (A-Z) "
+                "and digits (0-9)."
+            )
             if signing
             else _("Enter the 4-digit PIN of the user authentication certificate.")
         )
-        return _card_page(request, grant, errors=[_error("pin", message)], status=422)
+        return _card_page(request, grant, errors=[_error("pin", message, kind=kind)], status=422)
     result = services.verify_pin(resident=resident, pin=pin, kind=kind)
     if result.ok:
         return None
@@ -205,7 +208,7 @@ def _pin_refused(
             "The PIN is wrong. %(count)d attempts are left before the PIN locks.",
             result.remaining,
         ) % {"count": result.remaining}
-    return _card_page(request, grant, errors=[_error("pin", message)], status=422)
+    return _card_page(request, grant, errors=[_error("pin", message, kind=kind)], status=422)
 
 
 def _authorized(
@@ -229,12 +232,18 @@ def _chosen_resident(request: HttpRequest) -> DemoResident | None:
 
 
 _FIELD_LABELS = {"resident": gettext_lazy("Demo card"), "pin": gettext_lazy("PIN")}
+# The PIN field is labelled with the name the page gives it.
+_PIN_LABELS = {
+    "signing": gettext_lazy("Signing password"),
+    "authentication": gettext_lazy("PIN of the user authentication certificate (4 digits)"),
+}
 
 
-def _error(field: str, message: str) -> dict[str, Any]:
+def _error(field: str, message: str, *, kind: str | None = None) -> dict[str, Any]:
     """An entry for includes/error_summary.html, which links to the field."""
     anchor = "residents" if field == "resident" else field
-    return {"field": field, "url": f"#{anchor}", "label": _FIELD_LABELS[field], "message": message}
+    label = _PIN_LABELS[kind] if field == "pin" and kind else _FIELD_LABELS[field]
+    return {"field": field, "url": f"#{anchor}", "label": label, "message": message}
 
 
 def _deny(
