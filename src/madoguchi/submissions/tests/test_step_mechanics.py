@@ -9,16 +9,15 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from hypothesis import given
-from hypothesis import settings as settings_hypothesis
-from hypothesis import strategies as st
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 
 from madoguchi.forms.models import FormVersion
-from madoguchi.testing.factories import publish_form
 from madoguchi.forms.schema import FormSchema
 from madoguchi.submissions.models import Draft
 from madoguchi.submissions.tests.test_views import (
@@ -33,6 +32,7 @@ from madoguchi.submissions.tests.test_views import (
     step_url,
 )
 from madoguchi.submissions.views import _comparable, _lookup_address
+from madoguchi.testing.factories import publish_form
 
 pytestmark = pytest.mark.django_db
 
@@ -317,8 +317,11 @@ def test_the_language_switch_of_a_step_page_submits_the_page(
     assert 'action="/i18n/setlang/"' not in html
 
 
+ADDRESS_CHARACTERS = st.sampled_from("石川県加賀市大聖寺南町ニ41 -　東京都ｲｼｶﾜ")
+
+
 @settings_hypothesis(max_examples=200, deadline=None)
-@given(typed=st.text(alphabet=st.sampled_from("石川県加賀市大聖寺南町ニ41 -　東京都ｲｼｶﾜ"), max_size=30))
+@given(typed=st.text(alphabet=ADDRESS_CHARACTERS, max_size=30))
 def test_find_address_never_loses_what_was_typed(typed: str) -> None:
     """Whatever was typed, the lookup (without 「この住所を使う」) either leaves the address as
     it was or extends it: every typed character (spaces and width aside) is still there."""
