@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -198,8 +198,10 @@ def inbox_page(
     )
 
 
-def inbox_choices(staff: StaffMember, *, language: str) -> dict[str, Any]:
-    """The options of the inbox filters: this staff member's forms, statuses, colleagues."""
+def inbox_choices(
+    staff: StaffMember, *, language: str, rows: Iterable[Submission] = ()
+) -> dict[str, Any]:
+    """The options of the inbox filters (forms, statuses, colleagues) and bulk action."""
     departments = visible_departments(staff)
     forms = (
         Form.objects.filter(department__in=departments, current_version__isnull=False)
@@ -223,11 +225,34 @@ def inbox_choices(staff: StaffMember, *, language: str) -> dict[str, Any]:
             ("account", _("Verified (account)")),
             ("mynumber", _("Verified (My Number Card)")),
         ],
-        "bulk_choices": [
-            (value, label)
-            for value, label in Status.choices
-            if value not in {Status.RECEIVED, Status.RETURNED, Status.RESUBMITTED}
-        ]
-        if staff.can_act
-        else [],
+        "bulk_choices": bulk_choices(staff, rows),
     }
+
+
+# Never offered for many at once: a return names the answers to reopen (detail page), and
+# the other two are the applicant's own steps.
+BULK_EXCLUDED = frozenset({Status.RECEIVED, Status.RETURNED, Status.RESUBMITTED})
+
+
+def bulk_transitions(submission: Submission) -> frozenset[str]:
+    """The statuses a submission may be moved to from the inbox's bulk action."""
+    return workflow.allowed_transitions(submission) - BULK_EXCLUDED
+
+
+def bulk_choices(staff: StaffMember, rows: Iterable[Submission]) -> list[tuple[str, str]]:
+    """The bulk action's statuses: those some listed submission may move to, in workflow order.
+
+    Each row's checkbox names its own (``bulk_transitions``), so the page narrows the
+    list to what every checked row allows; :func:`bulk_refusals` refuses the rest.
+    """
+    if not staff.can_act:
+        return []
+    offered: set[str] = set()
+    for submission in rows:
+        offered |= bulk_transitions(submission)
+    return [(value, str(label)) for value, label in Status.choices if value in offered]
+
+
+def bulk_refusals(submissions: Iterable[Submission], to_status: str) -> list[str]:
+    """Receipt numbers of the chosen submissions that cannot move to ``to_status``."""
+    return [s.receipt_number for s in submissions if to_status not in bulk_transitions(s)]

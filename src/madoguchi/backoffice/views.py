@@ -202,6 +202,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
                 "submission": s,
                 "title": titles[s.form_version_id],
                 "department": s.department.localized_name(language),
+                "transitions": " ".join(sorted(selectors.bulk_transitions(s))),
             }
         )
     kept = filters.as_query()
@@ -220,7 +221,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             if page.previous_cursor
             else "",
         }
-        | selectors.inbox_choices(staff, language=language),
+        | selectors.inbox_choices(staff, language=language, rows=page.rows),
     )
 
 
@@ -474,13 +475,33 @@ def comment(request: HttpRequest, receipt_number: str) -> HttpResponse:
 def bulk_status(request: HttpRequest) -> HttpResponse:
     staff: StaffMember = request.staff  # type: ignore[attr-defined]
     chosen = request.POST.getlist("receipt")[:200]
-    submissions = submission_selectors.inbox_for(staff).filter(receipt_number__in=chosen)
+    submissions = list(
+        submission_selectors.inbox_for(staff)
+        .filter(receipt_number__in=chosen)
+        .select_related("form_version")
+    )
     if not chosen:
         messages.error(request, _("Choose at least one submission."))
         return redirect("backoffice:inbox")
+    to_status = request.POST.get("to_status", "")
+    refused = selectors.bulk_refusals(submissions, to_status)
+    if refused:
+        # All or nothing: a bulk change never leaves half of the selection changed.
+        messages.error(
+            request,
+            _(
+                "Nothing was changed: %(numbers)s cannot become “%(target)s” from their "
+                "current status. Untick them or choose another status."
+            )
+            % {
+                "numbers": "、".join(refused),
+                "target": Status(to_status).label if to_status in Status.values else to_status,
+            },
+        )
+        return redirect("backoffice:inbox")
     result = workflow.change_status_bulk(
         submissions=submissions,
-        to_status=request.POST.get("to_status", ""),
+        to_status=to_status,
         staff=staff,
         reason=request.POST.get("reason", ""),
     )
