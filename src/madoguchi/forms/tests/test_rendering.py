@@ -276,3 +276,27 @@ def test_a_consent_box_is_labelled_with_the_declaration_itself_said_once() -> No
     assert html.count("記載内容に相違ないことを誓約します") == 1
     assert "<legend" not in html and "同意します" not in html
     assert '<label for="field-consent">' in html
+
+
+# --- demo wording ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", DEMO_FORMS, ids=[p.stem for p in DEMO_FORMS])
+def test_no_demo_question_asks_for_half_width_characters_it_would_accept_full_width(
+    path: Path,
+) -> None:
+    # Answers are width-folded before any check: ７ and 7 are the same digit to the form.
+    assert "半角" not in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", DEMO_FORMS, ids=[p.stem for p in DEMO_FORMS])
+def test_a_consent_box_after_a_privacy_notice_agrees_to_that_notice(path: Path) -> None:
+    fields = list(demo_schema(path).fields())
+    privacy = [i for i, f in enumerate(fields) if "個人情報" in f.label.ja]
+    consents = [
+        f for i, f in enumerate(fields) if f.type == "consent" and privacy and i > privacy[0]
+    ]
+
+    for consent in consents:
+        assert "同意" in consent.label.ja, consent.label.ja
+        assert "agree" in (consent.label.en or ""), consent.label.en
