@@ -137,7 +137,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     # Local files, or the S3-compatible bucket named by MADOGUCHI_S3_BUCKET (docs/deploy.md).
     "default": default_storage(),
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Hashed names (app.3f2a….css) and gzip + brotli copies, made by `collectstatic`: browsers
+    # keep them for good (WhiteNoise marks hashed files immutable). dev/test use the finders.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Attachments are limited per field by the form schema; this is the hard ceiling.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
