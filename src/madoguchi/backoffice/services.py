@@ -170,7 +170,9 @@ def _viewed_in_this_visit(actor: str, submission: Submission) -> bool:
     )
 
 
-def record_staff_view(staff: StaffMember, submission: Submission, *, part: str = "") -> None:
+def record_staff_view(
+    staff: StaffMember, submission: Submission, *, part: str = "", files: int = 0
+) -> None:
     """A staff member opened an application's personal data (shown in the resident's history).
 
     ``part`` names what was opened besides the detail page: ``"attachment"`` (a file the
@@ -179,6 +181,8 @@ def record_staff_view(staff: StaffMember, submission: Submission, *, part: str =
 
     The detail page counts once per visit (:data:`VIEW_VISIT_MINUTES`): reloads and the
     redirects after each action are not new views. Files and the print view count every time.
+    ``files`` counts the attachments the detail page shows inline: those previews are part
+    of the page's view (the file URL does not record them again).
     """
     actor = events.pseudonym("staff", staff.pk)
     if not part and _viewed_in_this_visit(actor, submission):
@@ -186,6 +190,8 @@ def record_staff_view(staff: StaffMember, submission: Submission, *, part: str =
     detail = {"department": acting_department_code(staff, submission), "role": staff.role}
     if part:
         detail["part"] = part
+    if files:
+        detail["files"] = str(files)
     events.record(
         events.Event.STAFF_VIEWED,
         actor=actor,

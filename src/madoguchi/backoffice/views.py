@@ -234,6 +234,8 @@ def _submission_or_404(staff: StaffMember, receipt_number: str) -> Submission:
 
 # Shown inside the page; anything else is offered as a download under its safe name.
 INLINE_TYPES = {"application/pdf": "pdf", "image/jpeg": "image", "image/png": "image"}
+# How browsers mark a request for a file shown inside a page (Fetch metadata).
+EMBEDDED_DESTINATIONS = frozenset({"iframe", "image", "embed", "object"})
 
 
 def _attachment_views(submission: Submission) -> list[dict[str, Any]]:
@@ -307,7 +309,7 @@ def _render_detail(
 def detail(request: HttpRequest, receipt_number: str) -> HttpResponse:
     staff: StaffMember = request.staff  # type: ignore[attr-defined]
     submission = _submission_or_404(staff, receipt_number)
-    services.record_staff_view(staff, submission)
+    services.record_staff_view(staff, submission, files=submission.attachments.count())
     return _render_detail(request, staff, submission)
 
 
@@ -329,7 +331,10 @@ def attachment(request: HttpRequest, receipt_number: str, pk: int) -> HttpRespon
     except Attachment.DoesNotExist as error:
         raise Http404 from error
     inline = found.content_type in INLINE_TYPES and "download" not in request.GET
-    services.record_staff_view(staff, submission, part="attachment")
+    # A preview the detail page frames or shows (Sec-Fetch-Dest iframe/image) is part of
+    # that page's recorded view; a file opened on its own or downloaded is recorded here.
+    if not inline or request.headers.get("Sec-Fetch-Dest", "") not in EMBEDDED_DESTINATIONS:
+        services.record_staff_view(staff, submission, part="attachment")
     response = FileResponse(
         found.file.open("rb"),
         as_attachment=not inline,

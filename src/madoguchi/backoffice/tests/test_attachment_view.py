@@ -197,3 +197,19 @@ def test_the_print_view_has_the_approval_boxes_answers_and_wareki_date_and_no_sc
     assert "令和" in response.text
     assert "<script" not in response.text
     assert "print.css" in response.text
+
+
+def test_previews_the_detail_page_shows_count_in_its_view_and_do_not_add_rows(
+    submission: Submission, staff: StaffMember, log_in: LogIn
+) -> None:
+    attachment = attach_file(submission, "領収書.pdf", pdf_bytes())
+    browser = log_in(staff)
+
+    browser.get(reverse("backoffice:detail", args=[submission.receipt_number]))
+    browser.get(_url(submission, attachment), headers={"Sec-Fetch-Dest": "iframe"})
+    browser.get(_url(submission, attachment), headers={"Sec-Fetch-Dest": "document"})
+
+    assert [(d.get("part"), d.get("files")) for d in _views(submission)] == [
+        (None, "1"),
+        ("attachment", None),
+    ]
