@@ -47,7 +47,7 @@ def _apply(page: Any, base: str) -> str:
     page.select_option("#field-preferred_time", "afternoon")
     page.get_by_label("授乳・離乳食・幼児食").check()
     page.get_by_role("button", name="次へ").click()
-    page.get_by_label("同意する").check()
+    page.locator("#field-consent").check()  # labelled with the declaration itself
     page.get_by_role("button", name="次へ").click()
     page.get_by_role("button", name="申請を送信する").click()
     return page.get_by_test_id("receipt-number").inner_text().strip()
@@ -86,17 +86,42 @@ def test_staff_return_an_application_and_the_resident_corrects_it(
 
     link = re.search(r"https?://\S+/correct/[\w-]+/", mail.outbox[-1].body)
     assert link, mail.outbox[-1].body
+    assert "- フリガナ\n" in mail.outbox[-1].body and "令和" in mail.outbox[-1].body
     resident = phone_page
     resident.goto(link.group(0).replace("http://127.0.0.1:8000", base))
     expect(resident.get_by_test_id("correction-reason")).to_contain_text("ハナゴ")
     assert resident.locator("#field-parent_name").count() == 0  # not reopened
     assert_accessible(resident, name="correction page")
+    # Sending the same answer back is refused; nothing is used up.
+    resident.get_by_role("button", name="変更内容の確認へ進む").click()
+    expect(resident.locator(".error-summary")).to_contain_text(
+        "修正を依頼された回答が変更されていません"
+    )
+    assert_accessible(resident, name="correction page with nothing changed")
     resident.fill("#field-parent_kana", "カガ ハナコ")
+    resident.get_by_role("button", name="変更内容の確認へ進む").click()
+    # The review step: before → after, a way back, and only then the link is used up.
+    expect(resident.get_by_role("heading", name="修正した内容の確認")).to_be_visible()
+    changes = resident.get_by_test_id("correction-changes")
+    expect(changes.locator("del")).to_have_text("カガ\u3000ハナゴ")
+    expect(changes.locator("ins")).to_have_text("カガ\u3000ハナコ")
+    assert_accessible(resident, name="correction review")
+    screenshot(resident, "correction-review-phone")
+    assert Submission.objects.get(receipt_number=receipt).status == "returned"
+    resident.get_by_role("link", name="変更する フリガナ").click()
+    expect(resident.locator("#field-parent_kana")).to_have_value("カガ\u3000ハナコ")
+    resident.get_by_role("button", name="変更内容の確認へ進む").click()
     resident.get_by_role("button", name="修正した申請を送信する").click()
     expect(resident.get_by_test_id("receipt-number")).to_have_text(receipt)
 
     staff.reload()
     expect(staff.get_by_test_id("status-history")).to_contain_text("再提出")
+    diff = staff.get_by_test_id("correction-diff")
+    diff.locator("summary").click()
+    expect(diff.locator("dt")).to_have_text("フリガナ")
+    expect(diff.locator("del")).to_have_text("カガ\u3000ハナゴ")
+    expect(diff.locator("ins")).to_have_text("カガ\u3000ハナコ")
+    assert_accessible(staff, name="staff detail with the correction history")
     staff.get_by_label("承認", exact=True).check()
     staff.get_by_role("button", name="状態を変更する").click()
     expect(staff.get_by_test_id("status-history")).to_contain_text("承認")
@@ -172,6 +197,10 @@ def test_a_signed_correction_link_opened_on_another_device_needs_the_card_login_
 
     expect(page.get_by_test_id("correction-reason")).to_contain_text("電話番号がつながりません")
     page.fill("#field-phone", "0761722222")
+    page.get_by_role("button", name="変更内容の確認へ進む").click()
+    expect(page.get_by_test_id("correction-changes").locator("ins")).to_have_text("0761-72-2222")
+    assert_accessible(page, name="signed correction review (desktop)")
+    screenshot(page, "correction-review-desktop")
     page.get_by_role("button", name="マイナンバーカードで署名して送信する").click()
     page.locator("#resident-kaga-taro").check()
     page.fill("#pin", "KAGA1975")
