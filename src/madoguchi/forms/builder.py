@@ -16,9 +16,12 @@ from __future__ import annotations
 import copy
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+import jaconv
+from django.utils.text import slugify
 from pydantic import TypeAdapter, ValidationError
 
 from .schema import KEY_PATTERN, FormField, FormSchema, condition_variables, schema_problems
@@ -77,8 +80,40 @@ def new_definition(title_ja: str, title_en: str = "") -> Definition:
         "identity": "none",
         "channels": ["online"],
         "review": True,
-        "steps": [{"key": "step_1", "title": {"ja": "入力", "en": "Details"}, "fields": []}],
+        # The first page is named after the procedure until the author names it (a
+        # generic 「入力」 tells the resident nothing).
+        "steps": [{"key": "step_1", "title": dict(title), "fields": []}],
     }
+
+
+# --- URL names --------------------------------------------------------------------------
+
+_KANA_OR_LATIN = re.compile(r"[ぁ-ゖー]+|[A-Za-z0-9]+")
+
+
+def _romanised(title: str) -> str:
+    """The kana and Latin parts of a title in Latin letters (kanji cannot be read here)."""
+    hiragana = jaconv.kata2hira(unicodedata.normalize("NFKC", title))
+    parts = [jaconv.kana2alphabet(part) for part in _KANA_OR_LATIN.findall(hiragana)]
+    return slugify("-".join(parts).replace("ー", "-"))
+
+
+def suggest_slug(
+    *, title_ja: str, title_en: str = "", typed: str = "", taken: set[str] | None = None
+) -> str:
+    """A URL name to offer the author: what they typed made valid, else from the English
+    title, else from the kana of the Japanese title, else ``form``; free (``-2``, ``-3``…)."""
+    candidates = [
+        slugify(unicodedata.normalize("NFKC", typed)),
+        slugify(title_en),
+        _romanised(title_ja),
+    ]
+    base = next((c[:60].strip("-") for c in candidates if c.strip("-")), "") or "form"
+    taken = taken or set()
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
 
 
 # --- finding things ------------------------------------------------------------------
@@ -139,9 +174,11 @@ def add_step(
 ) -> tuple[Definition, str]:
     result = _copy(definition)
     key = _fresh_key("step", {str(s.get("key")) for s in steps(result)})
-    title: dict[str, str] = {"ja": title_ja or key}
-    if title_en:
-        title["en"] = title_en
+    number = len(steps(result)) + 1
+    # Never the internal key as a title: 「ページ2」 until the author names the page.
+    title: dict[str, str] = {"ja": title_ja or f"ページ{number}"}
+    if title_en or not title_ja:
+        title["en"] = title_en or f"Page {number}"
     result.setdefault("steps", []).append({"key": key, "title": title, "fields": []})
     return result, key
 
@@ -186,7 +223,9 @@ def add_field(
         field["options"] = []
     if field_type == "info":
         field["body"] = {"ja": "説明文を入力してください。"}
-    if field_type == "consent":
+    # Questions are required unless the author says otherwise (GOV.UK: ask only what you
+    # need, and mark the optional ones); an information text asks nothing.
+    if field_type != "info":
         field["required"] = True
     step.setdefault("fields", []).append(field)
     return result, key
@@ -748,6 +787,7 @@ _FORM_PROPERTIES: dict[str, tuple[str, str]] = {
     "confirmation_message": ("完了メッセージ", "the confirmation message"),
     "applicant_name_field": ("申請者名の項目", "the applicant name question"),
     "review": ("審査の有無", "whether staff review submissions"),
+    "notify_statuses": ("申請者にメールで知らせる変更", "status changes emailed to the applicant"),
 }
 _FIELD_PROPERTIES: dict[str, tuple[str, str]] = {
     "label": ("項目名", "label"),
@@ -761,9 +801,63 @@ _FIELD_PROPERTIES: dict[str, tuple[str, str]] = {
 }
 
 
+# How stored codes read in the publish and versions pages (never `none`, `online`, `text_1`).
+_VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "identity": {
+        "none": ("なし（自己申告）", "none (self-declared)"),
+        "account": ("アカウント（ログイン）", "signed-in account"),
+        "mynumber_auth": ("マイナンバーカード", "My Number Card"),
+        "mynumber_sign": ("マイナンバーカード（電子署名あり）", "My Number Card with signature"),
+    },
+    "channels": {
+        "online": ("電子申請", "online"),
+        "mail": ("郵送申請書の作成支援", "print and post"),
+        "counter": ("窓口来所前の事前登録", "pre-register for the counter"),
+    },
+    "notify_statuses": {
+        "in_review": ("審査中", "in review"),
+        "approved": ("承認", "approved"),
+        "rejected": ("却下", "rejected"),
+        "completed": ("完了", "completed"),
+        "result_delivered": ("電子交付", "result delivered"),
+    },
+    "prefill": {
+        "name": ("氏名", "name"),
+        "name_kana": ("フリガナ", "name in katakana"),
+        "address": ("住所", "address"),
+        "postal_code": ("郵便番号", "postal code"),
+        "birth_date": ("生年月日", "date of birth"),
+        "sex": ("性別", "sex"),
+    },
+    "widget": {
+        "radio": ("ラジオボタン", "round buttons"),
+        "select": ("ドロップダウン", "drop-down list"),
+        "checkbox": ("チェックボックス", "check boxes"),
+    },
+    "script": {"katakana": ("カタカナ", "katakana"), "hiragana": ("ひらがな", "hiragana")},
+    "type": TYPE_NAMES,
+}
+# Properties whose value is the key of another question: shown as that question's label.
+_FIELD_REFERENCES = frozenset({"applicant_name_field", "address_field"})
+
+
+def _value_label(definition: Definition, name: str, value: Any, language: str) -> str:
+    index = 0 if language == "ja" else 1
+    if name in _FIELD_REFERENCES:
+        for field in all_fields(definition):
+            if field.get("key") == value:
+                return text(field.get("label"), language) or str(value)
+    labels = _VALUE_LABELS.get(name, {})
+    return labels[value][index] if value in labels else str(value)
+
+
 def _shown(definition: Definition, name: str, value: Any, language: str) -> str:
     if value in (None, "", [], {}):
         return "（なし）" if language == "ja" else "(none)"
+    if isinstance(value, str) and (name in _VALUE_LABELS or name in _FIELD_REFERENCES):
+        return _value_label(definition, name, value, language)
+    if isinstance(value, list) and name in _VALUE_LABELS:
+        return "、".join(_value_label(definition, name, v, language) for v in value)
     if name in ("visible_if", "required_if"):
         return logic_summary(definition, value, language)
     if name == "options":
@@ -781,8 +875,16 @@ def diff(old: Definition, new: Definition, language: str = "ja") -> list[str]:
     """What changed from ``old`` to ``new``, one sentence per change, in plain words."""
     ja = language == "ja"
     changes: list[str] = []
+    first = not steps(old)
     for name, (name_ja, name_en) in _FORM_PROPERTIES.items():
         before, after = old.get(name), new.get(name)
+        if first and after not in (None, "", [], {}):
+            # Nothing published yet: what the form will be, 「本人確認: なし（自己申告）」.
+            shown = _shown(new, name, after, language)
+            changes.append(
+                f"{name_ja}: {shown}" if ja else f"{name_en[0].upper()}{name_en[1:]}: {shown}"
+            )
+            continue
         if before != after:
             b, a = _shown(old, name, before, language), _shown(new, name, after, language)
             changes.append(

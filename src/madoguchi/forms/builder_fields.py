@@ -17,12 +17,13 @@ from . import builder
 
 PREFILL_CHOICES = [
     ("", _("Not filled from the card")),
-    ("name", _("Name (氏名)")),
-    ("name_kana", _("Name in katakana (フリガナ)")),
-    ("address", _("Address (住所)")),
-    ("postal_code", _("Postal code (郵便番号)")),
-    ("birth_date", _("Date of birth (生年月日)")),
-    ("sex", _("Sex (性別)")),
+    # One language per label: Japanese from the catalogue, English as the msgid.
+    ("name", _("Name")),
+    ("name_kana", _("Name in katakana")),
+    ("address", _("Address")),
+    ("postal_code", _("Postal code")),
+    ("birth_date", _("Date of birth")),
+    ("sex", _("Sex")),
 ]
 FILE_TYPES = [
     ("application/pdf", "PDF"),

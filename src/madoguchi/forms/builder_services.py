@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext_noop
 
 from madoguchi.core import events
 from madoguchi.jp.errors import InvalidJapaneseInput
@@ -67,13 +68,39 @@ def _require_department(staff: StaffMember, department: Department) -> None:
         raise PermissionDenied
 
 
+SLUG_FORMAT = gettext_noop(
+    "Use lowercase letters a-z, digits and hyphens for the URL name, e.g. kosodate-soudan."
+)
+SLUG_TAKEN = gettext_noop("Another form already uses this URL name. Choose another one.")
+SLUG_EMPTY = gettext_noop("Enter a URL name, e.g. kosodate-soudan.")
+
+
 def _valid_slug(slug: str) -> str:
     cleaned = slugify(slug)
     if not cleaned or cleaned != slug or len(slug) > 80:
-        raise BuilderRefused(
-            "Use lowercase letters a-z, digits and hyphens for the URL name, e.g. kosodate-soudan."
-        )
+        raise BuilderRefused(SLUG_FORMAT)
     return cleaned
+
+
+def slug_problem(municipality_id: int, slug: str) -> str:
+    """What is wrong with ``slug`` for a new form of this municipality (English msgid), or ""."""
+    if not slug:
+        return SLUG_EMPTY
+    try:
+        cleaned = _valid_slug(slug)
+    except BuilderRefused as refused:
+        return str(refused)
+    if Form.objects.filter(municipality_id=municipality_id, slug=cleaned).exists():
+        return SLUG_TAKEN
+    return ""
+
+
+def suggest_slug(
+    municipality_id: int, *, title_ja: str, title_en: str = "", typed: str = ""
+) -> str:
+    """A free URL name to offer: from what was typed, the English title or the kana."""
+    taken = set(Form.objects.filter(municipality_id=municipality_id).values_list("slug", flat=True))
+    return builder.suggest_slug(title_ja=title_ja, title_en=title_en, typed=typed, taken=taken)
 
 
 def _new_form(
@@ -87,7 +114,7 @@ def _new_form(
     _require_department(staff, department)
     slug = _valid_slug(slug)
     if Form.objects.filter(municipality_id=department.municipality_id, slug=slug).exists():
-        raise BuilderRefused("Another form already uses this URL name. Choose another one.")
+        raise BuilderRefused(SLUG_TAKEN)
     try:
         with transaction.atomic():
             form = Form.objects.create(
@@ -97,9 +124,7 @@ def _new_form(
                 category=category if isinstance(category, dict) else {},
             )
     except IntegrityError as error:  # created meanwhile by someone else
-        raise BuilderRefused(
-            "Another form already uses this URL name. Choose another one."
-        ) from error
+        raise BuilderRefused(SLUG_TAKEN) from error
     FormDraft.objects.create(form=form, definition=definition, updated_by=staff)
     return form
 
@@ -208,8 +233,13 @@ def update_settings(
     opens_at: datetime | None,
     closes_at: datetime | None,
     max_submissions: int | None,
+    category: dict[str, str] | None = None,
 ) -> Form:
-    """Department and acceptance period/limit: take effect at once, for every version."""
+    """Department, category and acceptance period/limit: at once, for every version.
+
+    ``category`` ({"ja": ..., "en": ...}, or {} for none, shown under 「その他」) groups the
+    procedure in the residents' list; None leaves it as it is.
+    """
     _require_edit(staff, form)
     _require_department(staff, department)
     if opens_at and closes_at and closes_at <= opens_at:
@@ -218,7 +248,11 @@ def update_settings(
     form.opens_at = opens_at
     form.closes_at = closes_at
     form.max_submissions = max_submissions
-    form.save(update_fields=["department", "opens_at", "closes_at", "max_submissions"])
+    fields = ["department", "opens_at", "closes_at", "max_submissions"]
+    if category is not None:
+        form.category = category
+        fields.append("category")
+    form.save(update_fields=fields)
     _audit(
         staff,
         form,

@@ -78,7 +78,11 @@ def procedures(request: HttpRequest, lg_code: str) -> HttpResponse:
     return render(
         request,
         "submissions/procedures.html",
-        {"municipality": municipality, "groups": sorted(groups.items())},
+        {
+            "municipality": municipality,
+            # 「その他」 last, however the catch-all is spelled.
+            "groups": sorted(groups.items(), key=lambda g: form_selectors.category_order(g[0])),
+        },
     )
 
 
@@ -155,6 +159,7 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
             "available": available,
             "closed": closed,
             "card_optional": schema.identity == "none" and bool(providers),
+            "prefill_items": form_selectors.prefill_item_names(schema, language=language),
             "start_error": error,
             "continue_url": draft_views.draft_to_continue(request, form) if available else None,
         },

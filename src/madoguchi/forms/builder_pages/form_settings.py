@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from madoguchi.backoffice.views import staff_required
 
 from .. import builder, builder_services
+from .. import selectors as form_selectors
 from ..models import Form
 from ..schema import DEFAULT_NOTIFY_STATUSES, NOTIFY_STATUSES
 from .common import (
@@ -31,15 +32,16 @@ from .common import (
 
 # --- settings ---------------------------------------------------------------------------------
 
+# One language per label (the page's), never 「日本語 / English」 side by side.
 IDENTITY_CHOICES = [
-    ("none", "本人確認なし（自己申告） / No verification"),
-    ("account", "アカウント（ログイン） / Signed-in account"),
-    ("mynumber_auth", "マイナンバーカードで本人確認 / My Number Card"),
+    ("none", gettext_lazy("No verification (self-declared)")),
+    ("account", gettext_lazy("Signed-in account")),
+    ("mynumber_auth", gettext_lazy("Identity verified with the My Number Card")),
 ]
 CHANNEL_CHOICES = [
-    ("online", "電子申請 / Online"),
-    ("mail", "郵送申請書の作成支援 / Print and post"),
-    ("counter", "窓口来所前の事前登録 / Pre-register for the counter"),
+    ("online", gettext_lazy("Online application")),
+    ("mail", gettext_lazy("Print and post (help to fill the paper form)")),
+    ("counter", gettext_lazy("Pre-register online, then come to the counter")),
 ]
 
 # Which status changes email the applicant (FormSchema.notify_statuses); a return for
@@ -97,6 +99,8 @@ def _settings_values(form: Form, definition: dict[str, Any]) -> dict[str, Any]:
         "review": definition.get("review", True),
         "notify_statuses": definition.get("notify_statuses", list(DEFAULT_NOTIFY_STATUSES)),
         "department": str(form.department_id),
+        "category_ja": str((form.category or {}).get("ja", "")),
+        "category_en": str((form.category or {}).get("en", "")),
         "opens_at": _local_input(form.opens_at),
         "closes_at": _local_input(form.closes_at),
         "max_submissions": str(form.max_submissions or ""),
@@ -163,6 +167,8 @@ def _settings_values_keys() -> list[str]:
         "applicant_name_field",
         "confirmation_email_field",
         "department",
+        "category_ja",
+        "category_en",
         "opens_at",
         "closes_at",
         "max_submissions",
@@ -192,6 +198,11 @@ def settings_edit(request: HttpRequest, form_id: int) -> HttpResponse:
         limit_raw = values["max_submissions"]
         if limit_raw and not limit_raw.isdigit():
             errors["max_submissions"] = _("Enter a whole number such as 100, or leave it empty.")
+        category = {"ja": values["category_ja"][:50]} if values["category_ja"] else {}
+        if values["category_en"]:
+            if not category:
+                errors["category_ja"] = _("Enter the Japanese name of the category too.")
+            category["en"] = values["category_en"][:50]
         if not errors and department is not None:
             try:
                 builder_services.update_settings(
@@ -201,6 +212,7 @@ def settings_edit(request: HttpRequest, form_id: int) -> HttpResponse:
                     opens_at=opens_at,
                     closes_at=closes_at,
                     max_submissions=int(limit_raw) if limit_raw else None,
+                    category=category,
                 )
             except builder_services.BuilderRefused as refused:
                 errors["closes_at"] = _(str(refused))
@@ -223,6 +235,8 @@ def settings_edit(request: HttpRequest, form_id: int) -> HttpResponse:
             channel_choices=CHANNEL_CHOICES,
             notify_choices=NOTIFY_CHOICES,
             departments=departments_for(staff),
+            # Offered for the Japanese name, whatever the page's language.
+            categories=form_selectors.category_names(form.municipality_id, language="ja"),
             name_fields=[
                 (f.get("key"), builder.text(f.get("label"), language))
                 for f in builder.all_fields(draft.definition)

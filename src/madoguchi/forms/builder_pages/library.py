@@ -60,12 +60,32 @@ def form_new(request: HttpRequest) -> HttpResponse:
     entered = {
         k: request.POST.get(k, "").strip() for k in ("title_ja", "title_en", "slug", "department")
     }
-    problem = ""
+    errors: dict[str, str] = {}
+    suggestion = ""
     if request.method == "POST":
         department = department_from(staff, entered["department"])
+        # Every problem at once, each next to its input (not the first one only).
+        if not entered["title_ja"]:
+            errors["title_ja"] = _("Enter the name of the procedure in Japanese.")
         if department is None:
-            problem = _("Choose the department that owns the form.")
-        else:
+            errors["department"] = _("Choose the department that owns the form.")
+        municipality_id = department.municipality_id if department else staff.municipality_id
+        slug_problem = builder_services.slug_problem(municipality_id, entered["slug"])
+        if slug_problem:
+            suggestion = builder_services.suggest_slug(
+                municipality_id,
+                title_ja=entered["title_ja"],
+                title_en=entered["title_en"],
+                typed=entered["slug"],
+            )
+            errors["slug"] = _("%(problem)s Suggested: %(suggestion)s") % {
+                "problem": _(slug_problem),
+                "suggestion": suggestion,
+            }
+            if not entered["slug"]:
+                # Nothing typed yet: the suggestion fills the box; the author can change it.
+                entered["slug"] = suggestion
+        if not errors and department is not None:
             try:
                 form = builder_services.create_form(
                     staff=staff,
@@ -75,15 +95,21 @@ def form_new(request: HttpRequest) -> HttpResponse:
                     title_en=entered["title_en"],
                 )
             except builder_services.BuilderRefused as refused:
-                problem = _(str(refused))
+                errors["slug"] = _(str(refused))
             else:
                 messages.success(request, _("The form was created. Add the questions now."))
                 return redirect("forms:edit", form_id=form.pk)
     return render(
         request,
         "forms/builder/new.html",
-        base_context(request, entered=entered, problem=problem, departments=departments_for(staff)),
-        status=422 if problem else 200,
+        base_context(
+            request,
+            entered=entered,
+            field_errors=errors,
+            suggestion=suggestion,
+            departments=departments_for(staff),
+        ),
+        status=422 if errors else 200,
     )
 
 

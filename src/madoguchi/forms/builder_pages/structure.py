@@ -58,6 +58,10 @@ def edit(request: HttpRequest, form_id: int) -> HttpResponse:
                         language == "en"
                     ],
                     "required": field.get("required") or field.get("type") == "consent",
+                    # Marked like GOV.UK marks it: the exception is the optional question.
+                    "optional": field.get("type") not in ("info", "consent")
+                    and not field.get("required")
+                    and not field.get("required_if"),
                     "visible_if": builder.logic_summary(
                         definition, field.get("visible_if"), language
                     ),

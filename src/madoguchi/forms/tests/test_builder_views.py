@@ -62,6 +62,8 @@ def test_staff_build_a_form_with_a_rule_preview_it_and_publish_it(
         },
     )
     email_url = reverse("forms:field", kwargs={"form_id": form.pk, "field_key": "email_1"})
+    # New questions are required by default: this one only under a rule.
+    browser.post(email_url, {"label_ja": "メール"})
     page = browser.get(email_url, {"required_if_field": "choice_1"})
     assert "オンライン" in page.content.decode()
     browser.post(

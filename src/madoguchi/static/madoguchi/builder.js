@@ -1,6 +1,7 @@
 /* Form builder: progressive enhancement only. Every action works with the buttons;
    this file adds drag-and-drop reordering of questions (posting the same "move_field"
-   action the buttons post) and submits the rule editor's field choice on change. */
+   action the buttons post). Selects never submit on change (WCAG 3.2.2 On Input): the
+   rule editor's choice of answer is sent with its 「次へ」 button. */
 (function () {
   "use strict";
 
@@ -65,17 +66,7 @@
     });
   }
 
-  function setUpAutoSubmit() {
-    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-      var button = select.form && select.form.querySelector('button[type="submit"]');
-      if (button) { button.classList.add("visually-hidden"); }
-      select.insertBefore(new Option("—", "", true, true), select.firstChild);
-      select.addEventListener("change", function () { if (select.value) { select.form.submit(); } });
-    });
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     setUpDragAndDrop();
-    setUpAutoSubmit();
   });
 })();
