@@ -278,6 +278,7 @@ def _render_detail(
     submission: Submission,
     *,
     problem: str = "",
+    problems: list[str] | None = None,
     entered: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -297,7 +298,8 @@ def _render_detail(
             for key in submission.prefilled_fields
             if key in field_keys
         ],
-        "problem": problem,
+        # Every problem of the form at once (not the first only).
+        "problems": problems or ([problem] if problem else []),
         "entered": entered or {},
     } | selectors.workflow_context(staff, submission, language=language)
     # Labels and readable values, before → after (never keys or stored structures).
@@ -414,7 +416,7 @@ def change_status(request: HttpRequest, receipt_number: str) -> HttpResponse:
             "fields": request.POST.getlist("fields"),
         }
         return _render_detail(
-            request, staff, submission, problem=refused.message, entered=entered, status=422
+            request, staff, submission, problems=refused.messages, entered=entered, status=422
         )
     messages.success(request, _("The status was changed and the applicant was told."))
     return redirect("backoffice:detail", receipt_number=receipt_number)
@@ -427,33 +429,32 @@ def assign(request: HttpRequest, receipt_number: str) -> HttpResponse:
     submission = _submission_or_404(staff, receipt_number)
     assignee_id = request.POST.get("assignee", "")
     due = request.POST.get("due_date", "")
-    try:
-        assignee = (
-            StaffMember.objects.get(pk=int(assignee_id), municipality_id=staff.municipality_id)
-            if assignee_id
-            else None
+    entered = {"assignee": assignee_id, "due_date": due}
+    problems: list[str] = []
+    assignee = None
+    if assignee_id:
+        assignee = next(
+            (c for c in selectors.colleagues_for(submission) if str(c.pk) == assignee_id), None
         )
-        due_date = date.fromisoformat(due) if due else None
-    except (StaffMember.DoesNotExist, ValueError):
+        if assignee is None:
+            problems.append(_("Choose a colleague from the list."))
+    due_date = None
+    if due:
+        try:
+            due_date = date.fromisoformat(due)
+        except ValueError:
+            problems.append(_("Enter the due date as a date such as 2026-12-01."))
+    if problems:
+        # Both inputs checked before anything is saved: nothing half-written.
         return _render_detail(
-            request,
-            staff,
-            submission,
-            problem=_("Choose a colleague from the list and a date such as 2026-12-01."),
-            entered={"assignee": assignee_id, "due_date": due},
-            status=422,
+            request, staff, submission, problems=problems, entered=entered, status=422
         )
     try:
         workflow.assign(submission=submission, staff=staff, assignee=assignee)
         workflow.set_due_date(submission=submission, staff=staff, due=due_date)
     except workflow.WorkflowRefused as refused:
         return _render_detail(
-            request,
-            staff,
-            submission,
-            problem=refused.message,
-            entered={"assignee": assignee_id, "due_date": due},
-            status=422,
+            request, staff, submission, problems=refused.messages, entered=entered, status=422
         )
     messages.success(request, _("Assignment saved."))
     return redirect("backoffice:detail", receipt_number=receipt_number)

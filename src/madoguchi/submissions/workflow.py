@@ -65,11 +65,16 @@ COMMENT_MAX_LENGTH = 4000
 
 
 class WorkflowRefused(Exception):
-    """The change is not allowed; ``message`` says why in the staff member's language."""
+    """The change is not allowed; ``message`` says why in the staff member's language.
 
-    def __init__(self, message: str) -> None:
+    ``messages`` holds every problem found in what the staff member entered, so the page
+    shows them all at once rather than one per attempt.
+    """
+
+    def __init__(self, message: str, *more: str) -> None:
         super().__init__(message)
         self.message = message
+        self.messages = [message, *more]
 
 
 def allowed_transitions(submission: Submission) -> frozenset[str]:
@@ -130,6 +135,8 @@ def change_status(
 ) -> StatusChange:
     """Move a submission along its workflow; raises WorkflowRefused with what to fix."""
     reason = reason.strip()
+    if to_status not in S.values:
+        raise WorkflowRefused(_("Choose the new status."))
     if to_status == S.RETURNED:
         raise WorkflowRefused(_("Use “Return for correction” to name the fields to fix."))
     if to_status in NEEDS_REASON and not reason:
@@ -211,13 +218,15 @@ def return_for_correction(
     source of those answers.
     """
     reason = reason.strip()
-    if not reason:
-        raise WorkflowRefused(_("Give a reason. The applicant will read it."))
     schema = submission.form_version.schema
     known = {f.key for f in schema.fields() if f.collects_input}
     chosen = [key for key in dict.fromkeys(fields) if key]
-    if not chosen:
-        raise WorkflowRefused(_("Choose at least one answer the applicant should correct."))
+    missing = [
+        *([] if reason else [_("Give a reason. The applicant will read it.")]),
+        *([] if chosen else [_("Choose at least one answer the applicant should correct.")]),
+    ]
+    if missing:
+        raise WorkflowRefused(*missing)
     unknown = [key for key in chosen if key not in known]
     if unknown:
         raise WorkflowRefused(_("This form has no question “%(key)s”.") % {"key": unknown[0]})
