@@ -183,6 +183,7 @@ def _key_value_table(rows: Sequence[tuple[str, str]], *, label_width: float) -> 
     table = Table(
         [[_p(label, "label"), _p(value, "value")] for label, value in rows],
         colWidths=[label_width, CONTENT_WIDTH - label_width],
+        renderCB=tagging.table_structure(header_cols=1),
     )
     table.setStyle(
         TableStyle(
@@ -264,7 +265,12 @@ def _answers(content: ReceiptContent) -> list[Flowable]:
     for block in content.answers:
         data: list[list[Any]] = [[_p(block.title, "section"), ""]]
         data += [[_p(label, "label"), _p(value, "value")] for label, value in block.rows]
-        table = Table(data, colWidths=[label_width, CONTENT_WIDTH - label_width], repeatRows=1)
+        table = Table(
+            data,
+            colWidths=[label_width, CONTENT_WIDTH - label_width],
+            repeatRows=1,
+            renderCB=tagging.table_structure(header_rows=1, header_cols=1),
+        )
         table.setStyle(
             TableStyle(
                 [
@@ -317,7 +323,11 @@ def _for_auditors(content: ReceiptContent) -> list[Flowable]:
         [_p(_("City seal"), "label"), _p(content.seal_name, "value")],
         [_p(_("Audit ledger"), "label"), _p(content.ledger, "value")],
     ]
-    table = Table(rows, colWidths=[44 * mm, CONTENT_WIDTH - 44 * mm])
+    table = Table(
+        rows,
+        colWidths=[44 * mm, CONTENT_WIDTH - 44 * mm],
+        renderCB=tagging.table_structure(header_cols=1),
+    )
     table.setStyle(
         TableStyle(
             [

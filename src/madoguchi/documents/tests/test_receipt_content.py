@@ -112,6 +112,22 @@ def test_the_receipt_is_a_tagged_pdf_in_japanese_with_its_title_shown(receipt: b
     assert [m.get_object()["/K"] for m in marked] == list(range(len(marked)))
 
 
+def test_the_receipts_tables_are_tagged_with_row_and_column_headers(receipt: bytes) -> None:
+    document = PdfFileReader(io.BytesIO(receipt)).root["/StructTreeRoot"]["/K"]
+    tables = [k.get_object() for k in document["/K"] if str(k.get_object()["/S"]) == "/Table"]
+
+    summary = tables[0]
+    first_row = summary["/K"][0].get_object()
+    label, value = (cell.get_object() for cell in first_row["/K"])
+    assert str(first_row["/S"]) == "/TR"
+    assert (str(label["/S"]), str(label["/A"]["/Scope"])) == ("/TH", "/Row")
+    assert str(value["/S"]) == "/TD"
+    assert str(value["/K"][0].get_object()["/S"]) == "/P"
+    answers = tables[1]
+    title_cell = answers["/K"][0].get_object()["/K"][0].get_object()
+    assert (str(title_cell["/S"]), str(title_cell["/A"]["/Scope"])) == ("/TH", "/Column")
+
+
 def test_the_tagged_content_stream_marks_text_and_decoration(receipt: bytes) -> None:
     page = PdfFileReader(io.BytesIO(receipt)).root["/Pages"]["/Kids"][0].get_object()
     stream = page["/Contents"].data.decode("latin-1")
