@@ -138,3 +138,64 @@ def test_the_home_page_names_cities_and_prefectures_in_english(
 
     assert "Kaga City, Ishikawa" in home
     assert "Kobe City, Hyogo" in home
+
+
+ENGLISH_SCHEMA: dict[str, Any] = {
+    "title": {"ja": "テスト申請", "en": "Test application"},
+    "applicant_name_field": "name",
+    "steps": [
+        {
+            "key": "applicant",
+            "title": {"ja": "申請者", "en": "Applicant"},
+            "fields": [
+                {"key": "name", "type": "text", "label": {"ja": "氏名", "en": "Name"}},
+                {
+                    "key": "method",
+                    "type": "choice",
+                    "label": {"ja": "方法", "en": "How"},
+                    "required": True,
+                    "options": [
+                        {"value": "visit", "label": {"ja": "来所", "en": "Visit"}},
+                        {"value": "online", "label": {"ja": "オンライン", "en": "Online"}},
+                    ],
+                },
+                {
+                    "key": "tool",
+                    "type": "text",
+                    "label": {"ja": "ツール", "en": "Tool"},
+                    "visible_if": {"==": [{"var": "method"}, "online"]},
+                    "required_if": {"==": [{"var": "method"}, "online"]},
+                },
+            ],
+        }
+    ],
+}
+
+
+@pytest.mark.django_db
+def test_a_whole_application_in_english_has_no_japanese_left(
+    department: Any, english: Client
+) -> None:
+    from madoguchi.testing.factories import publish_form
+
+    version = publish_form(department=department, slug="english", schema=ENGLISH_SCHEMA)
+    start = reverse(
+        "submissions:form_start", args=[version.form.municipality.lg_code, version.form.slug]
+    )
+    pages = {"start": english.get(start).content.decode()}
+    step = english.post(start, follow=True)
+    pages["step"] = step.content.decode()
+    review = english.post(
+        step.redirect_chain[-1][0],
+        {"name": "加賀 太郎", "method": "online", "tool": "Zoom"},
+        follow=True,
+    )
+    pages["review"] = review.content.decode()
+    done = english.post(review.redirect_chain[-1][0], follow=True)
+    pages["confirmation"] = done.content.decode()
+
+    assert "Check your answers" in pages["review"]
+    found = {
+        name: words for name, html in pages.items() if (words := japanese_in(html, allowed=NAMES))
+    }
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
