@@ -89,6 +89,7 @@ def new_definition(title_ja: str, title_en: str = "") -> Definition:
 # --- URL names --------------------------------------------------------------------------
 
 _KANA_OR_LATIN = re.compile(r"[ぁ-ゖー]+|[A-Za-z0-9]+")
+_KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々]")
 
 
 def _romanised(title: str) -> str:
@@ -101,12 +102,16 @@ def _romanised(title: str) -> str:
 def suggest_slug(
     *, title_ja: str, title_en: str = "", typed: str = "", taken: set[str] | None = None
 ) -> str:
-    """A URL name to offer the author: what they typed made valid, else from the English
-    title, else from the kana of the Japanese title, else ``form``; free (``-2``, ``-3``…)."""
+    """A URL name to offer the author: what they typed made valid (kana romanised), else
+    from the English title, else from a Japanese title in kana, else ``form``; always free
+    (``-2``, ``-3``…)."""
     candidates = [
         slugify(unicodedata.normalize("NFKC", typed)),
+        _romanised(typed),  # 「こそだて」 → kosodate
         slugify(title_en),
-        _romanised(title_ja),
+        # Kanji cannot be read without a dictionary: a title with kanji gives no reading
+        # (「子育て相談」 would give "te"), so only a title in kana is used.
+        "" if _KANJI.search(title_ja) else _romanised(title_ja),
     ]
     base = next((c[:60].strip("-") for c in candidates if c.strip("-")), "") or "form"
     taken = taken or set()

@@ -62,9 +62,19 @@ def test_staff_build_preview_and_publish_a_form_and_a_resident_submits_it(
     assert_accessible(page, name="builder list")
     page.goto(f"{base}/staff/forms/new/")
     page.fill("#title_ja", "子育て相談申し込み")
+    # A URL name in Japanese: every problem at once, in Japanese, with a free suggestion.
+    page.fill("#slug", "こそだて")
+    page.locator("form.stack button[type=submit]").click()
+    expect(page.locator("#slug-error")).to_contain_text("URL 名には半角の英小文字")
+    expect(page.locator("#slug-error")).to_contain_text("候補:")
+    expect(page.locator(".error-summary")).to_be_focused()
+    assert_accessible(page, name="builder new form with errors")
+    screenshot(page, "builder-new-form-errors")
     page.fill("#slug", "kosodate-moushikomi")
     assert_accessible(page, name="builder new form")
     page.locator("form.stack button[type=submit]").click()
+    # The first page is named after the procedure, not 「入力」.
+    expect(page.locator("#step-step_1-title")).to_contain_text("子育て相談申し込み")
 
     # Questions: the name, how to talk, and an email only for online consultations.
     _add_field(page, "step_1", "text", "保護者の氏名")
@@ -76,6 +86,9 @@ def test_staff_build_preview_and_publish_a_form_and_a_resident_submits_it(
     assert_accessible(page, name="builder field editor")
     _save_field(page)
     _add_field(page, "step_1", "email", "メールアドレス")
+    # New questions are required; this one only when the rule below says so.
+    expect(page.locator("#prop-required")).to_be_checked()
+    page.uncheck("#prop-required")
     _save_field(page)
 
     # The rule editor: "shown when 相談方法 is オンライン" and "required when ...".
@@ -83,7 +96,10 @@ def test_staff_build_preview_and_publish_a_form_and_a_resident_submits_it(
         f"{base}/staff/forms/{Form.objects.get(slug='kosodate-moushikomi').pk}/fields/email_1/"
     )
     for target in ("visible_if", "required_if"):
-        page.select_option(f"#{target}-field", "choice_1")  # builder.js submits on change
+        page.select_option(f"#{target}-field", "choice_1")
+        # Choosing does not submit (WCAG 3.2.2): the page stays until 次へ is pressed.
+        expect(page.locator(f"#{target}-op")).to_have_count(0)
+        page.locator(f"#rule-{target} form.builder-add button[type=submit]").click()
         page.select_option(f"#{target}-op", "eq")
         page.select_option(f"#{target}-value", label="オンライン（ビデオ通話）")
         page.locator(f"#rule-{target} form.builder-add button[type=submit]").click()
@@ -101,8 +117,23 @@ def test_staff_build_preview_and_publish_a_form_and_a_resident_submits_it(
     expect(page.locator(".builder-field").first).to_have_attribute("data-key", "choice_1")
     page.locator("#field-text_1-item button[value=field_up]").click()
     expect(page.locator(".builder-field").first).to_have_attribute("data-key", "text_1")
+    # Only optional questions are marked (here: none but the email, required by a rule).
+    expect(page.locator(".builder-field .tag-optional")).to_have_count(0)
     assert_accessible(page, name="builder draft page")
     _shot(page, "builder-draft")
+
+    # Settings: category (「その他」 is last for residents) and which changes are emailed.
+    page.goto(f"{base}/staff/forms/{form.pk}/settings/")
+    page.fill("#category_ja", "子育て・教育")
+    expect(page.locator("#notify-approved")).to_be_checked()
+    expect(page.locator("#notify-in_review")).not_to_be_checked()
+    assert_accessible(page, name="builder settings")
+    screenshot(page, "builder-settings")
+    page.locator("#category_ja").blur()
+    page.locator("main form.stack button[type=submit]").last.click()
+    expect(page).to_have_url(f"{base}/staff/forms/{form.pk}/")
+    form.refresh_from_db()
+    assert form.category == {"ja": "子育て・教育"}
 
     # Live preview at phone width: the rule shows the email field, validation speaks.
     page.goto(f"{base}/staff/forms/{form.pk}/preview/?width=phone")
@@ -117,6 +148,10 @@ def test_staff_build_preview_and_publish_a_form_and_a_resident_submits_it(
 
     page.goto(f"{base}/staff/forms/{form.pk}/publish/")
     expect(page.get_by_test_id("changes")).to_contain_text("メールアドレス")
+    # Labels, not codes: 「本人確認: なし（自己申告）」, never `none` or `online`.
+    expect(page.get_by_test_id("changes")).to_contain_text("本人確認: なし（自己申告）")
+    expect(page.get_by_test_id("changes")).to_contain_text("申請経路: 電子申請")
+    expect(page.get_by_test_id("changes")).not_to_contain_text("online")
     assert_accessible(page, name="builder publish")
     _shot(page, "builder-publish")
     page.locator("main form button[type=submit]").last.click()

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 import madoguchi
-from madoguchi.forms import builder_selectors
+from madoguchi.forms import builder, builder_selectors
 from madoguchi.forms.models import Form, FormVersion
 from madoguchi.identity.models import Assurance, IdentityProvider
 from madoguchi.tenants.models import Department, StaffMember
@@ -71,7 +73,8 @@ def test_a_bad_url_name_is_explained_in_japanese_with_a_free_suggestion(
     page = response.content.decode()
     assert response.status_code == 422
     assert "URL 名には半角の英小文字" in page
-    assert "候補: childcare-advice" in page
+    # 「こそだて」 read as kosodate, which is taken: the next free one.
+    assert "候補: kosodate-2" in page
 
 
 def test_an_empty_url_name_is_filled_with_a_suggestion_from_the_kana_of_the_title(
@@ -325,3 +328,36 @@ def test_the_start_page_names_only_the_card_items_the_form_takes(
     text = page.split('data-testid="prefill-items">')[1].split("</p>")[0]
     assert expected in text
     assert "住所" not in text and "生年月日" not in text and "性別" not in text
+
+
+@pytest.mark.parametrize(
+    ("typed", "title_ja", "title_en", "expected"),
+    [
+        ("こそだて", "子育て相談申し込み", "", "kosodate"),
+        ("Kosodate Soudan", "子育て相談", "", "kosodate-soudan"),
+        ("", "子育て相談申し込み", "Childcare advice", "childcare-advice"),
+        ("", "げんつき はいしゃ", "", "gentsuki-haisha"),
+        ("", "子育て相談申し込み", "", "form"),
+        ("相談", "子育て相談", "", "form"),
+    ],
+)
+def test_a_suggested_url_name_never_reads_kanji_as_fragments(
+    typed: str, title_ja: str, title_en: str, expected: str
+) -> None:
+    assert builder.suggest_slug(typed=typed, title_ja=title_ja, title_en=title_en) == expected
+
+
+def test_a_suggested_url_name_is_free() -> None:
+    taken = {"kosodate", "kosodate-2"}
+
+    assert builder.suggest_slug(typed="kosodate", title_ja="", taken=taken) == "kosodate-3"
+
+
+@given(st.text(max_size=40), st.text(max_size=40), st.text(max_size=40))
+def test_a_suggested_url_name_is_always_a_valid_one(
+    typed: str, title_ja: str, title_en: str
+) -> None:
+    slug = builder.suggest_slug(typed=typed, title_ja=title_ja, title_en=title_en)
+
+    assert re.fullmatch(r"[a-z0-9]+(?:[-_][a-z0-9]+)*", slug), slug
+    assert len(slug) <= 80
