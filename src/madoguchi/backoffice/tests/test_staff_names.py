@@ -86,3 +86,16 @@ def test_a_read_only_colleague_cannot_be_given_a_submission(department: Departme
 
     with pytest.raises(workflow.WorkflowRefused):
         workflow.assign(submission=submission, staff=hanako, assignee=reader)
+
+
+def test_the_print_view_names_who_printed_it_family_name_first(
+    department: Department, log_in: LogIn
+) -> None:
+    hanako = named(department, "k.hanako", "健康", "花子")
+    submission = submit_application(publish_form(department=department))
+    url = reverse("backoffice:print", kwargs={"receipt_number": submission.receipt_number})
+
+    page = log_in(hanako).get(url).content.decode()
+
+    assert "健康 花子" in page
+    assert "花子 健康" not in page
