@@ -33,8 +33,17 @@ def test_a_resident_logs_in_with_a_demo_card_and_sees_the_basic_four_items_locke
     expect(name).to_have_value(re.compile("加賀.太郎"))
     assert name.get_attribute("readonly") is not None
     assert page.locator("#field-address").get_attribute("readonly") is not None
-    assert page.locator("#field-birth_date-year").get_attribute("readonly") is not None
-    assert page.locator("input[name=sex]").first.is_disabled()
+    # Locked choices and dates read as text in read-only boxes, not greyed-out radios.
+    expect(page.locator("#field-birth_date")).to_have_attribute("readonly", "")
+    expect(page.locator("#field-sex")).to_have_attribute("readonly", "")
+    assert page.locator("input[name=sex]").count() == 0
+    # The lock's note describes each locked box; the typing hint is not shown.
+    expect(page.locator("#field-address")).to_have_attribute(
+        "aria-describedby", "field-address-locked"
+    )
+    # The card gives no postal code: it is filled from the address, and stays editable.
+    expect(page.locator("#field-postal_code")).to_have_value("922-0811")
+    assert page.locator("#field-postal_code").get_attribute("readonly") is None
     assert page.locator("#field-phone").get_attribute("readonly") is None
     expect(page.get_by_text("マイナンバーカードの情報から入力されています").first).to_be_visible()
     assert_accessible(page, name="step 1 with locked items")

@@ -62,7 +62,7 @@ def test_the_resident_downloads_the_receipt_and_sees_who_opened_the_application(
     page.select_option("#field-preferred_time", "morning")
     page.get_by_label("睡眠・生活リズム").check()
     page.get_by_role("button", name="次へ").click()
-    page.get_by_label("同意する").check()
+    page.locator("#field-consent").check()  # labelled with the declaration itself
     page.get_by_role("button", name="次へ").click()
     expect(page.get_by_role("heading", name="送信前に内容を確認してください")).to_be_visible()
     page.get_by_role("button", name="申請を送信する").click()

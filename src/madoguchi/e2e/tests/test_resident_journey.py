@@ -94,7 +94,7 @@ def test_resident_applies_for_ningen_dock_on_a_phone_and_staff_find_it(
     page.get_by_role("button", name="次へ").click()
 
     # Step 5: declaration, then the review page.
-    page.get_by_label("同意する").check()
+    page.locator("#field-consent").check()  # labelled with the declaration itself
     page.get_by_role("button", name="次へ").click()
     expect(page.get_by_role("heading", name="送信前に内容を確認してください")).to_be_visible()
     review_text = page.locator("main").inner_text()

@@ -70,7 +70,7 @@ def _apply_without_card(page: Any, base: str) -> str:
     page.select_option("#field-preferred_time", "morning")
     page.get_by_label("睡眠・生活リズム").check()
     page.get_by_role("button", name="次へ").click()
-    page.get_by_label("同意する").check()
+    page.locator("#field-consent").check()  # labelled with the declaration itself
     page.get_by_role("button", name="次へ").click()
     page.get_by_role("button", name="申請を送信する").click()
     return str(page.get_by_test_id("receipt-number").inner_text().strip())
