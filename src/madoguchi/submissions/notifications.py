@@ -124,6 +124,7 @@ def send_status_update(
     except OSError:
         logger.exception("status email failed for %s", submission.receipt_number)
 
+
 def correction_context(submission: Submission) -> dict[str, Any]:
     """What a return-for-correction email names: the reopened questions and the deadline.
 
