@@ -27,7 +27,7 @@ from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import IdentityProvider
 from madoguchi.tenants.models import Municipality
 
-from . import mypage_drafts, resident_session, selectors, services, workflow
+from . import downloads, mypage_drafts, resident_session, selectors, services
 from .models import Draft, ResultDocument, Submission
 
 # How long a resident stays logged in on their page without activity.
@@ -231,15 +231,7 @@ def result_download(request: HttpRequest, lg_code: str, pk: int) -> FileResponse
         raise Http404 from error
     if not selectors.visible_to_resident(request.session, document.submission):
         raise Http404
-    workflow.record_result_download(document)
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.display_name,
-        content_type="application/pdf",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.result_download(document)
 
 
 @require_POST

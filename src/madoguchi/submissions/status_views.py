@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import notifications, resident_session, selectors, status_links, workflow
+from . import downloads, notifications, resident_session, selectors, status_links, workflow
 from .models import ResultDocument, Submission
 from .resident_views import history_rows
 
@@ -118,15 +118,7 @@ def result(request: HttpRequest, token: str, pk: int) -> FileResponse:
         document = submission.result_documents.get(pk=pk)
     except ResultDocument.DoesNotExist as error:
         raise Http404 from error
-    workflow.record_result_download(document)
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.display_name,
-        content_type="application/pdf",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.result_download(document)
 
 
 @require_POST
