@@ -562,6 +562,20 @@ def _step(request: HttpRequest, draft: Draft, token: str, number: int) -> HttpRe
         )
         target = _step_url(token, number, back_to_review=back_to_review)
         return _switch_language(redirect(target), language)
+
+    def step_again(result: services.StepResult, status: int) -> HttpResponse:
+        """This page again, with what was typed and what to fix."""
+        context = _step_context(
+            request,
+            draft=draft,
+            token=token,
+            index=index,
+            values=result.entered,
+            errors=result.errors,
+            back_to_review=back_to_review,
+        )
+        return render(request, "submissions/step.html", context, status=status)
+
     if request.POST.get("action") == "save":
         result = services.save_for_later(
             draft=draft,
@@ -571,16 +585,7 @@ def _step(request: HttpRequest, draft: Draft, token: str, number: int) -> HttpRe
             locked=locked_values(draft),
         )
         if result.retry_later:
-            context = _step_context(
-                request,
-                draft=draft,
-                token=token,
-                index=index,
-                values=result.entered,
-                errors=result.errors,
-                back_to_review=back_to_review,
-            )
-            return render(request, "submissions/step.html", context, status=503)
+            return step_again(result, 503)
         saved_url = reverse("submissions:saved", kwargs={"token": token})
         return redirect(f"{saved_url}?{urlencode({'step': number})}")
 
@@ -592,17 +597,7 @@ def _step(request: HttpRequest, draft: Draft, token: str, number: int) -> HttpRe
         locked=locked_values(draft),
     )
     if not result.ok:
-        context = _step_context(
-            request,
-            draft=draft,
-            token=token,
-            index=index,
-            values=result.entered,
-            errors=result.errors,
-            back_to_review=back_to_review,
-        )
-        status = 503 if result.retry_later else 422
-        return render(request, "submissions/step.html", context, status=status)
+        return step_again(result, 503 if result.retry_later else 422)
     if back_to_review:
         needed = services.step_needing_answers(draft, after=index)
         if needed is None:
