@@ -113,7 +113,9 @@ def suggest_slug(
         # (「子育て相談」 would give "te"), so only a title in kana is used.
         "" if _KANJI.search(title_ja) else _romanised(title_ja),
     ]
-    base = next((c[:60].strip("-") for c in candidates if c.strip("-")), "") or "form"
+    # slugify keeps "_" beside "-" ("0 _0" → "0-_0"): a URL name has one separator at a time.
+    cleaned = (re.sub(r"[-_]{2,}", "-", c)[:60].strip("-_") for c in candidates)
+    base = next((c for c in cleaned if c), "") or "form"
     taken = taken or set()
     slug, number = base, 2
     while slug in taken:
