@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import madoguchi
@@ -354,6 +354,7 @@ def test_a_suggested_url_name_is_free() -> None:
 
 
 @given(st.text(max_size=40), st.text(max_size=40), st.text(max_size=40))
+@example("", "", "0 _0")  # slugify kept "0-_0" (found in a clean-clone run)
 def test_a_suggested_url_name_is_always_a_valid_one(
     typed: str, title_ja: str, title_en: str
 ) -> None:
