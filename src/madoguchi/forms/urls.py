@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .builder_pages import editors, form_settings, library, publishing, structure
+from .builder.views import editors, form_settings, library, publishing, structure
 
 app_name = "forms"
 

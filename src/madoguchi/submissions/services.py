@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from madoguchi.core import events
 from madoguchi.forms import answers as form_answers
-from madoguchi.forms import builder_selectors, conditions
+from madoguchi.forms import conditions
+from madoguchi.forms.builder import selectors as builder_selectors
 from madoguchi.forms.models import Form, FormVersion
 from madoguchi.forms.schema import EmailField, FileField, FormSchema
 from madoguchi.identity import services as identity_services

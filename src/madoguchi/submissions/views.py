@@ -20,8 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from madoguchi.core.ratelimit import allow
 from madoguchi.forms import answers as form_answers
-from madoguchi.forms import builder_selectors, conditions, rendering
+from madoguchi.forms import conditions, rendering
 from madoguchi.forms import selectors as form_selectors
+from madoguchi.forms.builder import selectors as builder_selectors
 from madoguchi.forms.models import Form, FormVersion
 from madoguchi.forms.schema import FormSchema, PostalCodeField
 from madoguchi.identity import csp as identity_csp

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from madoguchi.forms.builder import FIELD_TYPES
+from madoguchi.forms.builder.edits import FIELD_TYPES
 from madoguchi.forms.schema import FormSchema
 
 DEMO_DIR = Path(__file__).resolve().parent.parent

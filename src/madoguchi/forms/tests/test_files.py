@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from madoguchi.forms import builder_services
+from madoguchi.forms.builder import services
 from madoguchi.forms.files import (
     MAX_FILE_BYTES,
     NOT_JSON_VALUES,
@@ -136,8 +136,8 @@ def test_any_bytes_parse_or_are_refused_with_a_reason(content: bytes) -> None:
 def test_the_builder_refuses_an_alias_bomb_and_creates_no_draft(
     staff: StaffMember, department: Department
 ) -> None:
-    with pytest.raises(builder_services.BuilderRefused) as refused:
-        builder_services.import_file(staff=staff, department=department, content=BOMB, slug="bomb")
+    with pytest.raises(services.BuilderRefused) as refused:
+        services.import_file(staff=staff, department=department, content=BOMB, slug="bomb")
 
     assert str(refused.value) == TOO_MANY_ALIASES
     assert not FormDraft.objects.exists()

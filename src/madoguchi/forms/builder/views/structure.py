@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from madoguchi.backoffice.views import staff_required
 
-from .. import builder, builder_selectors, builder_services
-from ..models import Form
+from ...models import Form
+from .. import edits, selectors, services
 from .common import (
     base_context,
     current_language,
@@ -29,7 +29,7 @@ from .common import (
 
 def problem_rows(form: Form, definition: dict[str, Any], language: str) -> list[dict[str, str]]:
     rows = []
-    for problem in builder.publish_problems(definition):
+    for problem in edits.publish_problems(definition):
         if problem.field:
             url = reverse("forms:field", kwargs={"form_id": form.pk, "field_key": problem.field})
         elif problem.step:
@@ -47,14 +47,14 @@ def edit(request: HttpRequest, form_id: int) -> HttpResponse:
     language = current_language()
     definition = draft.definition
     step_rows = []
-    for step in builder.steps(definition):
+    for step in edits.steps(definition):
         fields = []
         for field in step.get("fields") or []:
             fields.append(
                 {
                     "key": field.get("key"),
-                    "label": builder.text(field.get("label"), language),
-                    "type": builder.TYPE_NAMES.get(str(field.get("type")), ("?", "?"))[
+                    "label": edits.text(field.get("label"), language),
+                    "type": edits.TYPE_NAMES.get(str(field.get("type")), ("?", "?"))[
                         language == "en"
                     ],
                     "required": field.get("required") or field.get("type") == "consent",
@@ -62,10 +62,10 @@ def edit(request: HttpRequest, form_id: int) -> HttpResponse:
                     "optional": field.get("type") not in ("info", "consent")
                     and not field.get("required")
                     and not field.get("required_if"),
-                    "visible_if": builder.logic_summary(
+                    "visible_if": edits.logic_summary(
                         definition, field.get("visible_if"), language
                     ),
-                    "required_if": builder.logic_summary(
+                    "required_if": edits.logic_summary(
                         definition, field.get("required_if"), language
                     ),
                     "prefill": field.get("prefill", ""),
@@ -74,8 +74,8 @@ def edit(request: HttpRequest, form_id: int) -> HttpResponse:
         step_rows.append(
             {
                 "key": step.get("key"),
-                "title": builder.text(step.get("title"), language),
-                "visible_if": builder.logic_summary(definition, step.get("visible_if"), language),
+                "title": edits.text(step.get("title"), language),
+                "visible_if": edits.logic_summary(definition, step.get("visible_if"), language),
                 "fields": fields,
             }
         )
@@ -86,12 +86,12 @@ def edit(request: HttpRequest, form_id: int) -> HttpResponse:
             request,
             form,
             draft=draft,
-            title=builder.text(definition.get("title"), language) or form.slug,
+            title=edits.text(definition.get("title"), language) or form.slug,
             steps=step_rows,
             problems=problem_rows(form, definition, language),
-            rules=builder.condition_sentences(definition, language),
-            field_types=[(t, names[language == "en"]) for t, names in builder.TYPE_NAMES.items()],
-            can_mark=builder_selectors.can_mark_templates(staff_of(request))
+            rules=edits.condition_sentences(definition, language),
+            field_types=[(t, names[language == "en"]) for t, names in edits.TYPE_NAMES.items()],
+            can_mark=selectors.can_mark_templates(staff_of(request))
             and form.municipality_id == staff_of(request).municipality_id,
         ),
     )
@@ -102,15 +102,15 @@ def _apply_action(definition: dict[str, Any], data: Any) -> tuple[dict[str, Any]
     action = data.get("action", "")
     key = data.get("key", "")
     if action == "add_step":
-        new, step_key = builder.add_step(definition, title_ja=data.get("title_ja", "").strip())
+        new, step_key = edits.add_step(definition, title_ja=data.get("title_ja", "").strip())
         return new, "step.add", f"step-{step_key}"
     if action in ("step_up", "step_down"):
-        position = builder.step_position(definition, key) + (-1 if action == "step_up" else 1)
-        return builder.move_step(definition, key, to=position), "step.move", f"step-{key}"
+        position = edits.step_position(definition, key) + (-1 if action == "step_up" else 1)
+        return edits.move_step(definition, key, to=position), "step.move", f"step-{key}"
     if action == "remove_step":
-        return builder.remove_step(definition, key), "step.remove", "steps"
+        return edits.remove_step(definition, key), "step.remove", "steps"
     if action == "add_field":
-        new, field_key = builder.add_field(
+        new, field_key = edits.add_field(
             definition,
             step_key=key,
             field_type=data.get("field_type", ""),
@@ -120,17 +120,17 @@ def _apply_action(definition: dict[str, Any], data: Any) -> tuple[dict[str, Any]
     if action in ("field_up", "field_down"):
         direction = -1 if action == "field_up" else 1
         return (
-            builder.nudge_field(definition, key, direction=direction),
+            edits.nudge_field(definition, key, direction=direction),
             "field.move",
             f"field-{key}-item",
         )
     if action == "move_field":
         to = int(data.get("position", "0"))
-        new = builder.move_field(definition, key, step_key=data.get("step", ""), to=to)
+        new = edits.move_field(definition, key, step_key=data.get("step", ""), to=to)
         return new, "field.move", f"field-{key}-item"
     if action == "remove_field":
-        return builder.remove_field(definition, key), "field.remove", "steps"
-    raise builder.BuilderError(f"unknown action '{action}'")
+        return edits.remove_field(definition, key), "field.remove", "steps"
+    raise edits.BuilderError(f"unknown action '{action}'")
 
 
 @staff_required
@@ -141,14 +141,12 @@ def action(request: HttpRequest, form_id: int) -> HttpResponse:
     draft = draft_for(request, form)
     try:
         definition, change, anchor = _apply_action(draft.definition, request.POST)
-    except (builder.BuilderError, ValueError) as error:
+    except (edits.BuilderError, ValueError) as error:
         if request.headers.get("Accept") == "application/json":
             return JsonResponse({"error": str(error)}, status=422)
         messages.error(request, _("That change could not be made: %(why)s") % {"why": error})
         return redirect("forms:edit", form_id=form.pk)
-    builder_services.save_draft(
-        draft=draft, definition=definition, staff=staff_of(request), change=change
-    )
+    services.save_draft(draft=draft, definition=definition, staff=staff_of(request), change=change)
     if request.headers.get("Accept") == "application/json":
         return JsonResponse({"ok": True})
     if change == "field.add":
@@ -165,17 +163,17 @@ def rule_context(
 ) -> dict[str, Any]:
     """What the rule editor shows for one condition (visible_if or required_if)."""
     language = current_language()
-    parsed = builder.rules_from_logic(logic)
+    parsed = edits.rules_from_logic(logic)
     rules = []
     if parsed is not None:
-        rules = [builder.rule_summary(definition, r, language) for r in parsed[1]]
+        rules = [edits.rule_summary(definition, r, language) for r in parsed[1]]
     candidates = [
-        (f.get("key"), builder.text(f.get("label"), language))
-        for f in builder.all_fields(definition)
+        (f.get("key"), edits.text(f.get("label"), language))
+        for f in edits.all_fields(definition)
         if f.get("key") != target_key and f.get("type") not in ("info", "file")
     ]
     chosen = request.GET.get(f"{name}_field", "")
-    chosen_field = next((f for f in builder.all_fields(definition) if f.get("key") == chosen), None)
+    chosen_field = next((f for f in edits.all_fields(definition) if f.get("key") == chosen), None)
     operators: list[tuple[str, str]] = []
     options: list[tuple[str, str]] = []
     if chosen_field is not None:
@@ -190,27 +188,27 @@ def rule_context(
             codes = ["answered", "empty"]
         else:
             codes = ["eq", "ne", "answered", "empty"]
-        operators = [(c, builder.OPERATOR_NAMES[c][language == "en"]) for c in codes]
+        operators = [(c, edits.OPERATOR_NAMES[c][language == "en"]) for c in codes]
         options = [
-            (str(o.get("value")), builder.text(o.get("label"), language))
+            (str(o.get("value")), edits.text(o.get("label"), language))
             for o in chosen_field.get("options") or []
         ]
     return {
         "name": name,
-        "summary": builder.logic_summary(definition, logic, language),
+        "summary": edits.logic_summary(definition, logic, language),
         "rules": rules,
         "editable": parsed is not None,
         "match": parsed[0] if parsed else "all",
         "candidates": candidates,
         "chosen": chosen if chosen_field is not None else "",
-        "chosen_label": builder.text(chosen_field.get("label"), language) if chosen_field else "",
+        "chosen_label": edits.text(chosen_field.get("label"), language) if chosen_field else "",
         "operators": operators,
         "options": options,
     }
 
 
 def edit_rule(logic: Any, definition: dict[str, Any], data: Any) -> dict[str, Any] | None:
-    parsed = builder.rules_from_logic(logic)
+    parsed = edits.rules_from_logic(logic)
     match, rules = parsed if parsed is not None else ("all", [])
     action = data.get("rule_action", "")
     if action == "clear":
@@ -220,10 +218,10 @@ def edit_rule(logic: Any, definition: dict[str, Any], data: Any) -> dict[str, An
         rules = [r for i, r in enumerate(rules) if i != index]
     elif action == "add":
         field_key, op = data.get("rule_field", ""), data.get("op", "")
-        if op not in builder.OPERATORS:
-            raise builder.BuilderError(_("Choose how to compare."))
-        value = builder.coerce_value(definition, field_key, op, data.get("value", ""))
-        rules = [*rules, builder.Rule(field_key, op, value)]
+        if op not in edits.OPERATORS:
+            raise edits.BuilderError(_("Choose how to compare."))
+        value = edits.coerce_value(definition, field_key, op, data.get("value", ""))
+        rules = [*rules, edits.Rule(field_key, op, value)]
     if data.get("match") in ("all", "any"):
         match = data["match"]
-    return builder.rules_to_logic(rules, match=match)
+    return edits.rules_to_logic(rules, match=match)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from . import builder
+from . import edits
 
 PREFILL_CHOICES = [
     ("", _("Not filled from the card")),
@@ -142,13 +142,13 @@ def initial_values(current: dict[str, Any]) -> dict[str, Any]:
     for prop in props_for(str(current.get("type"))):
         value = current.get(prop.name)
         if prop.kind == "ltext":
-            values[f"{prop.name}_ja"] = builder.text(value, "ja") if value else ""
+            values[f"{prop.name}_ja"] = edits.text(value, "ja") if value else ""
             values[f"{prop.name}_en"] = value.get("en", "") if isinstance(value, dict) else ""
         elif prop.kind == "bool":
             default = prop.name == "integer"
             values[prop.name] = bool(value if value is not None else default)
         elif prop.kind == "options":
-            values[prop.name] = builder.options_text(value or [])
+            values[prop.name] = edits.options_text(value or [])
         elif prop.kind == "multi":
             values[prop.name] = list(value) if value else [c[0] for c in prop.choices]
         else:
@@ -188,7 +188,7 @@ def field_from_post(
     new |= {name: value for name, value in current.items() if name not in shown}
     entered: dict[str, Any] = {"key": new["key"]}
     errors: dict[str, str] = {}
-    if not builder.is_valid_key(new["key"]):
+    if not edits.is_valid_key(new["key"]):
         errors["key"] = str(
             _("Start with a lowercase letter; use only a-z, 0-9 and _ (e.g. child_age).")
         )
@@ -222,7 +222,7 @@ def field_from_post(
         elif prop.kind == "options":
             raw = str(data.get(prop.name, ""))
             entered[prop.name] = raw
-            options, problems = builder.parse_options(raw, current.get("options") or [])
+            options, problems = edits.parse_options(raw, current.get("options") or [])
             new[prop.name] = options
             if problems:
                 errors[prop.name] = "; ".join(problems)
@@ -239,7 +239,7 @@ def field_from_post(
             if raw:
                 new[prop.name] = raw
     if not errors:
-        for name, message in builder.validate_field(new).items():
+        for name, message in edits.validate_field(new).items():
             target = (
                 f"{name}_ja"
                 if name in ("label", "help", "unit", "body", "pattern_message")

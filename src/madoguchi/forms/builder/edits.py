@@ -24,7 +24,7 @@ import jaconv
 from django.utils.text import slugify
 from pydantic import TypeAdapter, ValidationError
 
-from .schema import KEY_PATTERN, FormField, FormSchema, condition_variables, schema_problems
+from ..schema import KEY_PATTERN, FormField, FormSchema, condition_variables, schema_problems
 
 Definition = dict[str, Any]
 Language = Literal["ja", "en"]

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from madoguchi.backoffice.views import staff_required
 
-from .. import builder, builder_fields, builder_services
-from ..models import Form, FormDraft
+from ...models import Form, FormDraft
+from .. import edits, fields, services
 from .common import (
     base_context,
     current_language,
@@ -41,10 +41,10 @@ def _field_page(
 ) -> HttpResponse:
     language = current_language()
     definition = draft.definition
-    props = builder_fields.props_for(str(current.get("type")))
+    props = fields.props_for(str(current.get("type")))
     text_fields = [
-        (f.get("key"), builder.text(f.get("label"), language))
-        for f in builder.all_fields(definition)
+        (f.get("key"), edits.text(f.get("label"), language))
+        for f in edits.all_fields(definition)
         if f.get("type") == "text"
     ]
     inputs = []
@@ -70,8 +70,8 @@ def _field_page(
             request,
             form,
             field=current,
-            label=builder.text(current.get("label"), language) or current.get("key"),
-            type_name=builder.TYPE_NAMES.get(str(current.get("type")), ("", ""))[language == "en"],
+            label=edits.text(current.get("label"), language) or current.get("key"),
+            type_name=edits.TYPE_NAMES.get(str(current.get("type")), ("", ""))[language == "en"],
             inputs=inputs,
             key_value=values.get("key", current.get("key")),
             key_error=field_errors.get("key", ""),
@@ -114,8 +114,8 @@ def field_edit(request: HttpRequest, form_id: int, field_key: str) -> HttpRespon
     form = form_or_404(request, form_id)
     draft = draft_for(request, form)
     try:
-        current = builder.get_field(draft.definition, field_key)
-    except builder.BuilderError as error:
+        current = edits.get_field(draft.definition, field_key)
+    except edits.BuilderError as error:
         raise Http404 from error
     if request.method == "POST":
         require_editable(request, form)
@@ -123,13 +123,13 @@ def field_edit(request: HttpRequest, form_id: int, field_key: str) -> HttpRespon
             target = request.POST["rule_target"]
             try:
                 logic = edit_rule(current.get(target), draft.definition, request.POST)
-            except (builder.BuilderError, ValueError) as error:
+            except (edits.BuilderError, ValueError) as error:
                 return _field_page(
                     request,
                     form,
                     draft,
                     current,
-                    values=builder_fields.initial_values(current),
+                    values=fields.initial_values(current),
                     field_errors={},
                     rule_problem=str(error),
                     status=422,
@@ -137,8 +137,8 @@ def field_edit(request: HttpRequest, form_id: int, field_key: str) -> HttpRespon
             new_field = {k: v for k, v in current.items() if k != target}
             if logic:
                 new_field[target] = logic
-            definition = builder.replace_field(draft.definition, field_key, new_field)
-            builder_services.save_draft(
+            definition = edits.replace_field(draft.definition, field_key, new_field)
+            services.save_draft(
                 draft=draft,
                 definition=definition,
                 staff=staff_of(request),
@@ -149,13 +149,13 @@ def field_edit(request: HttpRequest, form_id: int, field_key: str) -> HttpRespon
                 reverse("forms:field", kwargs={"form_id": form.pk, "field_key": field_key})
                 + f"#rule-{target}"
             )
-        new_field, entered, field_errors = builder_fields.field_from_post(
+        new_field, entered, field_errors = fields.field_from_post(
             current, request.POST, request.POST.getlist
         )
         if not field_errors:
             try:
-                definition = builder.replace_field(draft.definition, field_key, new_field)
-            except builder.BuilderError:
+                definition = edits.replace_field(draft.definition, field_key, new_field)
+            except edits.BuilderError:
                 field_errors["key"] = _(
                     "Another question already uses this key. Choose another one."
                 )
@@ -163,7 +163,7 @@ def field_edit(request: HttpRequest, form_id: int, field_key: str) -> HttpRespon
             return _field_page(
                 request, form, draft, current, values=entered, field_errors=field_errors, status=422
             )
-        builder_services.save_draft(
+        services.save_draft(
             draft=draft, definition=definition, staff=staff_of(request), change="field.edit"
         )
         messages.success(request, _("The question was saved."))
@@ -175,7 +175,7 @@ def field_edit(request: HttpRequest, form_id: int, field_key: str) -> HttpRespon
         form,
         draft,
         current,
-        values=builder_fields.initial_values(current),
+        values=fields.initial_values(current),
         field_errors={},
     )
 
@@ -186,16 +186,16 @@ def step_edit(request: HttpRequest, form_id: int, step_key: str) -> HttpResponse
     form = form_or_404(request, form_id)
     draft = draft_for(request, form)
     try:
-        step = builder.get_step(draft.definition, step_key)
-    except builder.BuilderError as error:
+        step = edits.get_step(draft.definition, step_key)
+    except edits.BuilderError as error:
         raise Http404 from error
     problem, rule_problem = "", ""
     entered = {
-        "title_ja": builder.text(step.get("title"), "ja"),
+        "title_ja": edits.text(step.get("title"), "ja"),
         "title_en": (step.get("title") or {}).get("en", "")
         if isinstance(step.get("title"), dict)
         else "",
-        "description_ja": builder.text(step.get("description"), "ja"),
+        "description_ja": edits.text(step.get("description"), "ja"),
         "description_en": (step.get("description") or {}).get("en", "")
         if isinstance(step.get("description"), dict)
         else "",
@@ -205,13 +205,13 @@ def step_edit(request: HttpRequest, form_id: int, step_key: str) -> HttpResponse
         if request.POST.get("rule_target") == "visible_if":
             try:
                 logic = edit_rule(step.get("visible_if"), draft.definition, request.POST)
-            except (builder.BuilderError, ValueError) as error:
+            except (edits.BuilderError, ValueError) as error:
                 rule_problem = str(error)
             else:
-                definition = builder.replace_step_properties(
+                definition = edits.replace_step_properties(
                     draft.definition, step_key, {"visible_if": logic}
                 )
-                builder_services.save_draft(
+                services.save_draft(
                     draft=draft,
                     definition=definition,
                     staff=staff_of(request),
@@ -228,12 +228,12 @@ def step_edit(request: HttpRequest, form_id: int, step_key: str) -> HttpResponse
                     ja, en = entered[f"{prefix}_ja"], entered[f"{prefix}_en"]
                     return ({"ja": ja} | ({"en": en} if en else {})) if ja else None
 
-                definition = builder.replace_step_properties(
+                definition = edits.replace_step_properties(
                     draft.definition,
                     step_key,
                     {"title": localized("title"), "description": localized("description")},
                 )
-                builder_services.save_draft(
+                services.save_draft(
                     draft=draft, definition=definition, staff=staff_of(request), change="step.edit"
                 )
                 messages.success(request, _("The page was saved."))

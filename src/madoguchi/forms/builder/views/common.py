@@ -10,8 +10,8 @@ from django.utils.translation import get_language
 
 from madoguchi.tenants.models import Department, StaffMember
 
-from .. import builder_selectors, builder_services
-from ..models import Form, FormDraft
+from ...models import Form, FormDraft
+from .. import selectors, services
 
 
 def current_language() -> str:
@@ -25,15 +25,15 @@ def staff_of(request: HttpRequest) -> StaffMember:
 
 def form_or_404(request: HttpRequest, form_id: int) -> Form:
     try:
-        return builder_selectors.form_for(staff_of(request), form_id)
+        return selectors.form_for(staff_of(request), form_id)
     except Form.DoesNotExist as error:
         raise Http404 from error
 
 
 def draft_for(request: HttpRequest, form: Form) -> FormDraft:
-    if builder_selectors.can_edit(staff_of(request), form):
-        return builder_services.ensure_draft(form=form, staff=staff_of(request))
-    draft = builder_selectors.draft_of(form)
+    if selectors.can_edit(staff_of(request), form):
+        return services.ensure_draft(form=form, staff=staff_of(request))
+    draft = selectors.draft_of(form)
     if draft is None:
         if form.current_version is None:
             raise Http404
@@ -43,7 +43,7 @@ def draft_for(request: HttpRequest, form: Form) -> FormDraft:
 
 
 def require_editable(request: HttpRequest, form: Form) -> None:
-    if not builder_selectors.can_edit(staff_of(request), form):
+    if not selectors.can_edit(staff_of(request), form):
         raise PermissionDenied
 
 
@@ -51,19 +51,18 @@ def base_context(request: HttpRequest, form: Form | None = None, **extra: Any) -
     staff = staff_of(request)
     context: dict[str, Any] = {"staff": staff, "language": current_language()}
     if form is not None:
-        context |= {"form": form, "can_edit": builder_selectors.can_edit(staff, form)}
+        context |= {"form": form, "can_edit": selectors.can_edit(staff, form)}
     return context | extra
 
 
 def departments_for(staff: StaffMember) -> list[tuple[int, str]]:
     return [
-        (d.pk, d.localized_name(current_language()))
-        for d in builder_selectors.editable_departments(staff)
+        (d.pk, d.localized_name(current_language())) for d in selectors.editable_departments(staff)
     ]
 
 
 def department_from(staff: StaffMember, raw: str) -> Department | None:
     try:
-        return builder_selectors.editable_departments(staff).get(pk=int(raw))
+        return selectors.editable_departments(staff).get(pk=int(raw))
     except (ValueError, Department.DoesNotExist):
         return None

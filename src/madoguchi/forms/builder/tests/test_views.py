@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from madoguchi.backoffice.tests.conftest import code_for
-from madoguchi.forms import builder_selectors
+from madoguchi.forms.builder import selectors
 from madoguchi.forms.models import Form, FormVersion
 from madoguchi.tenants.models import Department, StaffMember, StaffRole
 from madoguchi.testing.factories import STAFF_PASSWORD, StaffFactory
@@ -155,7 +155,7 @@ def test_read_only_staff_see_the_form_but_cannot_change_it(form_version: FormVer
     assert page.status_code == 200
     assert "You can look at this form but not change it." in page.content.decode()
     assert posted.status_code == 403
-    assert builder_selectors.draft_of(form) is None
+    assert selectors.draft_of(form) is None
 
 
 def test_versions_page_explains_changes_and_rolls_back(
@@ -191,5 +191,5 @@ def test_drag_and_drop_posts_the_same_move_action(
     )
 
     assert response.json() == {"ok": True}
-    draft = builder_selectors.draft_of(form)
+    draft = selectors.draft_of(form)
     assert draft is not None and draft.definition["steps"][0]["fields"][0]["key"] == "count"

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from madoguchi.core import events
-from madoguchi.forms import builder, builder_selectors, builder_services
+from madoguchi.forms.builder import edits, selectors, services
 from madoguchi.forms.models import Form, FormVersion
 from madoguchi.tenants.models import Department, StaffMember, StaffRole
 from madoguchi.testing.factories import (
@@ -40,16 +40,16 @@ def recorded() -> list[tuple[str, str, str, dict[str, str]]]:
 def test_a_form_is_built_published_and_audited_without_personal_data(
     staff: StaffMember, department: Department, recorded: list[Any]
 ) -> None:
-    form = builder_services.create_form(
+    form = services.create_form(
         staff=staff, department=department, slug="kosodate", title_ja="子育て相談申し込み"
     )
-    draft = builder_services.ensure_draft(form=form, staff=staff)
-    definition, _key = builder.add_field(
+    draft = services.ensure_draft(form=form, staff=staff)
+    definition, _key = edits.add_field(
         draft.definition, step_key="step_1", field_type="text", label_ja="保護者の氏名"
     )
-    builder_services.save_draft(draft=draft, definition=definition, staff=staff, change="field.add")
+    services.save_draft(draft=draft, definition=definition, staff=staff, change="field.add")
 
-    version = builder_services.publish_draft(draft=draft, staff=staff)
+    version = services.publish_draft(draft=draft, staff=staff)
 
     form.refresh_from_db()
     assert form.current_version == version
@@ -62,13 +62,11 @@ def test_a_form_is_built_published_and_audited_without_personal_data(
 
 
 def test_a_broken_draft_is_not_published(staff: StaffMember, department: Department) -> None:
-    form = builder_services.create_form(
-        staff=staff, department=department, slug="empty", title_ja="空"
-    )
-    draft = builder_services.ensure_draft(form=form, staff=staff)
+    form = services.create_form(staff=staff, department=department, slug="empty", title_ja="空")
+    draft = services.ensure_draft(form=form, staff=staff)
 
-    with pytest.raises(builder_services.DraftNotPublishable) as refused:
-        builder_services.publish_draft(draft=draft, staff=staff)
+    with pytest.raises(services.DraftNotPublishable) as refused:
+        services.publish_draft(draft=draft, staff=staff)
 
     assert refused.value.problems[0].step == "step_1"
     assert not FormVersion.objects.filter(form=form).exists()
@@ -78,19 +76,19 @@ def test_rollback_publishes_the_old_content_as_a_new_version_and_keeps_history(
     staff: StaffMember, form_version: FormVersion
 ) -> None:
     form = form_version.form
-    draft = builder_services.ensure_draft(form=form, staff=staff)
-    changed = builder.set_form_properties(draft.definition, {"title": {"ja": "第2版"}})
-    builder_services.save_draft(draft=draft, definition=changed, staff=staff, change="form.edit")
-    second = builder_services.publish_draft(draft=draft, staff=staff)
+    draft = services.ensure_draft(form=form, staff=staff)
+    changed = edits.set_form_properties(draft.definition, {"title": {"ja": "第2版"}})
+    services.save_draft(draft=draft, definition=changed, staff=staff, change="form.edit")
+    second = services.publish_draft(draft=draft, staff=staff)
     submission = submit_application(second)
 
-    third = builder_services.republish(version=form_version, staff=staff)
+    third = services.republish(version=form_version, staff=staff)
 
     assert third.number == 3
     assert third.definition == form_version.definition
     submission.refresh_from_db()
     assert submission.form_version == second  # submissions keep their version
-    assert builder_selectors.draft_of(form).definition == third.definition  # type: ignore[union-attr]
+    assert selectors.draft_of(form).definition == third.definition  # type: ignore[union-attr]
 
 
 def test_staff_of_another_department_and_read_only_staff_cannot_edit(
@@ -106,12 +104,12 @@ def test_staff_of_another_department_and_read_only_staff_cannot_edit(
     )
     admin = StaffFactory(municipality=form.municipality, role=StaffRole.MUNICIPALITY_ADMIN)
 
-    assert not builder_selectors.can_edit(other, form)
-    assert not builder_selectors.can_edit(viewer, form)
-    assert builder_selectors.can_edit(admin, form)
-    draft = builder_services.ensure_draft(form=form, staff=admin)
+    assert not selectors.can_edit(other, form)
+    assert not selectors.can_edit(viewer, form)
+    assert selectors.can_edit(admin, form)
+    draft = services.ensure_draft(form=form, staff=admin)
     with pytest.raises(PermissionDenied):
-        builder_services.save_draft(draft=draft, definition={}, staff=viewer, change="x")
+        services.save_draft(draft=draft, definition={}, staff=viewer, change="x")
 
 
 def test_only_the_municipality_admin_marks_templates_and_other_cities_copy_them(
@@ -120,30 +118,26 @@ def test_only_the_municipality_admin_marks_templates_and_other_cities_copy_them(
     form = form_version.form
     admin = StaffFactory(municipality=form.municipality, role=StaffRole.MUNICIPALITY_ADMIN)
     with pytest.raises(PermissionDenied):
-        builder_services.set_template(form=form, staff=staff, is_template=True)
-    builder_services.set_template(form=form, staff=admin, is_template=True)
+        services.set_template(form=form, staff=staff, is_template=True)
+    services.set_template(form=form, staff=admin, is_template=True)
     elsewhere = DepartmentFactory()
     kobe = StaffFactory(municipality=elsewhere.municipality, departments=[elsewhere])
 
-    copied = builder_services.copy_template(
-        template=form, staff=kobe, department=elsewhere, slug="copy"
-    )
+    copied = services.copy_template(template=form, staff=kobe, department=elsewhere, slug="copy")
 
     assert copied.municipality == elsewhere.municipality
     assert copied.current_version is None
-    assert builder_selectors.draft_of(copied).definition == form_version.definition  # type: ignore[union-attr]
+    assert selectors.draft_of(copied).definition == form_version.definition  # type: ignore[union-attr]
     with pytest.raises(PermissionDenied):  # not into a department that is not theirs
-        builder_services.copy_template(
-            template=form, staff=kobe, department=form.department, slug="copy2"
-        )
+        services.copy_template(template=form, staff=kobe, department=form.department, slug="copy2")
 
 
 def test_export_and_import_round_trip_as_a_draft(
     form_version: FormVersion, staff: StaffMember, department: Department
 ) -> None:
-    data = builder_services.export_file(form_version.form)
+    data = services.export_file(form_version.form)
 
-    imported = builder_services.import_file(
+    imported = services.import_file(
         staff=staff,
         department=department,
         content=json.dumps(data, ensure_ascii=False).encode(),
@@ -151,13 +145,11 @@ def test_export_and_import_round_trip_as_a_draft(
     )
 
     assert imported.current_version is None
-    assert builder_selectors.draft_of(imported).definition == form_version.definition  # type: ignore[union-attr]
-    with pytest.raises(builder_services.BuilderRefused):
-        builder_services.import_file(
-            staff=staff, department=department, content=b"\xff\xfe", slug="x"
-        )
-    with pytest.raises(builder_services.BuilderRefused):
-        builder_services.import_file(
+    assert selectors.draft_of(imported).definition == form_version.definition  # type: ignore[union-attr]
+    with pytest.raises(services.BuilderRefused):
+        services.import_file(staff=staff, department=department, content=b"\xff\xfe", slug="x")
+    with pytest.raises(services.BuilderRefused):
+        services.import_file(
             staff=staff, department=department, content=b"title: no schema", slug="x"
         )
 
@@ -166,12 +158,12 @@ def test_a_taken_or_malformed_url_name_is_refused(
     staff: StaffMember, form_version: FormVersion
 ) -> None:
     department = form_version.form.department
-    with pytest.raises(builder_services.BuilderRefused):
-        builder_services.create_form(
+    with pytest.raises(services.BuilderRefused):
+        services.create_form(
             staff=staff, department=department, slug=form_version.form.slug, title_ja="x"
         )
-    with pytest.raises(builder_services.BuilderRefused):
-        builder_services.create_form(
+    with pytest.raises(services.BuilderRefused):
+        services.create_form(
             staff=staff, department=department, slug="Kosodate Soudan", title_ja="x"
         )
 
@@ -179,9 +171,9 @@ def test_a_taken_or_malformed_url_name_is_refused(
 def test_acceptance_period_and_limit(staff: StaffMember, form_version: FormVersion) -> None:
     form = form_version.form
     now = timezone.now()
-    assert builder_selectors.acceptance_problem(form) is None
+    assert selectors.acceptance_problem(form) is None
 
-    builder_services.update_settings(
+    services.update_settings(
         form=form,
         staff=staff,
         department=form.department,
@@ -189,15 +181,15 @@ def test_acceptance_period_and_limit(staff: StaffMember, form_version: FormVersi
         closes_at=None,
         max_submissions=None,
     )
-    assert builder_selectors.acceptance_problem(form) is not None
+    assert selectors.acceptance_problem(form) is not None
     form.opens_at, form.closes_at = None, now - timedelta(minutes=1)
-    assert builder_selectors.acceptance_problem(form) is not None
+    assert selectors.acceptance_problem(form) is not None
     form.closes_at, form.max_submissions = None, 1
-    assert builder_selectors.acceptance_problem(form) is None
+    assert selectors.acceptance_problem(form) is None
     submit_application(form_version)
-    assert builder_selectors.acceptance_problem(form) is not None
-    with pytest.raises(builder_services.BuilderRefused):
-        builder_services.update_settings(
+    assert selectors.acceptance_problem(form) is not None
+    with pytest.raises(services.BuilderRefused):
+        services.update_settings(
             form=form,
             staff=staff,
             department=form.department,
@@ -208,5 +200,5 @@ def test_acceptance_period_and_limit(staff: StaffMember, form_version: FormVersi
 
 
 def test_simple_schema_is_a_valid_draft() -> None:
-    assert builder.publish_problems(copy.deepcopy(SIMPLE_SCHEMA)) == []
+    assert edits.publish_problems(copy.deepcopy(SIMPLE_SCHEMA)) == []
     assert Form.objects.count() == 0

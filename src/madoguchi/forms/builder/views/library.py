@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from madoguchi.backoffice.views import staff_required
 
-from .. import builder, builder_selectors, builder_services
+from .. import edits, selectors, services
 from .common import (
     base_context,
     current_language,
@@ -30,7 +30,7 @@ def form_list(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request)
     language = current_language()
     rows = []
-    for form in builder_selectors.forms_for(staff):
+    for form in selectors.forms_for(staff):
         draft = getattr(form, "draft", None) if hasattr(form, "draft") else None
         definition = (
             draft.definition
@@ -40,7 +40,7 @@ def form_list(request: HttpRequest) -> HttpResponse:
         rows.append(
             {
                 "form": form,
-                "title": builder.text(definition.get("title"), language) or form.slug,
+                "title": edits.text(definition.get("title"), language) or form.slug,
                 "department": form.department.localized_name(language),
                 "version": form.current_version.number if form.current_version else None,
                 "changed": draft is not None and draft.has_changes,
@@ -70,9 +70,9 @@ def form_new(request: HttpRequest) -> HttpResponse:
         if department is None:
             errors["department"] = _("Choose the department that owns the form.")
         municipality_id = department.municipality_id if department else staff.municipality_id
-        slug_problem = builder_services.slug_problem(municipality_id, entered["slug"])
+        slug_problem = services.slug_problem(municipality_id, entered["slug"])
         if slug_problem:
-            suggestion = builder_services.suggest_slug(
+            suggestion = services.suggest_slug(
                 municipality_id,
                 title_ja=entered["title_ja"],
                 title_en=entered["title_en"],
@@ -87,14 +87,14 @@ def form_new(request: HttpRequest) -> HttpResponse:
                 entered["slug"] = suggestion
         if not errors and department is not None:
             try:
-                form = builder_services.create_form(
+                form = services.create_form(
                     staff=staff,
                     department=department,
                     slug=entered["slug"],
                     title_ja=entered["title_ja"],
                     title_en=entered["title_en"],
                 )
-            except builder_services.BuilderRefused as refused:
+            except services.BuilderRefused as refused:
                 errors["slug"] = _(str(refused))
             else:
                 messages.success(request, _("The form was created. Add the questions now."))
@@ -123,18 +123,16 @@ def template_library(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         chosen = request.POST.get("template", "")
         entered = {k: request.POST.get(k, "").strip() for k in ("slug", "department")}
-        template = (
-            builder_selectors.templates().filter(pk=chosen).first() if chosen.isdigit() else None
-        )
+        template = selectors.templates().filter(pk=chosen).first() if chosen.isdigit() else None
         department = department_from(staff, entered["department"])
         if template is None or department is None:
             problem = _("Choose a template and the department that will own the copy.")
         else:
             try:
-                form = builder_services.copy_template(
+                form = services.copy_template(
                     template=template, staff=staff, department=department, slug=entered["slug"]
                 )
-            except builder_services.BuilderRefused as refused:
+            except services.BuilderRefused as refused:
                 problem = _(str(refused))
             else:
                 messages.success(request, _("The template was copied. Adapt it, then publish."))
@@ -146,7 +144,7 @@ def template_library(request: HttpRequest) -> HttpResponse:
             "municipality": t.municipality.localized_name(language),
             "department": t.department.localized_name(language),
         }
-        for t in builder_selectors.templates()
+        for t in selectors.templates()
     ]
     return render(
         request,
@@ -178,10 +176,10 @@ def import_form(request: HttpRequest) -> HttpResponse:
             problem = _("The file is too large for a form definition (1 MB at most).")
         else:
             try:
-                form = builder_services.import_file(
+                form = services.import_file(
                     staff=staff, department=department, content=upload.read(), slug=entered["slug"]
                 )
-            except builder_services.BuilderRefused as refused:
+            except services.BuilderRefused as refused:
                 problem = _(str(refused))
             else:
                 messages.success(
@@ -200,8 +198,8 @@ def import_form(request: HttpRequest) -> HttpResponse:
 def export_form(request: HttpRequest, form_id: int) -> HttpResponse:
     form = form_or_404(request, form_id)
     try:
-        data = builder_services.export_file(form, draft=request.GET.get("draft") == "1")
-    except builder_services.BuilderRefused as refused:
+        data = services.export_file(form, draft=request.GET.get("draft") == "1")
+    except services.BuilderRefused as refused:
         raise Http404(str(refused)) from refused
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2),

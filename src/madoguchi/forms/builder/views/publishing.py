@@ -13,9 +13,10 @@ from pydantic import ValidationError
 
 from madoguchi.backoffice.views import staff_required
 
-from .. import answers as form_answers
-from .. import builder, builder_selectors, builder_services, conditions, rendering
-from ..schema import FileField, FormSchema
+from ... import answers as form_answers
+from ... import conditions, rendering
+from ...schema import FileField, FormSchema
+from .. import edits, selectors, services
 from .common import (
     base_context,
     current_language,
@@ -105,8 +106,8 @@ def publish(request: HttpRequest, form_id: int) -> HttpResponse:
     if request.method == "POST":
         require_editable(request, form)
         try:
-            version = builder_services.publish_draft(draft=draft, staff=staff_of(request))
-        except builder_services.DraftNotPublishable:
+            version = services.publish_draft(draft=draft, staff=staff_of(request))
+        except services.DraftNotPublishable:
             pass  # shown below, item by item
         else:
             messages.success(
@@ -117,7 +118,7 @@ def publish(request: HttpRequest, form_id: int) -> HttpResponse:
             return redirect("forms:edit", form_id=form.pk)
     problems = problem_rows(form, draft.definition, language)
     current = form.current_version
-    changes = builder.diff(current.definition if current else {}, draft.definition, language)
+    changes = edits.diff(current.definition if current else {}, draft.definition, language)
     return render(
         request,
         "forms/builder/publish.html",
@@ -133,7 +134,7 @@ def publish(request: HttpRequest, form_id: int) -> HttpResponse:
 def versions(request: HttpRequest, form_id: int) -> HttpResponse:
     form = form_or_404(request, form_id)
     language = current_language()
-    all_versions = list(builder_selectors.versions_of(form))
+    all_versions = list(selectors.versions_of(form))
     if request.method == "POST":
         require_editable(request, form)
         chosen = next(
@@ -141,7 +142,7 @@ def versions(request: HttpRequest, form_id: int) -> HttpResponse:
         )
         if chosen is None:
             raise Http404
-        new = builder_services.republish(version=chosen, staff=staff_of(request))
+        new = services.republish(version=chosen, staff=staff_of(request))
         messages.success(
             request,
             _("Version %(old)s was published again as version %(new)s.")
@@ -156,7 +157,7 @@ def versions(request: HttpRequest, form_id: int) -> HttpResponse:
     if older is None and newer is not None:
         older = next((v for v in all_versions if v.number == newer.number - 1), None)
     changes = (
-        builder.diff(older.definition if older else {}, newer.definition, language) if newer else []
+        edits.diff(older.definition if older else {}, newer.definition, language) if newer else []
     )
     return render(
         request,

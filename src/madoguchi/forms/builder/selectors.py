@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from madoguchi.tenants.models import Department, StaffMember, StaffRole
 from madoguchi.tenants.selectors import visible_departments
 
-from .models import Form, FormDraft, FormVersion
+from ..models import Form, FormDraft, FormVersion
 
 
 def forms_for(staff: StaffMember) -> QuerySet[Form]:

@@ -22,15 +22,17 @@ from madoguchi.core import events
 from madoguchi.jp.errors import InvalidJapaneseInput
 from madoguchi.tenants.models import Department, StaffMember
 
-from . import builder, builder_selectors, files, services
-from .models import Form, FormDraft, FormVersion
-from .schema import FormSchema
+from .. import files
+from .. import services as form_services
+from ..models import Form, FormDraft, FormVersion
+from ..schema import FormSchema
+from . import edits, selectors
 
 
 class DraftNotPublishable(ValueError):
     """The draft has problems; ``problems`` says what to fix, item by item."""
 
-    def __init__(self, problems: list[builder.Problem]) -> None:
+    def __init__(self, problems: list[edits.Problem]) -> None:
         super().__init__("; ".join(p.message_en for p in problems))
         self.problems = problems
 
@@ -59,12 +61,12 @@ def _audit(staff: StaffMember, form: Form, change: str, **detail: str) -> None:
 
 
 def _require_edit(staff: StaffMember, form: Form) -> None:
-    if not builder_selectors.can_edit(staff, form):
+    if not selectors.can_edit(staff, form):
         raise PermissionDenied
 
 
 def _require_department(staff: StaffMember, department: Department) -> None:
-    if not builder_selectors.editable_departments(staff).filter(pk=department.pk).exists():
+    if not selectors.editable_departments(staff).filter(pk=department.pk).exists():
         raise PermissionDenied
 
 
@@ -100,7 +102,7 @@ def suggest_slug(
 ) -> str:
     """A free URL name to offer: from what was typed, the English title or the kana."""
     taken = set(Form.objects.filter(municipality_id=municipality_id).values_list("slug", flat=True))
-    return builder.suggest_slug(title_ja=title_ja, title_en=title_en, typed=typed, taken=taken)
+    return edits.suggest_slug(title_ja=title_ja, title_en=title_en, typed=typed, taken=taken)
 
 
 def _new_form(
@@ -136,7 +138,7 @@ def create_form(
     """A new, unpublished form with a one-page draft."""
     if not title_ja.strip():
         raise BuilderRefused("Enter the name of the procedure in Japanese.")
-    definition = builder.new_definition(title_ja.strip(), title_en.strip())
+    definition = edits.new_definition(title_ja.strip(), title_en.strip())
     form = _new_form(
         staff=staff, department=department, slug=slug, category={}, definition=definition
     )
@@ -146,7 +148,7 @@ def create_form(
 
 def ensure_draft(*, form: Form, staff: StaffMember) -> FormDraft:
     """The form's draft; a published form without one gets a copy of its current version."""
-    draft = builder_selectors.draft_of(form)
+    draft = selectors.draft_of(form)
     if draft is not None:
         return draft
     version = form.current_version
@@ -154,7 +156,7 @@ def ensure_draft(*, form: Form, staff: StaffMember) -> FormDraft:
         form=form,
         definition=copy.deepcopy(version.definition)
         if version
-        else builder.new_definition(str(form.slug)),
+        else edits.new_definition(str(form.slug)),
         base_version=version,
         updated_by=staff,
     )
@@ -178,12 +180,12 @@ def save_draft(
 def publish_draft(*, draft: FormDraft, staff: StaffMember) -> FormVersion:
     """Publish the draft as the next immutable version, refusing a broken one."""
     _require_edit(staff, draft.form)
-    problems = builder.publish_problems(draft.definition)
+    problems = edits.publish_problems(draft.definition)
     if problems:
         raise DraftNotPublishable(problems)
     schema = FormSchema.model_validate(draft.definition)
     with transaction.atomic():
-        version = services.publish(form=draft.form, schema=schema, actor=_actor(staff))
+        version = form_services.publish(form=draft.form, schema=schema, actor=_actor(staff))
         # The stored version writes defaults out; the draft follows, so it shows no changes.
         FormDraft.objects.filter(pk=draft.pk).update(
             definition=version.definition, base_version=version, updated_by=staff
@@ -198,7 +200,7 @@ def republish(*, version: FormVersion, staff: StaffMember) -> FormVersion:
     """Roll back: publish an older version's content as a new version (history stays)."""
     form = version.form
     _require_edit(staff, form)
-    new = services.publish(
+    new = form_services.publish(
         form=form, schema=FormSchema.model_validate(version.definition), actor=_actor(staff)
     )
     draft = ensure_draft(form=form, staff=staff)
@@ -268,10 +270,7 @@ def update_settings(
 @transaction.atomic
 def set_template(*, form: Form, staff: StaffMember, is_template: bool) -> Form:
     """The DX office (municipality administrators) offers a form as a template."""
-    if (
-        not builder_selectors.can_mark_templates(staff)
-        or form.municipality_id != staff.municipality_id
-    ):
+    if not selectors.can_mark_templates(staff) or form.municipality_id != staff.municipality_id:
         raise PermissionDenied
     if is_template and form.current_version is None:
         raise BuilderRefused("Publish the form before offering it as a template.")
@@ -306,7 +305,7 @@ def copy_template(*, template: Form, staff: StaffMember, department: Department,
 def export_file(form: Form, *, draft: bool = False) -> dict[str, Any]:
     """The form as a file other instances can import (the CLI's format)."""
     if draft:
-        found = builder_selectors.draft_of(form)
+        found = selectors.draft_of(form)
         definition = found.definition if found else None
     else:
         definition = form.current_version.definition if form.current_version else None

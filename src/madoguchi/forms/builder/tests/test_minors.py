@@ -14,13 +14,13 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import madoguchi
-from madoguchi.forms import builder, builder_selectors
+from madoguchi.forms.builder import edits, selectors
 from madoguchi.forms.models import Form, FormVersion
 from madoguchi.identity.models import Assurance, IdentityProvider
 from madoguchi.tenants.models import Department, StaffMember
 from madoguchi.testing.factories import SIMPLE_SCHEMA, publish_form
 
-from .test_builder_views import logged_in
+from .test_views import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_the_settings_choose_which_status_changes_email_the_applicant(
     # The default is what the applicant should hear about: decisions and results.
     assert 'id="notify-approved" name="notify_statuses" value="approved" checked' in page
     assert 'value="in_review">' in page
-    draft = builder_selectors.draft_of(form)
+    draft = selectors.draft_of(form)
     assert draft is not None and draft.definition["notify_statuses"] == ["in_review", "approved"]
 
 
@@ -121,7 +121,7 @@ def test_a_new_form_names_its_first_page_after_the_procedure_and_new_pages_by_nu
 
     browser.post(reverse("forms:action", kwargs={"form_id": form.pk}), {"action": "add_step"})
 
-    draft = builder_selectors.draft_of(form)
+    draft = selectors.draft_of(form)
     assert draft is not None
     titles = [s["title"]["ja"] for s in draft.definition["steps"]]
     assert titles == ["子育て相談申し込み", "ページ2"]
@@ -143,7 +143,7 @@ def test_new_questions_are_required_and_only_optional_ones_are_marked(
     remark_url = reverse("forms:field", kwargs={"form_id": form.pk, "field_key": "text_2"})
     browser.post(remark_url, {"label_ja": "備考"})  # the author unticks "must answer"
 
-    draft = builder_selectors.draft_of(form)
+    draft = selectors.draft_of(form)
     page = browser.get(reverse("forms:edit", kwargs={"form_id": form.pk})).content.decode()
 
     assert draft is not None
@@ -344,13 +344,13 @@ def test_the_start_page_names_only_the_card_items_the_form_takes(
 def test_a_suggested_url_name_never_reads_kanji_as_fragments(
     typed: str, title_ja: str, title_en: str, expected: str
 ) -> None:
-    assert builder.suggest_slug(typed=typed, title_ja=title_ja, title_en=title_en) == expected
+    assert edits.suggest_slug(typed=typed, title_ja=title_ja, title_en=title_en) == expected
 
 
 def test_a_suggested_url_name_is_free() -> None:
     taken = {"kosodate", "kosodate-2"}
 
-    assert builder.suggest_slug(typed="kosodate", title_ja="", taken=taken) == "kosodate-3"
+    assert edits.suggest_slug(typed="kosodate", title_ja="", taken=taken) == "kosodate-3"
 
 
 @given(st.text(max_size=40), st.text(max_size=40), st.text(max_size=40))
@@ -358,7 +358,7 @@ def test_a_suggested_url_name_is_free() -> None:
 def test_a_suggested_url_name_is_always_a_valid_one(
     typed: str, title_ja: str, title_en: str
 ) -> None:
-    slug = builder.suggest_slug(typed=typed, title_ja=title_ja, title_en=title_en)
+    slug = edits.suggest_slug(typed=typed, title_ja=title_ja, title_en=title_en)
 
     assert re.fullmatch(r"[a-z0-9]+(?:[-_][a-z0-9]+)*", slug), slug
     assert len(slug) <= 80

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from madoguchi.backoffice.views import staff_required
 
-from .. import builder, builder_services
-from .. import selectors as form_selectors
-from ..models import Form
-from ..schema import DEFAULT_NOTIFY_STATUSES, NOTIFY_STATUSES
+from ... import selectors as form_selectors
+from ...models import Form
+from ...schema import DEFAULT_NOTIFY_STATUSES, NOTIFY_STATUSES
+from .. import edits, services
 from .common import (
     base_context,
     current_language,
@@ -78,7 +78,7 @@ def _settings_values(form: Form, definition: dict[str, Any]) -> dict[str, Any]:
     email_target = next(
         (
             f["key"]
-            for f in builder.all_fields(definition)
+            for f in edits.all_fields(definition)
             if f.get("type") == "email" and f.get("confirmation")
         ),
         "",
@@ -145,8 +145,8 @@ def _settings_from_post(
         "review": entered["review"],
         "notify_statuses": entered["notify_statuses"],
     }
-    new = builder.set_form_properties(definition, properties)
-    for field in builder.all_fields(new):
+    new = edits.set_form_properties(definition, properties)
+    for field in edits.all_fields(new):
         if field.get("type") == "email":
             if field.get("key") == entered["confirmation_email_field"]:
                 field["confirmation"] = True
@@ -205,7 +205,7 @@ def settings_edit(request: HttpRequest, form_id: int) -> HttpResponse:
             category["en"] = values["category_en"][:50]
         if not errors and department is not None:
             try:
-                builder_services.update_settings(
+                services.update_settings(
                     form=form,
                     staff=staff,
                     department=department,
@@ -214,12 +214,10 @@ def settings_edit(request: HttpRequest, form_id: int) -> HttpResponse:
                     max_submissions=int(limit_raw) if limit_raw else None,
                     category=category,
                 )
-            except builder_services.BuilderRefused as refused:
+            except services.BuilderRefused as refused:
                 errors["closes_at"] = _(str(refused))
         if not errors:
-            builder_services.save_draft(
-                draft=draft, definition=definition, staff=staff, change="form.edit"
-            )
+            services.save_draft(draft=draft, definition=definition, staff=staff, change="form.edit")
             messages.success(request, _("The settings were saved."))
             return redirect("forms:edit", form_id=form.pk)
     language = current_language()
@@ -238,13 +236,13 @@ def settings_edit(request: HttpRequest, form_id: int) -> HttpResponse:
             # Offered for the Japanese name, whatever the page's language.
             categories=form_selectors.category_names(form.municipality_id, language="ja"),
             name_fields=[
-                (f.get("key"), builder.text(f.get("label"), language))
-                for f in builder.all_fields(draft.definition)
+                (f.get("key"), edits.text(f.get("label"), language))
+                for f in edits.all_fields(draft.definition)
                 if f.get("type") in ("text", "kana")
             ],
             email_fields=[
-                (f.get("key"), builder.text(f.get("label"), language))
-                for f in builder.all_fields(draft.definition)
+                (f.get("key"), edits.text(f.get("label"), language))
+                for f in edits.all_fields(draft.definition)
                 if f.get("type") == "email"
             ],
         ),
@@ -257,10 +255,10 @@ def settings_edit(request: HttpRequest, form_id: int) -> HttpResponse:
 def mark_template(request: HttpRequest, form_id: int) -> HttpResponse:
     form = form_or_404(request, form_id)
     try:
-        builder_services.set_template(
+        services.set_template(
             form=form, staff=staff_of(request), is_template=request.POST.get("is_template") == "on"
         )
-    except builder_services.BuilderRefused as refused:
+    except services.BuilderRefused as refused:
         messages.error(request, _(str(refused)))
     else:
         messages.success(request, _("Saved."))
