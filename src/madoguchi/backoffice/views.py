@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from base64 import b32encode
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +22,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.core.ratelimit import allow
+from madoguchi.core.staff import staff_of, staff_required
 from madoguchi.forms import rendering
 from madoguchi.forms.answers import display_date
 from madoguchi.forms.models import Form
@@ -52,28 +51,6 @@ def code_failed_message() -> str:
         "Enter the 6-digit code your authenticator app shows now; "
         "if it still fails after a few minutes, ask your administrator."
     )
-
-
-View = Callable[..., HttpResponseBase]
-
-
-def staff_required(view: View) -> View:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = request.user
-        if not user.is_authenticated or not user.is_verified():  # type: ignore[attr-defined]
-            return redirect(f"{_login_url()}?next={request.path}")
-        staff = StaffMember.objects.filter(user_id=user.pk).select_related("municipality").first()
-        if staff is None:
-            raise Http404
-        request.staff = staff  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _login_url() -> str:
-    return reverse("backoffice:login")
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -186,7 +163,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    staff = staff_of(request)
     filters = selectors.InboxFilters.from_query(request.GET)
     page = selectors.inbox_page(
         staff, filters, after=request.GET.get("after", ""), before=request.GET.get("before", "")
@@ -309,7 +286,7 @@ def _render_detail(
 
 @staff_required
 def detail(request: HttpRequest, receipt_number: str) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    staff = staff_of(request)
     submission = _submission_or_404(staff, receipt_number)
     services.record_staff_view(staff, submission, files=submission.attachments.count())
     return _render_detail(request, staff, submission)
@@ -326,7 +303,7 @@ def attachment(request: HttpRequest, receipt_number: str, pk: int) -> HttpRespon
     type's extension), the type the detected one, and the response is sandboxed: a file
     is shown, never run. Every opening is recorded for the resident's access history.
     """
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    staff = staff_of(request)
     submission = _submission_or_404(staff, receipt_number)
     try:
         found = submission.attachments.get(pk=pk)
@@ -363,7 +340,7 @@ def attachment(request: HttpRequest, receipt_number: str, pk: int) -> HttpRespon
 @require_GET
 def print_view(request: HttpRequest, receipt_number: str) -> HttpResponse:
     """One application on paper, for the department's approval (決裁). Needs no script."""
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    staff = staff_of(request)
     submission = _submission_or_404(staff, receipt_number)
     services.record_staff_view(staff, submission, part="print")
     schema = submission.form_version.schema
@@ -393,7 +370,7 @@ def print_view(request: HttpRequest, receipt_number: str) -> HttpResponse:
 @staff_required
 @require_POST
 def change_status(request: HttpRequest, receipt_number: str) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    staff = staff_of(request)
     submission = _submission_or_404(staff, receipt_number)
     to_status = request.POST.get("to_status", "")
     reason = request.POST.get("reason", "")
@@ -425,7 +402,7 @@ def change_status(request: HttpRequest, receipt_number: str) -> HttpResponse:
 @staff_required
 @require_POST
 def assign(request: HttpRequest, receipt_number: str) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    staff = staff_of(request)
     submission = _submission_or_404(staff, receipt_number)
     assignee_id = request.POST.get("assignee", "")
     due = request.POST.get("due_date", "")
@@ -463,7 +440,7 @@ def assign(request: HttpRequest, receipt_number: str) -> HttpResponse:
 @staff_required
 @require_POST
 def comment(request: HttpRequest, receipt_number: str) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    staff = staff_of(request)
     submission = _submission_or_404(staff, receipt_number)
     body = request.POST.get("body", "")
     try:
@@ -479,7 +456,7 @@ def comment(request: HttpRequest, receipt_number: str) -> HttpResponse:
 @staff_required
 @require_POST
 def bulk_status(request: HttpRequest) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    staff = staff_of(request)
     chosen = request.POST.getlist("receipt")[:200]
     submissions = list(
         submission_selectors.inbox_for(staff)
@@ -524,7 +501,7 @@ def bulk_status(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_POST
 def deliver_result(request: HttpRequest, receipt_number: str) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    staff = staff_of(request)
     submission = _submission_or_404(staff, receipt_number)
     upload = request.FILES.get("result")
     try:
@@ -550,7 +527,7 @@ def _visible_form(staff: StaffMember, form_id: int) -> Form:
 
 @staff_required
 def statistics(request: HttpRequest) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    staff = staff_of(request)
     language = get_language() or "ja"
     choices = selectors.inbox_choices(staff, language=language)["form_choices"]
     return render(request, "backoffice/statistics.html", {"staff": staff, "forms": choices})
@@ -558,7 +535,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def form_statistics(request: HttpRequest, form_id: int) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    staff = staff_of(request)
     form = _visible_form(staff, form_id)
     language = get_language() or "ja"
     figures = aggregation.form_figures(
@@ -580,7 +557,7 @@ def form_statistics(request: HttpRequest, form_id: int) -> HttpResponse:
 @staff_required
 def form_statistics_csv(request: HttpRequest, form_id: int) -> HttpResponse:
     """The same figures as a CSV (UTF-8 with BOM, so spreadsheet software reads Japanese)."""
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    staff = staff_of(request)
     form = _visible_form(staff, form_id)
     language = get_language() or "ja"
     figures = aggregation.form_figures(

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import get_language
 
+from madoguchi.core.staff import staff_of
 from madoguchi.tenants.models import Department, StaffMember
 
 from ...models import Form, FormDraft
@@ -16,11 +17,6 @@ from .. import selectors, services
 
 def current_language() -> str:
     return "en" if (get_language() or "ja").startswith("en") else "ja"
-
-
-def staff_of(request: HttpRequest) -> StaffMember:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
-    return staff
 
 
 def form_or_404(request: HttpRequest, form_id: int) -> Form:

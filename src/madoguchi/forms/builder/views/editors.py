@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from madoguchi.backoffice.views import staff_required
+from madoguchi.core.staff import staff_required
 
 from ...models import Form, FormDraft
 from .. import edits, fields, services

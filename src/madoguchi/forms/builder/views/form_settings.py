@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from madoguchi.backoffice.views import staff_required
+from madoguchi.core.staff import staff_required
 
 from ... import selectors as form_selectors
 from ...models import Form

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from madoguchi.backoffice.views import staff_required
+from madoguchi.core.staff import staff_required
 
 from .. import edits, selectors, services
 from .common import (

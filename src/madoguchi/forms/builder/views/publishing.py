@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from pydantic import ValidationError
 
-from madoguchi.backoffice.views import staff_required
+from madoguchi.core.staff import staff_required
 
 from ... import answers as form_answers
 from ... import conditions, rendering
