@@ -27,12 +27,13 @@ from .. import services as form_services
 from ..models import Form, FormDraft, FormVersion
 from ..schema import FormSchema
 from . import edits, selectors
+from .problems import Problem, publish_problems
 
 
 class DraftNotPublishable(ValueError):
     """The draft has problems; ``problems`` says what to fix, item by item."""
 
-    def __init__(self, problems: list[edits.Problem]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(p.message_en for p in problems))
         self.problems = problems
 
@@ -180,7 +181,7 @@ def save_draft(
 def publish_draft(*, draft: FormDraft, staff: StaffMember) -> FormVersion:
     """Publish the draft as the next immutable version, refusing a broken one."""
     _require_edit(staff, draft.form)
-    problems = edits.publish_problems(draft.definition)
+    problems = publish_problems(draft.definition)
     if problems:
         raise DraftNotPublishable(problems)
     schema = FormSchema.model_validate(draft.definition)

@@ -10,7 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from madoguchi.forms.builder import edits
-from madoguchi.forms.builder.edits import Rule
+from madoguchi.forms.builder import rules as rule_edits
+from madoguchi.forms.builder.diff import diff as plain_diff
+from madoguchi.forms.builder.problems import publish_problems
+from madoguchi.forms.builder.rules import Rule
 from madoguchi.forms.schema import FormSchema
 from madoguchi.testing.factories import SIMPLE_SCHEMA
 
@@ -25,7 +28,7 @@ def test_a_new_definition_with_one_question_publishes() -> None:
         definition, step_key="step_1", field_type="text", label_ja="氏名"
     )
 
-    assert edits.publish_problems(definition) == []
+    assert publish_problems(definition) == []
     assert FormSchema.model_validate(definition).field(key).label.ja == "氏名"
 
 
@@ -77,7 +80,7 @@ def test_renaming_a_key_renames_every_rule_that_reads_it() -> None:
 
     tool = edits.get_field(renamed, "online_tool")
     assert tool["visible_if"] == {"==": [{"var": "how"}, "online"]}
-    assert edits.publish_problems(renamed) == []
+    assert publish_problems(renamed) == []
 
 
 def test_a_rename_onto_an_existing_key_is_refused() -> None:
@@ -102,33 +105,36 @@ def test_a_rename_onto_an_existing_key_is_refused() -> None:
     ],
 )
 def test_every_rule_reads_back_from_the_json_logic_it_writes(rule: Rule) -> None:
-    logic = edits.rules_to_logic([rule])
+    logic = rule_edits.rules_to_logic([rule])
 
-    assert edits.rules_from_logic(logic) == ("all", [rule])
+    assert rule_edits.rules_from_logic(logic) == ("all", [rule])
 
 
 def test_several_rules_join_with_and_or_or() -> None:
     rules = [Rule("method", "eq", "online"), Rule("count", "gt", 2)]
 
-    assert edits.rules_to_logic(rules, match="any") == {
+    assert rule_edits.rules_to_logic(rules, match="any") == {
         "or": [{"==": [{"var": "method"}, "online"]}, {">": [{"var": "count"}, 2]}]
     }
-    assert edits.rules_from_logic(edits.rules_to_logic(rules, match="any")) == ("any", rules)
+    assert rule_edits.rules_from_logic(rule_edits.rules_to_logic(rules, match="any")) == (
+        "any",
+        rules,
+    )
 
 
 def test_a_hand_written_rule_is_summarised_but_not_parsed() -> None:
     logic = {"if": [{"var": "method"}, True, False]}
 
-    assert edits.rules_from_logic(logic) is None
-    assert edits.logic_summary(simple(), logic).startswith("独自の条件")
+    assert rule_edits.rules_from_logic(logic) is None
+    assert rule_edits.logic_summary(simple(), logic).startswith("独自の条件")
 
 
 def test_summaries_name_labels_and_option_labels_in_japanese_and_english() -> None:
     logic = {"==": [{"var": "method"}, "online"]}
 
-    assert edits.logic_summary(simple(), logic) == "「方法」が「オンライン」のとき"
-    assert edits.logic_summary(simple(), logic, "en") == "when “方法” is “オンライン”"
-    sentences = [s for _a, s in edits.condition_sentences(simple())]
+    assert rule_edits.logic_summary(simple(), logic) == "「方法」が「オンライン」のとき"
+    assert rule_edits.logic_summary(simple(), logic, "en") == "when “方法” is “オンライン”"
+    sentences = [s for _a, s in rule_edits.condition_sentences(simple())]
     assert "「利用するツール」は「方法」が「オンライン」のときに表示" in sentences
     assert "「利用するツール」は「方法」が「オンライン」のときに必須" in sentences
 
@@ -137,8 +143,8 @@ def test_summaries_name_labels_and_option_labels_in_japanese_and_english() -> No
 def test_rules_survive_a_round_trip_in_any_combination(ops: list[str]) -> None:
     rules = [Rule("count", op, None if op in ("answered", "empty") else 1) for op in ops]
     for match in ("all", "any"):
-        logic = edits.rules_to_logic(rules, match=match)
-        assert edits.rules_from_logic(logic) == ((match if len(rules) > 1 else "all"), rules)
+        logic = rule_edits.rules_to_logic(rules, match=match)
+        assert rule_edits.rules_from_logic(logic) == ((match if len(rules) > 1 else "all"), rules)
 
 
 def test_options_keep_their_values_when_relabelled_lines_stay_the_same() -> None:
@@ -170,7 +176,7 @@ def test_publishing_is_refused_for_each_guard_rail_with_what_to_fix() -> None:
     definition["steps"][0]["fields"].append({"key": "name", "type": "text", "label": "重複"})
     definition, _empty = edits.add_step(definition, title_ja="空のページ")
 
-    messages = [p.message_ja for p in edits.publish_problems(definition)]
+    messages = [p.message_ja for p in publish_problems(definition)]
 
     assert (
         "ページ「空のページ」に項目がありません。項目を追加するか、ページを削除してください。"
@@ -180,7 +186,7 @@ def test_publishing_is_refused_for_each_guard_rail_with_what_to_fix() -> None:
     assert any("「利用するツール」の必須条件が、削除された項目「method」" in m for m in messages)
     assert any(m.startswith("選択肢の項目「選択肢」に選択肢がありません") for m in messages)
     assert any(m.startswith("項目キー「name」が重複しています") for m in messages)
-    problem = next(p for p in edits.publish_problems(definition) if p.field == choice)
+    problem = next(p for p in publish_problems(definition) if p.field == choice)
     assert problem.step == "details"
 
 
@@ -188,7 +194,7 @@ def test_schema_errors_the_builder_does_not_know_are_still_refused_and_located()
     definition = simple()
     edits.get_field(definition, "count")["max"] = "many"
 
-    problems = edits.publish_problems(definition)
+    problems = publish_problems(definition)
 
     assert problems and problems[0].field == "count"
 
@@ -209,7 +215,7 @@ def test_the_diff_reads_as_plain_sentences() -> None:
     new = edits.replace_field(new, "name", field)
     new = edits.move_field(new, "count", step_key="applicant", to=0)
 
-    changes = edits.diff(old, new)
+    changes = plain_diff(old, new)
 
     assert "フォームの名前を「テスト申請」から「新しい名前」に変更" in changes
     assert "ページ「内容」に項目「電話番号」（電話番号）を追加" in changes
@@ -217,9 +223,9 @@ def test_the_diff_reads_as_plain_sentences() -> None:
     assert "項目「氏名」の必須を「はい」から「（なし）」に変更" not in changes
     assert "項目「氏名」の必須を「はい」から「いいえ」に変更" in changes
     assert "項目「人数」をページ「申請者」に移動" in changes
-    assert edits.diff(old, old) == []
-    assert "Removed question “Visit date”" not in edits.diff(old, new, "en")
-    assert "Removed question “希望日”" in edits.diff(old, new, "en")
+    assert plain_diff(old, old) == []
+    assert "Removed question “Visit date”" not in plain_diff(old, new, "en")
+    assert "Removed question “希望日”" in plain_diff(old, new, "en")
 
 
 def test_saving_a_question_keeps_properties_the_editor_does_not_show() -> None:

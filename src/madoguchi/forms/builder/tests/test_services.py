@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from madoguchi.core import events
 from madoguchi.forms.builder import edits, selectors, services
+from madoguchi.forms.builder.problems import publish_problems
 from madoguchi.forms.models import Form, FormVersion
 from madoguchi.tenants.models import Department, StaffMember, StaffRole
 from madoguchi.testing.factories import (
@@ -200,5 +201,5 @@ def test_acceptance_period_and_limit(staff: StaffMember, form_version: FormVersi
 
 
 def test_simple_schema_is_a_valid_draft() -> None:
-    assert edits.publish_problems(copy.deepcopy(SIMPLE_SCHEMA)) == []
+    assert publish_problems(copy.deepcopy(SIMPLE_SCHEMA)) == []
     assert Form.objects.count() == 0

@@ -16,7 +16,8 @@ from madoguchi.core.staff import staff_required
 from ... import answers as form_answers
 from ... import conditions, rendering
 from ...schema import FileField, FormSchema
-from .. import edits, selectors, services
+from .. import selectors, services
+from ..diff import diff as plain_diff
 from .common import (
     base_context,
     current_language,
@@ -118,7 +119,7 @@ def publish(request: HttpRequest, form_id: int) -> HttpResponse:
             return redirect("forms:edit", form_id=form.pk)
     problems = problem_rows(form, draft.definition, language)
     current = form.current_version
-    changes = edits.diff(current.definition if current else {}, draft.definition, language)
+    changes = plain_diff(current.definition if current else {}, draft.definition, language)
     return render(
         request,
         "forms/builder/publish.html",
@@ -157,7 +158,7 @@ def versions(request: HttpRequest, form_id: int) -> HttpResponse:
     if older is None and newer is not None:
         older = next((v for v in all_versions if v.number == newer.number - 1), None)
     changes = (
-        edits.diff(older.definition if older else {}, newer.definition, language) if newer else []
+        plain_diff(older.definition if older else {}, newer.definition, language) if newer else []
     )
     return render(
         request,

@@ -15,6 +15,8 @@ from madoguchi.core.staff import staff_required
 
 from ...models import Form
 from .. import edits, selectors, services
+from .. import rules as rule_edits
+from ..problems import publish_problems
 from .common import (
     base_context,
     current_language,
@@ -29,7 +31,7 @@ from .common import (
 
 def problem_rows(form: Form, definition: dict[str, Any], language: str) -> list[dict[str, str]]:
     rows = []
-    for problem in edits.publish_problems(definition):
+    for problem in publish_problems(definition):
         if problem.field:
             url = reverse("forms:field", kwargs={"form_id": form.pk, "field_key": problem.field})
         elif problem.step:
@@ -62,10 +64,10 @@ def edit(request: HttpRequest, form_id: int) -> HttpResponse:
                     "optional": field.get("type") not in ("info", "consent")
                     and not field.get("required")
                     and not field.get("required_if"),
-                    "visible_if": edits.logic_summary(
+                    "visible_if": rule_edits.logic_summary(
                         definition, field.get("visible_if"), language
                     ),
-                    "required_if": edits.logic_summary(
+                    "required_if": rule_edits.logic_summary(
                         definition, field.get("required_if"), language
                     ),
                     "prefill": field.get("prefill", ""),
@@ -75,7 +77,9 @@ def edit(request: HttpRequest, form_id: int) -> HttpResponse:
             {
                 "key": step.get("key"),
                 "title": edits.text(step.get("title"), language),
-                "visible_if": edits.logic_summary(definition, step.get("visible_if"), language),
+                "visible_if": rule_edits.logic_summary(
+                    definition, step.get("visible_if"), language
+                ),
                 "fields": fields,
             }
         )
@@ -89,7 +93,7 @@ def edit(request: HttpRequest, form_id: int) -> HttpResponse:
             title=edits.text(definition.get("title"), language) or form.slug,
             steps=step_rows,
             problems=problem_rows(form, definition, language),
-            rules=edits.condition_sentences(definition, language),
+            rules=rule_edits.condition_sentences(definition, language),
             field_types=[(t, names[language == "en"]) for t, names in edits.TYPE_NAMES.items()],
             can_mark=selectors.can_mark_templates(staff_of(request))
             and form.municipality_id == staff_of(request).municipality_id,
@@ -163,10 +167,10 @@ def rule_context(
 ) -> dict[str, Any]:
     """What the rule editor shows for one condition (visible_if or required_if)."""
     language = current_language()
-    parsed = edits.rules_from_logic(logic)
+    parsed = rule_edits.rules_from_logic(logic)
     rules = []
     if parsed is not None:
-        rules = [edits.rule_summary(definition, r, language) for r in parsed[1]]
+        rules = [rule_edits.rule_summary(definition, r, language) for r in parsed[1]]
     candidates = [
         (f.get("key"), edits.text(f.get("label"), language))
         for f in edits.all_fields(definition)
@@ -188,14 +192,14 @@ def rule_context(
             codes = ["answered", "empty"]
         else:
             codes = ["eq", "ne", "answered", "empty"]
-        operators = [(c, edits.OPERATOR_NAMES[c][language == "en"]) for c in codes]
+        operators = [(c, rule_edits.OPERATOR_NAMES[c][language == "en"]) for c in codes]
         options = [
             (str(o.get("value")), edits.text(o.get("label"), language))
             for o in chosen_field.get("options") or []
         ]
     return {
         "name": name,
-        "summary": edits.logic_summary(definition, logic, language),
+        "summary": rule_edits.logic_summary(definition, logic, language),
         "rules": rules,
         "editable": parsed is not None,
         "match": parsed[0] if parsed else "all",
@@ -208,7 +212,7 @@ def rule_context(
 
 
 def edit_rule(logic: Any, definition: dict[str, Any], data: Any) -> dict[str, Any] | None:
-    parsed = edits.rules_from_logic(logic)
+    parsed = rule_edits.rules_from_logic(logic)
     match, rules = parsed if parsed is not None else ("all", [])
     action = data.get("rule_action", "")
     if action == "clear":
@@ -218,10 +222,10 @@ def edit_rule(logic: Any, definition: dict[str, Any], data: Any) -> dict[str, An
         rules = [r for i, r in enumerate(rules) if i != index]
     elif action == "add":
         field_key, op = data.get("rule_field", ""), data.get("op", "")
-        if op not in edits.OPERATORS:
+        if op not in rule_edits.OPERATORS:
             raise edits.BuilderError(_("Choose how to compare."))
-        value = edits.coerce_value(definition, field_key, op, data.get("value", ""))
-        rules = [*rules, edits.Rule(field_key, op, value)]
+        value = rule_edits.coerce_value(definition, field_key, op, data.get("value", ""))
+        rules = [*rules, rule_edits.Rule(field_key, op, value)]
     if data.get("match") in ("all", "any"):
         match = data["match"]
-    return edits.rules_to_logic(rules, match=match)
+    return rule_edits.rules_to_logic(rules, match=match)
