@@ -175,9 +175,11 @@ def copy_submissions(version: Any, count: int) -> None:
 def measure() -> dict[str, Any]:
     from django.db import connection
 
-    from madoguchi.backoffice import export_selectors, export_services, exports
-    from madoguchi.backoffice.export_columns import RowBuilder
-    from madoguchi.backoffice.models import ExportJob
+    from madoguchi.exports import selectors as export_selectors
+    from madoguchi.exports import services as export_services
+    from madoguchi.exports import writers
+    from madoguchi.exports.columns import RowBuilder
+    from madoguchi.exports.models import ExportJob
     from madoguchi.forms.models import Form
     from madoguchi.tenants.models import StaffMember
 
@@ -209,10 +211,10 @@ def measure() -> dict[str, Any]:
     written = 0
     with open(os.devnull, "wb") as sink:
         data = (
-            exports.Row(values[1], builder.cells(values))
+            writers.Row(values[1], builder.cells(values))
             for values in export_selectors.job_rows(job).iterator(chunk_size=2000)
         )
-        for chunk in exports.csv_chunks([c.header for c in columns], data):
+        for chunk in writers.csv_chunks([c.header for c in columns], data):
             sink.write(chunk)
             written += len(chunk)
     result["pipeline_seconds"] = time.perf_counter() - started

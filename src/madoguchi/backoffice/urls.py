@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import export_views, views
+from . import views
 
 app_name = "backoffice"
 
@@ -27,31 +27,3 @@ urlpatterns = [
     path("statistics/<int:form_id>.csv", views.form_statistics_csv, name="form_statistics_csv"),
 ]
 
-# Exports for back-office systems (export_views).
-urlpatterns += [
-    path("exports/", export_views.export_home, name="exports"),
-    path("exports/selected/", export_views.export_selected, name="export_selected"),
-    path("exports/forms/<int:form_id>/", export_views.export_form, name="export_form"),
-    path(
-        "exports/forms/<int:form_id>/profiles/new/",
-        export_views.export_profile,
-        name="export_profile_new",
-    ),
-    path(
-        "exports/forms/<int:form_id>/profiles/<int:profile_id>/",
-        export_views.export_profile,
-        name="export_profile",
-    ),
-    path("exports/jobs/<uuid:public_id>/", export_views.export_job, name="export_job"),
-    path(
-        "exports/jobs/<uuid:public_id>/status.json",
-        export_views.export_job_status,
-        name="export_job_status",
-    ),
-    path(
-        "exports/jobs/<uuid:public_id>/download/",
-        export_views.export_download,
-        name="export_download",
-    ),
-    path("exports/jobs/<uuid:public_id>/report/", export_views.export_report, name="export_report"),
-]

@@ -22,17 +22,18 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.core.ratelimit import allow
+from madoguchi.core.spreadsheet import CsvWriter
 from madoguchi.core.staff import staff_of, staff_required
 from madoguchi.forms import rendering
 from madoguchi.forms.answers import display_date
 from madoguchi.forms.models import Form
 from madoguchi.submissions import selectors as submission_selectors
-from madoguchi.submissions import workflow
+from madoguchi.submissions import corrections, workflow
 from madoguchi.submissions.models import Attachment, Status, Submission
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
-from . import aggregation, exports, selectors, services
+from . import aggregation, selectors, services
 
 PENDING_USER = "madoguchi_pending_staff"
 
@@ -280,7 +281,7 @@ def _render_detail(
         "entered": entered or {},
     } | selectors.workflow_context(staff, submission, language=language)
     # Labels and readable values, before → after (never keys or stored structures).
-    context["correction_history"] = workflow.correction_history(submission, language=language)
+    context["correction_history"] = corrections.correction_history(submission, language=language)
     return render(request, "backoffice/detail.html", context, status=status)
 
 
@@ -567,7 +568,7 @@ def form_statistics_csv(request: HttpRequest, form_id: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{form.slug}-statistics.csv"'
     response.write("\ufeff")
     # Labels come from staff (and from templates shared with other cities): defused.
-    writer = exports.CsvWriter(response)
+    writer = CsvWriter(response)
     writer.writerow([_("Section"), _("Item"), _("Count"), _("Percent")])
     for bar in figures.by_status:
         writer.writerow([_("Status"), bar.label, bar.count, bar.percent])

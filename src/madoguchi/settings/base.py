@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "madoguchi.ledger",
     "madoguchi.documents",
     "madoguchi.backoffice",
+    "madoguchi.exports",
     "madoguchi.api",
 ]
 

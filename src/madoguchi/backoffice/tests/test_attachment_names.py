@@ -17,8 +17,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from madoguchi.backoffice import export_selectors, export_services
-from madoguchi.backoffice.export_services import ExportRequest
+from madoguchi.exports import selectors as export_selectors
+from madoguchi.exports import services as export_services
+from madoguchi.exports.services import ExportRequest
 from madoguchi.forms.models import FormVersion
 from madoguchi.tenants.models import StaffMember
 from madoguchi.testing.factories import attach_file, submit_application

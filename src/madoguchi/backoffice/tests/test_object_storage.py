@@ -20,8 +20,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from moto.server import ThreadedMotoServer
 
-from madoguchi.backoffice import export_selectors, export_services
-from madoguchi.backoffice.export_services import ExportRequest
+from madoguchi.exports import selectors as export_selectors
+from madoguchi.exports import services as export_services
+from madoguchi.exports.services import ExportRequest
 from madoguchi.forms.models import FormVersion
 from madoguchi.settings.environment import default_storage
 from madoguchi.submissions import integrity

@@ -12,9 +12,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from madoguchi.backoffice import export_columns, export_services
 from madoguchi.backoffice import services as backoffice_services
 from madoguchi.core import events
+from madoguchi.exports import columns as export_columns
+from madoguchi.exports import services as export_services
 from madoguchi.forms.models import FormVersion
 from madoguchi.identity.models import Assurance, IdentityProvider, VerifiedIdentity
 from madoguchi.identity.tests.fake_op import FakeOP, register_card_provider, running

@@ -1,4 +1,4 @@
-"""Staff pages for exports. Thin: rules live in export_selectors and export_services."""
+"""Staff pages for exports. Thin: rules live in selectors and services."""
 
 from __future__ import annotations
 
@@ -22,15 +22,14 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from madoguchi.core.staff import staff_of, staff_required
 from madoguchi.forms.models import Form
 from madoguchi.submissions.models import Status
 from madoguchi.submissions.selectors import inbox_for
 from madoguchi.tenants.models import StaffMember
 
-from . import export_selectors as selectors
-from . import export_services as services
-from .export_columns import Column, available_sources
-from .exports import TooManyRows
+from . import selectors, services
+from .columns import Column, available_sources
 from .models import (
     DateStyle,
     ExportEncoding,
@@ -40,10 +39,10 @@ from .models import (
     JobStatus,
     Unencodable,
 )
-from .views import staff_required
+from .writers import TooManyRows
 
 DEFAULT_PROFILE = "default"
-# Why a finished export can no longer be downloaded (export_selectors.download_refusal).
+# Why a finished export can no longer be downloaded (selectors.download_refusal).
 REFUSALS = {
     "role": gettext_lazy(
         "This export can no longer be downloaded: the staff member who made it, or you, "
@@ -61,8 +60,7 @@ REFRESH_SECONDS = 3
 
 
 def _staff(request: HttpRequest) -> StaffMember:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
-    return staff
+    return staff_of(request)
 
 
 def _form_or_404(staff: StaffMember, form_id: int) -> Form:
@@ -92,7 +90,7 @@ def export_home(request: HttpRequest) -> HttpResponse:
     forms = [{"form": f, "title": _title(f)} for f in selectors.exportable_forms(staff)]
     return render(
         request,
-        "backoffice/exports.html",
+        "exports/home.html",
         {
             "staff": staff,
             "forms": forms,
@@ -117,11 +115,11 @@ def export_selected(request: HttpRequest) -> HttpResponse:
     )
     if len(by_form) == 1:
         query = urlencode({"receipt": receipts}, doseq=True)
-        url = reverse("backoffice:export_form", args=[by_form[0]["form_version__form"]])
+        url = reverse("exports:form", args=[by_form[0]["form_version__form"]])
         return redirect(f"{url}?{query}")
     return render(
         request,
-        "backoffice/export_choose.html",
+        "exports/choose.html",
         {"staff": staff, "none_selected": not by_form},
         status=400,
     )
@@ -199,10 +197,10 @@ def export_form(request: HttpRequest, form_id: int) -> HttpResponse:
             ran_at_once = job.rows_total <= services.direct_max_rows()
             if ran_at_once and job.status == JobStatus.DONE and not job.problem_count:
                 return _download(staff, job)
-            return redirect("backoffice:export_job", public_id=job.public_id)
+            return redirect("exports:job", public_id=job.public_id)
     return render(
         request,
-        "backoffice/export_form.html",
+        "exports/form.html",
         {
             "staff": staff,
             "form": form,
@@ -253,7 +251,7 @@ def export_job(request: HttpRequest, public_id: UUID) -> HttpResponse:
     refusal = selectors.download_refusal(staff, job) if job.status == JobStatus.DONE else None
     response = render(
         request,
-        "backoffice/export_job.html",
+        "exports/job.html",
         {
             "staff": staff,
             "job": job,
@@ -284,9 +282,7 @@ def export_job_status(request: HttpRequest, public_id: UUID) -> JsonResponse:
         "percent": job.percent,
         "sha256": job.sha256 or None,
         "problem_count": job.problem_count,
-        "download": (
-            reverse("backoffice:export_download", args=[job.public_id]) if downloadable else None
-        ),
+        "download": (reverse("exports:download", args=[job.public_id]) if downloadable else None),
         "expires_at": job.expires_at.isoformat() if job.expires_at else None,
     }
     return JsonResponse(body, headers={"Cache-Control": "no-store"})
@@ -375,9 +371,7 @@ def export_profile(
                 ),
                 profile=profile,
             )
-            return redirect(
-                f"{reverse('backoffice:export_form', args=[form.pk])}?profile={saved.pk}"
-            )
+            return redirect(f"{reverse('exports:form', args=[form.pk])}?profile={saved.pk}")
     chosen = {c.source: (position, c.header) for position, c in enumerate(current, start=1)}
     rows = [
         {
@@ -391,7 +385,7 @@ def export_profile(
     ]
     return render(
         request,
-        "backoffice/export_profile.html",
+        "exports/profile.html",
         {
             "staff": staff,
             "form": form,

@@ -35,7 +35,7 @@ from madoguchi.forms.schema import (
 from madoguchi.jp import wareki
 from madoguchi.submissions.models import Channel, Status
 
-from .exports import CellValue
+from .writers import CellValue
 
 DateStyle = Literal["iso", "wareki"]
 ANSWER_PREFIX = "answer:"

@@ -19,13 +19,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from madoguchi.backoffice import exports
-from madoguchi.backoffice.exports import Problems, Row
+from madoguchi.exports import writers
+from madoguchi.exports.writers import Problems, Row
 
 
 def csv_bytes(rows: list[Row], **options: object) -> bytes:
     header = [f"c{i}" for i in range(len(rows[0].cells))] if rows else ["c0"]
-    return b"".join(exports.csv_chunks(header, rows, **options))  # type: ignore[arg-type]
+    return b"".join(writers.csv_chunks(header, rows, **options))  # type: ignore[arg-type]
 
 
 def read_csv(data: bytes, encoding: str) -> list[list[str]]:
@@ -125,8 +125,8 @@ def test_replacing_writes_geta_and_reports_every_character() -> None:
 def test_cp932_output_decodes_to_the_mapped_text_or_the_report_names_what_was_dropped(
     text: str,
 ) -> None:
-    written, bad = exports.to_cp932(text, replace=True)
-    mapped = exports.map_to_cp932(text)
+    written, bad = writers.to_cp932(text, replace=True)
+    mapped = writers.map_to_cp932(text)
     decoded = written.encode("cp932").decode("cp932")
 
     if not bad:
@@ -148,7 +148,7 @@ def test_a_cp932_csv_holds_every_reported_row_out_and_every_other_row_exactly(
 
     reported = {p.receipt_number for p in problems.first}
     expected = [
-        [exports.defuse_formula(exports.map_to_cp932(c)) for c in row.cells]
+        [writers.defuse_formula(writers.map_to_cp932(c)) for c in row.cells]
         for row in rows
         if row.key not in reported
     ]
@@ -162,7 +162,7 @@ def test_a_cp932_csv_holds_every_reported_row_out_and_every_other_row_exactly(
 def test_utf8_csv_starts_with_a_bom_and_ends_lines_with_crlf() -> None:
     data = csv_bytes([Row("R1", ["加賀", "a"])])
 
-    assert data.startswith(exports.BOM)
+    assert data.startswith(writers.BOM)
     assert data.endswith(b"\r\n")
     assert data.decode("utf-8-sig") == "c0,c1\r\n加賀,a\r\n"
 
@@ -197,7 +197,7 @@ def test_csv_quotes_per_rfc_4180() -> None:
     ],
 )
 def test_cells_a_spreadsheet_would_run_are_defused(cell: str, written: str) -> None:
-    assert exports.defuse_formula(cell) == written
+    assert writers.defuse_formula(cell) == written
 
 
 # Text that starts with what spreadsheets run, in every form the guard must know.
@@ -213,7 +213,7 @@ formula_text = st.one_of(
 
 def quoted_as_text_or_harmless(cell: str) -> bool:
     """What the guard promises for a written cell, as a spreadsheet will read it."""
-    return cell.startswith("'") or not exports.starts_formula(cell)
+    return cell.startswith("'") or not writers.starts_formula(cell)
 
 
 def never_a_formula(cell: str) -> bool:
@@ -226,12 +226,12 @@ def never_a_formula(cell: str) -> bool:
 
 def test_the_guard_knows_every_character_whose_nfkc_form_starts_a_formula() -> None:
     every = map(chr, range(sys.maxunicode + 1))
-    triggers = exports.FORMULA_TRIGGERS
+    triggers = writers.FORMULA_TRIGGERS
 
     starting = {c for c in every if unicodedata.normalize("NFKC", c)[:1] in triggers}
 
-    assert {c for c in starting if exports.defuse_formula(c + "1+1") == c + "1+1"} == set()
-    assert all(exports.starts_formula(c + "x") for c in starting)
+    assert {c for c in starting if writers.defuse_formula(c + "1+1") == c + "1+1"} == set()
+    assert all(writers.starts_formula(c + "x") for c in starting)
 
 
 @given(
@@ -245,7 +245,7 @@ def test_no_csv_cell_read_back_starts_a_formula_in_either_encoding(
     rows = [Row(f"R{i}", c) for i, c in enumerate(cells)]
 
     data = b"".join(
-        exports.csv_chunks(header, rows, encoding=encoding, replace_unencodable=True)  # type: ignore[arg-type]
+        writers.csv_chunks(header, rows, encoding=encoding, replace_unencodable=True)  # type: ignore[arg-type]
     )
 
     for line in read_csv(data, encoding):
@@ -262,28 +262,29 @@ def test_a_minus_sign_mapped_for_cp932_is_defused_after_the_mapping() -> None:
 def test_csv_headers_are_defused_in_utf8_and_cp932() -> None:
     header = ['=HYPERLINK("http://evil")', "\u2212cmd"]
 
-    utf8 = b"".join(exports.csv_chunks(header, [Row("R1", ["a", "b"])]))
-    cp932 = b"".join(exports.csv_chunks(header, [Row("R1", ["a", "b"])], encoding="cp932"))
+    utf8 = b"".join(writers.csv_chunks(header, [Row("R1", ["a", "b"])]))
+    cp932 = b"".join(writers.csv_chunks(header, [Row("R1", ["a", "b"])], encoding="cp932"))
 
     assert read_csv(utf8, "utf-8-sig")[0] == ['\'=HYPERLINK("http://evil")', "'\u2212cmd"]
     assert read_csv(cp932, "cp932")[0] == ['\'=HYPERLINK("http://evil")', "'－cmd"]
 
 
 def test_every_csv_and_xlsx_writer_in_the_code_goes_through_the_one_guard() -> None:
-    package = Path(exports.__file__).resolve().parents[1]
-    writers = re.compile(
+    package = Path(writers.__file__).resolve().parents[2]
+    spreadsheet_writers = re.compile(
         r"csv\.(writer|DictWriter)\(|xlsxwriter\.Workbook\(|import (openpyxl|xlwt)"
     )
 
     found = {
         str(path.relative_to(package))
         for path in package.rglob("*.py")
-        if "tests" not in path.parts and writers.search(path.read_text(encoding="utf-8"))
+        if "tests" not in path.parts
+        and spreadsheet_writers.search(path.read_text(encoding="utf-8"))
     }
 
-    # exports.py holds CsvWriter (the guarded csv.writer) and write_xlsx; nothing else
-    # may write spreadsheet cells past defuse_formula.
-    assert found == {"backoffice/exports.py"}
+    # core/spreadsheet.py holds CsvWriter (the guarded csv.writer), writers/xlsx.py
+    # write_xlsx; nothing else may write spreadsheet cells past defuse_formula.
+    assert found == {"core/spreadsheet.py", "exports/writers/xlsx.py"}
 
 
 @given(st.lists(st.lists(st.text(), min_size=3, max_size=3), min_size=1, max_size=10))
@@ -292,7 +293,7 @@ def test_utf8_csv_round_trips_any_text_apart_from_formula_defence(cells: list[li
 
     data = csv_bytes(rows)
 
-    expected = [[exports.defuse_formula(c) for c in row] for row in cells]
+    expected = [[writers.defuse_formula(c) for c in row] for row in cells]
     # csv reads a lone "\r" inside a quoted field back as it was written.
     assert read_csv(data, "utf-8-sig")[1:] == expected
 
@@ -300,11 +301,11 @@ def test_utf8_csv_round_trips_any_text_apart_from_formula_defence(cells: list[li
 def test_large_csv_comes_in_bounded_chunks() -> None:
     rows = (Row(f"R{i}", ["加賀市" * 10, str(i)]) for i in range(20_000))
 
-    sizes = [len(c) for c in exports.csv_chunks(["a", "b"], rows)]
+    sizes = [len(c) for c in writers.csv_chunks(["a", "b"], rows)]
 
     # CHUNK_SIZE counts characters; a Japanese character takes 3 bytes in UTF-8.
     assert len(sizes) > 10
-    assert max(sizes) < 3 * (exports.CHUNK_SIZE + 1024)
+    assert max(sizes) < 3 * (writers.CHUNK_SIZE + 1024)
 
 
 # --- JSON Lines -----------------------------------------------------------------------------
@@ -313,7 +314,7 @@ def test_large_csv_comes_in_bounded_chunks() -> None:
 def test_json_lines_have_one_object_per_submission_keyed_by_source() -> None:
     rows = [Row("R1", ["R1", "加賀 太郎"]), Row("R2", ["R2", 'a "b"\nc'])]
 
-    data = b"".join(exports.jsonl_chunks(["receipt_number", "answer:name"], rows))
+    data = b"".join(writers.jsonl_chunks(["receipt_number", "answer:name"], rows))
 
     lines = data.decode("utf-8").splitlines()
     assert [json.loads(line) for line in lines] == [
@@ -329,7 +330,7 @@ def test_json_lines_have_one_object_per_submission_keyed_by_source() -> None:
 def test_xlsx_holds_every_cell_as_text_never_as_a_formula(tmp_path: Path) -> None:
     path = tmp_path / "export.xlsx"
 
-    exports.write_xlsx(
+    writers.write_xlsx(
         ["受付番号", "氏名"], [Row("R1", ["R1", "=1+1"]), Row("R2", ["R2", "髙橋"])], path
     )
 
@@ -367,7 +368,7 @@ def test_xlsx_cells_are_strings_and_never_start_a_formula(
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "export.xlsx"
 
-        exports.write_xlsx(header, [Row(f"R{i}", c) for i, c in enumerate(cells)], path)
+        writers.write_xlsx(header, [Row(f"R{i}", c) for i, c in enumerate(cells)], path)
 
         written = xlsx_cells(path)
     assert all(kind == "inlineStr" for kind, text, _quoted in written if text)
@@ -379,7 +380,7 @@ def test_xlsx_keeps_the_text_and_marks_would_be_formulas_as_text_like_csv_defuse
 ) -> None:
     path = tmp_path / "export.xlsx"
 
-    exports.write_xlsx(["=A1", "氏名"], [Row("R1", ["@SUM(A1)", "＝１＋１", "-"])], path)
+    writers.write_xlsx(["=A1", "氏名"], [Row("R1", ["@SUM(A1)", "＝１＋１", "-"])], path)
 
     assert xlsx_cells(path) == [
         ("inlineStr", "=A1", True),
@@ -395,8 +396,8 @@ def test_xlsx_keeps_the_text_and_marks_would_be_formulas_as_text_like_csv_defuse
 
 def zip_item(
     receipt: str, name: str, content: bytes, *, recorded: str | None = None
-) -> exports.ZipItem:
-    return exports.ZipItem(
+) -> writers.ZipItem:
+    return writers.ZipItem(
         receipt_number=receipt,
         field="documents",
         name=name,
@@ -412,7 +413,7 @@ def test_the_zip_holds_files_manifests_and_sums_that_sha256sum_accepts(tmp_path:
         zip_item("R2", "../../etc/passwd", b"\x89PNG three"),
     ]
 
-    archive = b"".join(exports.zip_chunks(items))
+    archive = b"".join(writers.zip_chunks(items))
 
     with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
         assert bundle.testzip() is None
@@ -441,7 +442,7 @@ def test_manifest_csv_cells_from_resident_file_names_are_defused() -> None:
         zip_item("R1", "\u2212cmd.pdf", b"%PDF-1.7 two"),
     ]
 
-    archive = b"".join(exports.zip_chunks(items))
+    archive = b"".join(writers.zip_chunks(items))
 
     with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
         rows = list(csv.reader(io.StringIO(bundle.read("manifest.csv").decode())))
@@ -458,7 +459,7 @@ def test_manifest_csv_cells_from_resident_file_names_are_defused() -> None:
 def test_a_file_that_changed_since_upload_is_marked_not_intact() -> None:
     item = zip_item("R1", "a.pdf", b"tampered", recorded="0" * 64)
 
-    archive = b"".join(exports.zip_chunks([item]))
+    archive = b"".join(writers.zip_chunks([item]))
 
     with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
         manifest = json.loads(bundle.read("manifest.json"))
@@ -471,4 +472,4 @@ def test_a_file_that_changed_since_upload_is_marked_not_intact() -> None:
     [("a/b\\c.pdf", "a_b_c.pdf"), ("..", "file"), ("\x00x\ny", "_x_y"), ("  ", "file")],
 )
 def test_names_in_the_zip_are_one_harmless_path_component(name: str, safe: str) -> None:
-    assert exports.safe_name(name) == safe
+    assert writers.safe_name(name) == safe

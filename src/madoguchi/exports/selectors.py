@@ -18,8 +18,8 @@ from madoguchi.submissions.models import Attachment, Status, Submission
 from madoguchi.tenants.models import StaffMember, StaffRole
 from madoguchi.tenants.selectors import visible_departments
 
-from . import export_columns
-from .export_columns import Column
+from . import columns as export_columns
+from .columns import Column
 from .models import ExportedSubmission, ExportJob, ExportProfile, JobStatus
 
 

@@ -4,7 +4,9 @@ An export fixes its set of submissions when it starts (one INSERT … SELECT of 
 scoped query into :class:`ExportedSubmission`), then writes the file from that set
 with a streaming query, so memory stays flat whatever the number of rows. Small
 exports run at once and the view streams the file; large ones run in the background
-(``tasks.run_export_job``) while the job page shows their progress.
+(``tasks.run_export_job``) while the job page shows their progress. This module never
+imports tasks (tasks import it): tasks.connect() hands it the way to enqueue when the app
+is ready (:func:`use_background`).
 
 Exactly one EXPORTED event is recorded per export, after the file is complete and
 before anyone can download it: actor the staff pseudonym, subject ``export:<job id>``,
@@ -17,7 +19,7 @@ import hashlib
 import logging
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -35,10 +37,8 @@ from madoguchi.forms.schema import FormSchema
 from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import StaffMember
 
-from . import export_selectors as selectors
-from . import exports
-from .export_columns import Column, DateStyle, RowBuilder
-from .export_selectors import Filters
+from . import selectors, writers
+from .columns import Column, DateStyle, RowBuilder
 from .models import (
     ExportedSubmission,
     ExportEncoding,
@@ -48,6 +48,7 @@ from .models import (
     JobStatus,
     Unencodable,
 )
+from .selectors import Filters
 
 logger = logging.getLogger("madoguchi.exports")
 
@@ -62,6 +63,23 @@ class ExportNotAllowed(Exception):
 
 class NothingToExport(Exception):
     """No submission matches the request."""
+
+
+@dataclass
+class _Background:
+    enqueue: Callable[[int], object] = field(default=lambda job_id: _not_connected())
+
+
+def _not_connected() -> object:
+    raise RuntimeError("madoguchi.exports.tasks.connect() has not run: is the app installed?")
+
+
+_background = _Background()
+
+
+def use_background(enqueue: Callable[[int], object]) -> None:
+    """Large exports are handed to ``enqueue(job_id)`` (tasks.connect(), at app start)."""
+    _background.enqueue = enqueue
 
 
 def direct_max_rows() -> int:
@@ -134,8 +152,6 @@ def start_export(*, staff: StaffMember, request: ExportRequest) -> ExportJob:
     Raises ExportNotAllowed outside the staff member's departments or for read-only
     staff, NothingToExport when no submission matches.
     """
-    from . import tasks  # tasks import this module
-
     form = request.form
     if (
         not selectors.may_export(staff)
@@ -160,14 +176,14 @@ def start_export(*, staff: StaffMember, request: ExportRequest) -> ExportJob:
         total = _fix_rows(job, submissions)
         if total == 0:
             raise NothingToExport
-        if request.format == ExportFormat.XLSX and total >= exports.XLSX_MAX_ROWS:
-            raise exports.TooManyRows
+        if request.format == ExportFormat.XLSX and total >= writers.XLSX_MAX_ROWS:
+            raise writers.TooManyRows
         job.rows_total = total
         job.save(update_fields=["rows_total"])
     if total <= direct_max_rows():
         run_export(job.pk)
     else:
-        tasks.run_export_job.enqueue(job.pk)
+        _background.enqueue(job.pk)
     job.refresh_from_db()
     return job
 
@@ -218,22 +234,22 @@ def run_export(job_id: int) -> None:
 def _write(job: ExportJob, directory: Path) -> None:
     target = directory / "export"
     report_path = directory / "report.csv"
-    problems = exports.Problems()
+    problems = writers.Problems()
     with open(report_path, "w", encoding="utf-8-sig", newline="") as report:
-        report_writer = exports.CsvWriter(report)
+        report_writer = writers.CsvWriter(report)
         report_writer.writerow(["receipt_number", "column", "codepoint", "character"])
         problems.sink = lambda p: report_writer.writerow(list(p.as_dict().values()))
         if job.format == ExportFormat.XLSX:
-            exports.write_xlsx(
+            writers.write_xlsx(
                 _header(job), _rows(job, typed=True), target, date_style=job.date_style
             )
         elif job.format == ExportFormat.ZIP:
             _write_chunks(target, _zip_chunks(job))
         elif job.format == ExportFormat.JSONL:
             keys = [c.source for c in _columns(job)]
-            _write_chunks(target, exports.jsonl_chunks(keys, _rows(job)))
+            _write_chunks(target, writers.jsonl_chunks(keys, _rows(job)))
         else:
-            chunks = exports.csv_chunks(
+            chunks = writers.csv_chunks(
                 _header(job),
                 _rows(job),
                 encoding="cp932" if job.encoding == ExportEncoding.CP932 else "utf-8-sig",
@@ -261,13 +277,13 @@ def _schema_for(version_id: int) -> FormSchema:
     return FormVersion.objects.only("definition").get(pk=version_id).schema
 
 
-def _rows(job: ExportJob, *, typed: bool = False) -> Iterator[exports.Row]:
+def _rows(job: ExportJob, *, typed: bool = False) -> Iterator[writers.Row]:
     """The export's rows, read in chunks with a server-side cursor; reports progress."""
     style: DateStyle = "wareki" if job.date_style == "wareki" else "iso"
     builder = RowBuilder(_columns(job), schema_for=_schema_for, date_style=style, typed=typed)
     progress = _Progress(job)
     for values in selectors.job_rows(job).iterator(chunk_size=CHUNK_ROWS):
-        yield exports.Row(values[1], builder.cells(values))
+        yield writers.Row(values[1], builder.cells(values))
         progress.step()
     progress.flush()
 
@@ -293,7 +309,7 @@ class _Progress:
 def _zip_chunks(job: ExportJob) -> Iterator[bytes]:
     progress = _Progress(job)
 
-    def items() -> Iterator[exports.ZipItem]:
+    def items() -> Iterator[writers.ZipItem]:
         receipt = None
         for attachment in selectors.job_attachments(job).iterator(chunk_size=500):
             assert attachment.submission is not None  # job_attachments joins submissions
@@ -302,7 +318,7 @@ def _zip_chunks(job: ExportJob) -> Iterator[bytes]:
                 if receipt is not None:
                     progress.step()
                 receipt = number
-            yield exports.ZipItem(
+            yield writers.ZipItem(
                 receipt_number=number,
                 field=attachment.field_key,
                 name=attachment.display_name,
@@ -310,7 +326,7 @@ def _zip_chunks(job: ExportJob) -> Iterator[bytes]:
                 open=_opener(attachment.file.storage, str(attachment.file.name)),
             )
 
-    yield from exports.zip_chunks(items())
+    yield from writers.zip_chunks(items())
     progress.done = job.rows_total
     progress.flush()
 
@@ -335,7 +351,7 @@ def _write_chunks(path: Path, chunks: Iterable[bytes]) -> int:
 def _sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for chunk in exports.file_chunks(handle):
+        for chunk in writers.file_chunks(handle):
             digest.update(chunk)
     return digest.hexdigest()
 
@@ -350,7 +366,7 @@ def _finish(
     job: ExportJob,
     target: Path,
     report: Path | None,
-    problems: exports.Problems,
+    problems: writers.Problems,
 ) -> None:
     sha256 = _sha256_of(target)
     job.file_name = file_name_for(job)

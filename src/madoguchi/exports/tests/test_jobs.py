@@ -15,12 +15,14 @@ import pytest
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from madoguchi.backoffice import export_columns, export_selectors, export_services
-from madoguchi.backoffice.export_columns import Column
-from madoguchi.backoffice.export_selectors import Filters
-from madoguchi.backoffice.export_services import ExportRequest
-from madoguchi.backoffice.models import ExportedSubmission, ExportJob, JobStatus
 from madoguchi.core import events
+from madoguchi.exports import columns as export_columns
+from madoguchi.exports import selectors as export_selectors
+from madoguchi.exports import services as export_services
+from madoguchi.exports.columns import Column
+from madoguchi.exports.models import ExportedSubmission, ExportJob, JobStatus
+from madoguchi.exports.selectors import Filters
+from madoguchi.exports.services import ExportRequest
 from madoguchi.forms.models import FormVersion
 from madoguchi.ledger import selectors as ledger_selectors
 from madoguchi.submissions import services as submission_services
@@ -290,7 +292,7 @@ def test_a_failed_export_leaves_no_file_no_event_and_no_trace_of_submissions(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise OSError("disk full")
 
-    monkeypatch.setattr(export_services.exports, "csv_chunks", broken)
+    monkeypatch.setattr(export_services.writers, "csv_chunks", broken)
 
     job = export(staff, form_version)
 

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from madoguchi.backoffice.models import ExportJob, ExportProfile, JobStatus
+from madoguchi.exports.models import ExportJob, ExportProfile, JobStatus
 from madoguchi.forms.models import FormVersion
 from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import Department, StaffMember, StaffRole
@@ -25,17 +25,17 @@ from madoguchi.testing.factories import (
 pytestmark = pytest.mark.django_db
 
 LogIn = Callable[[StaffMember], Client]
-EXPORTS_URL = reverse("backoffice:exports")
+EXPORTS_URL = reverse("exports:home")
 
 
 def form_url(version: FormVersion) -> str:
-    return reverse("backoffice:export_form", args=[version.form_id])
+    return reverse("exports:form", args=[version.form_id])
 
 
 def job_urls(job: ExportJob) -> list[str]:
     return [
-        reverse(f"backoffice:{name}", args=[job.public_id])
-        for name in ("export_job", "export_job_status", "export_download")
+        reverse(f"exports:{name}", args=[job.public_id])
+        for name in ("job", "job_status", "download")
     ]
 
 
@@ -58,7 +58,7 @@ def test_the_export_page_lists_only_the_staff_members_procedures(
 
     assert page.status_code == 200
     assert form_url(form_version) in page.text
-    assert reverse("backoffice:export_form", args=[theirs.form_version.form_id]) not in page.text
+    assert reverse("exports:form", args=[theirs.form_version.form_id]) not in page.text
 
 
 def test_a_small_export_streams_the_csv_at_once(
@@ -79,7 +79,7 @@ def test_another_departments_form_cannot_be_exported_via_the_page(
     staff: StaffMember, theirs: Submission, log_in: LogIn
 ) -> None:
     browser = log_in(staff)
-    url = reverse("backoffice:export_form", args=[theirs.form_version.form_id])
+    url = reverse("exports:form", args=[theirs.form_version.form_id])
 
     assert browser.get(url).status_code == 404
     assert browser.post(url, {"format": "csv"}).status_code == 404
@@ -128,7 +128,7 @@ def large_job(browser: Client, form_version: FormVersion, settings: Any) -> Expo
     response = browser.post(form_url(form_version), {"format": "csv"})
     job = ExportJob.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("backoffice:export_job", args=[job.public_id])
+    assert response.url == reverse("exports:job", args=[job.public_id])
     return job
 
 
@@ -174,7 +174,7 @@ def test_only_the_creator_and_the_citys_administrators_open_a_job(
 
 
 def report_url(job: ExportJob) -> str:
-    return reverse("backoffice:export_report", args=[job.public_id])
+    return reverse("exports:report", args=[job.public_id])
 
 
 def test_an_export_cannot_be_downloaded_once_its_creator_may_no_longer_export(
@@ -284,7 +284,7 @@ def test_a_profile_sets_the_columns_their_order_and_headers(
 ) -> None:
     submission = submit_application(form_version)
     browser = log_in(staff)
-    new = reverse("backoffice:export_profile_new", args=[form_version.form_id])
+    new = reverse("exports:profile_new", args=[form_version.form_id])
     page = browser.get(new)
     # Sources: 0 receipt number ... 6 name (answer:name); see export_columns.FIXED_SOURCES.
     assert 'name="use-6"' in page.text
@@ -321,7 +321,7 @@ def test_a_profile_sets_the_columns_their_order_and_headers(
 def test_profiles_of_another_departments_form_are_not_found(
     staff: StaffMember, theirs: Submission, log_in: LogIn
 ) -> None:
-    url = reverse("backoffice:export_profile_new", args=[theirs.form_version.form_id])
+    url = reverse("exports:profile_new", args=[theirs.form_version.form_id])
 
     assert log_in(staff).post(url, {"name": "x", "use-0": "on"}).status_code == 404
     assert ExportProfile.objects.count() == 0
@@ -334,13 +334,11 @@ def test_the_inboxs_selection_opens_the_export_page_of_its_procedure(
     browser = log_in(staff)
 
     response = browser.post(
-        reverse("backoffice:export_selected"),
+        reverse("exports:selected"),
         {"receipt": [first.receipt_number, second.receipt_number]},
     )
     page = browser.get(response.url)
-    outside = browser.post(
-        reverse("backoffice:export_selected"), {"receipt": [theirs.receipt_number]}
-    )
+    outside = browser.post(reverse("exports:selected"), {"receipt": [theirs.receipt_number]})
 
     assert response.status_code == 302
     assert response.url.startswith(form_url(form_version))
@@ -356,4 +354,4 @@ def test_the_inbox_links_to_exports_and_can_export_its_selection(
     inbox = browser.get(reverse("backoffice:inbox"))
 
     assert f'href="{EXPORTS_URL}"' in inbox.text
-    assert f'formaction="{reverse("backoffice:export_selected")}"' in inbox.text
+    assert f'formaction="{reverse("exports:selected")}"' in inbox.text

@@ -11,10 +11,12 @@ from xml.etree import ElementTree
 
 import pytest
 
-from madoguchi.backoffice import export_selectors, export_services, exports
-from madoguchi.backoffice.export_columns import Column
-from madoguchi.backoffice.export_services import ExportRequest
-from madoguchi.backoffice.exports import Row
+from madoguchi.exports import selectors as export_selectors
+from madoguchi.exports import services as export_services
+from madoguchi.exports import writers
+from madoguchi.exports.columns import Column
+from madoguchi.exports.services import ExportRequest
+from madoguchi.exports.writers import Row
 from madoguchi.forms.models import FormVersion
 from madoguchi.tenants.models import StaffMember
 from madoguchi.testing.factories import submit_application
@@ -46,7 +48,7 @@ def test_typed_values_become_numbers_and_excel_dates_while_text_stays_text(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "export.xlsx"
-    cells: list[exports.CellValue] = [
+    cells: list[writers.CellValue] = [
         35000,
         2.5,
         date(2025, 4, 1),
@@ -55,7 +57,7 @@ def test_typed_values_become_numbers_and_excel_dates_while_text_stays_text(
         "-5",
     ]
 
-    exports.write_xlsx(["a", "b", "c", "d", "e", "f"], [Row("R1", cells)], path)
+    writers.write_xlsx(["a", "b", "c", "d", "e", "f"], [Row("R1", cells)], path)
 
     [_header, row] = typed_cells(path.read_bytes())
     assert row[0] == ("n", "35000", "")
@@ -72,7 +74,7 @@ def test_typed_values_become_numbers_and_excel_dates_while_text_stays_text(
 def test_dates_in_the_japanese_era_are_still_dates(tmp_path: Path) -> None:
     path = tmp_path / "export.xlsx"
 
-    exports.write_xlsx(
+    writers.write_xlsx(
         ["日付", "受付日時"],
         [Row("R1", [date(2019, 5, 1), datetime(2019, 5, 1, 10, 0)])],
         path,
@@ -111,7 +113,7 @@ def test_an_xlsx_export_writes_counts_dates_and_the_receipt_time_as_typed_cells(
     rows = typed_cells(export_file(staff, form_version, columns=columns, date_style=style))
 
     first, second = rows[1], rows[2]
-    date_format, moment_format = exports.XLSX_DATE_FORMATS[style]
+    date_format, moment_format = writers.XLSX_DATE_FORMATS[style]
     assert first[0][0] == "n" and first[0][2] == moment_format
     assert [first[1][:2], second[1][:2]] == [("n", "3"), ("n", "4")]
     assert first[2] == ("n", "45748", date_format)
