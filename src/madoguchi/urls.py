@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("staff/forms/", include("madoguchi.forms.urls")),
+    path("staff/exports/", include("madoguchi.exports.urls")),
     path("staff/", include("madoguchi.backoffice.urls")),
     path("identity/", include("madoguchi.identity.urls")),
     path("ledger/", include("madoguchi.ledger.urls")),
