@@ -1,14 +1,18 @@
 """What changed between two versions of a form, one plain sentence per change.
 
 Stored codes (``none``, ``online``, ``text_1``) are shown as the words staff chose
-them by, and a question's key as its label.
+them by, and a question's key as its label. Sentences are English msgids with the
+Japanese in django.po, made in the ``language`` asked for.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .edits import TYPE_NAMES, Definition, all_fields, steps, text
+from django.utils.functional import Promise
+from django.utils.translation import gettext, override, pgettext, pgettext_lazy
+
+from .edits import Definition, all_fields, steps, text, type_name, yes_or_no
 from .rules import logic_summary
 
 
@@ -20,184 +24,202 @@ def _labelled(definition: Definition, language: str) -> dict[str, tuple[str, dic
     }
 
 
-_FORM_PROPERTIES: dict[str, tuple[str, str]] = {
-    "title": ("フォームの名前", "the form's title"),
-    "description": ("説明", "the description"),
-    "identity": ("本人確認", "identity verification"),
-    "channels": ("申請経路", "the channels"),
-    "confirmation_message": ("完了メッセージ", "the confirmation message"),
-    "applicant_name_field": ("申請者名の項目", "the applicant name question"),
-    "review": ("審査の有無", "whether staff review submissions"),
-    "notify_statuses": ("申請者にメールで知らせる変更", "status changes emailed to the applicant"),
+_FORM_PROPERTIES: dict[str, Promise] = {
+    "title": pgettext_lazy("form property", "the form's title"),
+    "description": pgettext_lazy("form property", "the description"),
+    "identity": pgettext_lazy("form property", "identity verification"),
+    "channels": pgettext_lazy("form property", "the channels"),
+    "confirmation_message": pgettext_lazy("form property", "the confirmation message"),
+    "applicant_name_field": pgettext_lazy("form property", "the applicant name question"),
+    "review": pgettext_lazy("form property", "whether staff review submissions"),
+    "notify_statuses": pgettext_lazy("form property", "status changes emailed to the applicant"),
 }
-_FIELD_PROPERTIES: dict[str, tuple[str, str]] = {
-    "label": ("項目名", "label"),
-    "help": ("説明", "help text"),
-    "required": ("必須", "required"),
-    "visible_if": ("表示条件", "display rule"),
-    "required_if": ("必須条件", "required rule"),
-    "options": ("選択肢", "options"),
-    "prefill": ("本人確認情報からの自動入力", "identity prefill"),
-    "type": ("種類", "type"),
+_FIELD_PROPERTIES: dict[str, Promise] = {
+    "label": pgettext_lazy("question property", "label"),
+    "help": pgettext_lazy("question property", "help text"),
+    "required": pgettext_lazy("question property", "required"),
+    "visible_if": pgettext_lazy("question property", "display rule"),
+    "required_if": pgettext_lazy("question property", "required rule"),
+    "options": pgettext_lazy("question property", "options"),
+    "prefill": pgettext_lazy("question property", "identity prefill"),
+    "type": pgettext_lazy("question property", "type"),
 }
 
 
 # How stored codes read in the publish and versions pages (never `none`, `online`, `text_1`).
-_VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+_VALUE_LABELS: dict[str, dict[str, Promise]] = {
     "identity": {
-        "none": ("なし（自己申告）", "none (self-declared)"),
-        "account": ("アカウント（ログイン）", "signed-in account"),
-        "mynumber_auth": ("マイナンバーカード", "My Number Card"),
-        "mynumber_sign": ("マイナンバーカード（電子署名あり）", "My Number Card with signature"),
+        "none": pgettext_lazy("identity", "none (self-declared)"),
+        "account": pgettext_lazy("identity", "signed-in account"),
+        "mynumber_auth": pgettext_lazy("identity", "My Number Card"),
+        "mynumber_sign": pgettext_lazy("identity", "My Number Card with signature"),
     },
     "channels": {
-        "online": ("電子申請", "online"),
-        "mail": ("郵送申請書の作成支援", "print and post"),
-        "counter": ("窓口来所前の事前登録", "pre-register for the counter"),
+        "online": pgettext_lazy("channel", "online"),
+        "mail": pgettext_lazy("channel", "print and post"),
+        "counter": pgettext_lazy("channel", "pre-register for the counter"),
     },
     "notify_statuses": {
-        "in_review": ("審査中", "in review"),
-        "approved": ("承認", "approved"),
-        "rejected": ("却下", "rejected"),
-        "completed": ("完了", "completed"),
-        "result_delivered": ("電子交付", "result delivered"),
+        "in_review": pgettext_lazy("status", "in review"),
+        "approved": pgettext_lazy("status", "approved"),
+        "rejected": pgettext_lazy("status", "rejected"),
+        "completed": pgettext_lazy("status", "completed"),
+        "result_delivered": pgettext_lazy("status", "result delivered"),
     },
     "prefill": {
-        "name": ("氏名", "name"),
-        "name_kana": ("フリガナ", "name in katakana"),
-        "address": ("住所", "address"),
-        "postal_code": ("郵便番号", "postal code"),
-        "birth_date": ("生年月日", "date of birth"),
-        "sex": ("性別", "sex"),
+        "name": pgettext_lazy("prefill", "name"),
+        "name_kana": pgettext_lazy("prefill", "name in katakana"),
+        "address": pgettext_lazy("prefill", "address"),
+        "postal_code": pgettext_lazy("prefill", "postal code"),
+        "birth_date": pgettext_lazy("prefill", "date of birth"),
+        "sex": pgettext_lazy("prefill", "sex"),
     },
     "widget": {
-        "radio": ("ラジオボタン", "round buttons"),
-        "select": ("ドロップダウン", "drop-down list"),
-        "checkbox": ("チェックボックス", "check boxes"),
+        "radio": pgettext_lazy("choice widget", "round buttons"),
+        "select": pgettext_lazy("choice widget", "drop-down list"),
+        "checkbox": pgettext_lazy("choice widget", "check boxes"),
     },
-    "script": {"katakana": ("カタカナ", "katakana"), "hiragana": ("ひらがな", "hiragana")},
-    "type": TYPE_NAMES,
+    "script": {
+        "katakana": pgettext_lazy("kana script", "katakana"),
+        "hiragana": pgettext_lazy("kana script", "hiragana"),
+    },
 }
 # Properties whose value is the key of another question: shown as that question's label.
 _FIELD_REFERENCES = frozenset({"applicant_name_field", "address_field"})
+# Properties whose stored codes are shown in words.
+_CODED = frozenset({*_VALUE_LABELS, "type"})
 
 
 def _value_label(definition: Definition, name: str, value: Any, language: str) -> str:
-    index = 0 if language == "ja" else 1
     if name in _FIELD_REFERENCES:
         for field in all_fields(definition):
             if field.get("key") == value:
                 return text(field.get("label"), language) or str(value)
+    if name == "type":
+        return type_name(str(value), language) or str(value)
     labels = _VALUE_LABELS.get(name, {})
-    return labels[value][index] if value in labels else str(value)
+    if value not in labels:
+        return str(value)
+    with override(language):
+        return str(labels[value])
+
+
+def _joined(items: list[str], language: str) -> str:
+    with override(language):
+        return pgettext("list separator", ", ").join(items)
 
 
 def _shown(definition: Definition, name: str, value: Any, language: str) -> str:
     if value in (None, "", [], {}):
-        return "（なし）" if language == "ja" else "(none)"
-    if isinstance(value, str) and (name in _VALUE_LABELS or name in _FIELD_REFERENCES):
+        with override(language):
+            return pgettext("no value", "(none)")
+    if isinstance(value, str) and (name in _CODED or name in _FIELD_REFERENCES):
         return _value_label(definition, name, value, language)
-    if isinstance(value, list) and name in _VALUE_LABELS:
-        return "、".join(_value_label(definition, name, v, language) for v in value)
+    if isinstance(value, list) and name in _CODED:
+        return _joined([_value_label(definition, name, v, language) for v in value], language)
     if name in ("visible_if", "required_if"):
         return logic_summary(definition, value, language)
     if name == "options":
-        return "、".join(text(o.get("label"), language) for o in value)
+        return _joined([text(o.get("label"), language) for o in value], language)
     if isinstance(value, dict) and "ja" in value:
         return text(value, language)
     if isinstance(value, bool):
-        return ("はい" if value else "いいえ") if language == "ja" else ("yes" if value else "no")
+        return yes_or_no(value, language)
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        return _joined([str(v) for v in value], language)
     return str(value)
 
 
 def diff(old: Definition, new: Definition, language: str = "ja") -> list[str]:
     """What changed from ``old`` to ``new``, one sentence per change, in plain words."""
-    ja = language == "ja"
+    with override(language):
+        return _changes(old, new, language)
+
+
+def _changes(old: Definition, new: Definition, language: str) -> list[str]:
     changes: list[str] = []
     first = not steps(old)
-    for name, (name_ja, name_en) in _FORM_PROPERTIES.items():
+    for name, property_name in _FORM_PROPERTIES.items():
         before, after = old.get(name), new.get(name)
         if first and after not in (None, "", [], {}):
             # Nothing published yet: what the form will be, 「本人確認: なし（自己申告）」.
             shown = _shown(new, name, after, language)
-            changes.append(
-                f"{name_ja}: {shown}" if ja else f"{name_en[0].upper()}{name_en[1:]}: {shown}"
-            )
+            what = str(property_name)
+            changes.append(f"{what[:1].upper()}{what[1:]}: {shown}")
             continue
         if before != after:
-            b, a = _shown(old, name, before, language), _shown(new, name, after, language)
             changes.append(
-                f"{name_ja}を「{b}」から「{a}」に変更"
-                if ja
-                else f"Changed {name_en} from “{b}” to “{a}”"
+                gettext("Changed %(property)s from “%(before)s” to “%(after)s”")
+                % {
+                    "property": property_name,
+                    "before": _shown(old, name, before, language),
+                    "after": _shown(new, name, after, language),
+                }
             )
     old_steps = {str(s.get("key")): s for s in steps(old)}
     new_steps = {str(s.get("key")): s for s in steps(new)}
     for key, step in new_steps.items():
         title = text(step.get("title"), language)
         if key not in old_steps:
-            changes.append(f"ページ「{title}」を追加" if ja else f"Added page “{title}”")
+            changes.append(gettext("Added page “%(title)s”") % {"title": title})
         else:
             before_title = text(old_steps[key].get("title"), language)
             if before_title != title:
                 changes.append(
-                    f"ページ名を「{before_title}」から「{title}」に変更"
-                    if ja
-                    else f"Renamed page “{before_title}” to “{title}”"
+                    gettext("Renamed page “%(before)s” to “%(after)s”")
+                    % {"before": before_title, "after": title}
                 )
             if old_steps[key].get("visible_if") != step.get("visible_if"):
-                a = _shown(new, "visible_if", step.get("visible_if"), language)
+                rule = _shown(new, "visible_if", step.get("visible_if"), language)
                 changes.append(
-                    f"ページ「{title}」の表示条件を「{a}」に変更"
-                    if ja
-                    else f"Changed the display rule of page “{title}” to “{a}”"
+                    gettext("Changed the display rule of page “%(title)s” to “%(rule)s”")
+                    % {"title": title, "rule": rule}
                 )
     for key, step in old_steps.items():
         if key not in new_steps:
             title = text(step.get("title"), language)
-            changes.append(f"ページ「{title}」を削除" if ja else f"Removed page “{title}”")
+            changes.append(gettext("Removed page “%(title)s”") % {"title": title})
     common_steps = [k for k in old_steps if k in new_steps]
     if common_steps != [k for k in new_steps if k in old_steps]:
-        changes.append("ページの順番を変更" if ja else "Changed the order of the pages")
+        changes.append(gettext("Changed the order of the pages"))
 
     old_fields, new_fields = _labelled(old, language), _labelled(new, language)
+    moved = False
     for key, (step_key, field) in new_fields.items():
         label = text(field.get("label"), language) or key
         step_title = text(new_steps[step_key].get("title"), language)
         if key not in old_fields:
-            kind = TYPE_NAMES.get(str(field.get("type")), ("", ""))[0 if ja else 1]
+            kind = type_name(str(field.get("type")), language)
             changes.append(
-                f"ページ「{step_title}」に項目「{label}」（{kind}）を追加"
-                if ja
-                else f"Added question “{label}” ({kind}) on page “{step_title}”"
+                gettext("Added question “%(label)s” (%(kind)s) on page “%(page)s”")
+                % {"label": label, "kind": kind, "page": step_title}
             )
             continue
         old_step_key, before = old_fields[key]
         if old_step_key != step_key:
+            moved = True
             changes.append(
-                f"項目「{label}」をページ「{step_title}」に移動"
-                if ja
-                else f"Moved question “{label}” to page “{step_title}”"
+                gettext("Moved question “%(label)s” to page “%(page)s”")
+                % {"label": label, "page": step_title}
             )
         for name in sorted(set(before) | set(field)):
             if name == "key" or before.get(name) == field.get(name):
                 continue
-            name_ja, name_en = _FIELD_PROPERTIES.get(name, (name, name))
-            b = _shown(old, name, before.get(name), language)
-            a = _shown(new, name, field.get(name), language)
             changes.append(
-                f"項目「{label}」の{name_ja}を「{b}」から「{a}」に変更"
-                if ja
-                else f"Changed the {name_en} of “{label}” from “{b}” to “{a}”"
+                gettext("Changed the %(property)s of “%(label)s” from “%(before)s” to “%(after)s”")
+                % {
+                    "property": _FIELD_PROPERTIES.get(name, name),
+                    "label": label,
+                    "before": _shown(old, name, before.get(name), language),
+                    "after": _shown(new, name, field.get(name), language),
+                }
             )
     for key, (_step_key, field) in old_fields.items():
         if key not in new_fields:
             label = text(field.get("label"), language) or key
-            changes.append(f"項目「{label}」を削除" if ja else f"Removed question “{label}”")
+            changes.append(gettext("Removed question “%(label)s”") % {"label": label})
     old_order = [k for k in old_fields if k in new_fields]
     new_order = [k for k in new_fields if k in old_fields]
-    if old_order != new_order and not any("移動" in c or "Moved" in c for c in changes):
-        changes.append("項目の順番を変更" if ja else "Changed the order of the questions")
+    if old_order != new_order and not moved:
+        changes.append(gettext("Changed the order of the questions"))
     return changes

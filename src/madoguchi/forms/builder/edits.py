@@ -16,7 +16,9 @@ import unicodedata
 from typing import Any, Literal, get_args
 
 import jaconv
+from django.utils.functional import Promise
 from django.utils.text import slugify
+from django.utils.translation import gettext, override, pgettext, pgettext_lazy
 from pydantic import TypeAdapter, ValidationError
 
 from ..schema import KEY_PATTERN, FormField
@@ -28,19 +30,20 @@ Language = Literal["ja", "en"]
 FIELD_TYPES: tuple[str, ...] = tuple(
     get_args(model.model_fields["type"].annotation)[0] for model in get_args(get_args(FormField)[0])
 )
-TYPE_NAMES: dict[str, tuple[str, str]] = {
-    "text": ("1行の文章", "Short text"),
-    "long_text": ("複数行の文章", "Long text"),
-    "number": ("数値", "Number"),
-    "choice": ("選択肢", "Choice"),
-    "date": ("日付", "Date"),
-    "email": ("メールアドレス", "Email address"),
-    "phone": ("電話番号", "Phone number"),
-    "postal_code": ("郵便番号", "Postal code"),
-    "kana": ("フリガナ", "Reading (kana)"),
-    "file": ("添付ファイル", "File"),
-    "consent": ("同意", "Consent"),
-    "info": ("説明文", "Information text"),
+# What each type is called in the builder (the type list, the field editor, the diff).
+TYPE_NAMES: dict[str, Promise] = {
+    "text": pgettext_lazy("field type", "Short text"),
+    "long_text": pgettext_lazy("field type", "Long text"),
+    "number": pgettext_lazy("field type", "Number"),
+    "choice": pgettext_lazy("field type", "Choice"),
+    "date": pgettext_lazy("field type", "Date"),
+    "email": pgettext_lazy("field type", "Email address"),
+    "phone": pgettext_lazy("field type", "Phone number"),
+    "postal_code": pgettext_lazy("field type", "Postal code"),
+    "kana": pgettext_lazy("field type", "Reading (kana)"),
+    "file": pgettext_lazy("field type", "File"),
+    "consent": pgettext_lazy("field type", "Consent"),
+    "info": pgettext_lazy("field type", "Information text"),
 }
 _FIELD_ADAPTER: TypeAdapter[Any] = TypeAdapter(FormField)
 
@@ -62,6 +65,20 @@ def text(value: Any, language: str = "ja") -> str:
             return str(value["en"])
         return str(value.get("ja") or "")
     return ""
+
+
+def type_name(field_type: str, language: str = "ja") -> str:
+    """A field type's name in ``language``; "" for a type the builder does not know."""
+    if field_type not in TYPE_NAMES:
+        return ""
+    with override(language):
+        return str(TYPE_NAMES[field_type])
+
+
+def yes_or_no(value: bool, language: str = "ja") -> str:
+    """A yes/no answer in words, as summaries and the version diff show it."""
+    with override(language):
+        return pgettext("answer", "yes") if value else pgettext("answer", "no")
 
 
 def new_definition(title_ja: str, title_en: str = "") -> Definition:
@@ -171,6 +188,20 @@ def _fresh_key(prefix: str, taken: set[str]) -> str:
 # --- steps ---------------------------------------------------------------------------
 
 
+def _in(language: str, make: Any, *args: Any) -> str:
+    """``make(*args)`` translated into ``language``: a definition stores both languages."""
+    with override(language):
+        return str(make(*args))
+
+
+def _info_placeholder() -> str:
+    return gettext("Enter the information text.")
+
+
+def _page_title(number: int) -> str:
+    return pgettext("new page title", "Page %(number)s") % {"number": number}
+
+
 def add_step(
     definition: Definition, *, title_ja: str, title_en: str = ""
 ) -> tuple[Definition, str]:
@@ -178,9 +209,9 @@ def add_step(
     key = _fresh_key("step", {str(s.get("key")) for s in steps(result)})
     number = len(steps(result)) + 1
     # Never the internal key as a title: 「ページ2」 until the author names the page.
-    title: dict[str, str] = {"ja": title_ja or f"ページ{number}"}
+    title: dict[str, str] = {"ja": title_ja or _in("ja", _page_title, number)}
     if title_en or not title_ja:
-        title["en"] = title_en or f"Page {number}"
+        title["en"] = title_en or _in("en", _page_title, number)
     result.setdefault("steps", []).append({"key": key, "title": title, "fields": []})
     return result, key
 
@@ -219,12 +250,12 @@ def add_field(
     field: dict[str, Any] = {
         "key": key,
         "type": field_type,
-        "label": {"ja": label_ja or TYPE_NAMES[field_type][0]},
+        "label": {"ja": label_ja or type_name(field_type, "ja")},
     }
     if field_type == "choice":
         field["options"] = []
     if field_type == "info":
-        field["body"] = {"ja": "説明文を入力してください。"}
+        field["body"] = {"ja": _in("ja", _info_placeholder)}
     # Questions are required unless the author says otherwise (GOV.UK: ask only what you
     # need, and mark the optional ones); an information text asks nothing.
     if field_type != "info":
@@ -379,15 +410,23 @@ def parse_options(
         else:
             value, label_ja, label_en = "", parts[0], ""
         if not label_ja:
-            errors.append(f"line {number}: the Japanese label is empty")
+            errors.append(
+                gettext("Line %(number)s: the Japanese label is empty.") % {"number": number}
+            )
             continue
         if not value:
             value = by_label.get(label_ja) or _fresh_key("option", taken)
         if not _OPTION_VALUE.match(value):
-            errors.append(f"line {number}: value '{value}' may use only A-Z a-z 0-9 _ -")
+            errors.append(
+                gettext("Line %(number)s: the value “%(value)s” may use only A-Z a-z 0-9 _ -.")
+                % {"number": number, "value": value}
+            )
             continue
         if value in {o["value"] for o in options}:
-            errors.append(f"line {number}: value '{value}' is used twice")
+            errors.append(
+                gettext("Line %(number)s: the value “%(value)s” is used twice.")
+                % {"number": number, "value": value}
+            )
             continue
         taken.add(value)
         label: dict[str, str] = {"ja": label_ja}

@@ -1,6 +1,7 @@
 """What stops a draft from being published (the builder's guard rails).
 
-Each problem names the step or question it is about, so the page can link to it.
+Each problem names the step or question it is about, so the page can link to it, and
+is kept as an English msgid with its values, so it can be shown in either language.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext, gettext_noop, override
 from pydantic import ValidationError
 
 from ..schema import FormSchema, condition_variables, schema_problems
@@ -16,15 +18,37 @@ from .edits import Definition, field_keys, steps, text
 
 @dataclass(frozen=True)
 class Problem:
-    """Something that stops publishing, with the item it is about (for a link)."""
+    """Something that stops publishing, with the item it is about (for a link).
 
-    message_ja: str
-    message_en: str
+    ``what`` is an English msgid (marked with gettext_noop where it is made) that
+    :meth:`message` translates and fills with ``values``; the schema's own messages have
+    no msgid and are shown as they are (``translate=False``).
+    """
+
+    what: str
+    values: tuple[tuple[str, str], ...] = ()
     step: str = ""
     field: str = ""
+    translate: bool = True
 
     def message(self, language: str) -> str:
-        return self.message_en if language.startswith("en") else self.message_ja
+        if not self.translate:
+            return self.what
+        with override(language):
+            translated = gettext(self.what)
+        return translated % dict(self.values) if self.values else translated
+
+    @property
+    def message_ja(self) -> str:
+        return self.message("ja")
+
+    @property
+    def message_en(self) -> str:
+        return self.message("en")
+
+
+def _problem(what: str, *, step: str = "", field: str = "", **values: str) -> Problem:
+    return Problem(what, tuple(sorted(values.items())), step=step, field=field)
 
 
 def _loc_item(definition: Definition, loc: tuple[Any, ...]) -> tuple[str, str]:
@@ -51,12 +75,7 @@ def publish_problems(definition: Definition) -> list[Problem]:
     problems: list[Problem] = []
     all_steps = steps(definition)
     if not all_steps:
-        problems.append(
-            Problem(
-                "ページが1つもありません。ページを追加してください。",
-                "Add a page: the form has none.",
-            )
-        )
+        problems.append(_problem(gettext_noop("Add a page: the form has none.")))
     keys = field_keys(definition)
     seen: set[str] = set()
     for step in all_steps:
@@ -64,20 +83,23 @@ def publish_problems(definition: Definition) -> list[Problem]:
         title = text(step.get("title"))
         if not step.get("fields"):
             problems.append(
-                Problem(
-                    f"ページ「{title}」に項目がありません。項目を追加するか、ページを削除してください。",
-                    f"Page “{title}” has no questions: add one or remove the page.",
+                _problem(
+                    gettext_noop("Page “%(title)s” has no questions: add one or remove the page."),
                     step=step_key,
+                    title=title,
                 )
             )
         for name in sorted(condition_variables(step.get("visible_if"))):
             if name not in keys:
                 problems.append(
-                    Problem(
-                        f"ページ「{title}」の表示条件が、削除された項目「{name}」を参照しています。条件を直すか削除してください。",
-                        f"The display rule of page “{title}” refers to the deleted question "
-                        f"“{name}”: fix or remove the rule.",
+                    _problem(
+                        gettext_noop(
+                            "The display rule of page “%(title)s” refers to the deleted question "
+                            "“%(name)s”: fix or remove the rule."
+                        ),
                         step=step_key,
+                        title=title,
+                        name=name,
                     )
                 )
         for field in step.get("fields") or []:
@@ -85,45 +107,55 @@ def publish_problems(definition: Definition) -> list[Problem]:
             label = text(field.get("label")) or key
             if key in seen:
                 problems.append(
-                    Problem(
-                        f"項目キー「{key}」が重複しています。「{label}」のキーを別の名前に変えてください。",
-                        f"The key “{key}” is used twice: give “{label}” another key.",
+                    _problem(
+                        gettext_noop(
+                            "The key “%(key)s” is used twice: give “%(label)s” another key."
+                        ),
                         step=step_key,
                         field=key,
+                        key=key,
+                        label=label,
                     )
                 )
             seen.add(key)
             if field.get("type") == "choice" and not field.get("options"):
                 problems.append(
-                    Problem(
-                        f"選択肢の項目「{label}」に選択肢がありません。選択肢を1つ以上入力してください。",
-                        f"The choice question “{label}” has no options: add at least one.",
+                    _problem(
+                        gettext_noop(
+                            "The choice question “%(label)s” has no options: add at least one."
+                        ),
                         step=step_key,
                         field=key,
+                        label=label,
                     )
                 )
-            for rule_name, rule_ja, rule_en in (
-                ("visible_if", "表示条件", "display rule"),
-                ("required_if", "必須条件", "required rule"),
+            for rule_name, what in (
+                (
+                    "visible_if",
+                    gettext_noop(
+                        "The display rule of “%(label)s” refers to the deleted question "
+                        "“%(name)s”: fix or remove the rule."
+                    ),
+                ),
+                (
+                    "required_if",
+                    gettext_noop(
+                        "The required rule of “%(label)s” refers to the deleted question "
+                        "“%(name)s”: fix or remove the rule."
+                    ),
+                ),
             ):
                 for name in sorted(condition_variables(field.get(rule_name))):
                     if name not in keys:
                         problems.append(
-                            Problem(
-                                f"「{label}」の{rule_ja}が、削除された項目「{name}」を参照しています。条件を直すか削除してください。",
-                                f"The {rule_en} of “{label}” refers to the deleted question "
-                                f"“{name}”: fix or remove the rule.",
-                                step=step_key,
-                                field=key,
-                            )
+                            _problem(what, step=step_key, field=key, label=label, name=name)
                         )
     if definition.get("identity") == "mynumber_sign" and "online" not in (
         definition.get("channels") or []
     ):
         problems.append(
-            Problem(
-                "電子署名はオンライン申請でのみ使えます。申請経路に「電子申請」を含めてください。",
-                "A signature is only possible online: include the online channel.",
+            _problem(
+                gettext_noop("A signature is only possible online: include the online channel.")
             )
         )
     if problems:
@@ -135,8 +167,8 @@ def publish_problems(definition: Definition) -> list[Problem]:
             step_key, field_key = _loc_item(definition, tuple(item["loc"]))
             where = ".".join(str(p) for p in item["loc"]) or "schema"
             message = f"{where}: {item['msg']}"
-            problems.append(Problem(message, message, step=step_key, field=field_key))
+            problems.append(Problem(message, step=step_key, field=field_key, translate=False))
         return problems
     for message in schema_problems(schema):  # defensive: model_validate already ran these
-        problems.append(Problem(message, message))
+        problems.append(Problem(message, translate=False))
     return problems

@@ -4,6 +4,9 @@ Conditions are edited as simple rules ("field X is Y") and stored as JSON Logic,
 format the resident pages already evaluate; :func:`rules_from_logic` reads back only
 what :func:`rules_to_logic` writes, anything else stays as it is and is summarised
 (:func:`logic_summary`) as a custom rule.
+
+Summaries are whole sentences with English msgids (the Japanese in django.po), made in
+the ``language`` asked for, whatever the request's language is.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from .edits import BuilderError, Definition, get_field, steps, text
+from django.utils.functional import Promise
+from django.utils.translation import gettext, override, pgettext, pgettext_lazy
+
+from .edits import BuilderError, Definition, get_field, steps, text, yes_or_no
 
 Operator = Literal[
     "eq", "ne", "contains", "not_contains", "answered", "empty", "gt", "ge", "lt", "le"
@@ -20,17 +26,31 @@ Operator = Literal[
 OPERATORS: tuple[str, ...] = get_args(Operator)
 _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 _COMPARE_BACK = {v: k for k, v in _COMPARE.items()}
-OPERATOR_NAMES: dict[str, tuple[str, str]] = {
-    "eq": ("が次と等しい", "is"),
-    "ne": ("が次と異なる", "is not"),
-    "contains": ("で次を選んでいる", "includes"),
-    "not_contains": ("で次を選んでいない", "does not include"),
-    "answered": ("に回答がある", "is answered"),
-    "empty": ("が未回答", "is empty"),
-    "gt": ("が次より大きい", "is more than"),
-    "ge": ("が次以上", "is at least"),
-    "lt": ("が次より小さい", "is less than"),
-    "le": ("が次以下", "is at most"),
+# The rule editor's choices, read after the question's label (「方法」が次と等しい).
+OPERATOR_NAMES: dict[str, Promise] = {
+    "eq": pgettext_lazy("rule operator", "is"),
+    "ne": pgettext_lazy("rule operator", "is not"),
+    "contains": pgettext_lazy("rule operator", "includes"),
+    "not_contains": pgettext_lazy("rule operator", "does not include"),
+    "answered": pgettext_lazy("rule operator", "is answered"),
+    "empty": pgettext_lazy("rule operator", "is empty"),
+    "gt": pgettext_lazy("rule operator", "is more than"),
+    "ge": pgettext_lazy("rule operator", "is at least"),
+    "lt": pgettext_lazy("rule operator", "is less than"),
+    "le": pgettext_lazy("rule operator", "is at most"),
+}
+# One whole sentence per operator: the word order differs between the languages.
+_RULE_SENTENCES: dict[str, Promise] = {
+    "eq": pgettext_lazy("rule", "“%(label)s” is “%(value)s”"),
+    "ne": pgettext_lazy("rule", "“%(label)s” is not “%(value)s”"),
+    "contains": pgettext_lazy("rule", "“%(label)s” includes “%(value)s”"),
+    "not_contains": pgettext_lazy("rule", "“%(label)s” does not include “%(value)s”"),
+    "answered": pgettext_lazy("rule", "“%(label)s” is answered"),
+    "empty": pgettext_lazy("rule", "“%(label)s” is empty"),
+    "gt": pgettext_lazy("rule", "“%(label)s” is more than “%(value)s”"),
+    "ge": pgettext_lazy("rule", "“%(label)s” is at least “%(value)s”"),
+    "lt": pgettext_lazy("rule", "“%(label)s” is less than “%(value)s”"),
+    "le": pgettext_lazy("rule", "“%(label)s” is at most “%(value)s”"),
 }
 
 
@@ -124,12 +144,12 @@ def coerce_value(definition: Definition, field_key: str, op: str, raw: str) -> A
         try:
             number = float(raw)
         except ValueError as error:
-            raise BuilderError("enter a number such as 3") from error
+            raise BuilderError(gettext("Enter a number such as 3.")) from error
         return int(number) if number.is_integer() else number
     if field.get("type") == "consent":
         return True
     if not raw:
-        raise BuilderError("enter or choose the value to compare with")
+        raise BuilderError(gettext("Enter or choose the value to compare with."))
     return raw
 
 
@@ -152,31 +172,17 @@ def _value_text(definition: Definition, key: str, value: Any, language: str) -> 
         if option.get("value") == value:
             return text(option.get("label"), language)
     if isinstance(value, bool):
-        return ("はい" if value else "いいえ") if language == "ja" else ("yes" if value else "no")
+        return yes_or_no(value, language)
     return str(value)
 
 
 def rule_summary(definition: Definition, rule: Rule, language: str = "ja") -> str:
     label = _field_label(definition, rule.field, language)
     value = _value_text(definition, rule.field, rule.value, language)
-    ja, en = OPERATOR_NAMES.get(rule.op, (rule.op, rule.op))
-    if language == "ja":
-        if rule.op in ("answered", "empty"):
-            return f"「{label}」{ja}"
-        phrase = {
-            "eq": f"「{label}」が「{value}」",
-            "ne": f"「{label}」が「{value}」以外",
-            "contains": f"「{label}」で「{value}」を選んでいる",
-            "not_contains": f"「{label}」で「{value}」を選んでいない",
-            "gt": f"「{label}」が{value}より大きい",
-            "ge": f"「{label}」が{value}以上",
-            "lt": f"「{label}」が{value}未満",
-            "le": f"「{label}」が{value}以下",
-        }
-        return phrase[rule.op]
-    if rule.op in ("answered", "empty"):
-        return f"“{label}” {en}"
-    return f"“{label}” {en} “{value}”"
+    if rule.op not in _RULE_SENTENCES:
+        return f"“{label}” {rule.op} “{value}”"
+    with override(language):
+        return str(_RULE_SENTENCES[rule.op]) % {"label": label, "value": value}
 
 
 def logic_summary(definition: Definition, logic: Any, language: str = "ja") -> str:
@@ -184,19 +190,29 @@ def logic_summary(definition: Definition, logic: Any, language: str = "ja") -> s
     if not logic:
         return ""
     parsed = rules_from_logic(logic)
-    if parsed is None:
-        custom = "独自の条件" if language == "ja" else "custom rule"
-        return f"{custom}: {json.dumps(logic, ensure_ascii=False)}"
-    match, rules = parsed
-    parts = [rule_summary(definition, rule, language) for rule in rules]
-    if language == "ja":
-        joiner = "、かつ" if match == "all" else "、または"
-        # Noun phrases take の before とき (「オンライン」のとき), verbs and adjectives do not.
-        ending = (
-            "とき" if rules[-1].op in ("contains", "not_contains", "answered", "gt") else "のとき"
-        )
-        return joiner.join(parts) + ending
-    return "when " + (" and " if match == "all" else " or ").join(parts)
+    with override(language):
+        if parsed is None:
+            custom = json.dumps(logic, ensure_ascii=False)
+            return pgettext("condition", "custom rule: %(logic)s") % {"logic": custom}
+        match, rules = parsed
+        parts = [rule_summary(definition, rule, language) for rule in rules]
+        joined = parts[0]
+        for part in parts[1:]:
+            if match == "all":
+                joined = pgettext("conditions", "%(rules)s and %(rule)s") % {
+                    "rules": joined,
+                    "rule": part,
+                }
+            else:
+                joined = pgettext("conditions", "%(rules)s or %(rule)s") % {
+                    "rules": joined,
+                    "rule": part,
+                }
+        # Japanese puts the ending after the last rule, and noun phrases take の before
+        # とき (「オンライン」のとき) where verbs and adjectives do not: two msgids.
+        if rules[-1].op in ("contains", "not_contains", "answered", "gt"):
+            return pgettext("condition ending in a verb", "when %(rules)s") % {"rules": joined}
+        return pgettext("condition ending in a noun", "when %(rules)s") % {"rules": joined}
 
 
 def condition_sentences(definition: Definition, language: str = "ja") -> list[tuple[str, str]]:
@@ -206,34 +222,28 @@ def condition_sentences(definition: Definition, language: str = "ja") -> list[tu
         if step.get("visible_if"):
             title = text(step.get("title"), language)
             summary = logic_summary(definition, step["visible_if"], language)
-            sentences.append(
-                (
-                    f"step-{step.get('key')}",
-                    f"ページ「{title}」は{summary}に表示"
-                    if language == "ja"
-                    else f"Page “{title}” is shown {summary}",
-                )
-            )
+            with override(language):
+                sentence = gettext("Page “%(title)s” is shown %(condition)s") % {
+                    "title": title,
+                    "condition": summary,
+                }
+            sentences.append((f"step-{step.get('key')}", sentence))
         for field in step.get("fields") or []:
             label = text(field.get("label"), language)
             if field.get("visible_if"):
                 summary = logic_summary(definition, field["visible_if"], language)
-                sentences.append(
-                    (
-                        f"field-{field.get('key')}",
-                        f"「{label}」は{summary}に表示"
-                        if language == "ja"
-                        else f"“{label}” is shown {summary}",
-                    )
-                )
+                with override(language):
+                    sentence = gettext("“%(label)s” is shown %(condition)s") % {
+                        "label": label,
+                        "condition": summary,
+                    }
+                sentences.append((f"field-{field.get('key')}", sentence))
             if field.get("required_if"):
                 summary = logic_summary(definition, field["required_if"], language)
-                sentences.append(
-                    (
-                        f"field-{field.get('key')}",
-                        f"「{label}」は{summary}に必須"
-                        if language == "ja"
-                        else f"“{label}” is required {summary}",
-                    )
-                )
+                with override(language):
+                    sentence = gettext("“%(label)s” is required %(condition)s") % {
+                        "label": label,
+                        "condition": summary,
+                    }
+                sentences.append((f"field-{field.get('key')}", sentence))
     return sentences

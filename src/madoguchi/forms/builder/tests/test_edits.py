@@ -166,7 +166,7 @@ def test_options_keep_their_values_when_relabelled_lines_stay_the_same() -> None
 def test_a_bad_option_value_is_reported_by_line() -> None:
     _options, errors = edits.parse_options("a b | 来所 | Visit", [])
 
-    assert errors == ["line 1: value 'a b' may use only A-Z a-z 0-9 _ -"]
+    assert errors == ["1行目: 値「a b」に使えるのは A-Z a-z 0-9 _ - だけです。"]
 
 
 def test_publishing_is_refused_for_each_guard_rail_with_what_to_fix() -> None:

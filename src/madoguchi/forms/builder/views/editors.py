@@ -71,7 +71,7 @@ def _field_page(
             form,
             field=current,
             label=edits.text(current.get("label"), language) or current.get("key"),
-            type_name=edits.TYPE_NAMES.get(str(current.get("type")), ("", ""))[language == "en"],
+            type_name=edits.type_name(str(current.get("type")), language),
             inputs=inputs,
             key_value=values.get("key", current.get("key")),
             key_error=field_errors.get("key", ""),

@@ -56,9 +56,7 @@ def edit(request: HttpRequest, form_id: int) -> HttpResponse:
                 {
                     "key": field.get("key"),
                     "label": edits.text(field.get("label"), language),
-                    "type": edits.TYPE_NAMES.get(str(field.get("type")), ("?", "?"))[
-                        language == "en"
-                    ],
+                    "type": edits.type_name(str(field.get("type")), language) or "?",
                     "required": field.get("required") or field.get("type") == "consent",
                     # Marked like GOV.UK marks it: the exception is the optional question.
                     "optional": field.get("type") not in ("info", "consent")
@@ -94,7 +92,7 @@ def edit(request: HttpRequest, form_id: int) -> HttpResponse:
             steps=step_rows,
             problems=problem_rows(form, definition, language),
             rules=rule_edits.condition_sentences(definition, language),
-            field_types=[(t, names[language == "en"]) for t, names in edits.TYPE_NAMES.items()],
+            field_types=[(t, edits.type_name(t, language)) for t in edits.TYPE_NAMES],
             can_mark=selectors.can_mark_templates(staff_of(request))
             and form.municipality_id == staff_of(request).municipality_id,
         ),
@@ -192,7 +190,7 @@ def rule_context(
             codes = ["answered", "empty"]
         else:
             codes = ["eq", "ne", "answered", "empty"]
-        operators = [(c, rule_edits.OPERATOR_NAMES[c][language == "en"]) for c in codes]
+        operators = [(c, str(rule_edits.OPERATOR_NAMES[c])) for c in codes]
         options = [
             (str(o.get("value")), edits.text(o.get("label"), language))
             for o in chosen_field.get("options") or []
