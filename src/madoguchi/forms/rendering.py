@@ -8,97 +8,43 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from madoguchi.jp import postal, wareki
+from madoguchi.jp import postal
 
-from . import conditions
-from .answers import date_range, display_value
-from .schema import (
-    ChoiceField,
-    DateField,
-    EmailField,
-    FileField,
-    FormField,
-    FormSchema,
-    InfoField,
-    LongTextField,
-    NumberField,
-    PhoneField,
-    PostalCodeField,
-    Step,
-    TextField,
-)
+from . import conditions, fieldtypes
+from .answers import display_value
+from .fieldtypes.base import INPUT_PURPOSES, OptionView
+from .fieldtypes.date import default_era, era_choices
+from .schema import FormField, FormSchema, PostalCodeField, Step
 
-
-def era_choices() -> list[tuple[str, str]]:
-    """The era selector's options in the active language (令和 / Reiwa), Western first."""
-    return [("seireki", _("Western calendar"))] + [
-        (era.key, era.localized_name()) for era in reversed(wareki.ERAS)
-    ]
-
-
-# WCAG 2.1 SC 1.3.5: the input purposes (HTML autofill tokens) a question may declare.
-INPUT_PURPOSES = frozenset(
-    {
-        "name", "honorific-prefix", "given-name", "additional-name", "family-name",
-        "honorific-suffix", "nickname", "organization-title", "username", "new-password",
-        "current-password", "organization", "street-address", "address-line1",
-        "address-line2", "address-line3", "address-level4", "address-level3",
-        "address-level2", "address-level1", "country", "country-name", "postal-code",
-        "cc-name", "cc-given-name", "cc-additional-name", "cc-family-name", "cc-number",
-        "cc-exp", "cc-exp-month", "cc-exp-year", "cc-csc", "cc-type", "transaction-currency",
-        "transaction-amount", "language", "bday", "bday-day", "bday-month", "bday-year",
-        "sex", "url", "photo", "tel", "tel-country-code", "tel-national", "tel-area-code",
-        "tel-local", "tel-local-prefix", "tel-local-suffix", "tel-extension", "email", "impp",
-    }
-)  # fmt: skip
-# What a card-prefilled question is, when the form does not say.
-_PREFILL_PURPOSES = {
-    "name": "name",
-    "address": "street-address",
-    "postal_code": "postal-code",
-    "birth_date": "bday",
-    "sex": "sex",
-}
+__all__ = [
+    "INPUT_PURPOSES",
+    "AnswerSection",
+    "FieldView",
+    "OptionView",
+    "ProgressView",
+    "answer_sections",
+    "default_era",
+    "era_choices",
+    "field_view",
+    "input_purpose",
+    "progress",
+    "step_views",
+]
 
 
 def input_purpose(form_field: FormField) -> str:
     """The ``autocomplete`` token of a question, or ``""`` when it has no listed purpose.
 
     Emails, phone numbers and postal codes have theirs by type; other questions take the
-    token the form declares (the builder stores it) or the one their card prefill implies.
-    A date of birth answers ``bday`` (its boxes get ``bday-year`` and so on).
+    token the form declares (the builder stores it) or the one their card prefill implies,
+    where their type can carry one (see each type's ``input_purpose``).
     """
-    if isinstance(form_field, EmailField):
-        return "email"
-    if isinstance(form_field, PhoneField):
-        return "tel"
-    if isinstance(form_field, PostalCodeField):
-        return "postal-code"
-    declared = getattr(form_field, "autocomplete", None) or ""
-    purpose = declared.strip().lower() or _PREFILL_PURPOSES.get(form_field.prefill or "", "")
-    if purpose not in INPUT_PURPOSES:
-        return ""
-    if isinstance(form_field, DateField):
-        return purpose if purpose == "bday" else ""
-    if isinstance(form_field, ChoiceField):
-        # A select can take a purpose; radios and checkboxes cannot.
-        return purpose if form_field.widget == "select" else ""
-    if isinstance(form_field, TextField | LongTextField):
-        return purpose
-    return ""
-
-
-@dataclass
-class OptionView:
-    value: str
-    label: str
-    checked: bool
+    return fieldtypes.of(form_field).input_purpose(form_field)
 
 
 @dataclass
@@ -119,6 +65,10 @@ class FieldView:
     visible_if: str = ""
     # The HTML autofill token (WCAG 1.3.5); "" for none.
     autocomplete: str = ""
+    # The type's own template (forms/fields/<type>.html), drawn inside forms/fields/field.html.
+    template_name: str = ""
+    # False for text between questions: its template is drawn without the question's box.
+    collects_input: bool = True
 
     @property
     def dom_id(self) -> str:
@@ -152,45 +102,6 @@ class FieldView:
         return self.part_autocomplete("day")
 
 
-def default_era(form_field: DateField) -> str:
-    """The era selected before the resident chooses one.
-
-    A question whose dates may lie before the current era (a date of birth) starts on the
-    Western calendar, which every resident can type; dates that can only fall in the
-    current era (a visit next week) start on it.
-    """
-    current = wareki.ERAS[-1]
-    earliest, _latest = date_range(form_field)
-    return current.key if earliest is not None and earliest >= current.start else "seireki"
-
-
-def _date_parts(value: Any, era: str = "reiwa") -> dict[str, str]:
-    empty = {"era": era, "year": "", "month": "", "day": ""}
-    if isinstance(value, dict):
-        return {k: str(value.get(k, "")) for k in ("era", "year", "month", "day")}
-    if isinstance(value, str) and value:
-        try:
-            parsed = date.fromisoformat(value)
-        except ValueError:
-            return empty
-        if parsed < wareki.ERAS[0].start:
-            # No era before 明治: show the answer in the Western calendar rather than lose it.
-            return {
-                "era": "seireki",
-                "year": str(parsed.year),
-                "month": str(parsed.month),
-                "day": str(parsed.day),
-            }
-        converted = wareki.to_wareki(parsed)
-        return {
-            "era": converted.era.key,
-            "year": str(converted.year),
-            "month": str(converted.month),
-            "day": str(converted.day),
-        }
-    return empty
-
-
 def field_view(
     form_field: FormField,
     *,
@@ -200,6 +111,7 @@ def field_view(
     locked: bool = False,
 ) -> FieldView:
     language = get_language() or "ja"
+    field_type = fieldtypes.of(form_field)
     view = FieldView(
         key=form_field.key,
         type=form_field.type,
@@ -213,35 +125,16 @@ def field_view(
         locked=locked,
         visible=conditions.field_applies(form_field, answers),
         visible_if=json.dumps(form_field.visible_if) if form_field.visible_if else "",
-        autocomplete=input_purpose(form_field),
+        autocomplete=field_type.input_purpose(form_field),
+        template_name=field_type.template_name,
+        collects_input=form_field.collects_input,
     )
-    if locked and isinstance(form_field, ChoiceField | DateField):
+    widget = field_type.widget(form_field, value=value, language=language)
+    view.widget, view.options, view.extra = widget.widget, widget.options, widget.extra
+    if locked and field_type.locked_as_text:
         # Shown as read-only text: disabled radios and selects are greyed out and unreadable.
         view.extra["locked_as_text"] = True
         view.extra["locked_text"] = display_value(form_field, value) if value else ""
-    if isinstance(form_field, ChoiceField):
-        selected = value if isinstance(value, list) else [value]
-        view.widget = form_field.widget
-        view.options = [
-            OptionView(o.value, o.label.get(language), o.value in selected)
-            for o in form_field.options
-        ]
-    elif isinstance(form_field, DateField):
-        view.extra |= {
-            "parts": _date_parts(value, default_era(form_field)),
-            "eras": era_choices(),
-        }
-    elif isinstance(form_field, NumberField):
-        view.extra = {
-            "unit": form_field.unit.get(language) if form_field.unit else "",
-            "inputmode": "numeric" if form_field.integer else "decimal",
-        }
-    elif isinstance(form_field, InfoField):
-        view.extra = {"body": form_field.body.get(language)}
-    elif isinstance(form_field, PostalCodeField):
-        view.extra = {"address_field": form_field.address_field or ""}
-    elif isinstance(form_field, FileField):
-        view.extra = {"accept": ",".join(form_field.accept), "max_size_mb": form_field.max_size_mb}
     if form_field.required_if and not form_field.required:
         # The tag says what is true now (from the answers so far); the browser updates it
         # when an answer the rule reads changes on this page.

@@ -45,7 +45,7 @@ def rendered(schema: FormSchema, *, answers: dict[str, Any] | None = None,
             locked_keys=frozenset(locked),
         )
         for view in views:
-            parser.feed(render_to_string("submissions/fields/field.html", {"field": view}))
+            parser.feed(render_to_string("forms/fields/field.html", {"field": view}))
     return parser
 
 
@@ -134,7 +134,7 @@ CONDITIONAL = FormSchema.model_validate(
 def tag_of(answers: dict[str, Any]) -> dict[str, str | None]:
     with translation.override("ja"):
         html = render_to_string(
-            "submissions/fields/field.html",
+            "forms/fields/field.html",
             {"field": rendering.step_views(
                 CONDITIONAL.steps[0], values=answers, errors={}, answers=answers)[1]},
         )  # fmt: skip
@@ -225,7 +225,7 @@ def test_a_locked_questions_note_describes_it_and_its_typing_hint_is_not_shown()
 
     assert view.help == ""
     assert view.described_by == "field-address-locked"
-    html = render_to_string("submissions/fields/field.html", {"field": view})
+    html = render_to_string("forms/fields/field.html", {"field": view})
     assert 'id="field-address-locked"' in html
     assert "転出された方" not in html
 
@@ -271,7 +271,7 @@ def test_a_consent_box_is_labelled_with_the_declaration_itself_said_once() -> No
     view = rendering.step_views(schema.steps[0], values={}, errors={}, answers={})[0]
 
     with translation.override("ja"):
-        html = render_to_string("submissions/fields/field.html", {"field": view})
+        html = render_to_string("forms/fields/field.html", {"field": view})
 
     assert html.count("記載内容に相違ないことを誓約します") == 1
     assert "<legend" not in html and "同意します" not in html
