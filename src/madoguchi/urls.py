@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -19,7 +20,7 @@ urlpatterns = [
     path("", include("madoguchi.submissions.urls")),
 ]
 
-# The Digital Authentication App simulator, for development and tests only. It goes
-# first so that no catch-all pattern can shadow it.
-if getattr(settings, "MADOGUCHI_DEVIDP_ENABLED", False):
-    urlpatterns.insert(0, path("devidp/", include("madoguchi.devidp.urls")))
+# The Digital Authentication App simulator, only where it is installed (development and
+# tests) and enabled. It goes first so that no catch-all pattern can shadow it.
+if apps.is_installed("madoguchi.simulators.idp") and settings.MADOGUCHI_DEVIDP_ENABLED is True:
+    urlpatterns.insert(0, path("devidp/", include("madoguchi.simulators.idp.urls")))

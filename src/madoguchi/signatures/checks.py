@@ -15,9 +15,7 @@ from django.conf import settings
 from django.core import checks
 from django.utils.module_loading import import_string
 
-
-def _devidp_enabled() -> bool:
-    return getattr(settings, "MADOGUCHI_DEVIDP_ENABLED", False) is True
+from . import trust
 
 
 def _unreadable_roots(paths: list[str]) -> list[str]:
@@ -33,8 +31,8 @@ def _unreadable_roots(paths: list[str]) -> list[str]:
 
 @checks.register(checks.Tags.security, deploy=True)
 def jpki_trust_configured(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    if _devidp_enabled():
-        return []  # the simulator's test PKI stands in (development and tests only)
+    if trust.development_sources():
+        return []  # a simulator's test PKI stands in (development and tests only)
     found: list[checks.CheckMessage] = []
     roots = list(getattr(settings, "MADOGUCHI_JPKI_TRUST_ROOTS", []) or [])
     if not roots:

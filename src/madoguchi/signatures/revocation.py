@@ -2,8 +2,9 @@
 
 ``MADOGUCHI_JPKI_CRL_SOURCE`` names a callable ``(certificates) -> list[CRL]`` that
 returns CRLs covering every certificate given (the signing certificate and the CAs
-below the root). The default, :func:`default_crls`, asks devidp in-process for the
-certificates its test CAs issued (development and tests) and otherwise downloads the
+below the root). The default, :func:`default_crls`, asks a registered test PKI
+in-process for the certificates it issued (the identity simulator in development and
+tests, :mod:`.trust`) and otherwise downloads the
 CRL named in each certificate's CRL distribution point, keeping it in the cache until
 its nextUpdate (at most an hour).
 
@@ -27,6 +28,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from madoguchi.identity import jpki
+
+from . import trust
 
 __all__ = ["CrlSource", "RevocationUnavailable", "crls_for", "default_crls", "fetch_crl"]
 
@@ -83,28 +86,21 @@ def fetch_crl(url: str) -> x509.CertificateRevocationList:
     return x509.load_der_x509_crl(der)
 
 
-def _devidp_crls(cert: x509.Certificate) -> list[x509.CertificateRevocationList] | None:
-    if getattr(settings, "MADOGUCHI_DEVIDP_ENABLED", False) is not True:
-        return None
-    from madoguchi.devidp import authorities
-    from madoguchi.devidp.pki import AuthorityName
-
-    hierarchy = authorities.test_pki()
-    names: tuple[AuthorityName, ...] = ("root", "sign", "auth")
-    for name in names:
-        authority = hierarchy.authority(name)
-        if cert.issuer == authority.certificate.subject:
-            return [authorities.crl_for(name)]
+def _development_crls(cert: x509.Certificate) -> list[x509.CertificateRevocationList] | None:
+    for source in trust.development_sources():
+        found = source.crls_for(cert)
+        if found is not None:
+            return found
     return None
 
 
 def default_crls(certificates: Sequence[x509.Certificate]) -> list[x509.CertificateRevocationList]:
-    """CRLs for each certificate: from devidp in-process, else from its distribution point."""
+    """CRLs for each certificate: from a test PKI in-process, else from its distribution point."""
     found: list[x509.CertificateRevocationList] = []
     for cert in certificates:
         if cert.issuer == cert.subject:
             continue  # a root needs no CRL
-        local = _devidp_crls(cert)
+        local = _development_crls(cert)
         if local is not None:
             found += local
             continue

@@ -10,6 +10,7 @@ from django.conf import settings
 
 from madoguchi.submissions.models import Submission
 
+from . import trust
 from .models import SignatureEvidence
 
 __all__ = ["evidence_for", "jpki_intermediates", "jpki_trust_roots"]
@@ -23,22 +24,17 @@ def _load_pem_files(paths: tuple[str, ...]) -> tuple[x509.Certificate, ...]:
     return tuple(found)
 
 
-def _devidp_enabled() -> bool:
-    return getattr(settings, "MADOGUCHI_DEVIDP_ENABLED", False) is True
-
-
 def jpki_trust_roots() -> list[x509.Certificate]:
     """Trust anchors for signing certificates.
 
     ``MADOGUCHI_JPKI_TRUST_ROOTS`` lists PEM files (J-LIS's published CA certificates for
-    the signature service); the devidp test root is added only where devidp is enabled,
-    so a production server can never accept a simulator's signature.
+    the signature service); a simulator's test root is added only where a simulator is
+    installed and enabled (:mod:`.trust`), so a production server can never accept a
+    simulator's signature.
     """
     roots = list(_load_pem_files(tuple(getattr(settings, "MADOGUCHI_JPKI_TRUST_ROOTS", ()))))
-    if _devidp_enabled():
-        from madoguchi.devidp import authorities
-
-        roots += authorities.trust_roots()
+    for source in trust.development_sources():
+        roots += source.trust_roots()
     return roots
 
 
@@ -46,10 +42,8 @@ def jpki_intermediates() -> list[x509.Certificate]:
     """CA certificates between the roots and card certificates (none for J-LIS's own CAs,
     which are self-signed; ``MADOGUCHI_JPKI_INTERMEDIATES`` lists PEM files if needed)."""
     found = list(_load_pem_files(tuple(getattr(settings, "MADOGUCHI_JPKI_INTERMEDIATES", ()))))
-    if _devidp_enabled():
-        from madoguchi.devidp import authorities
-
-        found += authorities.test_pki().intermediates
+    for source in trust.development_sources():
+        found += source.intermediates()
     return found
 
 

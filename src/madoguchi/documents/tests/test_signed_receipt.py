@@ -66,7 +66,7 @@ def test_a_signed_application_s_receipt_carries_and_verifies_the_signature(
 def test_a_signature_under_another_root_fails_by_name(signed: Submission) -> None:
     from datetime import date
 
-    from madoguchi.devidp import pki
+    from madoguchi.simulators.idp import pki
 
     pdf = services.receipt_pdf(signed)
 

@@ -22,19 +22,6 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from madoguchi.devidp.pki import (
-    SIGNING_KEY_USAGE,
-    TestPKI,
-    cached_foreign_pki,
-    cached_test_pki,
-    crl,
-    issue_auth_certificate,
-    issue_signing_certificate,
-    issue_signing_certificate_with_items,
-    new_key,
-    to_der,
-)
-from madoguchi.devidp.residents import get_resident
 from madoguchi.identity.jpki import (
     BasicFourItems,
     CertificateRejected,
@@ -46,6 +33,19 @@ from madoguchi.identity.jpki import (
     parse_basic_four_items,
     validate_certificate,
 )
+from madoguchi.simulators.idp.pki import (
+    SIGNING_KEY_USAGE,
+    TestPKI,
+    cached_foreign_pki,
+    cached_test_pki,
+    crl,
+    issue_auth_certificate,
+    issue_signing_certificate,
+    issue_signing_certificate_with_items,
+    new_key,
+    to_der,
+)
+from madoguchi.simulators.idp.residents import get_resident
 
 DAY = date(2026, 4, 1)
 NOW = datetime(2026, 4, 1, 9, 30, tzinfo=UTC)

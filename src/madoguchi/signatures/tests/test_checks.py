@@ -6,8 +6,8 @@ from pathlib import Path
 
 from django.test import override_settings
 
-from madoguchi.devidp import authorities
 from madoguchi.signatures.checks import jpki_trust_configured
+from madoguchi.simulators.idp import authorities
 
 
 def _ids(**overrides: object) -> list[str]:

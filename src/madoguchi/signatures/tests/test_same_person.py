@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from madoguchi.devidp import authorities
-from madoguchi.devidp.residents import get_resident
 from madoguchi.identity.models import VerifiedIdentity
 from madoguchi.signatures.services import same_person
+from madoguchi.simulators.idp import authorities
+from madoguchi.simulators.idp.residents import get_resident
 
 pytestmark = pytest.mark.django_db
 

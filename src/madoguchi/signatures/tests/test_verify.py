@@ -14,10 +14,10 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from madoguchi.devidp import authorities, pki
-from madoguchi.devidp.residents import get_resident
 from madoguchi.identity import jpki
 from madoguchi.signatures.verify import SignatureInvalid, verify_bundle
+from madoguchi.simulators.idp import authorities, pki
+from madoguchi.simulators.idp.residents import get_resident
 
 from .conftest import bundle_of, demo_document, signed_by
 

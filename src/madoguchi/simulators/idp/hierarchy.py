@@ -1,24 +1,22 @@
-"""A test JPKI hierarchy: the certificates a My Number Card would carry, made locally.
+"""The simulator's JPKI certificate authorities: a root, the two issuing CAs, their CRLs.
 
-devidp and the test suite need certificates that look like J-LIS's in every way a
-relying party checks (RSA-2048 with SHA-256, the certificate policies, key usage,
-the basic four items in subjectAltName) but that no production deployment can ever
-trust. So the names say ``O=JPKI-TEST`` (as on J-LIS's own test cards) and
-"not J-LIS", and the keys are generated in this process and never written anywhere
-unless a caller asks for PEM.
+It owns what a relying party checks above a card: the CA names (``O=JPKI-TEST`` and
+"not J-LIS", as on J-LIS's own test cards, so no production deployment can trust them),
+RSA-2048 keys with SHA-256, the certificate policies, key identifiers, CRL distribution
+points and the CRLs themselves. What goes *into* a card's certificates (the basic four
+items, the subjects, the demo cards) is :mod:`.card_certificates`.
 
 Real JPKI has two self-signed CAs, one per certificate kind. This hierarchy puts a
 root above the two so that one trust anchor covers both; the relying party's code is
 the same either way. CRL distribution points are devidp URLs, but they are only
 data: :mod:`madoguchi.identity.jpki` checks revocation against CRLs it is handed,
-made here by :func:`crl`.
+made here by :func:`crl`. Keys are generated in this process and never written
+anywhere unless a caller asks for PEM.
 """
 
 from __future__ import annotations
 
 import functools
-import secrets
-import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -29,40 +27,24 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from madoguchi.identity.jpki import (
-    OID_ADDRESS,
-    OID_ADDRESS_SUBSTITUTES,
-    OID_BIRTH_DATE,
-    OID_NAME,
-    OID_NAME_SUBSTITUTES,
-    OID_SEX,
-    POLICY_AUTHENTICATION,
-    POLICY_SIGNING,
-    BasicFourItems,
-)
-from madoguchi.jp.errors import InvalidJapaneseInput
-from madoguchi.jp.wareki import ERAS, to_wareki
-
-from .residents import RESIDENTS, DemoResident, card_items
+from madoguchi.identity.jpki import POLICY_AUTHENTICATION, POLICY_SIGNING
 
 __all__ = [
-    "AUTH_KEY_USAGE",
-    "SIGNING_KEY_USAGE",
+    "CPS_URL",
+    "CRL_URL",
     "AuthorityName",
     "CertificateAuthority",
-    "DemoCard",
     "TestPKI",
     "build_foreign_pki",
     "build_test_pki",
     "cached_foreign_pki",
     "cached_test_pki",
+    "certificate_policies",
     "chain_pem",
     "crl",
-    "demo_card",
-    "demo_crls",
-    "issue_auth_certificate",
-    "issue_signing_certificate",
-    "issue_signing_certificate_with_items",
+    "crl_distribution_points",
+    "issue_certificate",
+    "make_key_usage",
     "new_key",
     "private_key_pem",
     "to_der",
@@ -95,24 +77,12 @@ _NAMES: dict[AuthorityName, x509.Name] = {
     "sign": _name("JPKI for digital signature"),
     "auth": _name("JPKI for user authentication"),
 }
-# Real cards name the service in Japanese here: C=JP, O=公的個人認証サービス.
-_ISSUER_ALT_NAME = x509.IssuerAlternativeName(
-    [
-        x509.DirectoryName(
-            x509.Name(
-                [
-                    x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "公的個人認証サービス（試験用）"),
-                ]
-            )
-        )
-    ]
-)
 
 
-def _key_usage(
+def make_key_usage(
     *, signature: bool = False, commitment: bool = False, ca: bool = False
 ) -> x509.KeyUsage:
+    """A key usage with only the named bits set (CAs: certificate and CRL signing)."""
     return x509.KeyUsage(
         digital_signature=signature,
         content_commitment=commitment,
@@ -126,9 +96,7 @@ def _key_usage(
     )
 
 
-SIGNING_KEY_USAGE = _key_usage(signature=True, commitment=True)
-AUTH_KEY_USAGE = _key_usage(signature=True)
-_CA_KEY_USAGE = _key_usage(ca=True)
+_CA_KEY_USAGE = make_key_usage(ca=True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,7 +148,8 @@ def _key_ids(
     return [ski, x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski.value)]
 
 
-def _crl_distribution_points(url: str) -> x509.CRLDistributionPoints:
+def crl_distribution_points(url: str) -> x509.CRLDistributionPoints:
+    """One distribution point at ``url`` (data only: CRLs are handed to the relying party)."""
     point = x509.DistributionPoint(
         full_name=[x509.UniformResourceIdentifier(url)],
         relative_name=None,
@@ -190,11 +159,12 @@ def _crl_distribution_points(url: str) -> x509.CRLDistributionPoints:
     return x509.CRLDistributionPoints([point])
 
 
-def _policies(policy: x509.ObjectIdentifier) -> x509.CertificatePolicies:
+def certificate_policies(policy: x509.ObjectIdentifier) -> x509.CertificatePolicies:
+    """``policy`` with the simulator's CPS URL, as every JPKI certificate carries it."""
     return x509.CertificatePolicies([x509.PolicyInformation(policy, [CPS_URL])])
 
 
-def _certificate(
+def issue_certificate(
     *,
     subject: x509.Name,
     public_key: rsa.RSAPublicKey,
@@ -204,6 +174,7 @@ def _certificate(
     not_after: datetime,
     extensions: Iterable[tuple[x509.ExtensionType, bool]],
 ) -> x509.Certificate:
+    """A SHA-256 certificate with key identifiers, signed by ``issuer`` (None: self-signed)."""
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -230,7 +201,7 @@ def build_test_pki(now: datetime) -> TestPKI:
     root_key = new_key()
     root = CertificateAuthority(
         "root",
-        _certificate(
+        issue_certificate(
             subject=_NAMES["root"],
             public_key=root_key.public_key(),
             issuer=None,
@@ -253,7 +224,7 @@ def build_test_pki(now: datetime) -> TestPKI:
         key = new_key()
         issuing[name] = CertificateAuthority(
             name,
-            _certificate(
+            issue_certificate(
                 subject=_NAMES[name],
                 public_key=key.public_key(),
                 issuer=root,
@@ -263,8 +234,8 @@ def build_test_pki(now: datetime) -> TestPKI:
                 extensions=[
                     (x509.BasicConstraints(ca=True, path_length=0), True),
                     (_CA_KEY_USAGE, True),
-                    (_policies(policy), False),
-                    (_crl_distribution_points(root.crl_url), False),
+                    (certificate_policies(policy), False),
+                    (crl_distribution_points(root.crl_url), False),
                 ],
             ),
             key,
@@ -295,153 +266,6 @@ def cached_test_pki(day: date) -> TestPKI:
 def cached_foreign_pki(day: date) -> TestPKI:
     """The look-alike hierarchy for ``day``, generated once per process."""
     return build_foreign_pki(_midnight(day))
-
-
-# --- what the card records -------------------------------------------------------------
-
-
-def _utf8string(text: str) -> bytes:
-    body = text.encode("utf-8")
-    if len(body) < 0x80:
-        return bytes([0x0C, len(body)]) + body
-    size = len(body).to_bytes((len(body).bit_length() + 7) // 8, "big")
-    return bytes([0x0C, 0x80 | len(size)]) + size + body
-
-
-def _birth_date_code(birth_date: date) -> str:
-    try:
-        era = ERAS.index(to_wareki(birth_date).era) + 1  # 1 明治 … 5 令和
-    except InvalidJapaneseInput:
-        era = 0  # 不明
-    return f"{era}{birth_date.year:04d}{birth_date.month:02d}{birth_date.day:02d}"
-
-
-def _sex_code(sex: str | None) -> str:
-    codes = {"male": "1", "female": "2", None: "3"}
-    if sex not in codes:
-        raise ValueError(f"JPKI has no code for sex={sex!r}")
-    return codes[sex]
-
-
-def _basic_four_san(items: BasicFourItems) -> x509.SubjectAlternativeName:
-    # The order real signature certificates use.
-    values = [
-        (OID_NAME, items.name),
-        (OID_BIRTH_DATE, _birth_date_code(items.birth_date)),
-        (OID_SEX, _sex_code(items.sex)),
-        (OID_ADDRESS, items.address),
-        (OID_NAME_SUBSTITUTES, items.name_alt),
-        (OID_ADDRESS_SUBSTITUTES, items.address_alt),
-    ]
-    return x509.SubjectAlternativeName([x509.OtherName(oid, _utf8string(v)) for oid, v in values])
-
-
-def _token(length: int) -> str:
-    return "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(length))
-
-
-def issue_signing_certificate_with_items(
-    pki: TestPKI,
-    items: BasicFourItems,
-    *,
-    locality: tuple[str, str],
-    not_before: datetime,
-    not_after: datetime,
-    private_key: rsa.RSAPrivateKey | None = None,
-    key_usage: x509.KeyUsage = SIGNING_KEY_USAGE,
-) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
-    """Issue a signature certificate recording ``items`` verbatim.
-
-    The subject is JPKI's: C=JP, the prefecture and city as two L attributes, and a CN
-    made of the request time, a sequence number and a counter code. Pass ``private_key``
-    to skip key generation (tests); ``key_usage`` exists to make deliberately wrong
-    certificates.
-    """
-    key = private_key or new_key()
-    prefecture, city = locality
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-            x509.NameAttribute(NameOID.LOCALITY_NAME, prefecture),
-            x509.NameAttribute(NameOID.LOCALITY_NAME, city),
-            x509.NameAttribute(
-                NameOID.COMMON_NAME,
-                f"{not_before:%Y%m%d%H%M%S}{secrets.randbelow(100000):05d}{_token(9)}",
-            ),
-        ]
-    )
-    certificate = _certificate(
-        subject=subject,
-        public_key=key.public_key(),
-        issuer=pki.sign,
-        signing_key=pki.sign.private_key,
-        not_before=not_before,
-        not_after=not_after,
-        extensions=[
-            (key_usage, True),
-            (_policies(POLICY_SIGNING), True),
-            (_basic_four_san(items), False),
-            (_ISSUER_ALT_NAME, False),
-            (_crl_distribution_points(pki.sign.crl_url), False),
-        ],
-    )
-    return certificate, key
-
-
-def issue_signing_certificate(
-    pki: TestPKI,
-    resident: DemoResident,
-    *,
-    not_before: datetime,
-    not_after: datetime,
-    private_key: rsa.RSAPrivateKey | None = None,
-) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
-    """Issue ``resident``'s signature certificate (署名用電子証明書)."""
-    return issue_signing_certificate_with_items(
-        pki,
-        card_items(resident),
-        locality=resident.locality,
-        not_before=not_before,
-        not_after=not_after,
-        private_key=private_key,
-    )
-
-
-def issue_auth_certificate(
-    pki: TestPKI,
-    *,
-    not_before: datetime,
-    not_after: datetime,
-    private_key: rsa.RSAPrivateKey | None = None,
-    key_usage: x509.KeyUsage = AUTH_KEY_USAGE,
-) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
-    """Issue a user authentication certificate (利用者証明用電子証明書).
-
-    It names nobody: the subject is C=JP and an opaque CN, and there is no
-    subjectAltName, exactly as on a card. That is why it takes no resident.
-    """
-    key = private_key or new_key()
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-            x509.NameAttribute(NameOID.COMMON_NAME, _token(23)),
-        ]
-    )
-    certificate = _certificate(
-        subject=subject,
-        public_key=key.public_key(),
-        issuer=pki.auth,
-        signing_key=pki.auth.private_key,
-        not_before=not_before,
-        not_after=not_after,
-        extensions=[
-            (key_usage, True),
-            (_policies(POLICY_AUTHENTICATION), True),
-            (_ISSUER_ALT_NAME, False),
-            (_crl_distribution_points(pki.auth.crl_url), False),
-        ],
-    )
-    return certificate, key
 
 
 def crl(
@@ -495,51 +319,6 @@ def crl(
             .build()
         )
     return builder.sign(authority.private_key, hashes.SHA256())
-
-
-# --- demo cards --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class DemoCard:
-    """What a demo resident's card holds: both certificates and their keys."""
-
-    resident: DemoResident
-    signing_certificate: x509.Certificate
-    signing_key: rsa.RSAPrivateKey
-    auth_certificate: x509.Certificate
-    auth_key: rsa.RSAPrivateKey
-
-
-@functools.lru_cache(maxsize=64)
-def demo_card(pki: TestPKI, resident: DemoResident) -> DemoCard:
-    """``resident``'s card under ``pki``, issued once per process.
-
-    Validity is relative to ``pki.created_at``: a valid or revoked card was issued 200
-    days earlier for five years; an expired card ran out 30 days earlier.
-    """
-    issued = pki.created_at - timedelta(days=200)
-    if resident.card_state == "expired":
-        issued = pki.created_at - timedelta(days=5 * 365 + 30)
-    expires = issued + timedelta(days=5 * 365)
-    signing, signing_key = issue_signing_certificate(
-        pki, resident, not_before=issued, not_after=expires
-    )
-    auth, auth_key = issue_auth_certificate(pki, not_before=issued, not_after=expires)
-    return DemoCard(resident, signing, signing_key, auth, auth_key)
-
-
-def demo_crls(
-    pki: TestPKI, *, now: datetime, residents: Iterable[DemoResident] = RESIDENTS
-) -> list[x509.CertificateRevocationList]:
-    """The three CRLs at ``now``: revoked residents' cards are listed on both."""
-    revoked = [demo_card(pki, r) for r in residents if r.card_state == "revoked"]
-    revoked_at = pki.created_at - timedelta(days=10)
-    return [
-        crl(pki, "root", [], now=now),
-        crl(pki, "sign", [c.signing_certificate for c in revoked], now=now, revoked_at=revoked_at),
-        crl(pki, "auth", [c.auth_certificate for c in revoked], now=now, revoked_at=revoked_at),
-    ]
 
 
 # --- encodings ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from joserfc import jws
 
-from madoguchi.devidp.models import OPKey
+from madoguchi.simulators.idp.models import OPKey
 
 from .conftest import DemoRelyingParty
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from madoguchi.devidp.claims import pairwise_subject
+from madoguchi.simulators.idp.claims import pairwise_subject
 
 from .conftest import ISSUER, DemoRelyingParty
 

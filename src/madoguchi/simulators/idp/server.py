@@ -66,7 +66,7 @@ __all__ = [
     "server_for",
 ]
 
-logger = logging.getLogger("madoguchi.devidp")
+logger = logging.getLogger("madoguchi.simulators.idp")
 
 ACCESS_TOKEN_LIFETIME = 300  # seconds; Keycloak's default
 ID_TOKEN_LIFETIME = 300

@@ -10,8 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from joserfc.jwk import ECKey, RSAKey
 
-from madoguchi.devidp import services
-from madoguchi.devidp.models import RelyingParty
+from madoguchi.simulators.idp import services
+from madoguchi.simulators.idp.models import RelyingParty
 
 
 def public_jwks(key: ECKey | RSAKey) -> dict[str, object]:

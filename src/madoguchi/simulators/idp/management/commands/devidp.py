@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from madoguchi.devidp import keys, services
+from madoguchi.simulators.idp import keys, services
 
 
 class Command(BaseCommand):

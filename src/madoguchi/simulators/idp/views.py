@@ -32,7 +32,7 @@ from .discovery import endpoints_for, provider_metadata
 from .residents import DemoResident, get_resident
 from .server import DAAuthorizationCodeGrant, DAAuthorizationServer, server_for
 
-logger = logging.getLogger("madoguchi.devidp")
+logger = logging.getLogger("madoguchi.simulators.idp")
 
 
 @require_GET

@@ -7,9 +7,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from madoguchi.devidp import services
-from madoguchi.devidp.models import CardState
-from madoguchi.devidp.residents import get_resident
+from madoguchi.simulators.idp import services
+from madoguchi.simulators.idp.models import CardState
+from madoguchi.simulators.idp.residents import get_resident
 
 from .conftest import DemoRelyingParty, query
 

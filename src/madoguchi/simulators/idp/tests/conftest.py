@@ -20,7 +20,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, RSAKey
 from joserfc.jws import JWSRegistry
 
-from madoguchi.devidp import services
+from madoguchi.simulators.idp import services
 
 # Authlib refuses plain http except on loopback (RFC 8252 §7.3), like the dev server.
 HOST = "http://localhost"

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from joserfc.jwk import ECKey, RSAKey
 
-from madoguchi.devidp import services
-from madoguchi.devidp.models import AccessToken, AuthorizationCode
+from madoguchi.simulators.idp import services
+from madoguchi.simulators.idp.models import AccessToken, AuthorizationCode
 
 from .conftest import ASSERTION_TYPE, ISSUER, REDIRECT_URI, DemoRelyingParty
 

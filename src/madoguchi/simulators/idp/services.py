@@ -60,7 +60,7 @@ __all__ = [
     "verify_pin",
 ]
 
-logger = logging.getLogger("madoguchi.devidp")
+logger = logging.getLogger("madoguchi.simulators.idp")
 
 AUTHORIZATION_CODE_LIFETIME = timedelta(seconds=60)
 PinKind = Literal["authentication", "signing"]

@@ -12,9 +12,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.urls import reverse
 
-from madoguchi.devidp import authorities, pki
-from madoguchi.devidp.residents import get_resident
 from madoguchi.identity import jpki
+from madoguchi.simulators.idp import authorities, pki
+from madoguchi.simulators.idp.residents import get_resident
 
 from .conftest import ASSERTION_TYPE, DemoRelyingParty, query
 
@@ -95,7 +95,7 @@ def test_a_resident_signs_and_the_relying_party_gets_a_standard_rsa_signature(
 
 
 def rp_sub(rp: DemoRelyingParty) -> str:
-    from madoguchi.devidp.claims import pairwise_subject
+    from madoguchi.simulators.idp.claims import pairwise_subject
 
     return pairwise_subject(client_id=rp.client_id, resident_id="kaga-taro")
 

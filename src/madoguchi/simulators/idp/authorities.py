@@ -26,7 +26,7 @@ from . import pki
 from .models import DemoCardRecord, TestAuthority
 from .residents import RESIDENTS, DemoResident
 
-__all__ = ["card", "crl_for", "current_crls", "test_pki", "trust_roots"]
+__all__ = ["TestPkiTrust", "card", "crl_for", "current_crls", "test_pki", "trust_roots"]
 
 _NAMES: tuple[pki.AuthorityName, ...] = ("root", "sign", "auth")
 
@@ -185,3 +185,26 @@ def crl_for(
 def current_crls(*, now: datetime | None = None) -> list[x509.CertificateRevocationList]:
     """All three CRLs (root's ARL, signing, authentication) as published now."""
     return [crl_for(name, now=now) for name in _NAMES]
+
+
+class TestPkiTrust:
+    """The stored hierarchy as ``madoguchi.signatures.trust`` reads it (registered by
+    ``apps.DevIdpConfig.ready()``): signatures made with demo cards verify, revoked
+    demo cards are refused, and nothing is generated until a signature is checked."""
+
+    __test__ = False  # not a pytest test class
+
+    def trust_roots(self) -> list[x509.Certificate]:
+        return trust_roots()
+
+    def intermediates(self) -> list[x509.Certificate]:
+        return test_pki().intermediates
+
+    def crls_for(
+        self, certificate: x509.Certificate
+    ) -> list[x509.CertificateRevocationList] | None:
+        hierarchy = test_pki()
+        for name in _NAMES:
+            if certificate.issuer == hierarchy.authority(name).certificate.subject:
+                return [crl_for(name)]
+        return None

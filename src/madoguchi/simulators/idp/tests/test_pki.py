@@ -14,7 +14,13 @@ from cryptography.x509.oid import ExtensionOID, NameOID
 from hypothesis import given
 from hypothesis import strategies as st
 
-from madoguchi.devidp.pki import (
+from madoguchi.identity.jpki import (
+    CertificateRejected,
+    parse_basic_four_items,
+    validate_certificate,
+)
+from madoguchi.jp.postal import lookup_address
+from madoguchi.simulators.idp.pki import (
     AUTH_KEY_USAGE,
     SIGNING_KEY_USAGE,
     TestPKI,
@@ -28,13 +34,7 @@ from madoguchi.devidp.pki import (
     to_der,
     to_pem,
 )
-from madoguchi.devidp.residents import RESIDENTS, card_items, card_text, get_resident
-from madoguchi.identity.jpki import (
-    CertificateRejected,
-    parse_basic_four_items,
-    validate_certificate,
-)
-from madoguchi.jp.postal import lookup_address
+from madoguchi.simulators.idp.residents import RESIDENTS, card_items, card_text, get_resident
 
 DAY = date(2026, 4, 1)
 NOW = datetime(2026, 4, 1, 9, 30, tzinfo=UTC)

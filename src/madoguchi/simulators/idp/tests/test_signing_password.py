@@ -15,7 +15,7 @@ RULE = (
     "The password of the signature certificate is 6 to 16 characters of capital letters "
     "(A-Z) and digits (0-9), chosen when the card was issued. Small letters are read as capitals."
 )
-PACKAGE = Path(__file__).resolve().parents[2]
+PACKAGE = Path(__file__).resolve().parents[3]
 
 
 def _signing_request(rp: DemoRelyingParty) -> str:
@@ -66,7 +66,7 @@ def test_the_card_page_states_the_rule_and_no_jargon(rp: DemoRelyingParty) -> No
 
 
 def test_the_card_page_and_our_review_page_state_the_rule_in_the_same_words() -> None:
-    card_page = (PACKAGE / "devidp/templates/devidp/authorize.html").read_text()
+    card_page = (PACKAGE / "simulators/idp/templates/devidp/authorize.html").read_text()
     review_page = (PACKAGE / "submissions/templates/submissions/review.html").read_text()
 
     assert f'{{% translate "{RULE}" %}}' in card_page

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.test import Client
 
-from madoguchi.devidp import services
+from madoguchi.simulators.idp import services
 
 from .conftest import CLIENT_ID, DemoRelyingParty
 
