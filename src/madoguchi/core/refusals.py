@@ -11,6 +11,9 @@ Invariants, checked when a subclass is defined:
 * ``code`` is snake_case and no two subclasses share one (:data:`CODES` maps each code to
   its class); a subclass that only groups others may leave ``code`` to its parent only if it
   is abstract (``abstract = True``).
+* A family (``codes``) is one class whose instances carry one of several codes, chosen
+  when raised (why a certificate was rejected: ``expired``, ``revoked`` …); every code of a
+  family is registered like a class's own, so codes stay unique across the project.
 * ``status`` is the HTTP status the API answers with (422 unless the class says otherwise).
 
 The codes are listed in docs/api.md ("Error codes"); a test keeps that list and the classes in
@@ -59,7 +62,9 @@ class Refused(Exception):
     found in a multi-field request, so a page or an API client can show them all at once.
     """
 
-    code: ClassVar[str] = "refused"
+    # The class's code; an instance of a family (``codes``) may carry one of those instead.
+    code: str = "refused"
+    codes: ClassVar[frozenset[str]] = frozenset()
     status: ClassVar[int] = 422
     default_message: ClassVar[StrOrPromise] = gettext_lazy("This request cannot be carried out.")
     # A class that only groups others (and is never raised itself) may share its parent's code.
@@ -83,9 +88,14 @@ class Refused(Exception):
         self,
         message: StrOrPromise | None = None,
         *,
+        code: str | None = None,
         field: str | None = None,
         errors: Iterable[FieldError] = (),
     ) -> None:
+        if code is not None:
+            if code not in type(self).codes:
+                raise ValueError(f"{code!r} is not one of {type(self).__qualname__}.codes")
+            self.code = code
         self.message = self.default_message if message is None else message
         self.field = field
         self.errors = tuple(errors)
@@ -103,15 +113,16 @@ class Refused(Exception):
 
 
 def register_code(cls: type[Refused]) -> None:
-    """Record ``cls.code``; refuse a malformed code or one another class already owns."""
-    code = cls.code
-    if not CODE_PATTERN.fullmatch(code):
-        raise TypeError(f"{cls.__qualname__}.code {code!r} is not snake_case")
-    owner = CODES.get(code)
-    # The same class defined again (a module reloaded) keeps its code.
-    if owner is not None and _name(owner) != _name(cls):
-        raise TypeError(f"{cls.__qualname__}.code {code!r} is already used by {_name(owner)}")
-    CODES[code] = cls
+    """Record ``cls.code`` (and a family's ``codes``); refuse a malformed or taken code."""
+    for code in sorted({cls.code, *cls.__dict__.get("codes", ())}):
+        if not CODE_PATTERN.fullmatch(code):
+            raise TypeError(f"{cls.__qualname__}.code {code!r} is not snake_case")
+        owner = CODES.get(code)
+        # The same class defined again (a module reloaded) keeps its code.
+        if owner is not None and _name(owner) != _name(cls):
+            raise TypeError(f"{cls.__qualname__}.code {code!r} is already used by {_name(owner)}")
+    for code in {cls.code, *cls.__dict__.get("codes", ())}:
+        CODES[code] = cls
 
 
 def _name(cls: type) -> str:

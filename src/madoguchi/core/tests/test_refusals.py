@@ -69,3 +69,17 @@ def test_an_abstract_grouping_class_may_share_its_parent_code() -> None:
 
     assert CODES["test_only_child"] is _Child and "refused" in CODES
     del CODES["test_only_child"]
+
+
+def test_a_family_registers_each_of_its_codes_and_its_instances_carry_one() -> None:
+    class _Family(Refused):
+        code = "test_only_family"
+        codes = frozenset({"test_only_expired", "test_only_revoked"})
+
+    assert _Family(code="test_only_revoked").code == "test_only_revoked"
+    assert _Family().code == "test_only_family"
+    assert {CODES[c] for c in ("test_only_family", "test_only_expired")} == {_Family}
+    with pytest.raises(ValueError, match="is not one of"):
+        _Family(code="test_only_closed")
+    for code in ("test_only_family", "test_only_expired", "test_only_revoked"):
+        del CODES[code]
