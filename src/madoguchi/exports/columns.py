@@ -98,43 +98,38 @@ def answer_values(columns: list[Column]) -> dict[str, KeyTextTransform]:
     }
 
 
-def input_fields(schema: FormSchema) -> list[FormField]:
-    return [f for f in schema.fields() if f.collects_input]
+def field_columns(form_field: FormField, *, language: str = "ja") -> list[Column]:
+    """The columns one question of a form contributes, with their default headers.
+
+    The only place that knows which columns a field type exports (one per question that
+    collects input; none for headings and notes). The field-type registry replaces it.
+    """
+    if not form_field.collects_input:
+        return []
+    return [Column(answer_source(form_field.key), form_field.label.get(language))]
+
+
+def answer_columns(schema: FormSchema, *, language: str = "ja") -> list[Column]:
+    """Every question's columns, in the form's order."""
+    return [c for f in schema.fields() for c in field_columns(f, language=language)]
 
 
 def available_sources(schema: FormSchema, *, language: str = "ja") -> list[Column]:
     """Every column a profile of this form may use, with its default header."""
     with translation.override(language):
         fixed = [Column(source, str(label)) for source, label in FIXED_SOURCES.items()]
-    return fixed + [
-        Column(answer_source(f.key), f.label.get(language)) for f in input_fields(schema)
-    ]
+    return fixed + answer_columns(schema, language=language)
 
 
 def default_columns(schema: FormSchema) -> list[Column]:
     """The profile every form has without configuration: the basics, then every answer."""
     by_source = {c.source: c for c in available_sources(schema)}
-    sources = DEFAULT_FIXED + [answer_source(f.key) for f in input_fields(schema)]
-    return [by_source[s] for s in sources]
+    return [by_source[s] for s in DEFAULT_FIXED] + answer_columns(schema)
 
 
-def columns_from_json(data: Any) -> list[Column]:
-    """Columns as a profile or job stores them; raises ValueError on anything else."""
-    if not isinstance(data, list) or not data:
-        raise ValueError("columns must be a non-empty list")
-    columns = []
-    for item in data:
-        if not isinstance(item, dict):
-            raise ValueError("each column is an object")
-        source, header = item.get("source"), item.get("header")
-        if not isinstance(source, str) or not isinstance(header, str):
-            raise ValueError("each column has a source and a header")
-        if source not in FIXED_SOURCES and not source.startswith(ANSWER_PREFIX):
-            raise ValueError(f"unknown column source {source!r}")
-        columns.append(Column(source, header))
-    if len({c.source for c in columns}) != len(columns):
-        raise ValueError("a column source appears twice")
-    return columns
+def stored_columns(data: list[dict[str, str]]) -> list[Column]:
+    """Columns as a profile or job stores them (written by :meth:`Column.as_dict` only)."""
+    return [Column(c["source"], c["header"]) for c in data]
 
 
 Cell = Callable[[tuple[Any, ...]], CellValue]

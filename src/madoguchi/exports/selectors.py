@@ -121,8 +121,7 @@ def job_rows(job: ExportJob) -> QuerySet[Submission, tuple[Any, ...]]:
     The set was fixed when the job started; it is read with a server-side cursor
     (``.iterator(chunk_size=...)`` on PostgreSQL) by the caller.
     """
-    columns = [Column(c["source"], c["header"]) for c in job.columns]
-    answers = export_columns.answer_values(columns)
+    answers = export_columns.answer_values(export_columns.stored_columns(job.columns))
     return (
         Submission.objects.filter(
             pk__in=ExportedSubmission.objects.filter(job=job).values("submission_id")

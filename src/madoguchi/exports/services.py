@@ -38,7 +38,7 @@ from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import StaffMember
 
 from . import selectors, writers
-from .columns import Column, DateStyle, RowBuilder
+from .columns import Column, DateStyle, RowBuilder, stored_columns
 from .models import (
     ExportedSubmission,
     ExportEncoding,
@@ -266,7 +266,7 @@ def _write(job: ExportJob, directory: Path) -> None:
 
 
 def _columns(job: ExportJob) -> list[Column]:
-    return [Column(c["source"], c["header"]) for c in job.columns]
+    return stored_columns(job.columns)
 
 
 def _header(job: ExportJob) -> list[str]:

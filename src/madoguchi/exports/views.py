@@ -29,7 +29,7 @@ from madoguchi.submissions.selectors import inbox_for
 from madoguchi.tenants.models import StaffMember
 
 from . import selectors, services
-from .columns import Column, available_sources
+from .columns import Column, available_sources, stored_columns
 from .models import (
     DateStyle,
     ExportEncoding,
@@ -154,11 +154,7 @@ def export_form(request: HttpRequest, form_id: int) -> HttpResponse:
         return HttpResponseForbidden(_("Your role cannot export submissions."))
     data = request.POST if request.method == "POST" else request.GET
     profile = _profile_choice(form, data.get("profile"))
-    columns = (
-        [Column(c["source"], c["header"]) for c in profile.columns]
-        if profile
-        else selectors.default_columns(form)
-    )
+    columns = stored_columns(profile.columns) if profile else selectors.default_columns(form)
     settings_from = profile or ExportProfile()
     options = {
         "format": _choice(data.get("format"), ExportFormat.values, ExportFormat.CSV),
@@ -337,11 +333,7 @@ def export_profile(
             raise Http404 from error
     schema = form.current_version.schema if form.current_version else None
     sources = available_sources(schema) if schema else []
-    current = (
-        [Column(c["source"], c["header"]) for c in profile.columns]
-        if profile
-        else selectors.default_columns(form)
-    )
+    current = stored_columns(profile.columns) if profile else selectors.default_columns(form)
     errors: list[str] = []
     name = profile.name if profile else ""
     if request.method == "POST":
