@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override, pgettext
 
 from madoguchi.tenants.models import Municipality
 
@@ -68,4 +69,5 @@ def prefill_item_names(schema: FormSchema, *, language: str) -> str:
     """What the card fills in on this form, e.g. 「氏名・住所」: only the items it asks for."""
     taken = {f.prefill for f in schema.fields() if f.prefill}
     names = [str(name) for source, name in PREFILL_ITEM_NAMES.items() if source in taken]
-    return ("・" if language == "ja" else ", ").join(names)
+    with override(language):
+        return pgettext("card items separator", ", ").join(names)

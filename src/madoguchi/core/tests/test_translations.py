@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import gettext
 import os
 import re
@@ -73,3 +74,83 @@ def test_an_empty_translation_is_reported() -> None:
     po = 'msgid "Next"\nmsgstr ""\n\nmsgid "Back"\nmsgstr "戻る"\n'
 
     assert _untranslated(po) == ['msgid "Next"\nmsgstr ""']
+
+
+# Japanese written in Python code never reaches the catalogue: UI text is an English msgid
+# with the Japanese in django.po. What may stay is data and formats, each with its reason.
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_NOT_UI = ("tests", "migrations", "simulators", "demo", "e2e", "testing", "devidp")
+_DATA_MODULES = {
+    "jp": "era names, prefectures, kana tables and postal data are data, not UI",
+}
+_ALLOWED: dict[str, set[str]] = {
+    # The receipt's 和暦 date and time are a legal format, the PDF's title and the test seal
+    # certificate's name are document data, the CLI's help names the document it checks.
+    "documents/services.py": {"時", "分", "年", "月", "日 ", "（日本時間）"},
+    "documents/constants.py": {"Madoguchi受付証"},
+    "documents/seal.py": {" 公印（試験用）"},
+    "documents/management/commands/verify.py": {"check a receipt PDF (受付証)"},
+    # Excel number formats for 和暦 dates.
+    "exports/writers/xlsx.py": {
+        '[$-411]ggge"年"m"月"d"日"',
+        '[$-411]ggge"年"m"月"d"日" hh:mm:ss',
+    },
+    # Reading kana typed into a URL name, 元年 and 円 in what residents type.
+    "forms/builder/edits.py": {"[ぁ-ゖー]+|[A-Za-z0-9]+", "ー"},
+    "forms/fieldtypes/date.py": {"元", "年）"},
+    "forms/fieldtypes/number.py": {"円"},
+    "forms/answers.py": {"元", "年）", "円"},
+    # A category name residents' data may hold, matched to sort it last.
+    "forms/selectors.py": {"その他"},
+    "settings/environment.py": {
+        "`<lg_code>.p12` seal certificate (公印) per municipality, for receipts; required in "
+        "production"
+    },
+}
+_GETTEXT = {"gettext", "gettext_lazy", "gettext_noop", "pgettext", "pgettext_lazy", "_", "_lazy"}
+_GETTEXT |= {"ngettext", "ngettext_lazy", "npgettext", "npgettext_lazy"}
+
+
+def _japanese_literals(source: str) -> list[tuple[int, str]]:
+    """Japanese string constants that are not docstrings nor gettext msgids (examples in
+    English messages, such as 「電話 | By phone」, are for the reader)."""
+    tree = ast.parse(source)
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            skipped.add(id(body[0].value))  # a docstring (or a bare string statement)
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name in _GETTEXT:
+                skipped.update(id(arg) for arg in ast.walk(node) if isinstance(arg, ast.Constant))
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in skipped
+        and _JAPANESE.search(node.value)
+    ]
+
+
+def test_no_japanese_ui_text_is_written_in_python_code() -> None:
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE)
+        if set(relative.parts) & set(_NOT_UI) or relative.parts[0] in _DATA_MODULES:
+            continue
+        allowed = _ALLOWED.get(relative.as_posix(), set())
+        for line, value in _japanese_literals(path.read_text(encoding="utf-8")):
+            if value not in allowed:
+                found.append(f"{relative}:{line}: {value!r}")
+    assert not found, (
+        "Japanese in code: write the English msgid with gettext and the Japanese in "
+        "django.po (or, for data and formats, allow it above with the reason):\n" + "\n".join(found)
+    )
+
+
+def test_a_japanese_literal_outside_gettext_is_found_and_a_msgid_example_is_not() -> None:
+    source = 'x = "申請"\ny = _("Unit, e.g. 円")\n\n\ndef f():\n    """申請を受け付ける。"""\n'
+
+    assert _japanese_literals(source) == [(1, "申請")]

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+from django.utils.translation import override
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -164,7 +165,8 @@ def test_options_keep_their_values_when_relabelled_lines_stay_the_same() -> None
 
 
 def test_a_bad_option_value_is_reported_by_line() -> None:
-    _options, errors = edits.parse_options("a b | 来所 | Visit", [])
+    with override("ja"):
+        _options, errors = edits.parse_options("a b | 来所 | Visit", [])
 
     assert errors == ["1行目: 値「a b」に使えるのは A-Z a-z 0-9 _ - だけです。"]
 
