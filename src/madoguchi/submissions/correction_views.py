@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -52,9 +52,11 @@ def _context(
     submission = correction.submission
     schema = submission.form_version.schema
     language = get_language() or "ja"
+    with override("ja"):
+        title_ja = pgettext("correction step title", "Correction")
     reopened = Step(
         key="correction",
-        title=LocalizedText(ja="修正", en="Correction"),
+        title=LocalizedText(ja=title_ja, en="Correction"),
         fields=[schema.field(key) for key in correction.fields],
     )
     fields = rendering.step_views(
