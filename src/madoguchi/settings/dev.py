@@ -14,9 +14,9 @@ STORAGES = {
 MADOGUCHI_ALLOW_DEMO = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-# The simulators (stand-ins for the national identity service):
-# development and tests only, never in production.
-INSTALLED_APPS = [*INSTALLED_APPS, "madoguchi.simulators.idp"]  # noqa: F405
+# The simulators (stand-ins for the national identity service) and the demo data loader:
+# development and tests only, refused by production settings.
+INSTALLED_APPS = [*INSTALLED_APPS, "madoguchi.simulators.idp", "madoguchi.demo"]  # noqa: F405
 MADOGUCHI_DEVIDP_ENABLED = True
 # A notice on every page, and a log warning, when the browser's address is not the site URL.
 MIDDLEWARE = [*MIDDLEWARE, "madoguchi.core.site_url.SiteUrlCheckMiddleware"]  # noqa: F405

@@ -30,9 +30,9 @@ MADOGUCHI_TRUSTED_PROXIES = ""
 MADOGUCHI_ALLOW_DEMO = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-# The simulators (stand-ins for the national identity service):
-# development and tests only, never in production.
-INSTALLED_APPS = [*INSTALLED_APPS, "madoguchi.simulators.idp"]  # noqa: F405
+# The simulators (stand-ins for the national identity service) and the demo data loader:
+# development and tests only, refused by production settings.
+INSTALLED_APPS = [*INSTALLED_APPS, "madoguchi.simulators.idp", "madoguchi.demo"]  # noqa: F405
 MADOGUCHI_DEVIDP_ENABLED = True
 
 # --- audit ledger (madoguchi.ledger) --------------------------------------------------

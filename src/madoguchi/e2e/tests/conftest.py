@@ -58,7 +58,7 @@ def demo(transactional_db: None, live_server: Any, identity_provider_url: str) -
     from django.core import mail
     from django.core.management import call_command
 
-    from madoguchi.core.management.commands.demo import connect_demo_identity_providers
+    from madoguchi.demo.services import connect_demo_identity_providers
 
     call_command("demo", "--reset", verbosity=0)
     connect_demo_identity_providers(live_server.url, idp_url=identity_provider_url)

@@ -17,7 +17,7 @@ import pytest
 from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
-from madoguchi.core.management.commands.demo import DEMO_PASSWORD, demo_totp_key
+from madoguchi.demo.services import DEMO_PASSWORD, demo_totp_key
 from madoguchi.forms.models import Form
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.models import Attachment, Channel, Submission

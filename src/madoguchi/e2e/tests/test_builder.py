@@ -15,7 +15,7 @@ from typing import Any
 import pyotp
 from playwright.sync_api import expect
 
-from madoguchi.core.management.commands.demo import DEMO_PASSWORD, demo_totp_key
+from madoguchi.demo.services import DEMO_PASSWORD, demo_totp_key
 from madoguchi.forms.models import Form
 from madoguchi.submissions.models import Submission
 

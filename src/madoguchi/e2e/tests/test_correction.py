@@ -13,7 +13,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from madoguchi.core.management.commands.demo import DEMO_PASSWORD, demo_totp_key
+from madoguchi.demo.services import DEMO_PASSWORD, demo_totp_key
 from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Submission
 from madoguchi.testing.factories import StaffFactory

@@ -12,7 +12,7 @@ import pyotp
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from madoguchi.core.management.commands.demo import (
+from madoguchi.demo.services import (
     DEMO_PASSWORD,
     demo_totp_key,
 )

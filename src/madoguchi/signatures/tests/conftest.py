@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from madoguchi.core import events
-from madoguchi.core.management.commands.demo import connect_demo_identity_providers
+from madoguchi.demo.services import connect_demo_identity_providers
 from madoguchi.forms.models import FormVersion
 from madoguchi.signatures import canonical
 from madoguchi.signatures.evidence import SignedDocument, build_cms
