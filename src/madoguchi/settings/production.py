@@ -16,9 +16,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not env(
     raise ImproperlyConfigured("Set DATABASE_URL to a PostgreSQL database in production")
 
 DEBUG = False
-# Never the identity simulator or demo data in production, whatever the environment says.
+# Never a simulator or demo data in production, whatever the environment says: simulators
+# hand out identities and certificates to anyone, demo accounts have published passwords.
+# The switches are forced off (each of those apps refuses to start without its switch, so
+# a settings module built on this one cannot add them either), and the apps are refused.
 MADOGUCHI_DEVIDP_ENABLED = False
 MADOGUCHI_ALLOW_DEMO = False
+DEVELOPMENT_ONLY_APPS = ("madoguchi.simulators", "madoguchi.demo")
+
+
+def _development_only(app: str) -> bool:
+    return any(app == name or app.startswith(f"{name}.") for name in DEVELOPMENT_ONLY_APPS)
+
+
+if _refused := [app for app in INSTALLED_APPS if _development_only(app)]:  # noqa: F405
+    raise ImproperlyConfigured(f"development-only apps in production settings: {_refused}")
 SECURE_SSL_REDIRECT: bool = env("MADOGUCHI_SSL_REDIRECT")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
