@@ -17,9 +17,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from madoguchi.forms import fieldtypes
 from madoguchi.forms.answers import display_value
 from madoguchi.forms.models import Form
-from madoguchi.forms.schema import ChoiceField
 from madoguchi.submissions.models import Draft, Status, StatusChange, Submission
 
 DAYS_SHOWN = 30
@@ -113,7 +113,13 @@ def form_figures(form: Form, submissions: object, *, language: str) -> FormFigur
 
 def _choice_distributions(form: Form, rows: object, *, language: str) -> list[Distribution]:
     schema = form.current_version.schema  # type: ignore[union-attr]
-    fields = [f for f in schema.fields() if isinstance(f, ChoiceField)]
+    # The questions whose types count their answers (choices), with the options to draw.
+    tallied = {
+        f.key: options
+        for f in schema.fields()
+        if (options := fieldtypes.of(f).tally_options(f)) is not None
+    }
+    fields = [f for f in schema.fields() if f.key in tallied]
     counters: dict[str, Counter[str]] = {f.key: Counter() for f in fields}
     answered: Counter[str] = Counter()
     for answers in rows.values_list("answers", flat=True).iterator(chunk_size=2000):  # type: ignore[attr-defined]
@@ -122,14 +128,15 @@ def _choice_distributions(form: Form, rows: object, *, language: str) -> list[Di
             if value in (None, "", []):
                 continue
             answered[form_field.key] += 1
-            for item in value if isinstance(value, list) else [value]:
-                counters[form_field.key][str(item)] += 1
+            counters[form_field.key].update(
+                fieldtypes.of(form_field).tally_values(form_field, value)
+            )
     distributions = []
     for form_field in fields:
         counts = counters[form_field.key]
         bars = [
-            Bar(display_value(form_field, option.value), counts.pop(option.value, 0))
-            for option in form_field.options
+            Bar(display_value(form_field, option), counts.pop(option, 0))
+            for option in tallied[form_field.key]
         ]
         # Answers given under an earlier version's options still count, by their value.
         bars += [Bar(value, n) for value, n in counts.most_common()]

@@ -13,38 +13,25 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import jaconv
 from django.utils.functional import Promise
 from django.utils.text import slugify
-from django.utils.translation import gettext, override, pgettext, pgettext_lazy
+from django.utils.translation import gettext, override, pgettext
 from pydantic import TypeAdapter, ValidationError
 
+from .. import fieldtypes
 from ..schema import KEY_PATTERN, FormField
 
 Definition = dict[str, Any]
 Language = Literal["ja", "en"]
 
-# The schema's field models, in their order there (the order of the builder's type list).
-FIELD_TYPES: tuple[str, ...] = tuple(
-    get_args(model.model_fields["type"].annotation)[0] for model in get_args(get_args(FormField)[0])
-)
-# What each type is called in the builder (the type list, the field editor, the diff).
-TYPE_NAMES: dict[str, Promise] = {
-    "text": pgettext_lazy("field type", "Short text"),
-    "long_text": pgettext_lazy("field type", "Long text"),
-    "number": pgettext_lazy("field type", "Number"),
-    "choice": pgettext_lazy("field type", "Choice"),
-    "date": pgettext_lazy("field type", "Date"),
-    "email": pgettext_lazy("field type", "Email address"),
-    "phone": pgettext_lazy("field type", "Phone number"),
-    "postal_code": pgettext_lazy("field type", "Postal code"),
-    "kana": pgettext_lazy("field type", "Reading (kana)"),
-    "file": pgettext_lazy("field type", "File"),
-    "consent": pgettext_lazy("field type", "Consent"),
-    "info": pgettext_lazy("field type", "Information text"),
-}
+# The field types in the schema's order (the order of the builder's type list), and what
+# each is called in the builder (the type list, the field editor, the diff): both from the
+# field-type registry, so a new type appears here without an edit.
+FIELD_TYPES: tuple[str, ...] = tuple(fieldtypes.names())
+TYPE_NAMES: dict[str, str | Promise] = {t.name: t.display_name for t in fieldtypes.all_types()}
 _FIELD_ADAPTER: TypeAdapter[Any] = TypeAdapter(FormField)
 
 

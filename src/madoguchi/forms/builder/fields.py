@@ -8,11 +8,12 @@ a staff member who types "十" into a maximum length sees what to fix and loses 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from .. import fieldtypes
+from ..fieldtypes.base import EditorProp
 from . import edits
 
 PREFILL_CHOICES = [
@@ -25,23 +26,8 @@ PREFILL_CHOICES = [
     ("birth_date", _("Date of birth")),
     ("sex", _("Sex")),
 ]
-FILE_TYPES = [
-    ("application/pdf", "PDF"),
-    ("image/jpeg", "JPEG"),
-    ("image/png", "PNG"),
-]
-
-
-@dataclass(frozen=True)
-class Prop:
-    """One input of the field editor. ``kind``: text, ltext (Japanese + English), int,
-    number, bool, select, multi, options, ref (another field of the form)."""
-
-    name: str
-    kind: str
-    label: Any
-    help: Any = ""
-    choices: list[tuple[str, Any]] = field(default_factory=list)
+# One input of the field editor; the per-type ones are declared by each field type.
+Prop = EditorProp
 
 
 COMMON = [
@@ -56,84 +42,16 @@ PREFILL = Prop(
     _("With a verified card the answer is filled in and locked."),
     PREFILL_CHOICES,
 )
-BY_TYPE: dict[str, list[Prop]] = {
-    "text": [
-        Prop("max_length", "int", _("Maximum length (characters)")),
-        Prop("min_length", "int", _("Minimum length (characters)")),
-        Prop("pattern", "text", _("Format (regular expression, for experts)")),
-        Prop("pattern_message", "ltext", _("Message when the format is wrong")),
-    ],
-    "long_text": [
-        Prop("max_length", "int", _("Maximum length (characters)")),
-        Prop("rows", "int", _("Height of the box (lines)")),
-    ],
-    "number": [
-        Prop("min", "number", _("Smallest allowed number")),
-        Prop("max", "number", _("Largest allowed number")),
-        Prop("integer", "bool", _("Whole numbers only")),
-        Prop("unit", "ltext", _("Unit, e.g. 円 or 人")),
-    ],
-    "choice": [
-        Prop(
-            "options",
-            "options",
-            _("Options"),
-            _(
-                "One option per line. Optionally add the English label after a bar: "
-                "電話 | By phone."
-            ),
-        ),
-        Prop(
-            "widget",
-            "select",
-            _("How the options are shown"),
-            "",
-            [
-                ("radio", _("Round buttons: choose one")),
-                ("select", _("Drop-down list: choose one")),
-                ("checkbox", _("Check boxes: choose several")),
-            ],
-        ),
-        Prop("min_selected", "int", _("At least this many (check boxes)")),
-        Prop("max_selected", "int", _("At most this many (check boxes)")),
-    ],
-    "date": [
-        Prop("min_days_from_today", "int", _("Earliest: days from today (e.g. 1, or -36500)")),
-        Prop("max_days_from_today", "int", _("Latest: days from today (e.g. 60)")),
-        Prop("min_date", "text", _("Earliest date (YYYY-MM-DD)")),
-        Prop("max_date", "text", _("Latest date (YYYY-MM-DD)")),
-    ],
-    "email": [
-        Prop("confirmation", "bool", _("Send the confirmation email to this address")),
-    ],
-    "phone": [],
-    "postal_code": [
-        Prop("address_field", "ref", _("Question that “Find address” fills")),
-    ],
-    "kana": [
-        Prop(
-            "script",
-            "select",
-            _("Script"),
-            "",
-            [("katakana", _("Katakana")), ("hiragana", _("Hiragana"))],
-        ),
-        Prop("max_length", "int", _("Maximum length (characters)")),
-    ],
-    "file": [
-        Prop("max_size_mb", "number", _("Largest file (MB, up to 10)")),
-        Prop("accept", "multi", _("Accepted file types"), "", list(FILE_TYPES)),
-    ],
-    "consent": [],
-    "info": [Prop("body", "ltext", _("Text"))],
-}
-NO_PREFILL = {"choice", "file", "consent", "info"}
 
 
 def props_for(field_type: str) -> list[Prop]:
-    common = [p for p in COMMON if not (field_type == "info" and p.name in ("help", "required"))]
-    extra = [] if field_type in NO_PREFILL else [PREFILL]
-    return common + BY_TYPE.get(field_type, []) + extra
+    """The editor's inputs for a question of ``field_type``: the common ones, the type's
+    own (see :mod:`madoguchi.forms.fieldtypes`), and the card prefill where it applies."""
+    kind = fieldtypes.get(field_type)
+    # Text between questions asks nothing: no hint, nothing to require.
+    common = [p for p in COMMON if kind.collects_input or p.name not in ("help", "required")]
+    extra = [PREFILL] if kind.takes_prefill else []
+    return common + list(kind.editor_props) + extra
 
 
 def initial_values(current: dict[str, Any]) -> dict[str, Any]:

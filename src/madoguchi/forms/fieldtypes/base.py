@@ -182,6 +182,8 @@ class FieldType(ABC, Generic[FieldT]):
     template_name: ClassVar[str]
     #: The type-specific properties of the builder's field editor.
     editor_props: ClassVar[tuple[EditorProp, ...]] = ()
+    #: False for text between questions: no answer, no hint, nothing to require.
+    collects_input: ClassVar[bool] = True
     #: Whether a question of this type may be filled from the My Number Card.
     takes_prefill: ClassVar[bool] = True
     #: A locked (card-filled) answer reads as text: disabled radios and selects are

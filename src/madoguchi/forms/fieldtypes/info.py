@@ -19,6 +19,7 @@ class Info(FieldType[InfoField]):
     display_name = pgettext_lazy("field type", "Information text")
     template_name = "forms/fields/info.html"
     takes_prefill = False
+    collects_input = False
     editor_props = (EditorProp("body", "ltext", gettext_lazy("Text")),)
 
     def clean(self, form_field: InfoField, value: Any) -> Any:

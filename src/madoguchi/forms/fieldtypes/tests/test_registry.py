@@ -25,6 +25,8 @@ def test_every_type_implements_each_part(field_type: FieldType[Any]) -> None:
     get_template(field_type.template_name)  # raises TemplateDoesNotExist
     for prop in field_type.editor_props:
         assert prop.name in field_type.model.model_fields, (field_type.name, prop.name)
+    question = field_type.model.model_construct(key="q", type=field_type.name)
+    assert question.collects_input == field_type.collects_input
     if field_type.takes_prefill:
         assert "prefill" in field_type.model.model_fields
 
