@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from madoguchi.backoffice import export_selectors
 from madoguchi.core import events
 from madoguchi.core.ratelimit import allow
 from madoguchi.identity import csp as identity_csp
@@ -27,7 +26,7 @@ from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import IdentityProvider
 from madoguchi.tenants.models import Municipality
 
-from . import downloads, mypage_drafts, resident_session, selectors, services
+from . import access_history, downloads, mypage_drafts, resident_session, selectors, services
 from .models import Draft, ResultDocument, Submission
 
 # How long a resident stays logged in on their page without activity.
@@ -60,17 +59,16 @@ def history_rows(submissions: list[Submission], *, language: str) -> list[dict[s
         for record in selectors.access_history(submissions, language=language)
     ]
     # An export is one ledger event for many submissions; which ones it held is kept
-    # beside the export, so it is joined here.
-    exports = export_selectors.exports_including_each(submissions, language=language)
+    # beside the export (an app above this one), which registers as a source.
+    receipt_numbers = {submission.pk: submission.receipt_number for submission in submissions}
     history += [
         {
-            "at": export.at,
-            "receipt_number": submission.receipt_number,
-            "action": EVENT_LABELS[events.Event.EXPORTED],
-            "actor": export.department,
+            "at": sourced.at,
+            "receipt_number": receipt_numbers[sourced.submission_id],
+            "action": EVENT_LABELS.get(sourced.event, sourced.event),
+            "actor": sourced.actor,
         }
-        for submission in submissions
-        for export in exports.get(submission.pk, [])
+        for sourced in access_history.sourced_events(submissions, language=language)
     ]
     history.sort(key=lambda item: item["at"], reverse=True)
     return history
