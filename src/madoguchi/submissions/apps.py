@@ -6,7 +6,7 @@ class SubmissionsConfig(AppConfig):
     label = "submissions"
 
     def ready(self) -> None:
-        # resident_views registers the resident-page login handler with the identity
-        # callback; signals deletes a deleted attachment's file after commit; checks
-        # registers the upload scanning checks.
-        from . import checks, resident_views, signals  # noqa: F401
+        # card_login and resident_views register the draft's and the resident page's login
+        # handlers with the identity callback; signals deletes a deleted attachment's file
+        # after commit; checks registers the upload scanning checks.
+        from . import card_login, checks, resident_views, signals  # noqa: F401
