@@ -1,7 +1,8 @@
 """``madoguchi verify ledger|receipt|consistency``: offline checks for auditors.
 
 Nothing here touches the database or the network: the command runs on an auditor's
-laptop with only the files and the published verifier key.
+laptop with only the files and the published verifier key. It lives in documents, not in
+ledger, because checking a receipt needs documents' verifier and documents sits above ledger.
 """
 
 from __future__ import annotations
