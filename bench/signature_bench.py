@@ -33,7 +33,6 @@ django.setup()
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
 
-from madoguchi.signatures import canonical  # noqa: E402
 from madoguchi.signatures.evidence import SignedDocument, build_cms  # noqa: E402
 from madoguchi.signatures.models import BUNDLE_FORMAT  # noqa: E402
 from madoguchi.signatures.verify import (  # noqa: E402
@@ -43,6 +42,7 @@ from madoguchi.signatures.verify import (  # noqa: E402
 )
 from madoguchi.simulators.idp import pki  # noqa: E402
 from madoguchi.simulators.idp.residents import get_resident  # noqa: E402
+from madoguchi.submissions import document as canonical  # noqa: E402
 
 
 def rate(label: str, action: Callable[[], object], *, seconds: float = 3.0) -> float:

@@ -1,7 +1,8 @@
 """A verified signature on its way into the database: the CMS container and the evidence row.
 
-Kept apart from :mod:`.services` so that ``submissions.services`` can store evidence in
-its own transaction without importing the signing flow (which imports it).
+:class:`SignedDocument` is a ``submissions.signing.Signature``: the submission services
+store the document it carries and call its :meth:`~SignedDocument.record` inside their
+own transaction, without importing this app (which sits above them).
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ class SignedDocument:
     @property
     def certificate_der(self) -> bytes:
         return self.certificate.public_bytes(Encoding.DER)
+
+    def record(self, submission: Submission) -> SignatureEvidence:
+        """Store the evidence for ``submission`` (see :func:`record_evidence`)."""
+        return record_evidence(submission=submission, signed=self)
 
 
 def _der(item: x509.Certificate | x509.CertificateRevocationList) -> bytes:

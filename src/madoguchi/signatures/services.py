@@ -33,11 +33,12 @@ from django.utils.translation import gettext_lazy as _
 from madoguchi.identity import jpki, oidc
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import Assurance, IdentityProvider, VerifiedIdentity
+from madoguchi.submissions import corrections, workflow
+from madoguchi.submissions import document as canonical
 from madoguchi.submissions import services as submission_services
-from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Correction, Draft, Submission
 
-from . import canonical, client, revocation, selectors
+from . import client, revocation, selectors
 from .evidence import SignedDocument
 from .verify import (
     PREHASHED_SHA256,
@@ -60,6 +61,7 @@ __all__ = [
     "finish_signing",
     "reverify",
     "same_person",
+    "signature_problems",
 ]
 
 logger = logging.getLogger("madoguchi.signatures")
@@ -144,7 +146,7 @@ def begin_correction_signing(request: HttpRequest, correction: Correction, token
     submission = correction.submission
     provider = _provider_for(submission.identity)
     created_at = timezone.now().replace(microsecond=0)
-    document = submission_services.corrected_document(
+    document = canonical.corrected_document(
         submission, answers=correction.pending_answers, created_at=created_at
     )
     return _begin(
@@ -331,13 +333,13 @@ def finish_correction_signing(
         pending,
         identity=submission.identity,
         document_at=lambda created_at: canonical.canonical_bytes(
-            submission_services.corrected_document(
+            canonical.corrected_document(
                 submission, answers=correction.pending_answers, created_at=created_at
             )
         ),
     )
     try:
-        return workflow.apply_correction(
+        return corrections.apply_correction(
             correction=correction, answers=correction.pending_answers, signed=signed
         )
     except workflow.WorkflowRefused as refused:
@@ -449,7 +451,7 @@ def reverify(submission: Submission) -> SignatureReport:
     except (ValueError, KeyError) as error:
         raise SignatureInvalid("the stored document cannot be read") from error
     recomputed = canonical.canonical_bytes(
-        submission_services.submission_document(submission, created_at=created_at)
+        canonical.stored_document(submission, created_at=created_at)
     )
     if recomputed != stored:
         raise SignatureInvalid("answers differ from the signed document")
@@ -458,6 +460,21 @@ def reverify(submission: Submission) -> SignatureReport:
     return verify_bundle(
         evidence.bundle(), document=stored, trust_roots=selectors.jpki_trust_roots()
     )
+
+
+def signature_problems(submission: Submission) -> list[str]:
+    """The integrity audit's check of the applicant's signature (empty: intact or unsigned).
+
+    Registered with ``submissions.signing`` (apps.py): ``submissions.integrity`` runs it
+    without importing this app.
+    """
+    if selectors.evidence_for(submission) is None:
+        return []
+    try:
+        reverify(submission)
+    except SignatureInvalid as error:
+        return [f"the applicant's signature does not hold: {error}"]
+    return []
 
 
 def bundle_for(submission: Submission) -> dict[str, Any] | None:

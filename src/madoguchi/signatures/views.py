@@ -1,4 +1,10 @@
-"""The return from signing (a login handler of the identity callback) and public roots."""
+"""The signature step of the application flow, the return from signing, and public roots.
+
+The submission pages sit below this app and never import it: the review pages hand a
+signed form's "send" to :func:`begin_signing` / :func:`begin_correction_signing`
+(registered with ``submissions.signing`` in apps.py), and the identity callback hands
+"sign" logins to :func:`sign_callback` / :func:`sign_correction_callback`.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +15,40 @@ from django.views.decorators.http import require_GET
 
 from madoguchi.identity import oidc
 from madoguchi.identity.models import IdentityProvider
-from madoguchi.submissions import correction_views, workflow
+from madoguchi.submissions import correction_views, corrections
 from madoguchi.submissions import selectors as submission_selectors
 from madoguchi.submissions import services as submission_services
-from madoguchi.submissions import views as submission_views
 from madoguchi.submissions.models import Correction, Draft
+from madoguchi.submissions.views import access as submission_access
+from madoguchi.submissions.views import review as submission_review
 
 from . import selectors, services
+
+
+def begin_signing(request: HttpRequest, draft: Draft, token: str) -> HttpResponse:
+    """The review page's "send" for a signed form: off to sign at the card's provider.
+
+    When signing cannot start, the review page again (422) says why. A draft that cannot
+    be sent at all raises the submission service's refusal, which the review page shows.
+    """
+    try:
+        return redirect(services.begin_signing(request, draft, token))
+    except services.SigningFailed as failure:
+        return submission_review.review_page(
+            request, draft, token, signing_error=str(failure.message), status=422
+        )
+
+
+def begin_correction_signing(
+    request: HttpRequest, correction: Correction, token: str
+) -> HttpResponse:
+    """The correction review's "send" for a signed form: off to sign the new answers."""
+    try:
+        return redirect(services.begin_correction_signing(request, correction, token))
+    except services.SigningFailed as failure:
+        return correction_views.review_page(
+            request, correction, token, problem=str(failure.message), status=422
+        )
 
 
 def sign_callback(
@@ -39,16 +72,16 @@ def sign_callback(
     try:
         submission = services.finish_signing(request, provider, pending, draft=draft)
     except services.SigningFailed as failure:
-        return submission_views.review_page(
+        return submission_review.review_page(
             request, draft, token, signing_error=str(failure.message), status=422
         )
     except submission_services.SubmissionRefused as refused:
-        return submission_views.review_page(
+        return submission_review.review_page(
             request, draft, token, errors=refused.errors, status=422
         )
     except Draft.DoesNotExist as error:  # sent meanwhile from another tab
         raise Http404 from error
-    submission_views.remember_receipt(request, token, submission)
+    submission_access.remember_receipt(request, token, submission)
     return redirect("submissions:done", public_id=submission.public_id)
 
 
@@ -61,7 +94,7 @@ def sign_correction_callback(
     on the correction, so signing again is one click.
     """
     try:
-        correction = workflow.open_correction(pending.next_key)
+        correction = corrections.open_correction(pending.next_key)
     except Correction.DoesNotExist as error:
         raise Http404 from error
     try:

@@ -27,11 +27,11 @@ from madoguchi.identity import csp as identity_csp
 from madoguchi.identity import oidc as identity_oidc
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import IdentityProvider
-from madoguchi.signatures import services as signature_services
 
-from . import resident_session, views, workflow
+from . import corrections, resident_session, signing, workflow
 from .models import Correction
-from .views import upload_limit_message
+from .views import access
+from .views.steps import upload_limit_message
 
 logger = logging.getLogger("madoguchi.submissions")
 
@@ -41,7 +41,7 @@ CORRECTION_LOGIN = "correction"
 
 def _correction(token: str) -> Correction:
     try:
-        return workflow.open_correction(token)
+        return corrections.open_correction(token)
     except Correction.DoesNotExist as error:
         raise Http404 from error
 
@@ -103,7 +103,7 @@ def correction_page(
     held = correction.pending_answers or correction.submission.answers
     context = _context(correction, values or dict(held), errors or {})
     context["refused"] = problem
-    context["needs_signature"] = workflow.needs_signature(correction)
+    context["needs_signature"] = corrections.needs_signature(correction)
     page = render(request, "submissions/correction.html", context, status=status)
     # Resending a signed application is redirected to the card's provider to sign again.
     identity = correction.submission.identity
@@ -129,7 +129,7 @@ def correction(request: HttpRequest, token: str) -> HttpResponse:
     if request.FILES and not allow(request, "upload"):
         errors = {key: [upload_limit_message()] for key in request.FILES}
         return correction_page(request, fix, errors=errors, status=429)
-    result = workflow.check_correction(correction=fix, data=request.POST, files=request.FILES)
+    result = corrections.check_correction(correction=fix, data=request.POST, files=request.FILES)
     if not result.ok:
         return correction_page(
             request,
@@ -140,7 +140,7 @@ def correction(request: HttpRequest, token: str) -> HttpResponse:
         )
     # Checked answers wait on the correction for the applicant to review; nothing is sent
     # and the link stays valid until they send it from the review page.
-    workflow.hold_for_signature(correction=fix, answers=result.answers)
+    corrections.hold_for_signature(correction=fix, answers=result.answers)
     return redirect("submissions:correction_review", token=token)
 
 
@@ -154,7 +154,7 @@ def review_page(
 ) -> HttpResponse:
     submission = correction.submission
     language = get_language() or "ja"
-    signed = workflow.needs_signature(correction)
+    signed = corrections.needs_signature(correction)
     page = render(
         request,
         "submissions/correction_review.html",
@@ -163,7 +163,7 @@ def review_page(
             "submission": submission,
             "title": submission.form_version.schema.title.get(language),
             "municipality": submission.municipality.localized_name(language),
-            "changes": workflow.answer_changes(
+            "changes": corrections.answer_changes(
                 correction, correction.pending_answers, language=language
             ),
             "needs_signature": signed,
@@ -189,7 +189,7 @@ def correction_review(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("submissions:correction", token=token)
     if request.method == "GET":
         return review_page(request, fix, token)
-    held = workflow.recheck_held(fix)
+    held = corrections.recheck_held(fix)
     if not held.ok:
         return correction_page(
             request,
@@ -198,13 +198,13 @@ def correction_review(request: HttpRequest, token: str) -> HttpResponse:
             status=409,
         )
     try:
-        if workflow.needs_signature(fix):
-            return redirect(signature_services.begin_correction_signing(request, fix, token))
-        workflow.apply_correction(correction=fix, answers=held.answers)
+        if corrections.needs_signature(fix):
+            # Signed again at the Digital Authentication App; the signing step shows this
+            # page again itself when signing cannot start (madoguchi.signatures).
+            return signing.begin_correction_signing(request, fix, token)
+        corrections.apply_correction(correction=fix, answers=held.answers)
     except workflow.WorkflowRefused as refused:
         return review_page(request, fix, token, problem=refused.message, status=409)
-    except signature_services.SigningFailed as failure:
-        return review_page(request, fix, token, problem=str(failure.message), status=422)
     remember_correction(request, fix)
     return redirect("submissions:done", public_id=fix.submission.public_id)
 
@@ -215,7 +215,7 @@ def card_again_page(
     """Asks for the card login again; shows nothing of the submission or the correction."""
     identity = correction.submission.identity
     assert identity is not None
-    return views.verify_again_page(
+    return access.verify_again_page(
         request,
         identity=identity,
         form_version=correction.submission.form_version,
@@ -234,7 +234,7 @@ def verify_again(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("submissions:correction", token=token)
     identity = fix.submission.identity
     assert identity is not None
-    return views.start_login_again(
+    return access.start_login_again(
         request,
         identity,
         next_key=token,

@@ -27,6 +27,7 @@ from madoguchi.forms.models import Form
 
 from . import selectors, services
 from .models import Draft
+from .views.access import open_draft
 
 DRAFTS_COOKIE = "madoguchi_drafts"
 DRAFTS_COOKIE_SALT = "madoguchi.submissions.drafts"
@@ -103,9 +104,7 @@ def continue_at(draft: Draft, token: str) -> str:
 @require_GET
 def resume(request: HttpRequest, token: str) -> HttpResponse:
     """``/apply/<token>/``: the resume link itself."""
-    from .views import _draft  # the shared look-up (receipt redirect, card check)
-
-    draft = _draft(request, token)
+    draft = open_draft(request, token)  # receipt redirect, card check
     if isinstance(draft, HttpResponse):
         return draft
     return remember_draft(request, redirect(continue_at(draft, token)), draft, token)
@@ -139,9 +138,7 @@ def _saved_context(request: HttpRequest, draft: Draft, token: str) -> dict[str, 
 @require_http_methods(["GET", "POST"])
 def saved(request: HttpRequest, token: str) -> HttpResponse:
     """一時保存 done: the resume link, and a form to email it."""
-    from .views import _draft
-
-    draft = _draft(request, token)
+    draft = open_draft(request, token)  # receipt redirect, card check
     if isinstance(draft, HttpResponse):
         return draft
     context = _saved_context(request, draft, token)

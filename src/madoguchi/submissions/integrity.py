@@ -3,6 +3,7 @@
 An answer or a file changed in the database (by a faulty import, a careless UPDATE or an
 attacker) no longer matches the canonical document that was hashed into the audit ledger
 and, when the resident signed, covered by their signature. These checks find and name it.
+The signature is checked by the signing app, through :mod:`.signing`'s registered checks.
 """
 
 from __future__ import annotations
@@ -15,12 +16,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from madoguchi.signatures import canonical
-from madoguchi.signatures import selectors as signature_selectors
-from madoguchi.signatures import services as signature_services
-from madoguchi.signatures.verify import SignatureInvalid
-
-from . import selectors, services
+from . import document, selectors, signing
 from .models import Submission
 
 
@@ -38,12 +34,12 @@ def submission_problems(submission: Submission, *, files: bool = False) -> list[
     problems = []
     stored = submission.document.encode("utf-8")
     try:
-        parsed = canonical.parse_document(stored)
-        created_at = canonical.created_at_of(parsed)
+        parsed = document.parse_document(stored)
+        created_at = document.created_at_of(parsed)
     except (ValueError, KeyError):
         return ["the recorded application document cannot be read"]
-    recomputed = canonical.canonical_bytes(
-        services.submission_document(submission, created_at=created_at)
+    recomputed = document.canonical_bytes(
+        document.stored_document(submission, created_at=created_at)
     )
     if recomputed != stored:
         problems.append("answers or attachments differ from the recorded document")
@@ -55,11 +51,8 @@ def submission_problems(submission: Submission, *, files: bool = False) -> list[
         problems.append("the audit ledger has no record of this submission")
     elif recorded[0].detail["document"] != submission.document_sha256:
         problems.append("the audit ledger recorded a different document")
-    if signature_selectors.evidence_for(submission) is not None:
-        try:
-            signature_services.reverify(submission)
-        except SignatureInvalid as error:
-            problems.append(f"the applicant's signature does not hold: {error}")
+    for check in signing.integrity_checks():  # the applicant's signature, when signed
+        problems.extend(check(submission))
     if files:
         for attachment in submission.attachments.all():
             digest = hashlib.sha256()
@@ -71,14 +64,16 @@ def submission_problems(submission: Submission, *, files: bool = False) -> list[
     return problems
 
 
-def _files_outside_document(submission: Submission, document: Mapping[str, Any]) -> list[str]:
+def _files_outside_document(
+    submission: Submission, recorded_document: Mapping[str, Any]
+) -> list[str]:
     """Files staff would see and export with the submission that its document does not
     name: a file attached behind the app's back, or an upload that stuck to it (a
     correction's file before the correction was sent, a file of a question that no longer
     applied). The recomputed document alone misses them: it counts named files only."""
     recorded = Counter(
         (str(a.get("field")), str(a.get("name")), a.get("size"), str(a.get("sha256")))
-        for a in document.get("attachments") or []
+        for a in recorded_document.get("attachments") or []
         if isinstance(a, Mapping)
     )
     problems = []

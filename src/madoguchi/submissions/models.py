@@ -78,7 +78,7 @@ class Submission(models.Model):
     submitted_at = models.DateTimeField(db_index=True)
     # The canonical application document (RFC 8785 JSON: answers, form version, attachment
     # hashes, municipality, time), exactly the bytes hashed and, for a signed submission,
-    # signed. See madoguchi.signatures.canonical.
+    # signed. See madoguchi.submissions.document.
     document = models.TextField(blank=True, default="")
     document_sha256 = models.CharField(max_length=64, blank=True, default="")
     # Review workflow: who handles it and by when (the city's own service standard).

@@ -25,12 +25,10 @@ from madoguchi.forms.models import Form, FormVersion
 from madoguchi.forms.schema import EmailField, FileField, FormSchema
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import VerifiedIdentity
-from madoguchi.signatures import canonical
-from madoguchi.signatures import evidence as signature_evidence
-from madoguchi.signatures.evidence import SignedDocument
 
-from . import notifications, uploads
+from . import document, notifications, uploads
 from .models import Attachment, Channel, Draft, ReceiptCounter, Submission
+from .signing import Signature
 
 
 class SubmissionRefused(Exception):
@@ -288,80 +286,15 @@ class DocumentChanged(Exception):
     """What the resident signed is no longer what the draft says (an answer or a file changed)."""
 
 
-def referenced_ids(schema: FormSchema, answers: Mapping[str, Any]) -> set[int]:
-    """The ids of the attachments these answers name."""
-    ids: set[int] = set()
-    for form_field in schema.fields():
-        if isinstance(form_field, FileField):
-            for item in answers.get(form_field.key) or []:
-                if isinstance(item, Mapping) and isinstance(item.get("id"), int):
-                    ids.add(item["id"])
-    return ids
-
-
-def _document(
-    *,
-    form_version: FormVersion,
-    answers: Mapping[str, Any],
-    attachments: Iterable[Attachment],
-    created_at: datetime,
-) -> dict[str, Any]:
-    """The canonical document of these answers. Attachments count when the answers name them."""
-    form = form_version.form
-    referenced = referenced_ids(form_version.schema, answers)
-    return canonical.submission_document(
-        municipality=form.municipality.lg_code,
-        form=form.slug,
-        form_version=form_version.number,
-        form_version_id=form_version.pk,
-        answers=answers,
-        attachments=[
-            {"field": a.field_key, "name": a.name, "size": a.size, "sha256": a.sha256}
-            for a in attachments
-            if a.pk in referenced
-        ],
-        created_at=created_at,
-    )
-
-
-def submission_document(submission: Submission, *, created_at: datetime) -> dict[str, Any]:
-    """The canonical document of a submission as the database holds it now."""
-    return _document(
-        form_version=submission.form_version,
-        answers=submission.answers,
-        attachments=submission.attachments.all(),
-        created_at=created_at,
-    )
-
-
-def corrected_document(
-    submission: Submission, *, answers: Mapping[str, Any], created_at: datetime
-) -> dict[str, Any]:
-    """The document a correction with these answers would give: what the applicant re-signs.
-
-    Files sent for the open correction are not the submission's yet; they count when the
-    corrected answers name them.
-    """
-    pending = Attachment.objects.filter(
-        correction__submission=submission, correction__resubmitted_at__isnull=True
-    )
-    return _document(
-        form_version=submission.form_version,
-        answers=answers,
-        attachments=[*submission.attachments.all(), *pending],
-        created_at=created_at,
-    )
-
-
 def refresh_document(submission: Submission) -> None:
     """Make (and save) the submission's document again from its current answers and files.
 
     For a correction: the new document is dated now. A signature covers only the document
     that was signed, so a corrected signed submission no longer re-verifies as signed.
     """
-    document = submission_document(submission, created_at=timezone.now())
-    submission.document = canonical.canonical_bytes(document).decode("utf-8")
-    submission.document_sha256 = canonical.document_sha256(document)
+    content = document.stored_document(submission, created_at=timezone.now())
+    submission.document = document.canonical_bytes(content).decode("utf-8")
+    submission.document_sha256 = document.document_sha256(content)
     submission.save(update_fields=["answers", "document", "document_sha256"])
 
 
@@ -374,7 +307,7 @@ def _create_submission(
     identity: VerifiedIdentity | None = None,
     prefilled: list[str] | None = None,
     attachments: Iterable[Attachment] = (),
-    signed: SignedDocument | None = None,
+    signed: Signature | None = None,
 ) -> Submission:
     form = form_version.form
     schema = form_version.schema
@@ -386,10 +319,10 @@ def _create_submission(
         raise FormClosed(closed)
     now = timezone.now()
     if signed is not None:
-        document = signed.document
+        content = signed.document
     else:
-        document = canonical.canonical_bytes(
-            _document(
+        content = document.canonical_bytes(
+            document.document_of(
                 form_version=form_version, answers=answers, attachments=attachments, created_at=now
             )
         )
@@ -418,8 +351,8 @@ def _create_submission(
         identity_level=identity.assurance if identity else "none",
         prefilled_fields=sorted(prefilled or []),
         submitted_at=now,
-        document=document.decode("utf-8"),
-        document_sha256=hashlib.sha256(document).hexdigest(),
+        document=content.decode("utf-8"),
+        document_sha256=hashlib.sha256(content).hexdigest(),
     )
     events.record(
         events.Event.SUBMITTED,
@@ -434,7 +367,7 @@ def _create_submission(
         },
     )
     if signed is not None:
-        signature_evidence.record_evidence(submission=submission, signed=signed)
+        signed.record(submission)  # the evidence and its SIGNED event, after SUBMITTED
     transaction.on_commit(lambda: notifications.send_confirmation(submission))
     return submission
 
@@ -455,7 +388,7 @@ def draft_document(*, draft: Draft, created_at: datetime) -> dict[str, Any]:
     """The document submitting this draft would create, dated ``created_at``: what the
     resident signs. Raises like :func:`submit_draft` when the draft cannot be sent."""
     answers, _locked = _validated(draft)
-    return _document(
+    return document.document_of(
         form_version=draft.form_version,
         answers=answers,
         attachments=draft.attachments.all(),
@@ -467,7 +400,7 @@ def submit_draft(
     *,
     draft: Draft,
     channel: Channel = Channel.ONLINE,
-    signature: SignedDocument | None = None,
+    signature: Signature | None = None,
 ) -> Submission:
     """Turn a completed draft into a submission with a receipt number.
 
@@ -476,8 +409,9 @@ def submit_draft(
     submitted once: a second request for it (a double click) raises Draft.DoesNotExist.
 
     A form with ``identity: mynumber_sign`` needs ``signature``, a document the resident
-    signed and the server verified (see madoguchi.signatures.services); it must be the
-    exact document of the draft as it is now, or :class:`DocumentChanged` is raised.
+    signed and the server verified (a :class:`.signing.Signature`, passed in by the signing
+    app, madoguchi.signatures); it must be the exact document of the draft as it is now, or
+    :class:`DocumentChanged` is raised. Its evidence is stored in this transaction.
     """
     schema = draft.form_version.schema
     answers, locked = _validated(draft)
@@ -488,13 +422,13 @@ def submit_draft(
         Draft.objects.select_for_update().get(pk=draft.pk)
         attachments = list(draft.attachments.all())
         if signature is not None:
-            expected = _document(
+            expected = document.document_of(
                 form_version=draft.form_version,
                 answers=answers,
                 attachments=attachments,
                 created_at=signature.created_at,
             )
-            if canonical.canonical_bytes(expected) != signature.document:
+            if document.canonical_bytes(expected) != signature.document:
                 raise DocumentChanged
         submission = _create_submission(
             form_version=draft.form_version,
@@ -508,7 +442,7 @@ def submit_draft(
         )
         # Only the files the answers name are the submission's (a file whose question no
         # longer applies is not in the document); the draft takes the others with it.
-        draft.attachments.filter(pk__in=referenced_ids(schema, answers)).update(
+        draft.attachments.filter(pk__in=document.referenced_ids(schema, answers)).update(
             draft=None, submission=submission
         )
         draft.delete()

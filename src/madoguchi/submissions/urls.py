@@ -1,18 +1,19 @@
 from django.urls import path
 
-from . import correction_views, draft_views, resident_views, status_views, views
+from . import correction_views, draft_views, resident_views, status_views
+from .views import access, review, start, steps
 
 app_name = "submissions"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", start.home, name="home"),
     path("apply/<str:token>/", draft_views.resume, name="resume"),
     path("apply/<str:token>/saved/", draft_views.saved, name="saved"),
-    path("apply/<str:token>/step/<int:number>/", views.step, name="step"),
-    path("apply/<str:token>/review/", views.review, name="review"),
-    path("apply/<str:token>/discard/", views.discard, name="discard"),
-    path("apply/<str:token>/verify-again/", views.verify_again, name="verify_again"),
-    path("done/<uuid:public_id>/", views.done, name="done"),
+    path("apply/<str:token>/step/<int:number>/", steps.step, name="step"),
+    path("apply/<str:token>/review/", review.review, name="review"),
+    path("apply/<str:token>/discard/", review.discard, name="discard"),
+    path("apply/<str:token>/verify-again/", access.verify_again, name="verify_again"),
+    path("done/<uuid:public_id>/", review.done, name="done"),
     path(
         "done/<uuid:public_id>/status/",
         status_views.from_confirmation,
@@ -47,6 +48,6 @@ urlpatterns = [
         resident_views.result_download,
         name="result_download",
     ),
-    path("<str:lg_code>/", views.procedures, name="procedures"),
-    path("<str:lg_code>/<slug:slug>/", views.form_start, name="form_start"),
+    path("<str:lg_code>/", start.procedures, name="procedures"),
+    path("<str:lg_code>/<slug:slug>/", start.form_start, name="form_start"),
 ]

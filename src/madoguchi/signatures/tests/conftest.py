@@ -19,11 +19,11 @@ from django.utils import timezone
 from madoguchi.core import events
 from madoguchi.demo.services import connect_demo_identity_providers
 from madoguchi.forms.models import FormVersion
-from madoguchi.signatures import canonical
 from madoguchi.signatures.evidence import SignedDocument, build_cms
 from madoguchi.signatures.models import BUNDLE_FORMAT
 from madoguchi.simulators.idp import authorities, pki
 from madoguchi.simulators.idp.residents import get_resident
+from madoguchi.submissions import document as canonical
 from madoguchi.testing.factories import DepartmentFactory, MunicipalityFactory, publish_form
 
 from .live import SCHEMA

@@ -18,7 +18,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
 from madoguchi.forms.models import FormVersion
-from madoguchi.submissions import integrity, retention, services, workflow
+from madoguchi.submissions import corrections, integrity, retention, services, workflow
 from madoguchi.submissions.models import Attachment, Correction, Submission
 from madoguchi.tenants.models import Department, StaffMember
 from madoguchi.testing.factories import attach_file, publish_form
@@ -84,7 +84,7 @@ def names(submission: Submission) -> list[str]:
 def test_a_file_sent_with_a_correction_that_fails_stays_off_the_submission(
     submission: Submission, correction: Correction
 ) -> None:
-    result = workflow.check_correction(
+    result = corrections.check_correction(
         correction=correction,
         data={"amount": "たくさん"},
         files={"receipt_file": pdf("second.pdf", "二枚目")},
@@ -99,13 +99,13 @@ def test_a_file_sent_with_a_correction_that_fails_stays_off_the_submission(
 def test_a_retry_without_choosing_the_file_again_sends_the_file_chosen_first(
     submission: Submission, correction: Correction
 ) -> None:
-    workflow.check_correction(
+    corrections.check_correction(
         correction=correction,
         data={"amount": "たくさん"},
         files={"receipt_file": pdf("second.pdf", "二枚目")},
     )
 
-    workflow.resubmit(correction=correction, data={"amount": "1300"}, files={})
+    corrections.resubmit(correction=correction, data={"amount": "1300"}, files={})
 
     submission.refresh_from_db()
     assert names(submission) == ["second.pdf"]
@@ -118,7 +118,7 @@ def test_a_resent_correction_swaps_the_file_and_keeps_the_replaced_one_as_histor
 ) -> None:
     first = submission.attachments.get()
 
-    result = workflow.resubmit(
+    result = corrections.resubmit(
         correction=correction,
         data={"amount": "1300"},
         files={"receipt_file": pdf("second.pdf", "二枚目")},
@@ -139,7 +139,7 @@ def test_a_resent_correction_swaps_the_file_and_keeps_the_replaced_one_as_histor
 def test_files_of_a_correction_never_sent_are_purged_when_it_expires(
     submission: Submission, correction: Correction
 ) -> None:
-    workflow.check_correction(
+    corrections.check_correction(
         correction=correction, data={}, files={"receipt_file": pdf("second.pdf", "二枚目")}
     )
     Correction.objects.filter(pk=correction.pk).update(

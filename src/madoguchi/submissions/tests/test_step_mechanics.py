@@ -31,7 +31,7 @@ from madoguchi.submissions.tests.test_views import (
     start_url,
     step_url,
 )
-from madoguchi.submissions.views import _comparable, _lookup_address
+from madoguchi.submissions.views.steps import _comparable, _lookup_address
 from madoguchi.testing.factories import publish_form
 
 pytestmark = pytest.mark.django_db

@@ -9,6 +9,12 @@ fingerprints of the attached files, the municipality and the moment it was made.
 
 The bytes hashed are exactly the bytes stored (``Submission.document``), so anyone can
 re-hash and re-verify them without trusting this code's serialiser.
+
+The document is the application, not a signature concern: every submission has one,
+signed or not. It lives here, below the apps that sign it (``madoguchi.signatures``) and
+seal it into receipts (``madoguchi.documents``), which import it from here. The first half
+of this module is the format (plain data in, bytes out); the second makes the document of
+a draft's or a submission's answers and files as the database holds them.
 """
 
 from __future__ import annotations
@@ -17,16 +23,28 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rfc8785
+
+from madoguchi.forms.schema import FileField
+
+from .models import Attachment, Submission
+
+if TYPE_CHECKING:
+    from madoguchi.forms.models import FormVersion
+    from madoguchi.forms.schema import FormSchema
 
 __all__ = [
     "FORMAT",
     "canonical_bytes",
+    "corrected_document",
     "created_at_of",
+    "document_of",
     "document_sha256",
     "parse_document",
+    "referenced_ids",
+    "stored_document",
     "submission_document",
 ]
 
@@ -103,3 +121,71 @@ def parse_document(data: bytes | str) -> dict[str, Any]:
 def created_at_of(document: Mapping[str, Any]) -> datetime:
     """The document's ``created_at`` as an aware datetime."""
     return datetime.fromisoformat(str(document["created_at"]).replace("Z", "+00:00"))
+
+
+# --- the document of answers and files in the database ---------------------------------
+
+
+def referenced_ids(schema: FormSchema, answers: Mapping[str, Any]) -> set[int]:
+    """The ids of the attachments these answers name."""
+    ids: set[int] = set()
+    for form_field in schema.fields():
+        if isinstance(form_field, FileField):
+            for item in answers.get(form_field.key) or []:
+                if isinstance(item, Mapping) and isinstance(item.get("id"), int):
+                    ids.add(item["id"])
+    return ids
+
+
+def document_of(
+    *,
+    form_version: FormVersion,
+    answers: Mapping[str, Any],
+    attachments: Iterable[Attachment],
+    created_at: datetime,
+) -> dict[str, Any]:
+    """The canonical document of these answers. Attachments count when the answers name them."""
+    form = form_version.form
+    referenced = referenced_ids(form_version.schema, answers)
+    return submission_document(
+        municipality=form.municipality.lg_code,
+        form=form.slug,
+        form_version=form_version.number,
+        form_version_id=form_version.pk,
+        answers=answers,
+        attachments=[
+            {"field": a.field_key, "name": a.name, "size": a.size, "sha256": a.sha256}
+            for a in attachments
+            if a.pk in referenced
+        ],
+        created_at=created_at,
+    )
+
+
+def stored_document(submission: Submission, *, created_at: datetime) -> dict[str, Any]:
+    """The canonical document of a submission as the database holds it now."""
+    return document_of(
+        form_version=submission.form_version,
+        answers=submission.answers,
+        attachments=submission.attachments.all(),
+        created_at=created_at,
+    )
+
+
+def corrected_document(
+    submission: Submission, *, answers: Mapping[str, Any], created_at: datetime
+) -> dict[str, Any]:
+    """The document a correction with these answers would give: what the applicant re-signs.
+
+    Files sent for the open correction are not the submission's yet; they count when the
+    corrected answers name them.
+    """
+    pending = Attachment.objects.filter(
+        correction__submission=submission, correction__resubmitted_at__isnull=True
+    )
+    return document_of(
+        form_version=submission.form_version,
+        answers=answers,
+        attachments=[*submission.attachments.all(), *pending],
+        created_at=created_at,
+    )

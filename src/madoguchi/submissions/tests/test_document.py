@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from madoguchi.signatures import canonical
+from madoguchi.submissions import document as canonical
 
 MOMENT = datetime(2026, 4, 1, 9, 30, 15, 123456, tzinfo=UTC)
 

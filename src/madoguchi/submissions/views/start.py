@@ -1,0 +1,144 @@
+"""The resident's way in: the municipalities, their procedures, a form's start page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from madoguchi.core.ratelimit import allow
+from madoguchi.forms import selectors as form_selectors
+from madoguchi.forms.builder import selectors as builder_selectors
+from madoguchi.forms.models import Form
+from madoguchi.identity import csp as identity_csp
+from madoguchi.identity import oidc as identity_oidc
+from madoguchi.identity import selectors as identity_selectors
+from madoguchi.identity import services as identity_services
+from madoguchi.tenants.models import Municipality
+
+from .. import draft_views, services
+from .access import current_language
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    municipalities = Municipality.objects.order_by("lg_code")
+    return render(request, "submissions/home.html", {"municipalities": municipalities})
+
+
+@require_GET
+def procedures(request: HttpRequest, lg_code: str) -> HttpResponse:
+    try:
+        municipality = Municipality.objects.get(lg_code=lg_code)
+    except Municipality.DoesNotExist as error:
+        raise Http404 from error
+    language = current_language()
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for form in form_selectors.published_forms(municipality):
+        schema = form.current_version.schema  # type: ignore[union-attr]
+        category = form.category.get(language) or form.category.get("ja") or _("Other")
+        groups.setdefault(category, []).append(
+            {
+                "form": form,
+                "title": schema.title.get(language),
+                "department": form.department.localized_name(language),
+                "identity": schema.identity,
+            }
+        )
+    return render(
+        request,
+        "submissions/procedures.html",
+        {
+            "municipality": municipality,
+            # 「その他」 last, however the catch-all is spelled.
+            "groups": sorted(groups.items(), key=lambda g: form_selectors.category_order(g[0])),
+        },
+    )
+
+
+def _published(lg_code: str, slug: str) -> Form:
+    try:
+        return form_selectors.published_form(lg_code=lg_code, slug=slug)
+    except Form.DoesNotExist as error:
+        raise Http404 from error
+
+
+@require_http_methods(["GET", "POST"])
+def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
+    form = _published(lg_code, slug)
+    version = form.current_version
+    assert version is not None
+    schema = version.schema
+    prefills = any(f.prefill for f in schema.fields())
+    uses_provider = schema.identity != "none" or prefills
+    providers = (
+        list(
+            identity_selectors.providers_for(
+                form.municipality, mynumber_only=schema.identity != "account"
+            )
+        )
+        if uses_provider
+        else []
+    )
+    # Forms that need a signature (mynumber_sign) also need a My Number Card provider.
+    closed = builder_selectors.acceptance_problem(form)
+    available = not closed and (schema.identity == "none" or bool(providers))
+    error, status = "", 200
+    if request.method == "POST" and available:
+        if not allow(request, "draft_start"):
+            return render(request, "core/too_many_requests.html", status=429)
+        chosen = request.POST.get("provider", "")
+        provider = next((p for p in providers if p.key == chosen), None)
+        if provider is not None or schema.identity == "none":
+            try:
+                if provider is not None:
+                    # No draft when the login cannot start (provider unreachable).
+                    identity_oidc.metadata(provider)
+                draft_row, token = services.start_draft(
+                    form_version=version, language=current_language()
+                )
+                if provider is None:
+                    return redirect("submissions:step", token=token, number=1)
+                try:
+                    url = identity_services.begin_login(request, provider, next_key=token)
+                except identity_oidc.LoginFailed:
+                    draft_row.delete()
+                    raise
+                return redirect(url)
+            except identity_oidc.LoginFailed:
+                error, status = (
+                    _(
+                        "The identity service cannot be reached right now. "
+                        "Please try again in a few minutes."
+                    ),
+                    503,
+                )
+        else:
+            error, status = _("Choose how to prove your identity."), 400
+    language = current_language()
+    page = render(
+        request,
+        "submissions/form_start.html",
+        {
+            "form": form,
+            "schema": schema,
+            "title": schema.title.get(language),
+            "description": schema.description.get(language) if schema.description else "",
+            "department": form.department.localized_name(language),
+            "municipality": form.municipality.localized_name(language),
+            "step_titles": [s.title.get(language) for s in schema.steps],
+            "providers": [(p.key, p.localized_name(language)) for p in providers],
+            "available": available,
+            "closed": closed,
+            "card_optional": schema.identity == "none" and bool(providers),
+            "prefill_items": form_selectors.prefill_item_names(schema, language=language),
+            "start_error": error,
+            "continue_url": draft_views.draft_to_continue(request, form) if available else None,
+        },
+        status=status,
+    )
+    # The start buttons POST here and are redirected to the provider's origin.
+    return identity_csp.allow_provider_redirects(page, providers)
