@@ -9,8 +9,6 @@ name and SHA-256.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,15 +21,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from madoguchi.forms.schema import (
-    ChoiceField,
-    ConsentField,
-    DateField,
-    FileField,
-    FormField,
-    FormSchema,
-    NumberField,
-)
+from madoguchi.forms import fieldtypes
+from madoguchi.forms.schema import FormField, FormSchema
 from madoguchi.jp import wareki
 from madoguchi.submissions.models import Channel, Status
 
@@ -133,9 +124,6 @@ def stored_columns(data: list[dict[str, str]]) -> list[Column]:
 
 
 Cell = Callable[[tuple[Any, ...]], CellValue]
-# Excel's serial dates start in 1900 (and count a 29 February 1900 that never was):
-# earlier dates are written as text.
-EXCEL_FIRST_DAY = date(1900, 3, 1)
 
 
 class RowBuilder:
@@ -227,71 +215,7 @@ class RowBuilder:
         return day.isoformat()
 
     def answer_renderer(self, form_field: FormField) -> Callable[[Any], CellValue]:
-        language = self.language
-        if isinstance(form_field, ChoiceField):
-            labels = {o.value: o.label.get(language) for o in form_field.options}
-
-            def choice(value: Any) -> str:
-                values = _list(value) if form_field.multiple else [value]
-                return "、".join(labels.get(str(v), str(v)) for v in values)
-
-            return choice
-        if isinstance(form_field, DateField):
-
-            def day(value: Any) -> CellValue:
-                try:
-                    parsed = date.fromisoformat(str(value))
-                except ValueError:
-                    return str(value)
-                if self.typed and parsed >= EXCEL_FIRST_DAY:
-                    return parsed
-                return self.date_text(parsed)
-
-            return day
-        if isinstance(form_field, ConsentField):
-            # JSON true arrives as "true" (PostgreSQL) or 1 (SQLite).
-            return lambda value: self.agreed if value in ("true", 1, True) else ""
-        if isinstance(form_field, NumberField):
-            return _number if self.typed else lambda value: str(value)
-        if isinstance(form_field, FileField):
-
-            def files(value: Any) -> str:
-                items = _list(value)
-                return "、".join(
-                    f"{item.get('name', '')} (sha256:{item.get('sha256', '')})"
-                    for item in items
-                    if isinstance(item, dict)
-                )
-
-            return files
-        return lambda value: str(value)
-
-
-_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]+)?")
-
-
-def _number(value: Any) -> CellValue:
-    """A number answer (stored as a JSON number after validation) as a number.
-
-    The database hands JSON numbers over as text (``->>``) or, on SQLite, as numbers.
-    Anything that is not a plain number (a value stored before validation was this
-    strict) stays text rather than being guessed at.
-    """
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        return value
-    text = str(value)
-    if not _PLAIN_NUMBER.fullmatch(text):
-        return text
-    return float(text) if "." in text else int(text)
-
-
-def _list(value: Any) -> list[Any]:
-    """A JSON list answer as the database hands it over (text), or already decoded."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return [value]
-    return value if isinstance(value, list) else [value]
+        """One answer as a cell: each field type says how (see ``export_renderer`` in
+        :mod:`madoguchi.forms.fieldtypes`); this builder gives it the language, whether
+        cells are typed, and how dates read as text."""
+        return fieldtypes.of(form_field).export_renderer(form_field, self)

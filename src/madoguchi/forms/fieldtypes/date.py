@@ -39,8 +39,8 @@ _DATE_PART = re.compile(r"-?[0-9]+")
 # More digits than this cannot be a year, month or day of any calendar (and int() of
 # thousands of digits is slow): such a part is simply a date that does not exist.
 _MAX_DATE_PART_DIGITS = 20
-# Spreadsheets count days from 1900 (with a 29 February that never was): earlier dates
-# are exported as text.
+# Excel's serial dates start in 1900 (and count a 29 February 1900 that never was):
+# earlier dates are written as text.
 EXCEL_FIRST_DAY = date(1900, 3, 1)
 
 
