@@ -42,7 +42,7 @@ def _parsed(jwk: Mapping[str, Any]) -> RSAKey | ECKey:
 
 def check(jwk: Any, *, kind: str) -> None:
     """Raise :class:`ClientKeyRefused` unless ``jwk`` is a private key this kind accepts."""
-    allowed = registry.plugin(kind).client_key_types
+    allowed = registry.backend(kind).client_key_types
     if not isinstance(jwk, Mapping):
         raise ClientKeyRefused("the key file must hold one JWK (a JSON object)")
     kty = jwk.get("kty")

@@ -283,11 +283,11 @@ def required_acr(provider: IdentityProvider, level: str) -> frozenset[str]:
     """The ``acr`` values a login for a form at ``level`` must come back with.
 
     Empty means any. A provider that verifies the My Number Card must always say so
-    (its plugin names the values, e.g. ``aal3`` for the Digital Authentication App),
+    (its backend names the values, e.g. ``aal3`` for the Digital Authentication App),
     because its identities are shown as 本人確認済み（マイナンバーカード）.
     """
     if provider.assurance == Assurance.MYNUMBER_CARD:
-        return registry.plugin(provider.kind).card_acr_values(provider.acr_values)
+        return registry.backend(provider.kind).card_acr_values(provider.acr_values)
     if level in CARD_LEVELS:
         raise AssuranceTooLow(f"level {level or 'card'} needs a My Number Card provider")
     return frozenset()

@@ -22,6 +22,7 @@ from madoguchi.forms.schema import ChoiceField, FormSchema
 from madoguchi.tenants.models import Municipality
 
 from . import client_keys, oidc, registry
+from .base import ClaimsUnusable
 from .models import IdentityProvider, VerifiedIdentity
 
 logger = logging.getLogger("madoguchi.identity")
@@ -149,11 +150,11 @@ def finish_login(
     """Complete the OIDC flow and record the verified identity (raises on any failed check)."""
     try:
         result = oidc.complete(provider, pending, query)
-        items = registry.plugin(provider.kind).basic_four(result.userinfo, provider.claim_mapping)
+        items = registry.backend(provider.kind).basic_four(result.userinfo, provider.claim_mapping)
     except oidc.LoginFailed as failure:
         logger.warning("identity login failed at %s: check=%s", provider, failure.check)
         raise
-    except registry.ClaimsUnusable as error:
+    except ClaimsUnusable as error:
         logger.warning("identity claims unusable from %s: %s", provider, error)
         raise oidc.LoginFailed("claims", str(error)) from error
     identity = VerifiedIdentity.objects.create(

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         add = sub.add_parser("add-provider", help="create or update a provider")
         add.add_argument("lg_code")
         add.add_argument("key", help="short name, e.g. digital-auth-app or xid")
-        add.add_argument("--kind", choices=registry.plugin_names(), required=True)
+        add.add_argument("--kind", choices=registry.names(), required=True)
         add.add_argument("--name", required=True, help="name shown to residents (Japanese)")
         add.add_argument("--name-en", default="")
         add.add_argument("--issuer", required=True)
@@ -28,8 +28,8 @@ class Command(BaseCommand):
         add.add_argument(
             "--assurance", choices=[a.value for a in Assurance], default=Assurance.MYNUMBER_CARD
         )
-        add.add_argument("--scopes", help="default: the plugin's scopes")
-        add.add_argument("--acr-values", help="default: the plugin's acr_values")
+        add.add_argument("--scopes", help="default: the backend's scopes")
+        add.add_argument("--acr-values", help="default: the backend's acr_values")
         add.add_argument(
             "--claim-mapping", default="{}", help='JSON, e.g. {"address": "address.formatted"}'
         )
@@ -58,7 +58,7 @@ class Command(BaseCommand):
             raise CommandError(f"no municipality {options['lg_code']}") from error
         except json.JSONDecodeError as error:
             raise CommandError(f"--claim-mapping is not JSON: {error}") from error
-        plugin = registry.plugin(options["kind"])
+        backend = registry.backend(options["kind"])
         if options["private_jwk_file"]:
             try:
                 with open(options["private_jwk_file"], encoding="utf-8") as handle:
@@ -85,10 +85,10 @@ class Command(BaseCommand):
                 "issuer": options["issuer"],
                 "client_id": options["client_id"],
                 "client_private_jwk": private_jwk,
-                "scopes": options["scopes"] or plugin.default_scopes,
+                "scopes": options["scopes"] or backend.default_scopes,
                 "acr_values": options["acr_values"]
                 if options["acr_values"] is not None
-                else plugin.default_acr_values,
+                else backend.default_acr_values,
                 "claim_mapping": mapping,
             },
         )

@@ -1,0 +1,1 @@
+"""The identity provider backends that ship with Madoguchi, one package each."""

@@ -1,0 +1,1 @@
+"""Any OpenID Connect provider, its claims mapped per provider, as a backend."""
