@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, cast
 from uuid import UUID
 
@@ -29,7 +28,8 @@ from madoguchi.submissions.selectors import inbox_for
 from madoguchi.tenants.models import StaffMember
 
 from . import selectors, services
-from .columns import Column, available_sources, stored_columns
+from .columns import available_sources, stored_columns
+from .forms import ExportForm, ProfileForm, SelectedForm, SummaryItem, summary
 from .models import (
     DateStyle,
     ExportEncoding,
@@ -105,7 +105,7 @@ def export_home(request: HttpRequest) -> HttpResponse:
 def export_selected(request: HttpRequest) -> HttpResponse:
     """The inbox's "export the selected" button: on to the export page of their form."""
     staff = _staff(request)
-    receipts = request.POST.getlist("receipt")
+    receipts = SelectedForm(request.POST).receipts()
     by_form = list(
         inbox_for(staff)
         .filter(receipt_number__in=receipts)
@@ -134,17 +134,6 @@ def _profile_choice(form: Form, value: str | None) -> ExportProfile | None:
         return None
 
 
-def _day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _choice(value: str | None, choices: list[str], default: str) -> str:
-    return value if value in choices else default
-
-
 @staff_required
 @require_http_methods(["GET", "POST"])
 def export_form(request: HttpRequest, form_id: int) -> HttpResponse:
@@ -152,26 +141,12 @@ def export_form(request: HttpRequest, form_id: int) -> HttpResponse:
     form = _form_or_404(staff, form_id)
     if not selectors.may_export(staff):
         return HttpResponseForbidden(_("Your role cannot export submissions."))
-    data = request.POST if request.method == "POST" else request.GET
-    profile = _profile_choice(form, data.get("profile"))
+    bound = ExportForm(request.POST if request.method == "POST" else request.GET)
+    profile = _profile_choice(form, bound.data.get("profile"))
     columns = stored_columns(profile.columns) if profile else selectors.default_columns(form)
-    settings_from = profile or ExportProfile()
-    options = {
-        "format": _choice(data.get("format"), ExportFormat.values, ExportFormat.CSV),
-        "encoding": _choice(data.get("encoding"), ExportEncoding.values, settings_from.encoding),
-        "date_style": _choice(data.get("date_style"), DateStyle.values, settings_from.date_style),
-        "unencodable": _choice(
-            data.get("unencodable"), Unencodable.values, settings_from.unencodable
-        ),
-    }
-    filters = selectors.Filters(
-        statuses=tuple(s for s in data.getlist("status") if s in Status.values),
-        submitted_from=_day(data.get("from", "")),
-        submitted_to=_day(data.get("to", "")),
-        receipt_numbers=tuple(data.getlist("receipt")),
-    )
-    error = ""
-    if request.method == "POST":
+    options = bound.options(profile)
+    filters = bound.filters()
+    if request.method == "POST" and bound.is_valid():
         try:
             job = services.start_export(
                 staff=staff,
@@ -184,9 +159,11 @@ def export_form(request: HttpRequest, form_id: int) -> HttpResponse:
                 ),
             )
         except services.NothingToExport:
-            error = _("No submission matches. Change the filters and try again.")
+            bound.add_error("status", _("No submission matches. Change the filters and try again."))
         except TooManyRows:
-            error = _("Excel holds at most 1,048,575 rows. Choose CSV or narrow the filters.")
+            bound.add_error(
+                "format", _("Excel holds at most 1,048,575 rows. Choose CSV or narrow the filters.")
+            )
         except services.ExportNotAllowed as refused:
             raise Http404 from refused
         else:
@@ -194,6 +171,8 @@ def export_form(request: HttpRequest, form_id: int) -> HttpResponse:
             if ran_at_once and job.status == JobStatus.DONE and not job.problem_count:
                 return _download(staff, job)
             return redirect("exports:job", public_id=job.public_id)
+    # Only a POST reports problems; on GET an invalid value is left out (see ExportForm).
+    errors = summary(bound, anchors=ExportForm.ANCHORS) if request.method == "POST" else []
     return render(
         request,
         "exports/form.html",
@@ -211,10 +190,11 @@ def export_form(request: HttpRequest, form_id: int) -> HttpResponse:
             "encoding_choices": ExportEncoding.choices,
             "date_style_choices": DateStyle.choices,
             "unencodable_choices": Unencodable.choices,
-            "error": error,
+            "errors": errors,
+            "typed": bound.data,
             "direct_max": services.direct_max_rows(),
         },
-        status=422 if error else 200,
+        status=422 if errors else 200,
     )
 
 
@@ -301,21 +281,6 @@ def export_report(request: HttpRequest, public_id: UUID) -> HttpResponse:
 # --- profiles ----------------------------------------------------------------------------
 
 
-def _columns_from_post(request: HttpRequest, sources: list[Column]) -> list[Column]:
-    """Checked sources, ordered by their position numbers (then by the list's order)."""
-    chosen = []
-    for index, source in enumerate(sources):
-        if request.POST.get(f"use-{index}") != "on":
-            continue
-        header = request.POST.get(f"header-{index}", "").strip()[:100] or source.header
-        try:
-            position = int(request.POST.get(f"position-{index}", ""))
-        except ValueError:
-            position = index + 1
-        chosen.append((position, index, Column(source.source, header)))
-    return [column for _p, _i, column in sorted(chosen, key=lambda item: item[:2])]
-
-
 @staff_required
 @require_http_methods(["GET", "POST"])
 def export_profile(
@@ -334,36 +299,30 @@ def export_profile(
     schema = form.current_version.schema if form.current_version else None
     sources = available_sources(schema) if schema else []
     current = stored_columns(profile.columns) if profile else selectors.default_columns(form)
-    errors: list[str] = []
+    others = set(selectors.profiles_for(form).values_list("name", flat=True))
+    if profile is not None:
+        others.discard(profile.name)
+    bound = ProfileForm(
+        request.POST if request.method == "POST" else None, sources=sources, others=others
+    )
     name = profile.name if profile else ""
+    errors: list[SummaryItem] = []
     if request.method == "POST":
-        name = request.POST.get("name", "").strip()[:100]
-        current = _columns_from_post(request, sources)
-        same_name = selectors.profiles_for(form).filter(name=name)
-        if profile is not None:
-            same_name = same_name.exclude(pk=profile.pk)
-        if not name:
-            errors.append(_("Enter a name for the profile."))
-        elif same_name.exists():
-            errors.append(_("Another profile of this form has that name."))
-        if not current:
-            errors.append(_("Choose at least one column."))
-        if not errors:
+        name = str(bound["name"].value() or "")
+        if bound.is_valid():
             saved = services.save_profile(
                 staff=staff,
                 form=form,
-                name=name,
-                columns=current,
-                encoding=_choice(
-                    request.POST.get("encoding"), ExportEncoding.values, ExportEncoding.UTF8_BOM
-                ),
-                date_style=_choice(request.POST.get("date_style"), DateStyle.values, "iso"),
-                unencodable=_choice(
-                    request.POST.get("unencodable"), Unencodable.values, Unencodable.REFUSE
-                ),
+                name=bound.cleaned_data["name"],
+                columns=bound.cleaned_data["columns"],
+                encoding=bound.cleaned_data["encoding"] or ExportEncoding.UTF8_BOM,
+                date_style=bound.cleaned_data["date_style"] or DateStyle.ISO,
+                unencodable=bound.cleaned_data["unencodable"] or Unencodable.REFUSE,
                 profile=profile,
             )
             return redirect(f"{reverse('exports:form', args=[form.pk])}?profile={saved.pk}")
+        current = bound.cleaned_data.get("columns", [])
+        errors = summary(bound, anchors=ProfileForm.ANCHORS, general=str(ProfileForm.GENERAL))
     chosen = {c.source: (position, c.header) for position, c in enumerate(current, start=1)}
     rows = [
         {
@@ -386,10 +345,9 @@ def export_profile(
             "name": name,
             "rows": rows,
             "errors": errors,
-            "encoding": request.POST.get("encoding") or (profile.encoding if profile else ""),
-            "date_style": request.POST.get("date_style") or (profile.date_style if profile else ""),
-            "unencodable": request.POST.get("unencodable")
-            or (profile.unencodable if profile else ""),
+            "encoding": bound.setting("encoding", profile),
+            "date_style": bound.setting("date_style", profile),
+            "unencodable": bound.setting("unencodable", profile),
             "encoding_choices": ExportEncoding.choices,
             "date_style_choices": DateStyle.choices,
             "unencodable_choices": Unencodable.choices,

@@ -12,8 +12,7 @@ from django.test import override_settings
 from madoguchi.e2e.tests.conftest import CHROMIUM, CHROMIUM_ARGS, assert_accessible
 from madoguchi.tenants.models import StaffMember
 from madoguchi.testing.factories import STAFF_PASSWORD, publish_form, submit_application
-
-from .conftest import code_for
+from madoguchi.testing.staff import code_for
 
 pytestmark = pytest.mark.browser
 
@@ -50,6 +49,13 @@ def test_export_pages_are_accessible(
     assert_accessible(page, name="export form")
     page.goto(f"{base}/staff/exports/forms/{version.form_id}/profiles/new/")
     assert_accessible(page, name="profile editor")
+    page.fill("#name", " ")
+    page.evaluate("document.querySelectorAll('.row-select').forEach(b => { b.checked = false; })")
+    page.locator("form[method=post] .actions button").click()
+    summary = page.locator(".error-summary")
+    assert summary.locator("li").count() == 2
+    assert summary.evaluate("element => element === document.activeElement")
+    assert_accessible(page, name="profile editor with errors")
     page.goto(f"{base}/staff/exports/forms/{version.form_id}/")
     page.check("#encoding-cp932")
     page.check("#unencodable-refuse")

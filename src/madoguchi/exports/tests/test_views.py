@@ -355,3 +355,51 @@ def test_the_inbox_links_to_exports_and_can_export_its_selection(
 
     assert f'href="{EXPORTS_URL}"' in inbox.text
     assert f'formaction="{reverse("exports:selected")}"' in inbox.text
+
+
+def test_a_profile_without_name_or_columns_names_both_problems_and_keeps_what_was_typed(
+    staff: StaffMember, form_version: FormVersion, log_in: LogIn
+) -> None:
+    new = reverse("exports:profile_new", args=[form_version.form_id])
+
+    response = log_in(staff).post(
+        new, {"name": "  ", "header-0": "UKETSUKE_NO", "date_style": "wareki"}
+    )
+
+    assert response.status_code == 422
+    assert "There are 2 problems to fix" in response.text
+    assert 'href="#name">Profile name: Enter a name for the profile.' in response.text
+    assert 'href="#use-0">Columns: Choose at least one column.' in response.text
+    assert 'id="date-wareki" name="date_style" value="wareki" checked' in response.text
+    assert ExportProfile.objects.count() == 0
+
+
+def test_a_second_profile_of_the_same_name_is_refused(
+    staff: StaffMember, form_version: FormVersion, log_in: LogIn
+) -> None:
+    browser = log_in(staff)
+    new = reverse("exports:profile_new", args=[form_version.form_id])
+    assert browser.post(new, {"name": "住記", "use-0": "on"}).status_code == 302
+
+    again = browser.post(new, {"name": "住記", "use-0": "on"})
+
+    assert again.status_code == 422
+    assert "Another profile of this form has that name." in again.text
+    assert 'value="住記"' in again.text
+    assert ExportProfile.objects.count() == 1
+
+
+def test_an_export_with_a_date_that_is_not_a_date_is_refused_not_widened(
+    staff: StaffMember, form_version: FormVersion, log_in: LogIn
+) -> None:
+    submit_application(form_version)
+
+    response = log_in(staff).post(
+        form_url(form_version), {"format": "csv", "from": "2025-02-30", "status": ["bogus"]}
+    )
+
+    assert response.status_code == 422
+    assert 'href="#from">Received from: ' in response.text
+    assert 'href="#status-' in response.text
+    assert 'value="2025-02-30"' in response.text
+    assert ExportJob.objects.count() == 0
