@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 import inspect
+import json
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
 from django.template.loader import get_template
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from madoguchi.forms import fieldtypes
 from madoguchi.forms.fieldtypes import registry
-from madoguchi.forms.fieldtypes.base import FieldType
+from madoguchi.forms.fieldtypes.base import FieldInvalid, FieldType
 from madoguchi.forms.schema import BaseField
+from madoguchi.jp.errors import InvalidJapaneseInput
 
 
 def test_the_registered_names_are_the_schema_discriminator_values_in_order() -> None:
@@ -41,3 +47,57 @@ def test_a_type_cannot_be_registered_twice() -> None:
 
     with pytest.raises(ValueError, match="registered twice"):
         registry.register(text)
+
+
+# One question of each type, with the fewest properties the schema allows.
+QUESTIONS: dict[str, BaseField] = {
+    t.name: t.model.model_validate(
+        {"key": "q", "type": t.name, "label": "質問"}
+        | ({"options": [{"value": "a", "label": "ア"}, {"value": "b", "label": "イ"}]}
+           if t.name == "choice" else {})
+        | ({"body": "説明"} if t.name == "info" else {})
+    )
+    for t in fieldtypes.all_types()
+}  # fmt: skip
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12)
+    | st.sampled_from(["a", "b", "2025-04-01", "922-8622", "0761721111", "カガ", "x@example.jp"]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=8,
+)
+
+
+@dataclass
+class Cells:
+    language: str = "ja"
+    typed: bool = False
+    agreed: str = "同意"
+
+    def date_text(self, day: date) -> str:
+        return day.isoformat()
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(QUESTIONS)), json_values, st.booleans())
+def test_each_type_cleans_or_refuses_any_json_and_shows_and_exports_what_it_stored(
+    name: str, value: Any, typed: bool
+) -> None:
+    field_type, question = fieldtypes.get(name), QUESTIONS[name]
+
+    try:
+        stored = field_type.clean(question, value)
+    except (FieldInvalid, InvalidJapaneseInput) as error:
+        assert str(error)
+        return
+
+    assert field_type.clean(question, stored) == stored
+    assert isinstance(field_type.display(question, stored, language="ja"), str)
+    render = field_type.export_renderer(question, Cells(typed=typed))
+    render(stored)
+    render(json.dumps(stored, ensure_ascii=False))  # PostgreSQL hands JSON over as text
