@@ -19,6 +19,7 @@ from madoguchi.testing.factories import (
     publish_form,
     submit_application,
 )
+from madoguchi.testing.http import redirect_of
 
 from .conftest import INBOX_URL, LOGIN_URL, staff_browser
 
@@ -73,8 +74,9 @@ def test_a_password_alone_does_not_open_the_inbox(staff: StaffMember, city: City
     browser = staff_browser()
     browser.post(LOGIN_URL, {"username": staff.user.get_username(), "password": STAFF_PASSWORD})
 
-    assert browser.get(INBOX_URL).status_code == 302
-    assert browser.get(detail_url(city.from_health)).status_code == 302
+    assert redirect_of(browser.get(INBOX_URL)) == (302, f"{LOGIN_URL}?next=/staff/")
+    detail = detail_url(city.from_health)
+    assert redirect_of(browser.get(detail)) == (302, f"{LOGIN_URL}?next={detail}")
 
 
 def test_a_session_without_a_verified_second_factor_does_not_open_the_inbox(
@@ -85,7 +87,7 @@ def test_a_session_without_a_verified_second_factor_does_not_open_the_inbox(
 
     response = browser.get(INBOX_URL)
 
-    assert response.status_code == 302
+    assert redirect_of(response) == (302, f"{LOGIN_URL}?next=/staff/")
 
 
 def test_department_staff_see_only_their_departments_submissions(
@@ -185,4 +187,4 @@ def test_a_user_who_is_not_staff_is_not_let_in(db: None) -> None:
     response = browser.post(LOGIN_URL, {"username": "resident", "password": STAFF_PASSWORD})
 
     assert response.status_code == 401
-    assert browser.get(INBOX_URL).status_code == 302
+    assert redirect_of(browser.get(INBOX_URL)) == (302, f"{LOGIN_URL}?next=/staff/")

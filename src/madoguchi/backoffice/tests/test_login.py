@@ -22,6 +22,7 @@ from madoguchi.backoffice.login_throttle import Throttle
 from madoguchi.core import events
 from madoguchi.tenants.models import StaffMember
 from madoguchi.testing.factories import STAFF_PASSWORD, StaffFactory
+from madoguchi.testing.http import redirect_of
 
 from .conftest import CODE_URL, INBOX_URL, LOGIN_URL, code_for, staff_browser
 
@@ -88,7 +89,7 @@ def test_a_wrong_code_gets_401_and_no_session(staff: StaffMember) -> None:
 
     assert response.status_code == 401
     assert CODE_FAILED in response.text
-    assert browser.get(INBOX_URL).status_code == 302
+    assert redirect_of(browser.get(INBOX_URL)) == (302, f"{LOGIN_URL}?next=/staff/")
 
 
 def test_the_code_page_needs_the_password_first(staff: StaffMember) -> None:
@@ -97,7 +98,7 @@ def test_the_code_page_needs_the_password_first(staff: StaffMember) -> None:
     response = browser.post(CODE_URL, {"code": code_for()})
 
     assert response.url == LOGIN_URL
-    assert browser.get(INBOX_URL).status_code == 302
+    assert redirect_of(browser.get(INBOX_URL)) == (302, f"{LOGIN_URL}?next=/staff/")
 
 
 def test_wrong_passwords_make_only_the_client_that_sent_them_wait(staff: StaffMember) -> None:
@@ -110,7 +111,7 @@ def test_wrong_passwords_make_only_the_client_that_sent_them_wait(staff: StaffMe
 
     assert refused.status_code == 401
     assert FAILED in refused.text
-    assert owner.status_code == 302
+    assert redirect_of(owner) == (302, f"{CODE_URL}?next=/staff/")
     staff.refresh_from_db()
     assert staff.locked_until is None
 
@@ -241,7 +242,7 @@ def test_wrong_codes_make_only_the_client_that_sent_them_wait(
 
     assert refused.status_code == 401
     assert CODE_FAILED in refused.text
-    assert owner.post(CODE_URL, {"code": code_for()}).status_code == 302
+    assert redirect_of(owner.post(CODE_URL, {"code": code_for()})) == (302, INBOX_URL)
 
 
 def test_wrong_codes_from_all_clients_together_lock_the_account(
@@ -279,7 +280,7 @@ def test_a_locked_account_refuses_the_right_code_even_after_the_right_password(
 
     assert response.status_code == 401
     assert CODE_FAILED in response.text
-    assert owner.get(INBOX_URL).status_code == 302
+    assert redirect_of(owner.get(INBOX_URL)) == (302, f"{LOGIN_URL}?next=/staff/")
 
 
 def test_a_lock_ends_after_its_time(
@@ -307,7 +308,10 @@ def test_a_successful_login_forgets_earlier_failures(
 
     staff.refresh_from_db()
     assert staff.failed_logins == 0
-    assert enter_password(staff_browser(), staff).status_code == 302
+    assert redirect_of(enter_password(staff_browser(), staff)) == (
+        302,
+        f"{CODE_URL}?next=/staff/",
+    )
 
 
 def test_too_many_login_attempts_from_one_address_are_slowed_down(
@@ -352,7 +356,7 @@ def test_staff_without_an_authenticator_are_sent_to_set_one_up(newcomer: StaffMe
     assert page.status_code == 200
     assert '<img src="data:image/svg+xml' in page.text
     assert not device.confirmed
-    assert browser.get(INBOX_URL).status_code == 302
+    assert redirect_of(browser.get(INBOX_URL)) == (302, f"{LOGIN_URL}?next=/staff/")
 
 
 def test_setting_up_the_authenticator_is_confirmed_with_its_code_and_logs_in(
@@ -382,7 +386,7 @@ def test_a_wrong_code_does_not_confirm_the_authenticator(newcomer: StaffMember) 
     device.refresh_from_db()
     assert response.status_code == 401
     assert not device.confirmed
-    assert browser.get(INBOX_URL).status_code == 302
+    assert redirect_of(browser.get(INBOX_URL)) == (302, f"{LOGIN_URL}?next=/staff/")
 
 
 def test_staff_with_an_authenticator_cannot_set_up_another_after_the_password(
@@ -410,4 +414,4 @@ def test_logging_out_ends_the_session(
 
     browser.post("/staff/logout/")
 
-    assert browser.get(INBOX_URL).status_code == 302
+    assert redirect_of(browser.get(INBOX_URL)) == (302, f"{LOGIN_URL}?next=/staff/")
