@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from madoguchi.testing.factories import DepartmentFactory, StaffFactory, publish_form
+from madoguchi.testing.staff import LogIn, log_in_staff
 
 
 @pytest.fixture
@@ -27,3 +28,9 @@ def staff(department):  # type: ignore[no-untyped-def]
 def demo_data(db):  # type: ignore[no-untyped-def]
     """The full demo: Kaga and Kobe, their staff and forms."""
     call_command("demo", "--reset", verbosity=0)
+
+
+@pytest.fixture
+def log_in() -> LogIn:
+    """Log a staff member in (password, then the app's code); gives their browser (English)."""
+    return log_in_staff

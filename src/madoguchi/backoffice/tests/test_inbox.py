@@ -20,8 +20,7 @@ from madoguchi.testing.factories import (
     submit_application,
 )
 from madoguchi.testing.http import redirect_of
-
-from .conftest import INBOX_URL, LOGIN_URL, staff_browser
+from madoguchi.testing.staff import INBOX_URL, LOGIN_URL, staff_browser
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,7 @@ from madoguchi.backoffice.selectors import InboxFilters, filtered_inbox
 from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import Department, StaffMember
 from madoguchi.testing.factories import DepartmentFactory, publish_form, submit_application
-
-from .conftest import INBOX_URL
+from madoguchi.testing.staff import INBOX_URL
 
 pytestmark = pytest.mark.django_db
 

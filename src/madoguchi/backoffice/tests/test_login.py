@@ -23,8 +23,7 @@ from madoguchi.core import events
 from madoguchi.tenants.models import StaffMember
 from madoguchi.testing.factories import STAFF_PASSWORD, StaffFactory
 from madoguchi.testing.http import redirect_of
-
-from .conftest import CODE_URL, INBOX_URL, LOGIN_URL, code_for, staff_browser
+from madoguchi.testing.staff import CODE_URL, INBOX_URL, LOGIN_URL, code_for, staff_browser
 
 pytestmark = pytest.mark.django_db
 

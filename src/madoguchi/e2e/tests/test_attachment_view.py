@@ -7,12 +7,10 @@ phone, axe on every page, no CSP refusal.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-import pyotp
 import pytest
 from django.core.files.base import ContentFile
 from playwright.sync_api import expect
@@ -22,6 +20,7 @@ from madoguchi.forms.models import Form
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.models import Attachment, Channel, Submission
 from madoguchi.testing.files import pdf_bytes, png_bytes
+from madoguchi.testing.staff import code_for
 
 from .conftest import _csp_violations, assert_accessible, screenshot
 
@@ -84,8 +83,7 @@ def _staff_login(page: Any, base: str, username: str) -> None:
     page.fill("#username", username)
     page.fill("#password", DEMO_PASSWORD)
     page.get_by_role("button", name="次へ").click()
-    secret = base64.b32encode(bytes.fromhex(demo_totp_key(username))).decode()
-    page.fill("#code", pyotp.TOTP(secret).now())
+    page.fill("#code", code_for(demo_totp_key(username)))
     page.get_by_role("button", name="ログイン").click()
 
 

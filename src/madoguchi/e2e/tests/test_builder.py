@@ -8,16 +8,15 @@ docs/builder.md (committed), the rest stay in test-artifacts/.
 
 from __future__ import annotations
 
-import base64
 import shutil
 from typing import Any
 
-import pyotp
 from playwright.sync_api import expect
 
 from madoguchi.demo.services import DEMO_PASSWORD, demo_totp_key
 from madoguchi.forms.models import Form
 from madoguchi.submissions.models import Submission
+from madoguchi.testing.staff import code_for
 
 from .conftest import REPO, assert_accessible, screenshot
 
@@ -35,8 +34,7 @@ def _login(page: Any, base: str, username: str) -> None:
     page.fill("#username", username)
     page.fill("#password", DEMO_PASSWORD)
     page.locator("form button[type=submit]").last.click()
-    secret = base64.b32encode(bytes.fromhex(demo_totp_key(username))).decode()
-    page.fill("#code", pyotp.TOTP(secret).now())
+    page.fill("#code", code_for(demo_totp_key(username)))
     page.locator("form button[type=submit]").last.click()
 
 

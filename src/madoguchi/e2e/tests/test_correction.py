@@ -3,12 +3,10 @@ emailed link, staff approve it; every staff page on the way is axe-clean."""
 
 from __future__ import annotations
 
-import base64
 import re
 from datetime import date, timedelta
 from typing import Any
 
-import pyotp
 from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -17,6 +15,7 @@ from madoguchi.demo.services import DEMO_PASSWORD, demo_totp_key
 from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Submission
 from madoguchi.testing.factories import StaffFactory
+from madoguchi.testing.staff import code_for
 
 from .conftest import _csp_violations, assert_accessible, screenshot
 
@@ -58,8 +57,7 @@ def _staff_login(page: Any, base: str) -> None:
     page.fill("#username", "kaga-kosodate")
     page.fill("#password", DEMO_PASSWORD)
     page.get_by_role("button", name="次へ").click()
-    secret = base64.b32encode(bytes.fromhex(demo_totp_key("kaga-kosodate"))).decode()
-    page.fill("#code", pyotp.TOTP(secret).now())
+    page.fill("#code", code_for(demo_totp_key("kaga-kosodate")))
     page.get_by_role("button", name="ログイン").click()
 
 

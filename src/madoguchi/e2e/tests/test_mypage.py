@@ -3,12 +3,10 @@ page that the department opened the application (やりとり履歴)."""
 
 from __future__ import annotations
 
-import base64
 import re
 from datetime import timedelta
 from typing import Any
 
-import pyotp
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -17,6 +15,7 @@ from madoguchi.demo.services import (
     demo_totp_key,
 )
 from madoguchi.submissions.models import Submission
+from madoguchi.testing.staff import code_for
 
 from .conftest import ARTIFACTS, assert_accessible, screenshot
 
@@ -88,8 +87,7 @@ def test_the_resident_downloads_the_receipt_and_sees_who_opened_the_application(
     staff.fill("#username", "kaga-kosodate")
     staff.fill("#password", DEMO_PASSWORD)
     staff.get_by_role("button", name="次へ").click()
-    secret = base64.b32encode(bytes.fromhex(demo_totp_key("kaga-kosodate"))).decode()
-    staff.fill("#code", pyotp.TOTP(secret).now())
+    staff.fill("#code", code_for(demo_totp_key("kaga-kosodate")))
     staff.get_by_role("button", name="ログイン").click()
     staff.get_by_role("link", name=receipt).click()
     expect(staff.get_by_text("加賀 太郎").first).to_be_visible()

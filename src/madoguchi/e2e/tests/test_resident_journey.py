@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pyotp
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -18,15 +16,11 @@ from madoguchi.demo.services import (
 )
 from madoguchi.submissions.models import Submission
 from madoguchi.testing.files import pdf_bytes
+from madoguchi.testing.staff import code_for
 
 from .conftest import ARTIFACTS, assert_accessible, screenshot
 
 RECEIPT = re.compile(r"^172065-\d{4}-\d{6}$")
-
-
-def _totp_for(username: str) -> str:
-    secret = base64.b32encode(bytes.fromhex(demo_totp_key(username))).decode()
-    return pyotp.TOTP(secret).now()
 
 
 def _fill_date(page: Any, key: str, *, era: str, year: int, month: int, day: int) -> None:
@@ -120,7 +114,7 @@ def test_resident_applies_for_ningen_dock_on_a_phone_and_staff_find_it(
     page.fill("#username", "kaga-kenko")
     page.fill("#password", DEMO_PASSWORD)
     page.get_by_role("button", name="次へ").click()
-    page.fill("#code", _totp_for("kaga-kenko"))
+    page.fill("#code", code_for(demo_totp_key("kaga-kenko")))
     page.get_by_role("button", name="ログイン").click()
     assert_accessible(page, name="staff inbox")
     page.get_by_role("link", name=receipt).click()

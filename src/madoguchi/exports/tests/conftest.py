@@ -1,5 +1,2 @@
-"""Export pages are staff pages: the back office's two-factor login fixture serves them too."""
-
-from madoguchi.backoffice.tests.conftest import code_for, log_in
-
-__all__ = ["code_for", "log_in"]
+"""Export pages are staff pages: the shared two-factor login (madoguchi.testing.staff,
+the ``log_in`` fixture of the root conftest) serves them too."""

@@ -9,14 +9,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from madoguchi.backoffice.tests.conftest import code_for
 from madoguchi.forms.models import FormVersion
 from madoguchi.identity.models import Assurance, IdentityProvider, VerifiedIdentity
 from madoguchi.submissions import resident_session
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import Department, StaffMember
-from madoguchi.testing.factories import STAFF_PASSWORD, publish_form
+from madoguchi.testing.factories import publish_form
+from madoguchi.testing.staff import log_in_staff
 
 SCHEMA: dict[str, Any] = {
     "title": {"ja": "人間ドック助成金申請", "en": "Check-up subsidy"},
@@ -50,13 +50,7 @@ SCHEMA: dict[str, Any] = {
 @pytest.fixture
 def staff_client(staff: StaffMember) -> Client:
     """A Japanese browser in which the department's staff member passed both factors."""
-    browser = Client()
-    browser.post(
-        reverse("backoffice:login"),
-        {"username": staff.user.get_username(), "password": STAFF_PASSWORD},
-    )
-    assert browser.post(reverse("backoffice:otp"), {"code": code_for()}).status_code == 302
-    return browser
+    return log_in_staff(staff, language="ja")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ readable values, before → after.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,14 +15,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from madoguchi.backoffice.tests import conftest as staff_login
 from madoguchi.forms.models import FormVersion
 from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Status, Submission
 from madoguchi.tenants.models import StaffMember
 from madoguchi.testing.factories import (
     SIMPLE_SCHEMA,
-    STAFF_PASSWORD,
     attach_file,
     publish_form,
     submit_application,
@@ -31,22 +28,6 @@ from madoguchi.testing.factories import (
 from madoguchi.testing.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def log_in() -> Callable[[StaffMember], Client]:
-    """A staff browser past both factors (as in the back office's tests)."""
-
-    def log_in(staff: StaffMember) -> Client:
-        browser = staff_login.staff_browser()
-        browser.post(
-            staff_login.LOGIN_URL,
-            {"username": staff.user.get_username(), "password": STAFF_PASSWORD},
-        )
-        browser.post(staff_login.CODE_URL, {"code": staff_login.code_for()})
-        return browser
-
-    return log_in
 
 
 @pytest.fixture

@@ -19,8 +19,7 @@ from madoguchi.forms.models import Form, FormVersion
 from madoguchi.identity.models import Assurance, IdentityProvider
 from madoguchi.tenants.models import Department, StaffMember
 from madoguchi.testing.factories import SIMPLE_SCHEMA, publish_form
-
-from .test_views import logged_in
+from madoguchi.testing.staff import log_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +27,7 @@ pytestmark = pytest.mark.django_db
 def test_the_settings_choose_which_status_changes_email_the_applicant(
     staff: StaffMember, form_version: FormVersion
 ) -> None:
-    browser = logged_in(staff)
+    browser = log_in_staff(staff)
     form = form_version.form
     url = reverse("forms:settings", kwargs={"form_id": form.pk})
     page = browser.get(url).content.decode()
@@ -52,7 +51,7 @@ def test_the_settings_choose_which_status_changes_email_the_applicant(
 
 
 def japanese(staff: StaffMember) -> Client:
-    browser = logged_in(staff)
+    browser = log_in_staff(staff)
     browser.defaults["HTTP_ACCEPT_LANGUAGE"] = "ja"
     return browser
 
@@ -102,7 +101,8 @@ def test_a_taken_url_name_gets_a_numbered_suggestion(
 def test_the_new_form_page_shows_every_error_at_once(
     staff: StaffMember, department: Department
 ) -> None:
-    response = new_form(logged_in(staff), department, title_ja="", slug="Bad Name!", department="")
+    browser = log_in_staff(staff)
+    response = new_form(browser, department, title_ja="", slug="Bad Name!", department="")
 
     page = response.content.decode()
     assert response.status_code == 422
@@ -158,7 +158,7 @@ def test_new_questions_are_required_and_only_optional_ones_are_marked(
 def test_the_category_is_editable_and_other_is_listed_last_for_residents(
     staff: StaffMember, department: Department
 ) -> None:
-    browser = logged_in(staff)
+    browser = log_in_staff(staff)
     version = publish_form(department=department, slug="aaa")
     publish_form(department=department, slug="bbb", schema=SIMPLE_SCHEMA | {"title": "健診"})
     url = reverse("forms:settings", kwargs={"form_id": version.form_id})
@@ -190,7 +190,7 @@ def test_an_english_category_needs_the_japanese_one(
 ) -> None:
     form = form_version.form
 
-    response = logged_in(staff).post(
+    response = log_in_staff(staff).post(
         reverse("forms:settings", kwargs={"form_id": form.pk}),
         {
             "title_ja": "テスト申請",
@@ -243,7 +243,7 @@ def test_the_rule_editor_never_submits_when_a_choice_changes(
 ) -> None:
     url = reverse("forms:field", kwargs={"form_id": form_version.form_id, "field_key": "count"})
 
-    page = logged_in(staff).get(url).content.decode()
+    page = log_in_staff(staff).get(url).content.decode()
 
     assert "data-autosubmit" not in page
     assert 'name="visible_if_field"' in page
@@ -270,7 +270,7 @@ def test_the_builder_s_own_option_labels_are_in_the_page_s_language_only(
     field_url = reverse(
         "forms:field", kwargs={"form_id": form_version.form_id, "field_key": "name"}
     )
-    browser = logged_in(staff)
+    browser = log_in_staff(staff)
     english = [browser.get(settings_url).content.decode(), browser.get(field_url).content.decode()]
     browser.defaults["HTTP_ACCEPT_LANGUAGE"] = "ja"
     japanese_pages = [

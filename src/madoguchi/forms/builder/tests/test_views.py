@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from madoguchi.backoffice.tests.conftest import code_for
 from madoguchi.forms.builder import selectors
 from madoguchi.forms.models import Form, FormVersion
 from madoguchi.tenants.models import Department, StaffMember, StaffRole
-from madoguchi.testing.factories import STAFF_PASSWORD, StaffFactory
+from madoguchi.testing.factories import StaffFactory
+from madoguchi.testing.staff import log_in_staff
 
 pytestmark = pytest.mark.django_db
-
-
-def logged_in(staff: StaffMember) -> Client:
-    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
-    browser.post(
-        reverse("backoffice:login"),
-        {"username": staff.user.get_username(), "password": STAFF_PASSWORD},
-    )
-    assert browser.post(reverse("backoffice:otp"), {"code": code_for()}).status_code == 302
-    return browser
 
 
 def test_staff_build_a_form_with_a_rule_preview_it_and_publish_it(
     staff: StaffMember, department: Department
 ) -> None:
-    browser = logged_in(staff)
+    browser = log_in_staff(staff)
     response = browser.post(
         reverse("forms:new"),
         {"title_ja": "子育て相談申し込み", "slug": "kosodate", "department": department.pk},
@@ -97,7 +86,7 @@ def test_staff_build_a_form_with_a_rule_preview_it_and_publish_it(
 def test_a_broken_draft_lists_each_problem_with_a_link_to_it(
     staff: StaffMember, department: Department
 ) -> None:
-    browser = logged_in(staff)
+    browser = log_in_staff(staff)
     browser.post(
         reverse("forms:new"), {"title_ja": "壊れた", "slug": "broken", "department": department.pk}
     )
@@ -118,7 +107,7 @@ def test_a_broken_draft_lists_each_problem_with_a_link_to_it(
 def test_a_signature_without_my_number_identity_is_refused_in_settings(
     staff: StaffMember, form_version: FormVersion
 ) -> None:
-    browser = logged_in(staff)
+    browser = log_in_staff(staff)
     form = form_version.form
 
     response = browser.post(
@@ -144,7 +133,7 @@ def test_read_only_staff_see_the_form_but_cannot_change_it(form_version: FormVer
     viewer = StaffFactory(
         municipality=form.municipality, role=StaffRole.READ_ONLY, departments=[form.department]
     )
-    browser = logged_in(viewer)
+    browser = log_in_staff(viewer)
 
     page = browser.get(reverse("forms:edit", kwargs={"form_id": form.pk}))
     posted = browser.post(
@@ -161,7 +150,7 @@ def test_read_only_staff_see_the_form_but_cannot_change_it(form_version: FormVer
 def test_versions_page_explains_changes_and_rolls_back(
     staff: StaffMember, form_version: FormVersion
 ) -> None:
-    browser = logged_in(staff)
+    browser = log_in_staff(staff)
     form = form_version.form
     browser.post(
         reverse("forms:action", kwargs={"form_id": form.pk}),
@@ -181,7 +170,7 @@ def test_versions_page_explains_changes_and_rolls_back(
 def test_drag_and_drop_posts_the_same_move_action(
     staff: StaffMember, form_version: FormVersion
 ) -> None:
-    browser = logged_in(staff)
+    browser = log_in_staff(staff)
     form = form_version.form
 
     response = browser.post(
