@@ -14,6 +14,7 @@ from madoguchi.identity.models import Assurance, IdentityProvider, VerifiedIdent
 from madoguchi.submissions import resident_session, selectors, services
 from madoguchi.submissions.models import Draft
 from madoguchi.tenants.models import Department
+from madoguchi.testing.http import redirect_of
 
 pytestmark = pytest.mark.django_db
 
@@ -102,5 +103,5 @@ def test_another_persons_draft_cannot_be_continued_from_my_page(
     anonymous = Client().post(url)
 
     assert refused.status_code == 404
-    assert anonymous.status_code == 302
+    assert redirect_of(anonymous) == (302, reverse("submissions:mypage", args=[lg_code]))
     assert selectors.draft_by_token(token).pk == theirs.pk

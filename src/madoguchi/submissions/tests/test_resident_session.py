@@ -23,6 +23,7 @@ from madoguchi.submissions import resident_session, selectors
 from madoguchi.submissions.models import Draft, Submission
 from madoguchi.tenants.models import Department
 from madoguchi.testing.factories import DepartmentFactory, publish_form
+from madoguchi.testing.http import redirect_of
 
 SCHEMA: dict[str, Any] = {
     "title": {"ja": "人間ドック助成金申請", "en": "Check-up subsidy"},
@@ -144,8 +145,8 @@ def test_the_same_person_logging_in_with_the_card_again_unlocks_the_draft_elsewh
 
     assert back.status_code == 302 and back["Location"] == _step(token)
     assert "加賀 太郎" in page.text
-    assert sent.status_code == 302
     submission = Submission.objects.get()
+    assert redirect_of(sent) == (302, reverse("submissions:done", args=[submission.public_id]))
     assert submission.identity_level == Assurance.MYNUMBER_CARD
     assert submission.answers["bank"] == "1234567"
 

@@ -22,6 +22,7 @@ from madoguchi.submissions.models import Correction, Status, StatusLink, Submiss
 from madoguchi.tenants.models import StaffMember
 from madoguchi.testing.factories import submit_application
 from madoguchi.testing.files import pdf_bytes
+from madoguchi.testing.http import redirect_of
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +145,7 @@ def test_the_resident_withdraws_before_a_decision_and_staff_see_it_in_the_workfl
         done = client.post(reverse("submissions:status_withdraw", args=[token]))
 
     assert ask.status_code == 200
-    assert done.status_code == 302
+    assert redirect_of(done) == (302, reverse("submissions:status", args=[token]))
     submission.refresh_from_db()
     assert submission.status == Status.WITHDRAWN
     change = submission.status_changes.last()
@@ -205,7 +206,7 @@ def test_a_card_verified_status_link_shows_nothing_personal_without_the_card_log
 
     assert 'data-testid="status-locked"' in locked
     assert "秘密の理由" not in locked and submission.receipt_number in locked
-    assert withdraw.status_code == 302
+    assert redirect_of(withdraw) == (302, reverse("submissions:status", args=[token]))
     assert Submission.objects.get(pk=submission.pk).status == Status.RETURNED
     assert "秘密の理由" in shown
 

@@ -25,6 +25,7 @@ from madoguchi.testing.factories import (
     submit_application,
 )
 from madoguchi.testing.files import pdf_bytes
+from madoguchi.testing.http import redirect_of
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +177,8 @@ def test_a_returned_application_is_corrected_and_resubmitted_under_the_same_numb
     assert "フリガナが氏名と一致しません。" in page.text
     assert 'name="name"' not in page.text  # only the reopened answer is editable
     assert wrong.status_code == 422 and 'value="abc"' in wrong.text
-    assert checked.status_code == 302 and fixed.status_code == 302
+    assert redirect_of(checked) == (302, reverse("submissions:correction_review", args=[token]))
+    assert redirect_of(fixed) == (302, reverse("submissions:done", args=[submission.public_id]))
     corrected = Submission.objects.get(pk=submission.pk)
     assert corrected.receipt_number == submission.receipt_number
     assert corrected.status == Status.RESUBMITTED
