@@ -13,13 +13,11 @@ from typing import Any
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from madoguchi.jp import postal
-
 from . import conditions, fieldtypes
 from .answers import display_value
 from .fieldtypes.base import INPUT_PURPOSES, OptionView
 from .fieldtypes.date import default_era, era_choices
-from .schema import FormField, FormSchema, PostalCodeField, Step
+from .schema import FormField, FormSchema, Step
 
 __all__ = [
     "INPUT_PURPOSES",
@@ -109,6 +107,7 @@ def field_view(
     errors: list[str],
     answers: dict[str, Any],
     locked: bool = False,
+    locked_keys: frozenset[str] = frozenset(),
 ) -> FieldView:
     language = get_language() or "ja"
     field_type = fieldtypes.of(form_field)
@@ -129,7 +128,7 @@ def field_view(
         template_name=field_type.template_name,
         collects_input=form_field.collects_input,
     )
-    widget = field_type.widget(form_field, value=value, language=language)
+    widget = field_type.widget(form_field, value=value, language=language, locked_keys=locked_keys)
     view.widget, view.options, view.extra = widget.widget, widget.options, widget.extra
     if locked and field_type.locked_as_text:
         # Shown as read-only text: disabled radios and selects are greyed out and unreadable.
@@ -151,7 +150,7 @@ def step_views(
     answers: dict[str, Any],
     locked_keys: frozenset[str] = frozenset(),
 ) -> list[FieldView]:
-    values = values | _postal_codes_of_locked_addresses(step, values, locked_keys)
+    values = values | _filled_on_page(step, values, locked_keys)
     return [
         field_view(
             f,
@@ -159,34 +158,26 @@ def step_views(
             errors=errors.get(f.key, []),
             answers=answers,
             locked=f.key in locked_keys,
+            locked_keys=locked_keys,
         )
         for f in step.fields
     ]
 
 
-def _postal_codes_of_locked_addresses(
+def _filled_on_page(
     step: Step, values: dict[str, Any], locked_keys: frozenset[str]
-) -> dict[str, str]:
-    """Postal codes for addresses the card filled: the card gives no postal code.
-
-    Filled (still editable) only where Japan Post's data gives exactly one code for the
-    address; otherwise the resident types it.
-    """
-    filled: dict[str, str] = {}
+) -> dict[str, Any]:
+    """Answers questions take from others on the page (a postal code for the address the
+    card filled), for questions neither locked nor answered yet by the resident."""
+    filled: dict[str, Any] = {}
     for form_field in step.fields:
-        if not isinstance(form_field, PostalCodeField) or form_field.key in locked_keys:
+        if form_field.key in locked_keys:
             continue
-        address = values.get(form_field.address_field or "")
-        if form_field.address_field not in locked_keys or values.get(form_field.key):
-            continue
-        if not isinstance(address, str) or not address:
-            continue
-        try:
-            code = postal.postal_code_for(address)
-        except postal.LookupUnavailable:
-            code = None
-        if code:
-            filled[form_field.key] = postal.format_postal_code(code)
+        value = fieldtypes.of(form_field).filled_on_page(
+            form_field, values, locked_keys=locked_keys
+        )
+        if value is not None:
+            filled[form_field.key] = value
     return filled
 
 

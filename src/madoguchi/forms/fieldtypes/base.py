@@ -214,9 +214,21 @@ class FieldType(ABC, Generic[FieldT]):
         """The ``autocomplete`` token (WCAG 1.3.5), or ``""`` when it has none."""
         return ""
 
-    def widget(self, form_field: FieldT, *, value: Any, language: str) -> Widget:
-        """What the template needs beyond the common parts of a question."""
+    def widget(
+        self, form_field: FieldT, *, value: Any, language: str, locked_keys: frozenset[str]
+    ) -> Widget:
+        """What the template needs beyond the common parts of a question.
+
+        ``locked_keys`` are the questions of the page that the card filled and locked.
+        """
         return Widget()
+
+    def filled_on_page(
+        self, form_field: FieldT, values: Mapping[str, Any], *, locked_keys: frozenset[str]
+    ) -> Any:
+        """An answer this (unlocked) question takes from the others on its page before the
+        resident types it, or None. ``values`` are the page's values, locked ones included."""
+        return None
 
     # -- exporting and counting -------------------------------------------------------
 

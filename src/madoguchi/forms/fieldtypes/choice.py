@@ -96,7 +96,9 @@ class Choice(FieldType[ChoiceField]):
         # A select can take a purpose; radios and checkboxes cannot.
         return declared_purpose(form_field) if form_field.widget == "select" else ""
 
-    def widget(self, form_field: ChoiceField, *, value: Any, language: str) -> Widget:
+    def widget(
+        self, form_field: ChoiceField, *, value: Any, language: str, locked_keys: frozenset[str]
+    ) -> Widget:
         selected = value if isinstance(value, list) else [value]
         return Widget(
             widget=form_field.widget,

@@ -105,7 +105,9 @@ class Date(FieldType[DateField]):
         purpose = declared_purpose(form_field)
         return purpose if purpose == "bday" else ""
 
-    def widget(self, form_field: DateField, *, value: Any, language: str) -> Widget:
+    def widget(
+        self, form_field: DateField, *, value: Any, language: str, locked_keys: frozenset[str]
+    ) -> Widget:
         return Widget(
             extra={"parts": _date_parts(value, default_era(form_field)), "eras": era_choices()}
         )

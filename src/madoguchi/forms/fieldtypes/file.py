@@ -51,7 +51,9 @@ class File(FieldType[FileField]):
     def display(self, form_field: FileField, value: Any, *, language: str) -> str:
         return "、".join(str(item.get("name", "")) for item in value)
 
-    def widget(self, form_field: FileField, *, value: Any, language: str) -> Widget:
+    def widget(
+        self, form_field: FileField, *, value: Any, language: str, locked_keys: frozenset[str]
+    ) -> Widget:
         return Widget(
             extra={"accept": ",".join(form_field.accept), "max_size_mb": form_field.max_size_mb}
         )

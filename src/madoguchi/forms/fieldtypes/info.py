@@ -25,5 +25,7 @@ class Info(FieldType[InfoField]):
     def clean(self, form_field: InfoField, value: Any) -> Any:
         raise FieldInvalid(_("This question takes no answer."))
 
-    def widget(self, form_field: InfoField, *, value: Any, language: str) -> Widget:
+    def widget(
+        self, form_field: InfoField, *, value: Any, language: str, locked_keys: frozenset[str]
+    ) -> Widget:
         return Widget(extra={"body": form_field.body.get(language)})

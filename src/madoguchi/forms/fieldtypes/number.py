@@ -68,7 +68,9 @@ class Number(FieldType[NumberField]):
         unit = form_field.unit.get(language) if form_field.unit else ""
         return f"{number_text(value)}{unit}"
 
-    def widget(self, form_field: NumberField, *, value: Any, language: str) -> Widget:
+    def widget(
+        self, form_field: NumberField, *, value: Any, language: str, locked_keys: frozenset[str]
+    ) -> Widget:
         return Widget(
             extra={
                 "unit": form_field.unit.get(language) if form_field.unit else "",

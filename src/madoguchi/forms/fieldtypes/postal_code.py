@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -48,5 +49,32 @@ class PostalCode(FieldType[PostalCodeField]):
     def input_purpose(self, form_field: PostalCodeField) -> str:
         return "postal-code"
 
-    def widget(self, form_field: PostalCodeField, *, value: Any, language: str) -> Widget:
-        return Widget(extra={"address_field": form_field.address_field or ""})
+    def widget(
+        self, form_field: PostalCodeField, *, value: Any, language: str, locked_keys: frozenset[str]
+    ) -> Widget:
+        return Widget(
+            extra={
+                "address_field": form_field.address_field or "",
+                # No lookup where the card fixed the address: it would change nothing.
+                "address_locked": form_field.address_field in locked_keys,
+            }
+        )
+
+    def filled_on_page(
+        self, form_field: PostalCodeField, values: Mapping[str, Any], *, locked_keys: frozenset[str]
+    ) -> str | None:
+        """The postal code of an address the card filled: the card gives no postal code.
+
+        Filled (still editable) only where Japan Post's data gives exactly one code for the
+        address; otherwise the resident types it.
+        """
+        if form_field.address_field not in locked_keys or values.get(form_field.key):
+            return None
+        address = values.get(form_field.address_field or "")
+        if not isinstance(address, str) or not address:
+            return None
+        try:
+            code = postal.postal_code_for(address)
+        except postal.LookupUnavailable:
+            code = None
+        return postal.format_postal_code(code) if code else None

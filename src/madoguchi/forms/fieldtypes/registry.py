@@ -1,24 +1,24 @@
 """The field types by name: registration, lookup and the list in schema order.
 
-Registration happens when :mod:`madoguchi.forms.fieldtypes` is imported (it imports every
-type module); look types up through that package, not this module, so the list is full.
+Registration happens when :mod:`madoguchi.forms.fieldtypes` is imported: it imports every
+type module by name, so the set is fixed by that list, never by which module happened to be
+imported first. (Unlike backends, which a deployment chooses and an AppConfig registers,
+field types are part of the schema: every deployment has all of them.) Look types up through
+that package, not this module, so the list is full.
 """
 
 from __future__ import annotations
 
 from typing import Any, get_args
 
+from madoguchi.core.registry import Registry, UnknownBackend
+
 from ..schema import BaseField, FormField
 from .base import FieldType
 
-_TYPES: dict[str, FieldType[Any]] = {}
-
-
-class UnknownFieldType(KeyError):
-    """A type name no module registered; the message names the known ones."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else "unknown field type"
+# The shared registry shape (core.registry): a name once, an unknown name lists the known.
+_TYPES: Registry[FieldType[Any]] = Registry("field type")
+UnknownFieldType = UnknownBackend
 
 
 def schema_type_names() -> tuple[str, ...]:
@@ -32,25 +32,21 @@ def schema_type_names() -> tuple[str, ...]:
 def register(field_type: type[FieldType[Any]]) -> type[FieldType[Any]]:
     """Class decorator: make one instance of ``field_type`` the handler of its name.
 
-    A name may be registered once, and only for the model whose ``type`` it is, so two
-    modules cannot silently claim the same questions.
+    A name may be registered once (:class:`~madoguchi.core.registry.DuplicateBackend`),
+    and only for the model whose ``type`` it is, so two modules cannot silently claim the
+    same questions.
     """
     name = field_type.name
-    if name in _TYPES:
-        raise ValueError(f"field type '{name}' is registered twice")
     declared = get_args(field_type.model.model_fields["type"].annotation)
     if declared != (name,):
         raise ValueError(f"field type '{name}' names a model whose type is {declared}")
-    _TYPES[name] = field_type()
+    _TYPES.register(name, field_type())
     return field_type
 
 
 def get(name: str) -> FieldType[Any]:
-    try:
-        return _TYPES[name]
-    except KeyError:
-        known = ", ".join(sorted(_TYPES))
-        raise UnknownFieldType(f"unknown field type '{name}' (known: {known})") from None
+    """The type named ``name``; :class:`UnknownFieldType` (listing the known) otherwise."""
+    return _TYPES.get(name)
 
 
 def of(form_field: BaseField) -> FieldType[Any]:
@@ -61,7 +57,9 @@ def of(form_field: BaseField) -> FieldType[Any]:
 def all_types() -> list[FieldType[Any]]:
     """Every registered type, in the schema's order (the builder's type list)."""
     order = {name: index for index, name in enumerate(schema_type_names())}
-    return sorted(_TYPES.values(), key=lambda t: order.get(t.name, len(order)))
+    return sorted(
+        (_TYPES.get(name) for name in _TYPES), key=lambda t: order.get(t.name, len(order))
+    )
 
 
 def names() -> list[str]:

@@ -65,9 +65,6 @@ def _step_context(
     for view in fields:
         if view.type == "file":
             view.extra["attachment"] = attachments.get(view.key)
-        if view.type == "postal_code":
-            # No lookup where the card fixed the address: it would change nothing.
-            view.extra["address_locked"] = view.extra.get("address_field") in locked
     previous = services.previous_step_index(schema, draft.answers, index)
     numbers = [i for i, _s in conditions.applicable_steps(schema, answers)]
     return {

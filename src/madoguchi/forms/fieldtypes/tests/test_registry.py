@@ -11,6 +11,7 @@ from django.template.loader import get_template
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from madoguchi.core.registry import DuplicateBackend
 from madoguchi.forms import fieldtypes
 from madoguchi.forms.fieldtypes import registry
 from madoguchi.forms.fieldtypes.base import FieldInvalid, FieldType
@@ -38,15 +39,24 @@ def test_every_type_implements_each_part(field_type: FieldType[Any]) -> None:
 
 
 def test_an_unknown_type_name_is_a_clear_error() -> None:
-    with pytest.raises(fieldtypes.UnknownFieldType, match=r"unknown field type 'url'.*known: "):
+    with pytest.raises(fieldtypes.UnknownFieldType, match=r"no field type named 'url' \(known: "):
         fieldtypes.get("url")
 
 
-def test_a_type_cannot_be_registered_twice() -> None:
-    text = type(fieldtypes.get("text"))
+def test_a_second_type_cannot_take_a_registered_name() -> None:
+    class OtherText(type(fieldtypes.get("text"))):  # type: ignore[misc]
+        pass
 
-    with pytest.raises(ValueError, match="registered twice"):
-        registry.register(text)
+    with pytest.raises(DuplicateBackend, match="field type 'text' is already registered"):
+        registry.register(OtherText)
+
+
+def test_a_type_must_name_the_model_whose_type_it_is() -> None:
+    class Misnamed(type(fieldtypes.get("text"))):  # type: ignore[misc]
+        name = "long_text"
+
+    with pytest.raises(ValueError, match="names a model whose type is"):
+        registry.register(Misnamed)
 
 
 # One question of each type, with the fewest properties the schema allows.
