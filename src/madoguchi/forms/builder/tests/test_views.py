@@ -9,6 +9,7 @@ from madoguchi.forms.builder import selectors
 from madoguchi.forms.models import Form, FormVersion
 from madoguchi.tenants.models import Department, StaffMember, StaffRole
 from madoguchi.testing.factories import StaffFactory
+from madoguchi.testing.http import redirect_of
 from madoguchi.testing.staff import log_in_staff
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,7 @@ def test_staff_build_a_form_with_a_rule_preview_it_and_publish_it(
     assert browser.post(preview_url, {"choice_1": "option_1"}).status_code == 200
 
     published = browser.post(reverse("forms:publish", kwargs={"form_id": form.pk}))
-    assert published.status_code == 302
+    assert redirect_of(published) == (302, reverse("forms:edit", kwargs={"form_id": form.pk}))
     form.refresh_from_db()
     assert form.current_version is not None
     assert form.current_version.schema.field("email_1").required_if == {
