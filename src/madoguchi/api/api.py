@@ -18,6 +18,7 @@ from ninja.responses import Status
 from ninja.types import DictStrAny
 
 from madoguchi.core.ratelimit import allow
+from madoguchi.core.refusals import FieldError, Refused
 from madoguchi.forms import selectors as form_selectors
 from madoguchi.forms.models import Form
 from madoguchi.jp import postal
@@ -27,7 +28,7 @@ from madoguchi.ledger.api import router as ledger_router
 from madoguchi.submissions import services as submission_services
 from madoguchi.tenants.models import Municipality
 
-from .middleware import problem_message
+from .middleware import problem_code, problem_message
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +36,14 @@ PROBLEM_REF = "#/components/schemas/Problem"
 PROBLEM_SCHEMA = {
     "title": "Problem",
     "type": "object",
-    "properties": {"message": {"title": "Message", "type": "string"}},
-    "required": ["message"],
+    "properties": {
+        "code": {"title": "Code", "type": "string"},
+        "message": {"title": "Message", "type": "string"},
+    },
+    "required": ["code", "message"],
 }
-# Answers every operation can give besides its own; each is {"message": ...} (``Problem``).
+# Answers every operation can give besides its own; each is {"code": ..., "message": ...}
+# (``Problem``): ``code`` is stable (docs/api.md, "Error codes"), ``message`` is for people.
 COMMON_ERRORS = {
     400: "The request body is not JSON, or a string in it (or in the address) holds a "
     "character that cannot be stored (control characters, lone surrogates).",
@@ -49,11 +54,20 @@ VALIDATION_ERROR = (
 )
 
 
-class InvalidBody(ValueError):
-    """A JSON body holding text that cannot be stored (see madoguchi.jp.text)."""
+class InvalidBody(Refused, ValueError):
+    """A JSON body holding text that cannot be stored (see madoguchi.jp.text).
+
+    ``field_errors`` holds one error, on ``body``, whose code is madoguchi.jp's (such as
+    ``control_character``).
+    """
+
+    code = "invalid_text"
+    status = 400
 
     def __init__(self, refused: InvalidJapaneseInput) -> None:
-        super().__init__(refused.code)
+        super().__init__(
+            refused.message, field_errors=[FieldError("body", refused.code, refused.message)]
+        )
         self.refused = refused
 
 
@@ -113,23 +127,31 @@ api = MadoguchiAPI(
 api.add_router("/ledger/", ledger_router)
 
 
-def problem(request: HttpRequest, message: str, status: int, **extra: Any) -> HttpResponse:
-    return api.create_response(request, {"message": message, **extra}, status=status)
+def problem(
+    request: HttpRequest, code: str, message: str, status: int, **extra: Any
+) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+
+
+def refusal(refused: Refused, **extra: Any) -> Status[dict[str, Any]]:
+    """A service's refusal as the API answers it: its status, code, message, field errors."""
+    return Status(refused.status, {**refused.as_json(), **extra})
 
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
-    """Refusals take the documented ``Problem`` shape, ``{"message": ...}``, not ninja's."""
+    """Refusals take the documented ``Problem`` shape, ``{"code", "message"}``, not ninja's."""
     cause = error.__cause__
     if isinstance(cause, InvalidBody):
-        return problem(request, str(cause.refused.message), 400)
+        return api.create_response(request, cause.as_json(), status=cause.status)
     if error.status_code == 400 and str(error).startswith("Cannot parse request body"):
         return problem(
             request,
+            "malformed_request",
             _("The request body is not valid JSON in UTF-8. Check it against the API description."),
             400,
         )
-    return problem(request, str(error), error.status_code)
+    return problem(request, problem_code(error.status_code), str(error), error.status_code)
 
 
 def _error_key(location: tuple[Any, ...]) -> str:
@@ -144,25 +166,36 @@ def _error_key(location: tuple[Any, ...]) -> str:
 def validation_error(request: HttpRequest, error: ValidationError) -> HttpResponse:
     """Missing or mistyped parameters and fields: 422, one message per field, like answers."""
     errors: dict[str, list[str]] = {}
+    field_errors: list[dict[str, str]] = []
     for item in error.errors:
         if item.get("type") == "missing":
-            message = _("This field is required.")
+            code, message = "required", _("This field is required.")
         else:
+            code = "wrong_type"
             message = _("Send a value of the type the API description gives for this field.")
-        errors.setdefault(_error_key(tuple(item.get("loc") or ("body",))), []).append(message)
-    return problem(request, _("Some fields need fixing."), 422, errors=errors)
+        key = _error_key(tuple(item.get("loc") or ("body",)))
+        errors.setdefault(key, []).append(message)
+        field_errors.append(FieldError(key, code, message).as_json())
+    return problem(
+        request,
+        "invalid_request",
+        _("Some fields need fixing."),
+        422,
+        errors=errors,
+        field_errors=field_errors,
+    )
 
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
-    return problem(request, problem_message(404), 404)
+    return problem(request, "not_found", problem_message(404), 404)
 
 
 @api.exception_handler(Exception)
 def server_error(request: HttpRequest, error: Exception) -> HttpResponse:
     """The last resort: logged like Django logs a 500, answered in the documented shape."""
     logger.error("API error %s %s", request.method, request.path, exc_info=error)
-    return problem(request, problem_message(500), 500)
+    return problem(request, "server_error", problem_message(500), 500)
 
 
 class FormSummary(Schema):
@@ -193,12 +226,27 @@ class SubmissionOut(Schema):
     form_version: int
 
 
+class FieldProblem(Schema):
+    """One problem with one field; ``code`` is stable, ``message`` is for people."""
+
+    field: str
+    code: str
+    message: str
+
+
 class FieldErrors(Schema):
+    """A 422: ``errors`` maps each field to its messages; ``field_errors`` adds codes."""
+
+    code: str
     message: str
     errors: dict[str, list[str]]
+    field_errors: list[FieldProblem]
 
 
 class Problem(Schema):
+    """Any other error: a stable ``code`` (docs/api.md, "Error codes") and a ``message``."""
+
+    code: str
     message: str
 
 
@@ -287,27 +335,18 @@ def form_detail(request: HttpRequest, lg_code: str, slug: str) -> dict[str, Any]
 def create_submission(request: HttpRequest, payload: SubmissionIn) -> Status[dict[str, Any]]:
     """Submit answers to the current version of a form. Invalid answers get 422 per field."""
     if not allow(request, "api_submit"):
-        return Status(429, {"message": _("Too many requests. Please wait a minute and try again.")})
+        message = _("Too many requests. Please wait a minute and try again.")
+        return Status(429, {"code": "rate_limited", "message": message})
     form = _form(payload.municipality, payload.form)
     assert form.current_version is not None
     try:
         submission = submission_services.submit_answers(
             form_version=form.current_version, raw=payload.answers, language=_language()
         )
-    except submission_services.IdentityRequired:
-        return Status(
-            403,
-            {
-                "message": _(
-                    "This form requires identity verification with the My Number Card. "
-                    "Apply through the online form instead of the API."
-                )
-            },
-        )
     except submission_services.SubmissionRefused as refused:
-        return Status(422, {"message": _("Some answers need fixing."), "errors": refused.errors})
-    except submission_services.FormClosed as closed:
-        return Status(409, {"message": closed.message})
+        return refusal(refused, errors=refused.errors)
+    except (submission_services.IdentityRequired, submission_services.FormClosed) as refused:
+        return refusal(refused)
     return Status(
         201,
         {
@@ -329,11 +368,13 @@ def postal_code(request: HttpRequest, code: str) -> Status[dict[str, Any]]:
     try:
         address = postal.lookup_address(code)
     except InvalidJapaneseInput as error:
-        return Status(422, {"message": str(error.message)})
+        # The top-level code is this API's; the field's code is madoguchi.jp's.
+        field_error = FieldError("code", error.code, error.message).as_json()
+        body = {"code": "invalid_postal_code", "message": str(error.message)}
+        return Status(422, {**body, "field_errors": [field_error]})
     if address is None:
-        return Status(
-            404, {"message": _("No address was found for this postal code. Check the number.")}
-        )
+        message = _("No address was found for this postal code. Check the number.")
+        return Status(404, {"code": "not_found", "message": message})
     return Status(
         200,
         {

@@ -4,7 +4,7 @@ Ninja's own exception handlers (madoguchi.api.api) shape what happens inside an
 operation. Some answers never reach one: an address with no operation (Django's 404),
 a method the address does not take (ninja's 405), a request Django refuses before any
 view (400 for a malformed or oversized request). This middleware turns those HTML or
-text answers into ``{"message": ...}`` in the client's language, keeping the status
+text answers into ``{"code": ..., "message": ...}`` in the client's language, keeping the status
 and headers such as ``Allow``.
 """
 
@@ -18,6 +18,19 @@ from django.utils.translation import gettext as _
 API_PREFIX = "/api/"
 DESCRIPTION = "/api/v1/openapi.json"
 KEPT_HEADERS = ("Allow", "Retry-After")
+
+
+def problem_code(status: int) -> str:
+    """The stable code of an error answer by its status alone (docs/api.md, "Error codes")."""
+    if status == 404:
+        return "not_found"
+    if status == 405:
+        return "method_not_allowed"
+    if status == 413:
+        return "too_large"
+    if status >= 500:
+        return "server_error"
+    return "malformed_request"
 
 
 def problem_message(status: int, method: str = "") -> str:
@@ -54,7 +67,10 @@ class ApiErrorsAsJson:
         if is_json(response):
             return response
         problem = JsonResponse(
-            {"message": problem_message(response.status_code, request.method or "")},
+            {
+                "code": problem_code(response.status_code),
+                "message": problem_message(response.status_code, request.method or ""),
+            },
             status=response.status_code,
         )
         for header in KEPT_HEADERS:

@@ -55,6 +55,9 @@ class RefuseUnstorableText:
         except InvalidJapaneseInput as refused:
             message = str(refused.message)
             if request.path.startswith(API_PREFIX):
-                return JsonResponse({"message": message}, status=400)
+                # The API's "invalid_text" (docs/api.md): the field is where the text was.
+                field_error = {"field": "request", "code": refused.code, "message": message}
+                body = {"code": "invalid_text", "message": message, "field_errors": [field_error]}
+                return JsonResponse(body, status=400)
             return render(request, "core/input_refused.html", {"message": message}, status=400)
         return self.get_response(request)

@@ -18,7 +18,8 @@ Invariants, checked when a subclass is defined:
 
 The codes are listed in docs/api.md ("Error codes"); a test keeps that list and the classes in
 step. Errors about single values of a form (forms.answers) are not subclasses: they travel as
-``errors``, one :class:`FieldError` per problem, inside a refusal such as ``invalid_answers``.
+``field_errors``, one :class:`FieldError` per problem, inside a refusal such as
+``invalid_answers``.
 
 To add a refusal: subclass :class:`Refused` (or an existing one) in the service module that
 raises it, set ``code``, a ``default_message`` and, for the API, ``status``; then add the code
@@ -58,7 +59,7 @@ class FieldError:
 class Refused(Exception):
     """A request that cannot be carried out; ``message`` says why in the reader's language.
 
-    ``field`` names the one field at fault, when there is one; ``errors`` lists every problem
+    ``field`` names the one field at fault, when there is one; ``field_errors`` lists every problem
     found in a multi-field request, so a page or an API client can show them all at once.
     """
 
@@ -72,7 +73,7 @@ class Refused(Exception):
 
     message: StrOrPromise
     field: str | None
-    errors: tuple[FieldError, ...]
+    field_errors: tuple[FieldError, ...]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -90,7 +91,7 @@ class Refused(Exception):
         *,
         code: str | None = None,
         field: str | None = None,
-        errors: Iterable[FieldError] = (),
+        field_errors: Iterable[FieldError] = (),
     ) -> None:
         if code is not None:
             if code not in type(self).codes:
@@ -98,7 +99,7 @@ class Refused(Exception):
             self.code = code
         self.message = self.default_message if message is None else message
         self.field = field
-        self.errors = tuple(errors)
+        self.field_errors = tuple(field_errors)
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -107,8 +108,8 @@ class Refused(Exception):
     def as_json(self) -> dict[str, Any]:
         """The API's body for this refusal: code, message and, when any, per-field errors."""
         body: dict[str, Any] = {"code": self.code, "message": str(self.message)}
-        if self.errors:
-            body["field_errors"] = [error.as_json() for error in self.errors]
+        if self.field_errors:
+            body["field_errors"] = [error.as_json() for error in self.field_errors]
         return body
 
 

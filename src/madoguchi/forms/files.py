@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from django.utils.translation import gettext_noop
 
+from madoguchi.core.refusals import Refused
 from madoguchi.jp import text as jp_text
 
 # The demo forms are 8–13 kB; the largest real form definition is far below this.
@@ -48,12 +49,14 @@ NOT_JSON_VALUES = gettext_noop(
 NOT_A_FILE = gettext_noop("The file is not a form file (JSON or YAML in UTF-8).")
 
 
-class FormFileRefused(ValueError):
+class FormFileRefused(Refused, ValueError):
     """The file cannot be read as a form file; ``message`` says why (an English msgid)."""
+
+    code = "form_file_unreadable"
+    message: str
 
     def __init__(self, message: str, *, detail: str = "") -> None:
         super().__init__(message)
-        self.message = message
         # The parser's own words (line and column), for the command line.
         self.detail = detail
 

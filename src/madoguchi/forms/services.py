@@ -11,6 +11,7 @@ from django.utils import timezone
 from pydantic import ValidationError
 
 from madoguchi.core import events
+from madoguchi.core.refusals import Refused
 from madoguchi.jp.errors import InvalidJapaneseInput
 from madoguchi.tenants.models import Department, Municipality
 
@@ -19,8 +20,10 @@ from .models import Form, FormVersion
 from .schema import FormSchema
 
 
-class InvalidFormDefinition(ValueError):
+class InvalidFormDefinition(Refused, ValueError):
     """A form file or schema that cannot be published; the message lists what to fix."""
+
+    code = "invalid_form_definition"
 
 
 def parse_schema(definition: dict[str, Any]) -> FormSchema:

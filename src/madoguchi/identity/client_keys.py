@@ -16,6 +16,8 @@ from typing import Any
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 
+from madoguchi.core.refusals import Refused
+
 from . import registry
 
 RSA_MIN_BITS = 2048
@@ -24,8 +26,10 @@ ALGORITHMS = {"RSA": "RS256", "EC": "ES256"}
 EC_CURVE = "P-256"
 
 
-class ClientKeyRefused(ValueError):
+class ClientKeyRefused(Refused, ValueError):
     """This key cannot sign client assertions for this kind of provider; says why."""
+
+    code = "client_key_refused"
 
 
 def _parsed(jwk: Mapping[str, Any]) -> RSAKey | ECKey:

@@ -22,6 +22,9 @@ router = Router(tags=["ledger"])
 
 
 class Problem(Schema):
+    """The API's error shape (madoguchi.api.api.Problem): a stable code and a message."""
+
+    code: str
     message: str
 
 
@@ -48,7 +51,13 @@ class ConsistencyOut(Schema):
 
 
 def _too_many() -> Status[dict[str, Any]]:
-    return Status(429, {"message": _("Too many requests. Please wait a minute and try again.")})
+    return Status(
+        429,
+        {
+            "code": "rate_limited",
+            "message": _("Too many requests. Please wait a minute and try again."),
+        },
+    )
 
 
 @router.get("/checkpoint", response={200: CheckpointOut, 429: Problem})
@@ -80,10 +89,22 @@ def inclusion(
     if not allow(request, "ledger"):
         return _too_many()
     if index < 0 or (tree_size is not None and not index < tree_size):
-        return Status(422, {"message": _("The index must be at least 0 and below tree_size.")})
+        return Status(
+            422,
+            {
+                "code": "invalid_range",
+                "message": _("The index must be at least 0 and below tree_size."),
+            },
+        )
     entry = selectors.entry_at(index)
     if entry is None:
-        return Status(404, {"message": _("The ledger has no entry %(index)s.") % {"index": index}})
+        return Status(
+            404,
+            {
+                "code": "not_found",
+                "message": _("The ledger has no entry %(index)s.") % {"index": index},
+            },
+        )
     note: str | None
     if tree_size is None:
         covering = services.checkpoint_covering(index)
@@ -95,7 +116,11 @@ def inclusion(
         proof = selectors.inclusion_proof(index, tree_size)
     except selectors.ProofUnavailable:
         return Status(
-            404, {"message": _("The ledger has fewer than %(size)s entries.") % {"size": tree_size}}
+            404,
+            {
+                "code": "not_found",
+                "message": _("The ledger has fewer than %(size)s entries.") % {"size": tree_size},
+            },
         )
     return Status(
         200,
@@ -118,11 +143,17 @@ def consistency(request: HttpRequest, first: int, second: int) -> Status[dict[st
     if not allow(request, "ledger"):
         return _too_many()
     if not 0 < first <= second:
-        return Status(422, {"message": _("Sizes must satisfy 0 < first ≤ second.")})
+        return Status(
+            422, {"code": "invalid_range", "message": _("Sizes must satisfy 0 < first ≤ second.")}
+        )
     try:
         proof = selectors.consistency_proof(first, second)
     except selectors.ProofUnavailable:
         return Status(
-            404, {"message": _("The ledger has fewer than %(size)s entries.") % {"size": second}}
+            404,
+            {
+                "code": "not_found",
+                "message": _("The ledger has fewer than %(size)s entries.") % {"size": second},
+            },
         )
     return Status(200, {"first": first, "second": second, "proof": [h.hex() for h in proof]})

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from madoguchi.core.refusals import Refused
 from madoguchi.identity import jpki
 
 __all__ = ["SignatureInvalid", "SignatureReport", "verify_bundle"]
@@ -44,12 +45,14 @@ RSA_PADDING = padding.PKCS1v15()
 PREHASHED_SHA256 = Prehashed(hashes.SHA256())
 
 
-class SignatureInvalid(Exception):
+class SignatureInvalid(Refused):
     """The bundle does not prove a valid signature over the document; ``message`` says why."""
+
+    code = "signature_invalid"
+    message: str
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

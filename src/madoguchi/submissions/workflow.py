@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from madoguchi.core import events
+from madoguchi.core.refusals import Refused
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
@@ -61,16 +62,18 @@ CORRECTION_DAYS = 30
 COMMENT_MAX_LENGTH = 4000
 
 
-class WorkflowRefused(Exception):
+class WorkflowRefused(Refused):
     """The change is not allowed; ``message`` says why in the staff member's language.
 
     ``messages`` holds every problem found in what the staff member entered, so the page
     shows them all at once rather than one per attempt.
     """
 
+    code = "workflow_refused"
+    message: str
+
     def __init__(self, message: str, *more: str) -> None:
         super().__init__(message)
-        self.message = message
         self.messages = [message, *more]
 
 

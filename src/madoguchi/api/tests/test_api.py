@@ -113,7 +113,7 @@ def test_an_unknown_municipality_or_form_is_not_found_with_a_message(
     response = api.get(path.format(lg_code=lg_code))
 
     assert response.status_code == 404
-    assert response.json() == {"message": message.format(lg_code=lg_code)}
+    assert response.json() == {"code": "not_found", "message": message.format(lg_code=lg_code)}
 
 
 # --- submissions --------------------------------------------------------------------------
@@ -168,7 +168,9 @@ def test_invalid_answers_get_a_message_per_field_in_english(
     response = submit(api, form_version, answers)
 
     assert response.status_code == 422
-    assert response.json() == {
+    body = response.json()
+    assert body == {
+        "code": "invalid_answers",
         "message": "Some answers need fixing.",
         "errors": {
             "colour": ["This form has no question “colour”."],
@@ -180,6 +182,13 @@ def test_invalid_answers_get_a_message_per_field_in_english(
             "method": ["Choose from the options shown."],
             "count": ["Enter a number using digits, e.g. 12000."],
         },
+        "field_errors": body["field_errors"],
+    }
+    # The same problems, one by one with a code, for clients that branch on codes.
+    assert {(e["field"], e["code"], e["message"]) for e in body["field_errors"]} == {
+        (field, "invalid_answer", message)
+        for field, messages in body["errors"].items()
+        for message in messages
     }
     assert not Submission.objects.exists()
 
@@ -225,6 +234,7 @@ def test_a_form_needing_my_number_card_cannot_be_submitted_through_the_api(
 
     assert response.status_code == 403
     assert "My Number Card" in response.json()["message"]
+    assert response.json()["code"] == "identity_required"
     assert not Submission.objects.exists()
 
 
@@ -237,8 +247,9 @@ def test_a_body_that_is_not_json_is_refused_with_a_message(
 
     assert response.status_code == 400
     assert response.json() == {
+        "code": "malformed_request",
         "message": "The request body is not valid JSON in UTF-8. "
-        "Check it against the API description."
+        "Check it against the API description.",
     }
 
 
@@ -256,7 +267,8 @@ def test_a_json_body_of_the_wrong_shape_gets_field_errors_in_the_documented_shap
     response = api.post("/api/v1/submissions/", body, content_type="application/json")
 
     assert response.status_code == 422
-    assert set(response.json()) == {"message", "errors"}
+    assert set(response.json()) == {"code", "message", "errors", "field_errors"}
+    assert response.json()["code"] == "invalid_request"
     assert not Submission.objects.exists()
 
 

@@ -5,13 +5,16 @@ query parameters and their types), with the demo data loaded: real municipality 
 form slugs and, for submissions, answers built from each demo form's real field keys and
 types, mixed with hostile values (huge integers, lone surrogates, NUL and other control
 characters, values of the wrong JSON type). Every answer must be documented for its
-operation (status and body schema), be JSON, and never be a 5xx.
+operation (status and body schema), be JSON, and never be a 5xx; every error answer carries
+a ``code`` that docs/api.md lists ("Error codes").
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -212,6 +215,13 @@ def examples_of(requests: Any) -> Any:
     return decorate
 
 
+def documented_error_codes() -> set[str]:
+    """The codes of docs/api.md's "Error codes" table, the one clients branch on."""
+    text = (Path(__file__).resolve().parents[4] / "docs" / "api.md").read_text(encoding="utf-8")
+    table = text[text.index("| code | status | when |") :].split("\n\n", 1)[0]
+    return set(re.findall(r"^\| `([a-z0-9_]+)` \|", table, re.MULTILINE))
+
+
 def validator_for(schema: dict[str, Any], response_schema: dict[str, Any]) -> Draft202012Validator:
     # The document's components travel along, so "#/components/schemas/..." resolves.
     return Draft202012Validator({**response_schema, "components": schema["components"]})
@@ -241,6 +251,7 @@ def test_every_answer_of_the_api_is_documented_json_and_never_a_server_error(
     ]
     unlimited = {scope: 10**9 for scope in django_settings.MADOGUCHI_RATE_LIMITS}
     statuses: set[int] = set()
+    codes = documented_error_codes()
 
     sodaigomi = "/api/v1/submissions/"
     reported = [
@@ -289,6 +300,8 @@ def test_every_answer_of_the_api_is_documented_json_and_never_a_server_error(
         content = documented[str(status)]["content"]["application/json"]["schema"]
         errors = list(validator_for(schema, content).iter_errors(response.json()))
         assert not errors, (url, status, [e.message for e in errors])
+        if status >= 400:
+            assert response.json()["code"] in codes, (url, status, response.json())
 
     with override_settings(MADOGUCHI_RATE_LIMITS=unlimited):
         check()

@@ -6,6 +6,7 @@ The requests are the ones that used to end in a 500 with the demo data loaded.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from madoguchi.submissions.models import Submission
 pytestmark = pytest.mark.django_db
 
 SUBMISSIONS = "/api/v1/submissions/"
+CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
 
 @pytest.fixture
@@ -34,6 +36,8 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert response["Content-Type"].startswith("application/json")
     body: dict[str, Any] = response.json()
     assert isinstance(body["message"], str) and body["message"]
+    # Every error answer carries a stable code a client can branch on (docs/api.md).
+    assert isinstance(body["code"], str) and CODE.fullmatch(body["code"]), body
     return body
 
 
@@ -70,6 +74,8 @@ def test_text_that_cannot_be_stored_is_refused_with_the_character_and_nothing_is
 
     body = assert_problem(response, 400)
     assert f"U+{ord(bad):04X}" in body["message"]
+    assert body["code"] == "invalid_text"
+    assert [error["field"] for error in body["field_errors"]] == ["body"]
     assert not Submission.objects.exists()
 
 
@@ -151,7 +157,10 @@ def test_a_method_the_address_does_not_take_is_a_json_405_with_allow(api: Client
 def test_the_forms_of_an_unknown_municipality_are_a_documented_404(api: Client) -> None:
     response = api.get("/api/v1/municipalities/999999/forms/")
 
-    assert assert_problem(response, 404) == {"message": "No municipality has the code 999999."}
+    assert assert_problem(response, 404) == {
+        "code": "not_found",
+        "message": "No municipality has the code 999999.",
+    }
     schema = api.get("/api/v1/openapi.json").json()
     operation = schema["paths"]["/api/v1/municipalities/{lg_code}/forms/"]
     assert "404" in operation["get"]["responses"]

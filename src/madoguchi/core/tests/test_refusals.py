@@ -28,7 +28,7 @@ def test_a_refusal_carries_its_class_code_and_its_default_message_translated_whe
 
 def test_the_api_body_names_the_code_the_message_and_each_field_error() -> None:
     refused = _Closed(
-        "Closed.", field="name", errors=[FieldError("name", "required", "Fill this in.")]
+        "Closed.", field="name", field_errors=[FieldError("name", "required", "Fill this in.")]
     )
     assert refused.field == "name"
     assert refused.as_json() == {

@@ -21,6 +21,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext, override, pgettext
 from pydantic import TypeAdapter, ValidationError
 
+from madoguchi.core.refusals import Refused
+
 from .. import fieldtypes
 from ..schema import KEY_PATTERN, FormField
 
@@ -35,8 +37,10 @@ TYPE_NAMES: dict[str, str | Promise] = {t.name: t.display_name for t in fieldtyp
 _FIELD_ADAPTER: TypeAdapter[Any] = TypeAdapter(FormField)
 
 
-class BuilderError(ValueError):
+class BuilderError(Refused, ValueError):
     """An edit that cannot be made (unknown key, duplicate key); the message says why."""
+
+    code = "builder_edit_refused"
 
 
 def _copy(definition: Definition) -> Definition:

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_noop
 
 from madoguchi.core import events
+from madoguchi.core.refusals import Refused
 from madoguchi.jp.errors import InvalidJapaneseInput
 from madoguchi.tenants.models import Department, StaffMember
 
@@ -30,16 +31,20 @@ from . import edits, selectors
 from .problems import Problem, publish_problems
 
 
-class DraftNotPublishable(ValueError):
+class DraftNotPublishable(Refused, ValueError):
     """The draft has problems; ``problems`` says what to fix, item by item."""
+
+    code = "draft_not_publishable"
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(p.message_en for p in problems))
         self.problems = problems
 
 
-class BuilderRefused(ValueError):
+class BuilderRefused(Refused, ValueError):
     """A request the builder cannot carry out; the message says what to do instead."""
+
+    code = "builder_refused"
 
 
 def _actor(staff: StaffMember) -> str:
