@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from madoguchi.core.ratelimit import allow
 from madoguchi.forms.models import Form
 
-from . import selectors, services
+from . import navigation, selectors, services
 from .models import Draft
 from .views.access import open_draft
 
@@ -95,7 +95,7 @@ def resume_url(request: HttpRequest, token: str) -> str:
 def continue_at(draft: Draft, token: str) -> str:
     """Where the resume link leads: a page with unchecked answers, the first page still to
     answer, or the review."""
-    index = services.step_to_resume(draft)
+    index = navigation.step_to_resume(draft)
     if index is None:
         return reverse("submissions:review", kwargs={"token": token})
     return reverse("submissions:step", kwargs={"token": token, "number": index + 1})

@@ -26,7 +26,14 @@ from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import IdentityProvider
 from madoguchi.tenants.models import Municipality
 
-from . import access_history, downloads, mypage_drafts, resident_session, selectors, services
+from . import (
+    access_history,
+    downloads,
+    mypage_drafts,
+    navigation,
+    resident_session,
+    selectors,
+)
 from .models import Draft, ResultDocument, Submission
 
 # How long a resident stays logged in on their page without activity.
@@ -245,7 +252,7 @@ def continue_draft(request: HttpRequest, lg_code: str, pk: int) -> HttpResponse:
         raise Http404 from error
     token = mypage_drafts.reissue_link(draft)
     resident_session.bind_identity(request.session, draft)
-    unfinished = services.first_unfinished_step(draft)
+    unfinished = navigation.first_unfinished_step(draft)
     if unfinished is None:
         return redirect("submissions:review", token=token)
     return redirect("submissions:step", token=token, number=unfinished + 1)

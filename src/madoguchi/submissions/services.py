@@ -16,15 +16,12 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from madoguchi.core import events
-from madoguchi.core.refusals import FieldError, Refused
 from madoguchi.forms import answers as form_answers
-from madoguchi.forms import conditions
 from madoguchi.forms.builder import selectors as builder_selectors
 from madoguchi.forms.models import Form, FormVersion
-from madoguchi.forms.schema import EmailField, FileField, FormSchema
+from madoguchi.forms.schema import EmailField, FileField
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import VerifiedIdentity
 
@@ -33,48 +30,24 @@ from .models import Attachment, Channel, Draft, ReceiptCounter, Submission
 from .signing import Signature
 
 
-class SubmissionRefused(Refused):
-    """The application cannot be accepted; ``errors`` maps field keys to messages.
-
-    ``field_errors`` holds the same problems one by one, each with the code
-    ``invalid_answer`` (answers are checked by forms.answers, which words but does not
-    code its messages).
-    """
-
-    code = "invalid_answers"
-    default_message = gettext_lazy("Some answers need fixing.")
+class SubmissionRefused(Exception):
+    """The application cannot be accepted; ``errors`` maps field keys to messages."""
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__(
-            field_errors=[
-                FieldError(key, "invalid_answer", message)
-                for key, messages in errors.items()
-                for message in messages
-            ]
-        )
+        super().__init__("invalid answers")
         self.errors = errors
 
 
-class FormClosed(Refused):
+class FormClosed(Exception):
     """The form does not accept applications now (dates or limit set in the builder)."""
-
-    code = "form_closed"
-    status = 409
-    message: str
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
+        self.message = message
 
 
-class IdentityRequired(Refused):
+class IdentityRequired(Exception):
     """The form needs a verified identity that this channel does not provide."""
-
-    code = "identity_required"
-    status = 403
-    default_message = gettext_lazy(
-        "This form requires identity verification with the My Number Card. "
-        "Apply through the online form instead of the API."
-    )
 
 
 # Forms at these levels cannot be submitted without a verified identity.
@@ -200,48 +173,6 @@ def save_for_later(
     return result
 
 
-def step_with_unchecked_answers(draft: Draft) -> int | None:
-    """The first applicable step holding typed values not checked yet (None: none)."""
-    schema = draft.form_version.schema
-    for index, step in conditions.applicable_steps(schema, draft.answers):
-        if any(f.key in draft.typed for f in step.fields):
-            return index
-    return None
-
-
-def step_to_resume(draft: Draft) -> int | None:
-    """Where a resume link continues: a page with unchecked answers, else the first
-    page still to answer; None when only the review remains."""
-    unchecked = step_with_unchecked_answers(draft)
-    if unchecked is not None:
-        return unchecked
-    return first_unfinished_step(draft)
-
-
-def step_needing_answers(draft: Draft, *, after: int) -> int | None:
-    """The first applicable page after ``after`` whose answers are missing or invalid.
-
-    After 「変更する」 from the review, a changed answer may show a page (a condition now
-    holds) or make a later answer wrong: the resident goes there before the review.
-    """
-    schema = draft.form_version.schema
-    locked = identity_services.locked_answers(schema, draft.identity)
-    unfinished = first_unfinished_step(draft)
-    for index, step in conditions.applicable_steps(schema, draft.answers):
-        if index <= after:
-            continue
-        if unfinished is not None and index >= unfinished:
-            return unfinished
-        if any(f.key in draft.typed for f in step.fields):
-            return index
-        checked = form_answers.clean_answers(
-            schema, draft.answers, fields=step.fields, known=draft.answers, locked=locked
-        )
-        if not checked.ok:
-            return index
-    return None
-
-
 def send_resume_link(*, draft: Draft, url: str, email: str, language: str) -> None:
     """Email the resume link. The email holds only the link and the procedure's name:
     nothing the resident typed, so a mistyped address leaks no answers."""
@@ -259,30 +190,12 @@ def send_resume_link(*, draft: Draft, url: str, email: str, language: str) -> No
     send_mail(subject, body, None, [email])
 
 
-def next_step_index(schema: FormSchema, answers: Mapping[str, Any], after: int) -> int | None:
-    """The next step that applies after ``after``; None when only the review remains."""
-    for index, _step in conditions.applicable_steps(schema, answers):
-        if index > after:
-            return index
-    return None
-
-
 def attach_identity(*, draft: Draft, identity: VerifiedIdentity) -> None:
     """Link a verified identity to a draft and fill in (and lock) what it proves."""
     locked = identity_services.locked_answers(draft.form_version.schema, identity)
     draft.identity = identity
     draft.answers = {**draft.answers, **locked}
     draft.save(update_fields=["identity", "answers", "updated_at"])
-
-
-def first_unfinished_step(draft: Draft) -> int | None:
-    """The first applicable step the resident has not completed yet; None when all are done."""
-    return next_step_index(draft.form_version.schema, draft.answers, draft.completed_steps - 1)
-
-
-def previous_step_index(schema: FormSchema, answers: Mapping[str, Any], before: int) -> int | None:
-    earlier = [i for i, _s in conditions.applicable_steps(schema, answers) if i < before]
-    return earlier[-1] if earlier else None
 
 
 def next_receipt_number(municipality_id: int, lg_code: str, year: int) -> str:
@@ -307,17 +220,9 @@ def next_receipt_number(municipality_id: int, lg_code: str, year: int) -> str:
 class SignatureRequired(IdentityRequired):
     """The form needs the resident's signature (My Number Card) on the application."""
 
-    code = "signature_required"
 
-
-class DocumentChanged(Refused):
+class DocumentChanged(Exception):
     """What the resident signed is no longer what the draft says (an answer or a file changed)."""
-
-    code = "document_changed"
-    status = 409
-    default_message = gettext_lazy(
-        "Your answers changed after you signed. Check them and sign again."
-    )
 
 
 def refresh_document(submission: Submission) -> None:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from madoguchi.forms import rendering
 from madoguchi.identity import csp as identity_csp
 
-from .. import notifications, selectors, services, signing
+from .. import navigation, notifications, selectors, services, signing
 from ..models import Draft, Submission
 from .access import current_language, open_draft, remember_receipt
 from .steps import step_url
@@ -43,7 +43,7 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
     if isinstance(draft, HttpResponse):
         return draft
     schema = draft.form_version.schema
-    unfinished = services.step_to_resume(draft)
+    unfinished = navigation.step_to_resume(draft)
     if unfinished is not None:
         # Also a page saved with answers still unchecked (一時保存): checked there first.
         return redirect("submissions:step", token=token, number=unfinished + 1)

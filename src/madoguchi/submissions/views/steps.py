@@ -26,7 +26,7 @@ from madoguchi.forms.schema import FormSchema, PostalCodeField
 from madoguchi.jp import postal
 from madoguchi.jp.errors import InvalidJapaneseInput
 
-from .. import draft_views, services
+from .. import draft_views, navigation, services
 from ..models import Draft
 from .access import current_language, locked_values, open_draft
 
@@ -65,7 +65,7 @@ def _step_context(
     for view in fields:
         if view.type == "file":
             view.extra["attachment"] = attachments.get(view.key)
-    previous = services.previous_step_index(schema, draft.answers, index)
+    previous = navigation.previous_step_index(schema, draft.answers, index)
     numbers = [i for i, _s in conditions.applicable_steps(schema, answers)]
     return {
         "draft": draft,
@@ -208,14 +208,14 @@ def _step(request: HttpRequest, draft: Draft, token: str, number: int) -> HttpRe
     index = number - 1
     # 「変更する」 on the review page: 次へ leads back there (GOV.UK "check answers").
     back_to_review = "review" in (request.GET.get("return"), request.POST.get("return"))
-    unfinished = services.first_unfinished_step(draft)
+    unfinished = navigation.first_unfinished_step(draft)
     if index < 0 or index >= len(schema.steps) or (unfinished is not None and index > unfinished):
         # No skipping ahead (or past the end): go to the first page still to answer.
         if unfinished is None:
             return redirect("submissions:review", token=token)
         return redirect("submissions:step", token=token, number=unfinished + 1)
     if not conditions.step_applies(schema.steps[index], draft.answers):
-        following = services.next_step_index(schema, draft.answers, index)
+        following = navigation.next_step_index(schema, draft.answers, index)
         if following is None:
             return redirect("submissions:review", token=token)
         return redirect("submissions:step", token=token, number=following + 1)
@@ -326,11 +326,11 @@ def _step(request: HttpRequest, draft: Draft, token: str, number: int) -> HttpRe
     if not result.ok:
         return step_again(result, 503 if result.retry_later else 422)
     if back_to_review:
-        needed = services.step_needing_answers(draft, after=index)
+        needed = navigation.step_needing_answers(draft, after=index)
         if needed is None:
             return redirect("submissions:review", token=token)
         return redirect(step_url(token, needed + 1, back_to_review=True))
-    following = services.next_step_index(schema, draft.answers, index)
+    following = navigation.next_step_index(schema, draft.answers, index)
     if following is None:
         return redirect("submissions:review", token=token)
     return redirect("submissions:step", token=token, number=following + 1)
