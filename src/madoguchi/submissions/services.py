@@ -16,8 +16,10 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from madoguchi.core import events
+from madoguchi.core.refusals import FieldError, Refused
 from madoguchi.forms import answers as form_answers
 from madoguchi.forms.builder import selectors as builder_selectors
 from madoguchi.forms.models import Form, FormVersion
@@ -30,24 +32,48 @@ from .models import Attachment, Channel, Draft, ReceiptCounter, Submission
 from .signing import Signature
 
 
-class SubmissionRefused(Exception):
-    """The application cannot be accepted; ``errors`` maps field keys to messages."""
+class SubmissionRefused(Refused):
+    """The application cannot be accepted; ``errors`` maps field keys to messages.
+
+    ``field_errors`` holds the same problems one by one, each with the code
+    ``invalid_answer`` (answers are checked by forms.answers, which words but does not
+    code its messages).
+    """
+
+    code = "invalid_answers"
+    default_message = gettext_lazy("Some answers need fixing.")
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("invalid answers")
+        super().__init__(
+            field_errors=[
+                FieldError(key, "invalid_answer", message)
+                for key, messages in errors.items()
+                for message in messages
+            ]
+        )
         self.errors = errors
 
 
-class FormClosed(Exception):
+class FormClosed(Refused):
     """The form does not accept applications now (dates or limit set in the builder)."""
+
+    code = "form_closed"
+    status = 409
+    message: str
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.message = message
 
 
-class IdentityRequired(Exception):
+class IdentityRequired(Refused):
     """The form needs a verified identity that this channel does not provide."""
+
+    code = "identity_required"
+    status = 403
+    default_message = gettext_lazy(
+        "This form requires identity verification with the My Number Card. "
+        "Apply through the online form instead of the API."
+    )
 
 
 # Forms at these levels cannot be submitted without a verified identity.
@@ -220,9 +246,17 @@ def next_receipt_number(municipality_id: int, lg_code: str, year: int) -> str:
 class SignatureRequired(IdentityRequired):
     """The form needs the resident's signature (My Number Card) on the application."""
 
+    code = "signature_required"
 
-class DocumentChanged(Exception):
+
+class DocumentChanged(Refused):
     """What the resident signed is no longer what the draft says (an answer or a file changed)."""
+
+    code = "document_changed"
+    status = 409
+    default_message = gettext_lazy(
+        "Your answers changed after you signed. Check them and sign again."
+    )
 
 
 def refresh_document(submission: Submission) -> None:
