@@ -12,6 +12,7 @@ from madoguchi.forms.models import FormVersion
 from madoguchi.submissions.models import Status, Submission
 from madoguchi.tenants.models import StaffMember
 from madoguchi.testing.factories import submit_application
+from madoguchi.testing.http import redirect_of
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,8 @@ def test_staff_use_the_detail_page_and_a_refusal_keeps_what_they_typed(
 
     assert refused.status_code == 422
     assert "写しが不鮮明です" in refused.text and "Choose at least one answer" in refused.text
-    assert returned.status_code == 302
+    detail = reverse("backoffice:detail", args=[submission.receipt_number])
+    assert redirect_of(returned) == (302, detail)
     assert "Returned for correction" in page.text and "写しが不鮮明です" in page.text
 
 
