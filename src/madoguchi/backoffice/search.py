@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_save
 
+from madoguchi.forms import fieldtypes
 from madoguchi.submissions.models import Submission
 
 from .models import SearchTerm
@@ -25,8 +26,6 @@ from .models import SearchTerm
 NAME = "n:"
 RECEIPT_END = "r:"
 _SPACES = re.compile(r"\s+")
-# Fields whose answers are names or readings of a person, besides the applicant name field.
-_NAME_TYPES = frozenset({"kana"})
 _INDEXED = frozenset({"answers", "applicant_name", "receipt_number"})
 
 
@@ -55,7 +54,8 @@ def terms_for(submission: Submission) -> set[str]:
     schema = submission.form_version.schema
     for field in schema.fields():
         value = submission.answers.get(field.key)
-        if field.type in _NAME_TYPES and isinstance(value, str):
+        # Names or readings of a person (besides the applicant name field) by their type.
+        if fieldtypes.of(field).searched_as_name and isinstance(value, str):
             terms |= _name_terms(value)
     receipt = normalise(submission.receipt_number)
     if receipt:

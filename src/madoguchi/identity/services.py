@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy
 from joserfc.jwk import RSAKey
 
 from madoguchi.core import events
-from madoguchi.forms.schema import ChoiceField, FormSchema
+from madoguchi.forms import fieldtypes
+from madoguchi.forms.schema import FormSchema
 from madoguchi.tenants.models import Municipality
 
 from . import client_keys, oidc, registry
@@ -190,10 +191,10 @@ def locked_answers(schema: FormSchema, identity: VerifiedIdentity | None) -> dic
         value = identity.basic_four.get(item) if item else None
         if not value:
             continue
-        if isinstance(field, ChoiceField) and value not in {o.value for o in field.options}:
-            # The form's options do not name this value: let the resident answer.
-            continue
-        locked[field.key] = [value] if isinstance(field, ChoiceField) and field.multiple else value
+        # The question's type shapes the answer (a choice takes only one of its options).
+        answer = fieldtypes.of(field).card_answer(field, value)
+        if answer is not None:
+            locked[field.key] = answer
     return locked
 
 

@@ -186,6 +186,8 @@ class FieldType(ABC, Generic[FieldT]):
     collects_input: ClassVar[bool] = True
     #: Whether a question of this type may be filled from the My Number Card.
     takes_prefill: ClassVar[bool] = True
+    #: Answers are names or readings of a person: the staff search indexes them as names.
+    searched_as_name: ClassVar[bool] = False
     #: A locked (card-filled) answer reads as text: disabled radios and selects are
     #: greyed out and unreadable.
     locked_as_text: ClassVar[bool] = False
@@ -203,6 +205,11 @@ class FieldType(ABC, Generic[FieldT]):
     @abstractmethod
     def clean(self, form_field: FieldT, value: Any) -> Any:
         """The stored form of a non-empty answer; raises :class:`FieldInvalid`."""
+
+    def card_answer(self, form_field: FieldT, value: str) -> Any:
+        """The answer a verified card's item (name, address, birth date, sex) gives this
+        question, or None when the question cannot take it (the resident answers then)."""
+        return value
 
     # -- showing ----------------------------------------------------------------------
 

@@ -86,6 +86,12 @@ class Choice(FieldType[ChoiceField]):
             raise FieldInvalid(_("Choose at most %(count)d.") % {"count": form_field.max_selected})
         return selected
 
+    def card_answer(self, form_field: ChoiceField, value: str) -> str | list[str] | None:
+        if value not in {o.value for o in form_field.options}:
+            # The form's options do not name this value: let the resident answer.
+            return None
+        return [value] if form_field.multiple else value
+
     def display(self, form_field: ChoiceField, value: Any, *, language: str) -> str:
         # Values of options an earlier version had (and this one dropped) show as stored.
         labels = {o.value: o.label.get(language) for o in form_field.options}

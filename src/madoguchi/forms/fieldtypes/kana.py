@@ -20,6 +20,7 @@ class Kana(FieldType[KanaField]):
     model = KanaField
     display_name = pgettext_lazy("field type", "Reading (kana)")
     template_name = "forms/fields/text.html"
+    searched_as_name = True
     editor_props = (
         EditorProp(
             "script",
