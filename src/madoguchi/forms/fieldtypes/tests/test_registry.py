@@ -111,3 +111,19 @@ def test_each_type_cleans_or_refuses_any_json_and_shows_and_exports_what_it_stor
     render = field_type.export_renderer(question, Cells(typed=typed))
     render(stored)
     render(json.dumps(stored, ensure_ascii=False))  # PostgreSQL hands JSON over as text
+
+
+# Properties the field editor leaves alone on purpose: the common ones (label, help,
+# required, prefill, the rules) and those set by importing a file (autocomplete, a long
+# text's minimum length); saving a question keeps them (see builder.fields).
+NOT_IN_EDITOR = {"key", "type", "label", "help", "required", "required_if", "visible_if"}
+NOT_IN_EDITOR |= {"prefill", "autocomplete"}
+NOT_IN_EDITOR_BY_TYPE = {"long_text": {"min_length"}}
+
+
+@pytest.mark.parametrize("field_type", fieldtypes.all_types(), ids=lambda t: t.name)
+def test_the_field_editor_offers_every_property_of_a_type(field_type: FieldType[Any]) -> None:
+    offered = {prop.name for prop in field_type.editor_props}
+
+    missing = set(field_type.model.model_fields) - offered - NOT_IN_EDITOR
+    assert missing == NOT_IN_EDITOR_BY_TYPE.get(field_type.name, set())
