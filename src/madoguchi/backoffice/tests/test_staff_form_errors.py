@@ -76,3 +76,28 @@ def test_a_read_only_colleague_is_refused_as_assignee_before_anything_is_saved(
 
     assert response.status_code == 422
     assert Submission.objects.get(pk=reviewing.pk).due_date is None
+
+
+def test_each_problem_links_to_its_input_which_is_marked_and_keeps_what_was_typed(
+    reviewing: Submission, staff: StaffMember, log_in: Any
+) -> None:
+    url = reverse("backoffice:assign", args=[reviewing.receipt_number])
+
+    page = log_in(staff).post(url, {"assignee": "999999", "due_date": "2026-13-40"}).text
+
+    summary = page.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert '<a href="#assignee">Assigned to: Choose a colleague from the list.</a>' in summary
+    assert '<a href="#due_date">Due date: Enter the due date as a date' in summary
+    assert 'aria-invalid="true" aria-describedby="assignee-error"' in page
+    assert 'id="due_date-error"' in page and 'value="2026-13-40"' in page
+
+
+def test_a_refused_status_change_links_the_workflow_s_reasons_to_the_form_and_keeps_them(
+    reviewing: Submission, staff: StaffMember, log_in: Any
+) -> None:
+    url = reverse("backoffice:change_status", args=[reviewing.receipt_number])
+
+    page = log_in(staff).post(url, {"to_status": "rejected", "reason": ""}).text
+
+    assert '<a href="#workflow-title">Handle this application: Give a reason.' in page
+    assert 'id="to-rejected" name="to_status" value="rejected" checked' in page

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,6 +17,7 @@ from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Status
 
 from .. import selectors
+from ..forms import BulkStatusForm
 
 
 @staff_required
@@ -64,16 +65,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def bulk_status(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request)
-    chosen = request.POST.getlist("receipt")[:200]
+    form = BulkStatusForm(request.POST)
+    if not form.is_valid():
+        for problem in form.errors.get("receipt", []):
+            messages.error(request, str(problem))
+        return redirect("backoffice:inbox")
     submissions = list(
         submission_selectors.inbox_for(staff)
-        .filter(receipt_number__in=chosen)
+        .filter(receipt_number__in=form.cleaned_data["receipt"])
         .select_related("form_version")
     )
-    if not chosen:
-        messages.error(request, _("Choose at least one submission."))
-        return redirect("backoffice:inbox")
-    to_status = request.POST.get("to_status", "")
+    to_status = form.cleaned_data["to_status"]
     refused = selectors.bulk_refusals(submissions, to_status)
     if refused:
         # All or nothing: a bulk change never leaves half of the selection changed.
@@ -84,7 +86,7 @@ def bulk_status(request: HttpRequest) -> HttpResponse:
                 "current status. Untick them or choose another status."
             )
             % {
-                "numbers": "、".join(refused),
+                "numbers": pgettext("list separator", ", ").join(refused),
                 "target": Status(to_status).label if to_status in Status.values else to_status,
             },
         )
@@ -93,12 +95,13 @@ def bulk_status(request: HttpRequest) -> HttpResponse:
         submissions=submissions,
         to_status=to_status,
         staff=staff,
-        reason=request.POST.get("reason", ""),
+        reason=form.cleaned_data["reason"],
     )
     if result.changed:
         messages.success(
             request,
-            _("Changed: %(numbers)s") % {"numbers": "、".join(result.changed)},
+            _("Changed: %(numbers)s")
+            % {"numbers": pgettext("list separator", ", ").join(result.changed)},
         )
     for number, why in result.refused.items():
         messages.error(request, f"{number}: {why}")

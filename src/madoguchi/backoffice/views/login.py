@@ -14,10 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from madoguchi.core.forms import field_errors, summary
 from madoguchi.core.ratelimit import allow
 from madoguchi.tenants.models import StaffMember
 
 from .. import services
+from ..forms import CodeForm, LoginForm
 
 PENDING_USER = "madoguchi_pending_staff"
 
@@ -45,17 +47,17 @@ def _safe_next(request: HttpRequest) -> str:
 
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    error = ""
-    username = ""
-    if request.method == "POST":
-        username = request.POST.get("username", "").strip()
+    form = LoginForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
         if not allow(request, "login"):
             return render(request, "core/too_many_requests.html", status=429)
         outcome = services.check_password(
-            request, username=username, password=request.POST.get("password", "")
+            request,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
         )
         if outcome.user is None:
-            error = login_failed_message()
+            form.add_error("username", login_failed_message())
         else:
             request.session.cycle_key()
             request.session[PENDING_USER] = outcome.user.pk
@@ -65,8 +67,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "backoffice/login.html",
-        {"error": error, "username": username, "next": _safe_next(request)},
-        status=401 if error else 200,
+        {
+            "errors": summary(form),
+            "field_errors": field_errors(form),
+            "username": str(form.data.get("username", "")).strip(),
+            "next": _safe_next(request),
+        },
+        status=401 if form.errors else 200,
     )
 
 
@@ -91,24 +98,24 @@ def otp_view(request: HttpRequest) -> HttpResponse:
     device = services.confirmed_device(staff.user)
     if device is None:
         return redirect("backoffice:otp_setup")
-    error = ""
-    if request.method == "POST":
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
         if not allow(request, "login"):
             return render(request, "core/too_many_requests.html", status=429)
         outcome = services.check_code(
-            request, staff=staff, device=device, code=request.POST.get("code", "")
+            request, staff=staff, device=device, code=form.cleaned_data["code"]
         )
         if outcome.user is not None:
             _complete_login(request, staff, device)
             return redirect(_safe_next(request))
         if outcome.locked:
             request.session.pop(PENDING_USER, None)
-        error = code_failed_message()
+        form.add_error("code", code_failed_message())
     return render(
         request,
         "backoffice/otp.html",
-        {"error": error, "next": _safe_next(request)},
-        status=401 if error else 200,
+        {"errors": summary(form), "field_errors": field_errors(form), "next": _safe_next(request)},
+        status=401 if form.errors else 200,
     )
 
 
@@ -119,15 +126,16 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
         return redirect("backoffice:login")
     if services.confirmed_device(staff.user) is not None:
         return redirect("backoffice:otp")
-    error = ""
+    form = CodeForm(request.POST if request.method == "POST" else None)
     device = TOTPDevice.objects.filter(user=staff.user, confirmed=False).first()
-    if request.method == "POST" and device is not None:
-        if services.confirm_enrolment(
-            staff=staff, device=device, code=request.POST.get("code", "")
-        ):
+    if form.is_valid() and device is not None:
+        if services.confirm_enrolment(staff=staff, device=device, code=form.cleaned_data["code"]):
             _complete_login(request, staff, device)
             return redirect("backoffice:inbox")
-        error = _("The code is wrong. Enter the 6-digit code your authenticator app shows now.")
+        form.add_error(
+            "code",
+            _("The code is wrong. Enter the 6-digit code your authenticator app shows now."),
+        )
     if device is None:
         device = services.start_enrolment(staff.user)
     secret = b32encode(bytes.fromhex(device.key)).decode()
@@ -135,8 +143,13 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "backoffice/otp_setup.html",
-        {"error": error, "secret": secret, "qr": qr},
-        status=401 if error else 200,
+        {
+            "errors": summary(form),
+            "field_errors": field_errors(form),
+            "secret": secret,
+            "qr": qr,
+        },
+        status=401 if form.errors else 200,
     )
 
 

@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import Any, cast
 
+from django import forms as django_forms
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    QueryDict,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from madoguchi.core.forms import field_errors, summary
 from madoguchi.core.staff import staff_of, staff_required
 from madoguchi.forms import rendering
 from madoguchi.forms.answers import display_date
@@ -25,6 +33,7 @@ from madoguchi.submissions.models import Attachment, Status, Submission
 from madoguchi.tenants.models import StaffMember
 
 from .. import selectors, services
+from ..forms import AssignForm, CommentForm, ResultForm, StatusForm
 
 
 def _submission_or_404(staff: StaffMember, receipt_number: str) -> Submission:
@@ -79,15 +88,33 @@ def _render_detail(
     staff: StaffMember,
     submission: Submission,
     *,
-    problem: str = "",
-    problems: list[str] | None = None,
-    entered: dict[str, Any] | None = None,
+    form: django_forms.Form | None = None,
+    refusals: list[str] | None = None,
+    anchor: str = "workflow-title",
     status: int = 200,
 ) -> HttpResponse:
+    """The page; after a refused POST, with every problem of ``form`` in the error summary
+    (each linking to its input, refusals of the workflow to ``anchor``) and what was typed."""
     schema = submission.form_version.schema
     language = get_language() or "ja"
     sections, other_files = _sections_with_files(submission, _attachment_views(submission))
     field_keys = {f.key for f in schema.fields()}
+    errors = (
+        summary(
+            form,
+            anchors=_ANCHORS,
+            general_anchor=anchor,
+            general_label=str(_("Handle this application")),
+            refusals=refusals or [],
+        )
+        if form is not None
+        else []
+    )
+    entered: dict[str, Any] = {}
+    if form is not None:
+        entered = {name: form.data.get(name, "") for name in form.fields}
+        if "fields" in form.fields:
+            entered["fields"] = cast(QueryDict, form.data).getlist("fields")
     context = {
         "staff": staff,
         "submission": submission,
@@ -100,13 +127,18 @@ def _render_detail(
             for key in submission.prefilled_fields
             if key in field_keys
         ],
-        # Every problem of the form at once (not the first only).
-        "problems": problems or ([problem] if problem else []),
-        "entered": entered or {},
+        # Every problem of the form at once (not the first only), each a link to its input.
+        "errors": errors,
+        "field_errors": field_errors(form),
+        "entered": entered,
     } | selectors.workflow_context(staff, submission, language=language)
     # Labels and readable values, before → after (never keys or stored structures).
     context["correction_history"] = corrections.correction_history(submission, language=language)
     return render(request, "backoffice/detail.html", context, status=status)
+
+
+# Where a field's link in the error summary goes when its first input is not its name.
+_ANCHORS = {"to_status": "status-choices", "fields": "fix-choices"}
 
 
 @staff_required
@@ -197,28 +229,26 @@ def print_view(request: HttpRequest, receipt_number: str) -> HttpResponse:
 def change_status(request: HttpRequest, receipt_number: str) -> HttpResponse:
     staff = staff_of(request)
     submission = _submission_or_404(staff, receipt_number)
-    to_status = request.POST.get("to_status", "")
-    reason = request.POST.get("reason", "")
+    keys = [f.key for f in submission.form_version.schema.fields()]
+    form = StatusForm(request.POST, field_keys=keys)
+    if not form.is_valid():
+        return _render_detail(request, staff, submission, form=form, status=422)
+    data = form.cleaned_data
     try:
-        if to_status == Status.RETURNED:
+        if data["to_status"] == Status.RETURNED:
             workflow.return_for_correction(
-                submission=submission,
-                staff=staff,
-                reason=reason,
-                fields=request.POST.getlist("fields"),
+                submission=submission, staff=staff, reason=data["reason"], fields=data["fields"]
             )
         else:
             workflow.change_status(
-                submission=submission, to_status=to_status, staff=staff, reason=reason
+                submission=submission,
+                to_status=data["to_status"],
+                staff=staff,
+                reason=data["reason"],
             )
     except workflow.WorkflowRefused as refused:
-        entered = {
-            "to_status": to_status,
-            "reason": reason,
-            "fields": request.POST.getlist("fields"),
-        }
         return _render_detail(
-            request, staff, submission, problems=refused.messages, entered=entered, status=422
+            request, staff, submission, form=form, refusals=refused.messages, status=422
         )
     messages.success(request, _("The status was changed and the applicant was told."))
     return redirect("backoffice:detail", receipt_number=receipt_number)
@@ -229,34 +259,16 @@ def change_status(request: HttpRequest, receipt_number: str) -> HttpResponse:
 def assign(request: HttpRequest, receipt_number: str) -> HttpResponse:
     staff = staff_of(request)
     submission = _submission_or_404(staff, receipt_number)
-    assignee_id = request.POST.get("assignee", "")
-    due = request.POST.get("due_date", "")
-    entered = {"assignee": assignee_id, "due_date": due}
-    problems: list[str] = []
-    assignee = None
-    if assignee_id:
-        assignee = next(
-            (c for c in selectors.colleagues_for(submission) if str(c.pk) == assignee_id), None
-        )
-        if assignee is None:
-            problems.append(_("Choose a colleague from the list."))
-    due_date = None
-    if due:
-        try:
-            due_date = date.fromisoformat(due)
-        except ValueError:
-            problems.append(_("Enter the due date as a date such as 2026-12-01."))
-    if problems:
+    form = AssignForm(request.POST, colleagues=selectors.colleagues_for(submission))
+    if not form.is_valid():
         # Both inputs checked before anything is saved: nothing half-written.
-        return _render_detail(
-            request, staff, submission, problems=problems, entered=entered, status=422
-        )
+        return _render_detail(request, staff, submission, form=form, status=422)
     try:
-        workflow.assign(submission=submission, staff=staff, assignee=assignee)
-        workflow.set_due_date(submission=submission, staff=staff, due=due_date)
+        workflow.assign(submission=submission, staff=staff, assignee=form.chosen_assignee())
+        workflow.set_due_date(submission=submission, staff=staff, due=form.cleaned_data["due_date"])
     except workflow.WorkflowRefused as refused:
         return _render_detail(
-            request, staff, submission, problems=refused.messages, entered=entered, status=422
+            request, staff, submission, form=form, refusals=refused.messages, status=422
         )
     messages.success(request, _("Assignment saved."))
     return redirect("backoffice:detail", receipt_number=receipt_number)
@@ -267,13 +279,13 @@ def assign(request: HttpRequest, receipt_number: str) -> HttpResponse:
 def comment(request: HttpRequest, receipt_number: str) -> HttpResponse:
     staff = staff_of(request)
     submission = _submission_or_404(staff, receipt_number)
-    body = request.POST.get("body", "")
+    form = CommentForm(request.POST)
+    form.is_valid()  # nothing to refuse in its shape; the workflow checks the text
     try:
-        workflow.add_comment(submission=submission, staff=staff, body=body)
+        workflow.add_comment(submission=submission, staff=staff, body=form.cleaned_data["body"])
     except workflow.WorkflowRefused as refused:
-        return _render_detail(
-            request, staff, submission, problem=refused.message, entered={"body": body}, status=422
-        )
+        form.add_error("body", refused.message)
+        return _render_detail(request, staff, submission, form=form, status=422)
     messages.success(request, _("Comment added."))
     return redirect("backoffice:detail", receipt_number=receipt_number)
 
@@ -283,12 +295,15 @@ def comment(request: HttpRequest, receipt_number: str) -> HttpResponse:
 def deliver_result(request: HttpRequest, receipt_number: str) -> HttpResponse:
     staff = staff_of(request)
     submission = _submission_or_404(staff, receipt_number)
-    upload = request.FILES.get("result")
+    form = ResultForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_detail(request, staff, submission, form=form, status=422)
     try:
-        if upload is None:
-            raise workflow.WorkflowRefused(_("Choose the PDF to deliver."))
-        workflow.deliver_result(submission=submission, staff=staff, upload=upload)
+        workflow.deliver_result(
+            submission=submission, staff=staff, upload=form.cleaned_data["result"]
+        )
     except workflow.WorkflowRefused as refused:
-        return _render_detail(request, staff, submission, problem=refused.message, status=422)
+        form.add_error("result", refused.message)
+        return _render_detail(request, staff, submission, form=form, status=422)
     messages.success(request, _("The result was delivered. The applicant can download it now."))
     return redirect("backoffice:detail", receipt_number=receipt_number)
