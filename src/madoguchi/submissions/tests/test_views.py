@@ -13,9 +13,11 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 
 from madoguchi.forms.models import FormVersion
+from madoguchi.submissions import selectors
 from madoguchi.submissions.models import Draft, Submission
 from madoguchi.tenants.models import Department
 from madoguchi.testing.factories import SIMPLE_SCHEMA, publish_form
+from madoguchi.testing.http import redirect_of
 
 pytestmark = pytest.mark.django_db
 
@@ -520,5 +522,6 @@ def test_a_post_with_the_csrf_token_from_the_page_is_accepted(form_version: Form
 
     response = browser.post(start_url(form_version), {"csrfmiddlewaretoken": csrf.group(1)})
 
-    assert response.status_code == 302
-    assert Draft.objects.exists()
+    token = resolve(response.url).kwargs["token"]
+    assert redirect_of(response) == (302, step_url(token, 1))
+    assert selectors.draft_by_token(token) == Draft.objects.get()
