@@ -1,20 +1,18 @@
 """What staff post on the export pages, checked by Django forms (never ``request.POST.get``).
 
-Both forms keep what was typed when they are shown again, and :func:`summary` turns their
-errors into the items of ``includes/error_summary.html`` (each a link to its field). An
-absent choice takes the profile's setting; a value that is not one of the choices (only a
-hand-made request sends one) is an error, as is a date that is not a date: an export never
-goes ahead with a filter it silently dropped.
+Both forms keep what was typed when they are shown again; the views pass their errors to
+``includes/error_summary.html`` through :func:`madoguchi.core.forms.summary` (each a link
+to its field, by the forms' ``ANCHORS``). An absent choice takes the profile's setting; a
+value that is not one of the choices (only a hand-made request sends one) is an error, as
+is a date that is not a date: an export never goes ahead with a filter it silently dropped.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from madoguchi.submissions.models import Status
@@ -22,34 +20,6 @@ from madoguchi.submissions.models import Status
 from .columns import Column
 from .models import DateStyle, ExportEncoding, ExportFormat, ExportProfile, Unencodable
 from .selectors import Filters
-
-
-@dataclass(frozen=True)
-class SummaryItem:
-    """One line of the error summary: ``label: message``, linking to ``url``."""
-
-    url: str
-    label: str
-    message: str
-
-
-def summary(form: forms.Form, *, anchors: dict[str, str], general: str = "") -> list[SummaryItem]:
-    """Every error of ``form``, fields first in their order, then the form's own.
-
-    ``anchors`` names where a field's link goes when its input's id is not the field name
-    (radio buttons and checkboxes: the first one), and ``__all__`` where the form's own
-    errors link to, under the label ``general``.
-    """
-    items = []
-    for name, messages in form.errors.items():
-        if name == NON_FIELD_ERRORS:
-            continue
-        field = form.fields[name]
-        for message in messages:
-            items.append(SummaryItem(f"#{anchors.get(name, name)}", str(field.label), str(message)))
-    for message in form.non_field_errors():
-        items.append(SummaryItem(f"#{anchors.get('__all__', 'main')}", general, str(message)))
-    return items
 
 
 def _choice(choices: list[tuple[str, Any]], label: Any) -> forms.ChoiceField:
@@ -147,7 +117,6 @@ class ProfileForm(forms.Form):
         "encoding": f"encoding-{ExportEncoding.UTF8_BOM}",
         "date_style": f"date-{DateStyle.ISO}",
         "unencodable": f"unencodable-{Unencodable.REFUSE}",
-        "__all__": "use-0",
     }
     GENERAL = _("Columns")
 

@@ -21,6 +21,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from madoguchi.core.forms import SummaryItem, summary
 from madoguchi.core.staff import staff_of, staff_required
 from madoguchi.forms.models import Form
 from madoguchi.submissions.models import Status
@@ -29,7 +30,7 @@ from madoguchi.tenants.models import StaffMember
 
 from . import selectors, services
 from .columns import available_sources, stored_columns
-from .forms import ExportForm, ProfileForm, SelectedForm, SummaryItem, summary
+from .forms import ExportForm, ProfileForm, SelectedForm
 from .models import (
     DateStyle,
     ExportEncoding,
@@ -322,7 +323,12 @@ def export_profile(
             )
             return redirect(f"{reverse('exports:form', args=[form.pk])}?profile={saved.pk}")
         current = bound.cleaned_data.get("columns", [])
-        errors = summary(bound, anchors=ProfileForm.ANCHORS, general=str(ProfileForm.GENERAL))
+        errors = summary(
+            bound,
+            anchors=ProfileForm.ANCHORS,
+            general_anchor="use-0",
+            general_label=str(ProfileForm.GENERAL),
+        )
     chosen = {c.source: (position, c.header) for position, c in enumerate(current, start=1)}
     rows = [
         {
