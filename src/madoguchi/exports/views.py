@@ -21,7 +21,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from madoguchi.core.forms import SummaryItem, summary
+from madoguchi.core.forms import SummaryItem, field_errors, summary
 from madoguchi.core.staff import staff_of, staff_required
 from madoguchi.forms.models import Form
 from madoguchi.submissions.models import Status
@@ -192,6 +192,7 @@ def export_form(request: HttpRequest, form_id: int) -> HttpResponse:
             "date_style_choices": DateStyle.choices,
             "unencodable_choices": Unencodable.choices,
             "errors": errors,
+            "field_errors": field_errors(bound) if errors else {},
             "typed": bound.data,
             "direct_max": services.direct_max_rows(),
         },
@@ -351,6 +352,7 @@ def export_profile(
             "name": name,
             "rows": rows,
             "errors": errors,
+            "field_errors": field_errors(bound) if errors else {},
             "encoding": bound.setting("encoding", profile),
             "date_style": bound.setting("date_style", profile),
             "unencodable": bound.setting("unencodable", profile),

@@ -371,6 +371,7 @@ def test_a_profile_without_name_or_columns_names_both_problems_and_keeps_what_wa
     assert 'href="#name">Profile name: Enter a name for the profile.' in response.text
     assert 'href="#use-0">Columns: Choose at least one column.' in response.text
     assert 'id="date-wareki" name="date_style" value="wareki" checked' in response.text
+    assert 'aria-invalid="true" aria-describedby="name-hint name-error"' in response.text
     assert ExportProfile.objects.count() == 0
 
 
@@ -401,5 +402,5 @@ def test_an_export_with_a_date_that_is_not_a_date_is_refused_not_widened(
     assert response.status_code == 422
     assert 'href="#from">Received from: ' in response.text
     assert 'href="#status-' in response.text
-    assert 'value="2025-02-30"' in response.text
+    assert 'value="2025-02-30" aria-invalid="true" aria-describedby="from-error"' in response.text
     assert ExportJob.objects.count() == 0
