@@ -58,3 +58,21 @@ def field_errors(form: forms.Form | None) -> dict[str, str]:
         for name, messages in form.errors.items()
         if name != NON_FIELD_ERRORS
     }
+
+
+def summary_of(
+    form: forms.Form, errors: Mapping[str, str], *, anchors: Mapping[str, str] | None = None
+) -> list[SummaryItem]:
+    """The summary of a page whose problems per field (``errors``, one line each) come from
+    ``form`` and from services' refusals added under a field's name; in the form's order."""
+    anchors = anchors or {}
+    names = [name for name in form.fields if name in errors]
+    names += [name for name in errors if name not in form.fields]
+    return [
+        SummaryItem(
+            f"#{anchors.get(name, name)}",
+            str(form.fields[name].label or "") if name in form.fields else "",
+            errors[name],
+        )
+        for name in names
+    ]

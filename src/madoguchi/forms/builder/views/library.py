@@ -10,13 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from madoguchi.core.forms import field_errors, summary_of
 from madoguchi.core.staff import staff_required
 
 from .. import edits, selectors, services
+from ..forms import CopyTemplateForm, ImportForm, NewFormForm
 from .common import (
     base_context,
     current_language,
-    department_from,
     departments_for,
     form_or_404,
     staff_of,
@@ -57,18 +58,18 @@ def form_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def form_new(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request)
-    entered = {
-        k: request.POST.get(k, "").strip() for k in ("title_ja", "title_en", "slug", "department")
-    }
+    posted = NewFormForm(
+        request.POST if request.method == "POST" else None,
+        departments=selectors.editable_departments(staff),
+    )
+    entered = posted.entered()
     errors: dict[str, str] = {}
     suggestion = ""
     if request.method == "POST":
-        department = department_from(staff, entered["department"])
         # Every problem at once, each next to its input (not the first one only).
-        if not entered["title_ja"]:
-            errors["title_ja"] = _("Enter the name of the procedure in Japanese.")
-        if department is None:
-            errors["department"] = _("Choose the department that owns the form.")
+        posted.is_valid()
+        errors = field_errors(posted)
+        department = posted.cleaned_data.get("department")
         municipality_id = department.municipality_id if department else staff.municipality_id
         slug_problem = services.slug_problem(municipality_id, entered["slug"])
         if slug_problem:
@@ -105,6 +106,7 @@ def form_new(request: HttpRequest) -> HttpResponse:
         base_context(
             request,
             entered=entered,
+            errors=summary_of(posted, errors),
             field_errors=errors,
             suggestion=suggestion,
             departments=departments_for(staff),
@@ -118,25 +120,28 @@ def form_new(request: HttpRequest) -> HttpResponse:
 def template_library(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request)
     language = current_language()
-    problem, chosen = "", ""
-    entered: dict[str, str] = {}
-    if request.method == "POST":
-        chosen = request.POST.get("template", "")
-        entered = {k: request.POST.get(k, "").strip() for k in ("slug", "department")}
-        template = selectors.templates().filter(pk=chosen).first() if chosen.isdigit() else None
-        department = department_from(staff, entered["department"])
-        if template is None or department is None:
-            problem = _("Choose a template and the department that will own the copy.")
+    problem = ""
+    posted = CopyTemplateForm(
+        request.POST if request.method == "POST" else None,
+        templates=selectors.templates(),
+        departments=selectors.editable_departments(staff),
+    )
+    entered = posted.entered()
+    chosen = entered["template"]
+    if posted.is_valid():
+        template = posted.cleaned_data["template"]
+        department = posted.cleaned_data["department"]
+        try:
+            form = services.copy_template(
+                template=template, staff=staff, department=department, slug=entered["slug"]
+            )
+        except services.BuilderRefused as refused:
+            problem = _(str(refused))
         else:
-            try:
-                form = services.copy_template(
-                    template=template, staff=staff, department=department, slug=entered["slug"]
-                )
-            except services.BuilderRefused as refused:
-                problem = _(str(refused))
-            else:
-                messages.success(request, _("The template was copied. Adapt it, then publish."))
-                return redirect("forms:edit", form_id=form.pk)
+            messages.success(request, _("The template was copied. Adapt it, then publish."))
+            return redirect("forms:edit", form_id=form.pk)
+    # A refusal of the service is about the URL name of the copy.
+    shown = field_errors(posted) | ({"slug": problem} if problem else {})
     rows = [
         {
             "form": t,
@@ -153,11 +158,12 @@ def template_library(request: HttpRequest) -> HttpResponse:
             request,
             rows=rows,
             departments=departments_for(staff),
-            problem=problem,
+            errors=summary_of(posted, shown),
+            field_errors=shown,
             chosen=chosen,
             entered=entered,
         ),
-        status=422 if problem else 200,
+        status=422 if shown else 200,
     )
 
 
@@ -166,31 +172,39 @@ def template_library(request: HttpRequest) -> HttpResponse:
 def import_form(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request)
     problem = ""
-    entered = {k: request.POST.get(k, "").strip() for k in ("slug", "department")}
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        department = department_from(staff, entered["department"])
-        if upload is None or department is None:
-            problem = _("Choose the file and the department that will own the form.")
-        elif upload.size and upload.size > 1_000_000:
-            problem = _("The file is too large for a form definition (1 MB at most).")
+    posted = ImportForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        departments=selectors.editable_departments(staff),
+    )
+    entered = posted.entered()
+    if posted.is_valid():
+        upload = posted.cleaned_data["file"]
+        department = posted.cleaned_data["department"]
+        try:
+            form = services.import_file(
+                staff=staff, department=department, content=upload.read(), slug=entered["slug"]
+            )
+        except services.BuilderRefused as refused:
+            problem = _(str(refused))
         else:
-            try:
-                form = services.import_file(
-                    staff=staff, department=department, content=upload.read(), slug=entered["slug"]
-                )
-            except services.BuilderRefused as refused:
-                problem = _(str(refused))
-            else:
-                messages.success(
-                    request, _("The form was imported as a draft. Check it, then publish.")
-                )
-                return redirect("forms:edit", form_id=form.pk)
+            messages.success(
+                request, _("The form was imported as a draft. Check it, then publish.")
+            )
+            return redirect("forms:edit", form_id=form.pk)
+    # A refusal of the service is about the file (its definition).
+    shown = field_errors(posted) | ({"file": problem} if problem else {})
     return render(
         request,
         "forms/builder/import.html",
-        base_context(request, problem=problem, entered=entered, departments=departments_for(staff)),
-        status=422 if problem else 200,
+        base_context(
+            request,
+            errors=summary_of(posted, shown),
+            field_errors=shown,
+            entered=entered,
+            departments=departments_for(staff),
+        ),
+        status=422 if shown else 200,
     )
 
 

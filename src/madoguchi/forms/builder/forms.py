@@ -1,0 +1,106 @@
+"""What staff post on the builder's library pages, checked by Django forms.
+
+The forms check what was sent (a name, a department the staff member may edit in, a
+template that exists, a file); whether the URL name is free and the definition valid is
+the builder services' decision, and their refusal is added to the field it names. A form
+shown again keeps what was typed. The field editor's per-type properties are parsed by
+``fields.field_from_post`` (each type's own inputs), not here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from madoguchi.tenants.models import Department
+
+from ..models import Form
+
+# The largest form definition a file may hold (a definition is a few kilobytes).
+IMPORT_MAX_BYTES = 1_000_000
+
+
+class _DepartmentForm(forms.Form):
+    """A department the staff member may create forms in (``departments``)."""
+
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.none(),
+        label=_("Department"),
+        empty_label=None,
+        error_messages={
+            "required": _("Choose the department that owns the form."),
+            "invalid_choice": _("Choose the department that owns the form."),
+        },
+    )
+
+    def __init__(self, *args: Any, departments: QuerySet[Department], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments  # type: ignore[attr-defined]
+
+    def entered(self) -> dict[str, str]:
+        """What was typed, as the page shows it again (stripped, as it was read)."""
+        return {name: str(self.data.get(name, "")).strip() for name in self.fields}
+
+
+class NewFormForm(_DepartmentForm):
+    """A new form's names and owner; the URL name is checked by the services."""
+
+    title_ja = forms.CharField(
+        label=_("Name of the procedure (Japanese)"),
+        error_messages={"required": _("Enter the name of the procedure in Japanese.")},
+    )
+    title_en = forms.CharField(label=_("Name of the procedure (English, optional)"), required=False)
+    slug = forms.CharField(label=_("URL name"), required=False)
+
+    field_order = ["title_ja", "title_en", "slug", "department"]
+
+
+class CopyTemplateForm(_DepartmentForm):
+    """Which template to copy, under which URL name, for which department."""
+
+    template = forms.ModelChoiceField(
+        queryset=Form.objects.none(),
+        label=_("Template"),
+        error_messages={
+            "required": _("Choose a template."),
+            "invalid_choice": _("Choose a template."),
+        },
+    )
+    slug = forms.CharField(label=_("URL name of your copy"), required=False)
+
+    field_order = ["template", "slug", "department"]
+
+    def __init__(
+        self,
+        *args: Any,
+        templates: QuerySet[Form],
+        departments: QuerySet[Department],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, departments=departments, **kwargs)
+        self.fields["template"].queryset = templates  # type: ignore[attr-defined]
+
+
+class ImportForm(_DepartmentForm):
+    """A form file exported by another city, its URL name here and its department."""
+
+    file = forms.FileField(
+        label=_("Form file"),
+        error_messages={"required": _("Choose the form file to import.")},
+    )
+    slug = forms.CharField(
+        label=_("URL name (leave empty to use the one in the file)"), required=False
+    )
+
+    field_order = ["file", "slug", "department"]
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size and upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is too large for a form definition (1 MB at most).")
+            )
+        return upload

@@ -1,0 +1,64 @@
+"""The library pages (new form, template copy, import) check what staff post with Django
+forms: every problem in the shared error summary, each a link to its input, kept input."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from madoguchi.forms.models import Form
+from madoguchi.tenants.models import Department, StaffMember
+from madoguchi.testing.factories import DepartmentFactory, publish_form
+from madoguchi.testing.staff import log_in_staff
+
+pytestmark = pytest.mark.django_db
+
+
+def _summary(page: str) -> str:
+    return page.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+
+
+def test_a_new_form_without_name_or_department_links_both_problems_to_their_inputs(
+    staff: StaffMember,
+) -> None:
+    response = log_in_staff(staff).post(
+        reverse("forms:new"), {"title_ja": "", "slug": "kosodate", "department": ""}
+    )
+
+    summary = _summary(response.text)
+    assert response.status_code == 422
+    assert "There are 2 problems to fix" in summary
+    assert '<a href="#title_ja">' in summary and '<a href="#department">' in summary
+    assert 'value="kosodate"' in response.text
+
+
+def test_an_import_without_a_file_for_another_city_s_department_names_both(
+    staff: StaffMember,
+) -> None:
+    elsewhere = DepartmentFactory()
+
+    response = log_in_staff(staff).post(
+        reverse("forms:import"), {"slug": "mine", "department": elsewhere.pk}
+    )
+
+    summary = _summary(response.text)
+    assert response.status_code == 422
+    assert '<a href="#file">Form file: Choose the form file to import.</a>' in summary
+    assert '<a href="#department">' in summary
+    assert 'aria-invalid="true" aria-describedby="file-error"' in response.text
+    assert 'value="mine"' in response.text
+
+
+def test_a_copy_without_a_template_names_it_and_keeps_the_url_name(
+    staff: StaffMember, department: Department
+) -> None:
+    offered = publish_form(department=DepartmentFactory(), slug="offered")
+    Form.objects.filter(pk=offered.form_id).update(is_template=True)
+
+    response = log_in_staff(staff).post(
+        reverse("forms:templates"), {"slug": "copy", "department": department.pk}
+    )
+
+    assert response.status_code == 422
+    assert '<a href="#template">Template: Choose a template.</a>' in _summary(response.text)
+    assert 'value="copy"' in response.text
