@@ -104,3 +104,30 @@ class ImportForm(_DepartmentForm):
                 _("The file is too large for a form definition (1 MB at most).")
             )
         return upload
+
+
+class StepForm(forms.Form):
+    """A page's title and the text at its top, in Japanese and (optionally) English."""
+
+    title_ja = forms.CharField(
+        label=_("Page title (Japanese)"),
+        error_messages={"required": _("Enter the page title in Japanese.")},
+    )
+    title_en = forms.CharField(label=_("Page title (English, optional)"), required=False)
+    description_ja = forms.CharField(
+        label=_("Text at the top of the page (optional)"), required=False
+    )
+    description_en = forms.CharField(label=_("The same in English (optional)"), required=False)
+
+    def entered(self) -> dict[str, str]:
+        """What was typed, as the page shows it again (stripped, as it was read)."""
+        return {name: str(self.data.get(name, "")).strip() for name in self.fields}
+
+    def properties(self) -> dict[str, dict[str, str] | None]:
+        """The step's title and description as the definition stores them."""
+
+        def localized(prefix: str) -> dict[str, str] | None:
+            ja, en = self.cleaned_data[f"{prefix}_ja"], self.cleaned_data[f"{prefix}_en"]
+            return ({"ja": ja} | ({"en": en} if en else {})) if ja else None
+
+        return {"title": localized("title"), "description": localized("description")}

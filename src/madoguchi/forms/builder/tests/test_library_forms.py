@@ -1,5 +1,6 @@
-"""The library pages (new form, template copy, import) check what staff post with Django
-forms: every problem in the shared error summary, each a link to its input, kept input."""
+"""The library pages (new form, template copy, import) and the page editor check what staff
+post with Django forms: every problem in the shared error summary, each a link to its input,
+what was typed kept."""
 
 from __future__ import annotations
 
@@ -62,3 +63,21 @@ def test_a_copy_without_a_template_names_it_and_keeps_the_url_name(
     assert response.status_code == 422
     assert '<a href="#template">Template: Choose a template.</a>' in _summary(response.text)
     assert 'value="copy"' in response.text
+
+
+def test_a_page_saved_without_a_japanese_title_links_the_problem_to_the_title(
+    staff: StaffMember, department: Department
+) -> None:
+    browser = log_in_staff(staff)
+    browser.post(
+        reverse("forms:new"), {"title_ja": "相談", "slug": "soudan", "department": department.pk}
+    )
+    form = Form.objects.get(slug="soudan")
+    url = reverse("forms:step", kwargs={"form_id": form.pk, "step_key": "step_1"})
+
+    response = browser.post(url, {"title_ja": " ", "title_en": "Advice"})
+
+    assert response.status_code == 422
+    assert '<a href="#title_ja">' in _summary(response.text)
+    assert 'aria-describedby="title_ja-error"' in response.text
+    assert 'value="Advice"' in response.text

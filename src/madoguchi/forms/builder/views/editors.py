@@ -11,10 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from madoguchi.core.forms import field_errors, summary
 from madoguchi.core.staff import staff_required
 
 from ...models import Form, FormDraft
 from .. import edits, fields, services
+from ..forms import StepForm
 from .common import (
     base_context,
     current_language,
@@ -189,7 +191,8 @@ def step_edit(request: HttpRequest, form_id: int, step_key: str) -> HttpResponse
         step = edits.get_step(draft.definition, step_key)
     except edits.BuilderError as error:
         raise Http404 from error
-    problem, rule_problem = "", ""
+    rule_problem = ""
+    posted: StepForm | None = None
     entered = {
         "title_ja": edits.text(step.get("title"), "ja"),
         "title_en": (step.get("title") or {}).get("en", "")
@@ -219,19 +222,11 @@ def step_edit(request: HttpRequest, form_id: int, step_key: str) -> HttpResponse
                 )
                 return redirect("forms:step", form_id=form.pk, step_key=step_key)
         else:
-            entered = {k: request.POST.get(k, "").strip() for k in entered}
-            if not entered["title_ja"]:
-                problem = _("Enter the page title in Japanese.")
-            else:
-
-                def localized(prefix: str) -> dict[str, str] | None:
-                    ja, en = entered[f"{prefix}_ja"], entered[f"{prefix}_en"]
-                    return ({"ja": ja} | ({"en": en} if en else {})) if ja else None
-
+            posted = StepForm(request.POST)
+            entered = posted.entered()
+            if posted.is_valid():
                 definition = edits.replace_step_properties(
-                    draft.definition,
-                    step_key,
-                    {"title": localized("title"), "description": localized("description")},
+                    draft.definition, step_key, posted.properties()
                 )
                 services.save_draft(
                     draft=draft, definition=definition, staff=staff_of(request), change="step.edit"
@@ -248,11 +243,12 @@ def step_edit(request: HttpRequest, form_id: int, step_key: str) -> HttpResponse
             form,
             step=step,
             entered=entered,
-            problem=problem,
+            errors=summary(posted) if posted is not None else [],
+            field_errors=field_errors(posted),
             rule_problem=rule_problem,
             rule_blocks=[
                 rule_context(draft.definition, "", step.get("visible_if"), "visible_if", request)
             ],
         ),
-        status=422 if problem or rule_problem else 200,
+        status=422 if (posted is not None and posted.errors) or rule_problem else 200,
     )
