@@ -30,8 +30,10 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from madoguchi.core import events
+from madoguchi.core.refusals import Refused
 from madoguchi.forms.models import Form, FormVersion
 from madoguchi.forms.schema import FormSchema
 from madoguchi.submissions.models import Submission
@@ -57,12 +59,19 @@ PROGRESS_SECONDS = 0.5
 EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "jsonl": "jsonl", "zip": "zip"}
 
 
-class ExportNotAllowed(Exception):
+class ExportNotAllowed(Refused):
     """The staff member may not export (read-only role, or a form of another department)."""
 
+    code = "export_not_allowed"
+    status = 403
+    default_message = gettext_lazy("Your role cannot export submissions.")
 
-class NothingToExport(Exception):
+
+class NothingToExport(Refused):
     """No submission matches the request."""
+
+    code = "nothing_to_export"
+    default_message = gettext_lazy("No submission matches. Change the filters and try again.")
 
 
 @dataclass

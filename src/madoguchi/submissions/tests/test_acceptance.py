@@ -54,7 +54,10 @@ def test_a_closed_form_refuses_the_api_with_409(form_version: FormVersion) -> No
     )
 
     assert response.status_code == 409
-    assert response.json() == {"message": "The application period for this procedure has ended."}
+    assert response.json() == {
+        "code": "form_closed",
+        "message": "The application period for this procedure has ended.",
+    }
     assert not Submission.objects.exists()
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from madoguchi.core.refusal_views import flash, message_of
 from madoguchi.core.staff import staff_required
 
 from ... import selectors as form_selectors
@@ -215,7 +216,7 @@ def settings_edit(request: HttpRequest, form_id: int) -> HttpResponse:
                     category=category,
                 )
             except services.BuilderRefused as refused:
-                errors["closes_at"] = _(str(refused))
+                errors["closes_at"] = message_of(refused)
         if not errors:
             services.save_draft(draft=draft, definition=definition, staff=staff, change="form.edit")
             messages.success(request, _("The settings were saved."))
@@ -259,7 +260,7 @@ def mark_template(request: HttpRequest, form_id: int) -> HttpResponse:
             form=form, staff=staff_of(request), is_template=request.POST.get("is_template") == "on"
         )
     except services.BuilderRefused as refused:
-        messages.error(request, _(str(refused)))
+        flash(request, refused)
     else:
         messages.success(request, _("Saved."))
     return redirect("forms:edit", form_id=form.pk)
