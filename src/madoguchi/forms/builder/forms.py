@@ -131,3 +131,13 @@ class StepForm(forms.Form):
             return ({"ja": ja} | ({"en": en} if en else {})) if ja else None
 
         return {"title": localized("title"), "description": localized("description")}
+
+
+class RepublishForm(forms.Form):
+    """Which earlier version to publish again (the versions page's buttons send its number)."""
+
+    number = forms.TypedChoiceField(coerce=int)
+
+    def __init__(self, *args: Any, numbers: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["number"].choices = [(n, n) for n in numbers]  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from ... import conditions, rendering
 from ...schema import FileField, FormSchema
 from .. import selectors, services
 from ..diff import diff as plain_diff
+from ..forms import RepublishForm
 from .common import (
     base_context,
     current_language,
@@ -138,11 +139,10 @@ def versions(request: HttpRequest, form_id: int) -> HttpResponse:
     all_versions = list(selectors.versions_of(form))
     if request.method == "POST":
         require_editable(request, form)
-        chosen = next(
-            (v for v in all_versions if str(v.number) == request.POST.get("number")), None
-        )
-        if chosen is None:
-            raise Http404
+        posted = RepublishForm(request.POST, numbers=[v.number for v in all_versions])
+        if not posted.is_valid():
+            raise Http404  # only a hand-made request names a version the page does not list
+        chosen = next(v for v in all_versions if v.number == posted.cleaned_data["number"])
         new = services.republish(version=chosen, staff=staff_of(request))
         messages.success(
             request,
