@@ -141,3 +141,57 @@ class RepublishForm(forms.Form):
     def __init__(self, *args: Any, numbers: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["number"].choices = [(n, n) for n in numbers]  # type: ignore[attr-defined]
+
+
+class StructureActionForm(forms.Form):
+    """One change of the questions page (its buttons, and the script's drag and drop)."""
+
+    action = forms.ChoiceField(
+        choices=[
+            (a, a)
+            for a in (
+                "add_step",
+                "step_up",
+                "step_down",
+                "remove_step",
+                "add_field",
+                "field_up",
+                "field_down",
+                "move_field",
+                "remove_field",
+            )
+        ],
+        error_messages={"invalid_choice": _("That is not a change the builder knows.")},
+    )
+    key = forms.CharField(required=False)
+    title_ja = forms.CharField(required=False)
+    label_ja = forms.CharField(required=False)
+    # Checked by the edit itself (edits.add_field names an unknown type).
+    field_type = forms.CharField(required=False)
+    step = forms.CharField(required=False)
+    position = forms.IntegerField(
+        required=False, error_messages={"invalid": _("The position must be a number.")}
+    )
+
+
+class RuleForm(forms.Form):
+    """One change of a condition in the rule editor: add a rule, remove one, clear all."""
+
+    rule_action = forms.ChoiceField(
+        required=False, choices=[("", ""), ("add", "add"), ("remove", "remove"), ("clear", "clear")]
+    )
+    index = forms.IntegerField(required=False)
+    rule_field = forms.CharField(required=False)
+    op = forms.CharField(required=False)
+    value = forms.CharField(required=False, strip=False)
+    match = forms.ChoiceField(required=False, choices=[("", ""), ("all", "all"), ("any", "any")])
+
+    def __init__(self, *args: Any, operators: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.operators = operators
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if cleaned.get("rule_action") == "add" and cleaned.get("op") not in self.operators:
+            raise forms.ValidationError(_("Choose how to compare."))
+        return cleaned

@@ -81,3 +81,24 @@ def test_a_page_saved_without_a_japanese_title_links_the_problem_to_the_title(
     assert '<a href="#title_ja">' in _summary(response.text)
     assert 'aria-describedby="title_ja-error"' in response.text
     assert 'value="Advice"' in response.text
+
+
+def test_a_structure_change_the_builder_does_not_know_is_refused_with_a_message(
+    staff: StaffMember, department: Department
+) -> None:
+    browser = log_in_staff(staff)
+    browser.post(
+        reverse("forms:new"), {"title_ja": "相談", "slug": "soudan", "department": department.pk}
+    )
+    form = Form.objects.get(slug="soudan")
+    url = reverse("forms:action", kwargs={"form_id": form.pk})
+    headers = {"Accept": "application/json"}
+
+    unknown = browser.post(url, {"action": "explode"}, headers=headers)
+    no_number = browser.post(
+        url, {"action": "move_field", "key": "x", "position": "top"}, headers=headers
+    )
+
+    assert unknown.status_code == 422
+    assert unknown.json()["error"] == "That is not a change the builder knows."
+    assert no_number.json()["error"] == "The position must be a number."

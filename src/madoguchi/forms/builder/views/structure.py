@@ -16,6 +16,7 @@ from madoguchi.core.staff import staff_required
 from ...models import Form
 from .. import edits, selectors, services
 from .. import rules as rule_edits
+from ..forms import RuleForm, StructureActionForm
 from ..problems import publish_problems
 from .common import (
     base_context,
@@ -99,12 +100,16 @@ def edit(request: HttpRequest, form_id: int) -> HttpResponse:
     )
 
 
-def _apply_action(definition: dict[str, Any], data: Any) -> tuple[dict[str, Any], str, str]:
+def _apply_action(definition: dict[str, Any], posted: Any) -> tuple[dict[str, Any], str, str]:
     """(new definition, audit change name, anchor to return to)."""
-    action = data.get("action", "")
-    key = data.get("key", "")
+    form = StructureActionForm(posted)
+    if not form.is_valid():
+        raise edits.BuilderError(" ".join(str(m) for ms in form.errors.values() for m in ms))
+    data = form.cleaned_data
+    action = data["action"]
+    key = data["key"]
     if action == "add_step":
-        new, step_key = edits.add_step(definition, title_ja=data.get("title_ja", "").strip())
+        new, step_key = edits.add_step(definition, title_ja=data["title_ja"])
         return new, "step.add", f"step-{step_key}"
     if action in ("step_up", "step_down"):
         position = edits.step_position(definition, key) + (-1 if action == "step_up" else 1)
@@ -115,8 +120,8 @@ def _apply_action(definition: dict[str, Any], data: Any) -> tuple[dict[str, Any]
         new, field_key = edits.add_field(
             definition,
             step_key=key,
-            field_type=data.get("field_type", ""),
-            label_ja=data.get("label_ja", "").strip(),
+            field_type=data["field_type"],
+            label_ja=data["label_ja"],
         )
         return new, "field.add", f"field-{field_key}-item"
     if action in ("field_up", "field_down"):
@@ -127,12 +132,12 @@ def _apply_action(definition: dict[str, Any], data: Any) -> tuple[dict[str, Any]
             f"field-{key}-item",
         )
     if action == "move_field":
-        to = int(data.get("position", "0"))
-        new = edits.move_field(definition, key, step_key=data.get("step", ""), to=to)
+        to = data["position"] or 0
+        new = edits.move_field(definition, key, step_key=data["step"], to=to)
         return new, "field.move", f"field-{key}-item"
     if action == "remove_field":
         return edits.remove_field(definition, key), "field.remove", "steps"
-    raise edits.BuilderError(f"unknown action '{action}'")
+    raise edits.BuilderError(f"unknown action '{action}'")  # every choice is handled above
 
 
 @staff_required
@@ -209,21 +214,24 @@ def rule_context(
     }
 
 
-def edit_rule(logic: Any, definition: dict[str, Any], data: Any) -> dict[str, Any] | None:
+def edit_rule(logic: Any, definition: dict[str, Any], posted: Any) -> dict[str, Any] | None:
+    """The condition after the rule editor's change in ``posted``; BuilderError says why not."""
+    form = RuleForm(posted, operators=rule_edits.OPERATORS)
+    if not form.is_valid():
+        raise edits.BuilderError(" ".join(str(m) for ms in form.errors.values() for m in ms))
+    data = form.cleaned_data
     parsed = rule_edits.rules_from_logic(logic)
     match, rules = parsed if parsed is not None else ("all", [])
-    action = data.get("rule_action", "")
+    action = data["rule_action"]
     if action == "clear":
         return None
     if action == "remove":
-        index = int(data.get("index", "-1"))
+        index = data["index"] if data["index"] is not None else -1
         rules = [r for i, r in enumerate(rules) if i != index]
     elif action == "add":
-        field_key, op = data.get("rule_field", ""), data.get("op", "")
-        if op not in rule_edits.OPERATORS:
-            raise edits.BuilderError(_("Choose how to compare."))
-        value = rule_edits.coerce_value(definition, field_key, op, data.get("value", ""))
-        rules = [*rules, rule_edits.Rule(field_key, op, value)]
-    if data.get("match") in ("all", "any"):
+        op = data["op"]
+        value = rule_edits.coerce_value(definition, data["rule_field"], op, data["value"])
+        rules = [*rules, rule_edits.Rule(data["rule_field"], op, value)]
+    if data["match"]:
         match = data["match"]
     return rule_edits.rules_to_logic(rules, match=match)
