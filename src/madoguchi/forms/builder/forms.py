@@ -195,3 +195,9 @@ class RuleForm(forms.Form):
         if cleaned.get("rule_action") == "add" and cleaned.get("op") not in self.operators:
             raise forms.ValidationError(_("Choose how to compare."))
         return cleaned
+
+
+class TemplateMarkForm(forms.Form):
+    """Whether a published form is offered to other cities as a template (a checkbox)."""
+
+    is_template = forms.BooleanField(required=False)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from madoguchi.forms.models import Form
-from madoguchi.tenants.models import Department, StaffMember
-from madoguchi.testing.factories import DepartmentFactory, publish_form
+from madoguchi.forms.models import Form, FormVersion
+from madoguchi.tenants.models import Department, StaffMember, StaffRole
+from madoguchi.testing.factories import DepartmentFactory, StaffFactory, publish_form
 from madoguchi.testing.staff import log_in_staff
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +102,18 @@ def test_a_structure_change_the_builder_does_not_know_is_refused_with_a_message(
     assert unknown.status_code == 422
     assert unknown.json()["error"] == "That is not a change the builder knows."
     assert no_number.json()["error"] == "The position must be a number."
+
+
+def test_the_municipality_admin_ticks_and_unticks_a_form_as_a_template(
+    form_version: FormVersion,
+) -> None:
+    form = form_version.form
+    admin = StaffFactory(municipality=form.municipality, role=StaffRole.MUNICIPALITY_ADMIN)
+    browser = log_in_staff(admin)
+    url = reverse("forms:mark_template", kwargs={"form_id": form.pk})
+
+    browser.post(url, {"is_template": "on"})
+    ticked = Form.objects.get(pk=form.pk).is_template
+    browser.post(url, {})
+
+    assert ticked and not Form.objects.get(pk=form.pk).is_template

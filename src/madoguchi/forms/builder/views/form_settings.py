@@ -20,6 +20,7 @@ from ... import selectors as form_selectors
 from ...models import Form
 from ...schema import DEFAULT_NOTIFY_STATUSES, NOTIFY_STATUSES
 from .. import edits, services
+from ..forms import TemplateMarkForm
 from .common import (
     base_context,
     current_language,
@@ -255,9 +256,11 @@ def settings_edit(request: HttpRequest, form_id: int) -> HttpResponse:
 @require_POST
 def mark_template(request: HttpRequest, form_id: int) -> HttpResponse:
     form = form_or_404(request, form_id)
+    posted = TemplateMarkForm(request.POST)
+    posted.is_valid()  # a checkbox: anything but "on" (or absent) reads as unticked
     try:
         services.set_template(
-            form=form, staff=staff_of(request), is_template=request.POST.get("is_template") == "on"
+            form=form, staff=staff_of(request), is_template=posted.cleaned_data["is_template"]
         )
     except services.BuilderRefused as refused:
         flash(request, refused)
