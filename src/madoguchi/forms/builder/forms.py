@@ -9,10 +9,12 @@ shown again keeps what was typed. The field editor's per-type properties are par
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from madoguchi.tenants.models import Department
@@ -201,3 +203,128 @@ class TemplateMarkForm(forms.Form):
     """Whether a published form is offered to other cities as a template (a checkbox)."""
 
     is_template = forms.BooleanField(required=False)
+
+
+class _KnownChoices(forms.MultipleChoiceField):
+    """The ticked values the page offers, in the order offered; others are dropped (only a
+    hand-made request sends one), and none left is the field's "required" problem."""
+
+    def to_python(self, value: Any) -> list[str]:
+        sent = set(super().to_python(value))
+        offered: list[tuple[Any, Any]] = list(self.choices)  # type: ignore[arg-type]
+        return [str(v) for v, _label in offered if str(v) in sent]
+
+
+def _aware(raw: str) -> datetime | None:
+    if not raw:
+        return None
+    parsed = datetime.fromisoformat(raw)
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+class SettingsForm(_DepartmentForm):
+    """The form's settings page: texts, identity, channels, review, emails, dates, limit.
+
+    Every problem is found at once; the page shows each beside its input. A text in English
+    needs its Japanese (Japanese is the first language); a signature needs the My Number
+    Card's identity verification.
+    """
+
+    title_ja = forms.CharField(
+        required=True,
+        error_messages={"required": _("Enter the name of the procedure in Japanese.")},
+    )
+    title_en = forms.CharField(required=False)
+    description_ja = forms.CharField(required=False)
+    description_en = forms.CharField(required=False)
+    confirmation_message_ja = forms.CharField(required=False)
+    confirmation_message_en = forms.CharField(required=False)
+    identity = forms.ChoiceField(
+        error_messages={
+            "required": _("Choose how applicants prove who they are."),
+            "invalid_choice": _("Choose how applicants prove who they are."),
+        },
+    )
+    signature = forms.BooleanField(required=False)
+    channels = _KnownChoices(error_messages={"required": _("Choose at least one channel.")})
+    notify_statuses = _KnownChoices(required=False)
+    review = forms.BooleanField(required=False)
+    applicant_name_field = forms.CharField(required=False)
+    confirmation_email_field = forms.CharField(required=False)
+    category_ja = forms.CharField(required=False)
+    category_en = forms.CharField(required=False)
+    opens_at = forms.CharField(required=False)
+    closes_at = forms.CharField(required=False)
+    max_submissions = forms.CharField(required=False)
+
+    # The page's order, so that the error summary lists the problems as the page shows them.
+    field_order = [
+        "title_ja",
+        "title_en",
+        "description_ja",
+        "description_en",
+        "confirmation_message_ja",
+        "confirmation_message_en",
+        "confirmation_email_field",
+        "applicant_name_field",
+        "identity",
+        "signature",
+        "review",
+        "channels",
+        "notify_statuses",
+        "department",
+        "category_ja",
+        "category_en",
+        "opens_at",
+        "closes_at",
+        "max_submissions",
+    ]
+
+    def __init__(
+        self,
+        *args: Any,
+        identities: list[tuple[str, Any]],
+        channels: list[tuple[str, Any]],
+        notify: list[tuple[str, Any]],
+        departments: QuerySet[Department],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, departments=departments, **kwargs)
+        self.fields["department"].error_messages = {
+            "required": _("Choose one of your departments."),
+            "invalid_choice": _("Choose one of your departments."),
+        }
+        self.fields["identity"].choices = identities  # type: ignore[attr-defined]
+        # Unknown channels and statuses are dropped, as the page only ever sends its own.
+        self.fields["channels"].choices = channels  # type: ignore[attr-defined]
+        self.fields["notify_statuses"].choices = notify  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if cleaned.get("signature") and cleaned.get("identity") != "mynumber_auth":
+            self.add_error(
+                "signature",
+                _(
+                    "A signature needs identity verification with the My Number Card: "
+                    "choose “My Number Card” above, or untick the signature."
+                ),
+            )
+        for prefix in ("title", "description", "confirmation_message"):
+            missing = cleaned.get(f"{prefix}_en") and not cleaned.get(f"{prefix}_ja")
+            if missing and f"{prefix}_ja" not in self.errors:
+                self.add_error(f"{prefix}_ja", _("Enter the Japanese text too."))
+        try:
+            cleaned["opens_at"] = _aware(cleaned.get("opens_at", ""))
+            cleaned["closes_at"] = _aware(cleaned.get("closes_at", ""))
+        except ValueError:
+            self.add_error("opens_at", _("Enter dates such as 2026-04-01 09:00."))
+        limit = cleaned.get("max_submissions", "")
+        if limit and not limit.isdigit():
+            self.add_error(
+                "max_submissions", _("Enter a whole number such as 100, or leave it empty.")
+            )
+        else:
+            cleaned["max_submissions"] = int(limit) if limit else None
+        if cleaned.get("category_en") and not cleaned.get("category_ja"):
+            self.add_error("category_ja", _("Enter the Japanese name of the category too."))
+        return cleaned

@@ -117,3 +117,37 @@ def test_the_municipality_admin_ticks_and_unticks_a_form_as_a_template(
     browser.post(url, {})
 
     assert ticked and not Form.objects.get(pk=form.pk).is_template
+
+
+def test_the_settings_page_names_every_problem_at_once_and_saves_nothing(
+    staff: StaffMember, department: Department
+) -> None:
+    browser = log_in_staff(staff)
+    browser.post(
+        reverse("forms:new"), {"title_ja": "相談", "slug": "soudan", "department": department.pk}
+    )
+    form = Form.objects.get(slug="soudan")
+
+    response = browser.post(
+        reverse("forms:settings", kwargs={"form_id": form.pk}),
+        {
+            "title_ja": "相談",
+            "identity": "none",
+            "signature": "on",
+            "channels": ["online", "fax"],
+            "department": department.pk,
+            "category_en": "Children",
+            "opens_at": "someday",
+            "max_submissions": "many",
+        },
+    )
+
+    assert response.status_code == 422
+    for problem in (
+        "A signature needs identity verification with the My Number Card",
+        "Enter the Japanese name of the category too.",
+        "Enter dates such as 2026-04-01 09:00.",
+        "Enter a whole number such as 100, or leave it empty.",
+    ):
+        assert problem in response.text
+    assert Form.objects.get(pk=form.pk).category == {}

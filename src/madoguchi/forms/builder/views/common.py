@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import get_language
 
 from madoguchi.core.staff import staff_of
-from madoguchi.tenants.models import Department, StaffMember
+from madoguchi.tenants.models import StaffMember
 
 from ...models import Form, FormDraft
 from .. import selectors, services
@@ -55,10 +55,3 @@ def departments_for(staff: StaffMember) -> list[tuple[int, str]]:
     return [
         (d.pk, d.localized_name(current_language())) for d in selectors.editable_departments(staff)
     ]
-
-
-def department_from(staff: StaffMember, raw: str) -> Department | None:
-    try:
-        return selectors.editable_departments(staff).get(pk=int(raw))
-    except (ValueError, Department.DoesNotExist):
-        return None

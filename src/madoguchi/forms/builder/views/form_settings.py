@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from madoguchi.core.forms import field_errors
 from madoguchi.core.refusal_views import flash, message_of
 from madoguchi.core.staff import staff_required
 
 from ... import selectors as form_selectors
 from ...models import Form
-from ...schema import DEFAULT_NOTIFY_STATUSES, NOTIFY_STATUSES
+from ...schema import DEFAULT_NOTIFY_STATUSES
 from .. import edits, services
-from ..forms import TemplateMarkForm
+from ..forms import SettingsForm, TemplateMarkForm
+from ..selectors import editable_departments
 from .common import (
     base_context,
     current_language,
-    department_from,
     departments_for,
     draft_for,
     form_or_404,
@@ -55,13 +56,6 @@ NOTIFY_CHOICES = [
     ("completed", gettext_lazy("Completed")),
     ("result_delivered", gettext_lazy("A result document is ready to download")),
 ]
-
-
-def _parse_datetime(raw: str) -> datetime | None:
-    if not raw:
-        return None
-    parsed = datetime.fromisoformat(raw)
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
 def _local_input(value: datetime | None) -> str:
@@ -110,31 +104,26 @@ def _settings_values(form: Form, definition: dict[str, Any]) -> dict[str, Any]:
 
 
 def _settings_from_post(
-    definition: dict[str, Any], data: Any
+    definition: dict[str, Any], posted: SettingsForm
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    """(new definition, what was entered as the page shows it, problems per input).
+
+    ``posted`` is checked first (every problem at once); the definition it gives is saved
+    only when there is none.
+    """
+    posted.is_valid()
+    data = cast(QueryDict, posted.data)
     entered: dict[str, Any] = {k: str(data.get(k, "")).strip() for k in _settings_values_keys()}
-    entered["signature"] = data.get("signature") == "on"
-    entered["review"] = data.get("review") == "on"
-    entered["channels"] = [c for c in data.getlist("channels") if c in dict(CHANNEL_CHOICES)]
-    chosen = set(data.getlist("notify_statuses"))
-    entered["notify_statuses"] = [s for s in NOTIFY_STATUSES if s in chosen]
-    errors: dict[str, str] = {}
-    if not entered["title_ja"]:
-        errors["title_ja"] = _("Enter the name of the procedure in Japanese.")
-    if entered["identity"] not in dict(IDENTITY_CHOICES):
-        errors["identity"] = _("Choose how applicants prove who they are.")
-    if entered["signature"] and entered["identity"] != "mynumber_auth":
-        errors["signature"] = _(
-            "A signature needs identity verification with the My Number Card: "
-            "choose “My Number Card” above, or untick the signature."
-        )
-    if not entered["channels"]:
-        errors["channels"] = _("Choose at least one channel.")
+    entered["signature"] = bool(posted.cleaned_data.get("signature"))
+    entered["review"] = bool(posted.cleaned_data.get("review"))
+    entered["channels"] = posted.fields["channels"].to_python(data.getlist("channels"))
+    entered["notify_statuses"] = posted.fields["notify_statuses"].to_python(
+        data.getlist("notify_statuses")
+    )
+    errors = field_errors(posted)
 
     def localized(prefix: str) -> dict[str, str] | None:
         ja, en = entered[f"{prefix}_ja"], entered[f"{prefix}_en"]
-        if en and not ja:
-            errors[f"{prefix}_ja"] = _("Enter the Japanese text too.")
         return ({"ja": ja} | ({"en": en} if en else {})) if ja else None
 
     properties = {
@@ -187,33 +176,27 @@ def settings_edit(request: HttpRequest, form_id: int) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         require_editable(request, form)
-        definition, values, errors = _settings_from_post(draft.definition, request.POST)
-        department = department_from(staff, values["department"])
-        if department is None:
-            errors["department"] = _("Choose one of your departments.")
-        try:
-            opens_at = _parse_datetime(values["opens_at"])
-            closes_at = _parse_datetime(values["closes_at"])
-        except ValueError:
-            errors["opens_at"] = _("Enter dates such as 2026-04-01 09:00.")
-            opens_at = closes_at = None
-        limit_raw = values["max_submissions"]
-        if limit_raw and not limit_raw.isdigit():
-            errors["max_submissions"] = _("Enter a whole number such as 100, or leave it empty.")
-        category = {"ja": values["category_ja"][:50]} if values["category_ja"] else {}
-        if values["category_en"]:
-            if not category:
-                errors["category_ja"] = _("Enter the Japanese name of the category too.")
-            category["en"] = values["category_en"][:50]
-        if not errors and department is not None:
+        posted = SettingsForm(
+            request.POST,
+            identities=IDENTITY_CHOICES,
+            channels=CHANNEL_CHOICES,
+            notify=NOTIFY_CHOICES,
+            departments=editable_departments(staff),
+        )
+        definition, values, errors = _settings_from_post(draft.definition, posted)
+        if not errors:
+            checked = posted.cleaned_data
+            category = {"ja": checked["category_ja"][:50]} if checked["category_ja"] else {}
+            if checked["category_en"]:
+                category["en"] = checked["category_en"][:50]
             try:
                 services.update_settings(
                     form=form,
                     staff=staff,
-                    department=department,
-                    opens_at=opens_at,
-                    closes_at=closes_at,
-                    max_submissions=int(limit_raw) if limit_raw else None,
+                    department=checked["department"],
+                    opens_at=checked["opens_at"],
+                    closes_at=checked["closes_at"],
+                    max_submissions=checked["max_submissions"],
                     category=category,
                 )
             except services.BuilderRefused as refused:
