@@ -1,6 +1,7 @@
 """`make bench`: every figure of issue 7, measured side by side, into results.json and RESULTS.md.
 
-    .venv/bin/python bench/run.py [--quick] [--only submit,signature,ledger,export,page,fault]
+    .venv/bin/python bench/run.py [--quick] [--only submit,signature,ledger,export,page,redact,
+                                   fault]
 
 Not a test and never run by CI. Needs root or sudo only for apt (the Makefile does that).
 """
@@ -55,6 +56,7 @@ FIGURES = [
     "export_vs_copy_ratio",
     "export_peak_mb_1m",
     "resident_page_kb",
+    "redact_growth_8x",
     "fault_test_lost",
 ]
 RESULTS: dict[str, dict[str, Any]] = {}
@@ -507,6 +509,22 @@ def part_page(quick: bool) -> None:
     )
 
 
+# --- (f) log redaction: linear in the line --------------------------------------------------
+
+
+def part_redact(quick: bool) -> None:
+    r = json.loads(script("redact_bench.py").stdout.strip().splitlines()[-1])
+    DETAILS["redact"] = r
+    figure(
+        "redact_growth_8x",
+        r["worst_growth"],
+        "× the time for 8× the line (worst piece)",
+        f"one linear regex scan of the same lines: {r['worst_ratio_to_linear']:.2f}× ours ÷ its",
+        "< 24× (linear ≈ 8×, quadratic ≈ 64×)",
+        r["worst_growth"] < 24,
+    )
+
+
 # --- 4. fault test ----------------------------------------------------------------------------
 
 
@@ -688,7 +706,7 @@ def render(machine: dict[str, str], quick: bool, started: str, measured_at: dict
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", default="submit,signature,ledger,export,page,fault")
+    parser.add_argument("--only", default="submit,signature,ledger,export,page,redact,fault")
     parser.add_argument("--render", action="store_true", help="only rewrite RESULTS.md")
     args = parser.parse_args()
     if args.render:

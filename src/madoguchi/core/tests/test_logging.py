@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import logging
 import string
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -194,43 +193,6 @@ def test_redaction_never_lets_a_token_through(
     assert token not in redacted or token in before + after
 
 
-# --- cost: linear in the length of the line -------------------------------------------------
-
-
-def _seconds(short: str, long: str) -> tuple[float, float]:
-    """Best of five runs of each, alternating, so a busy moment of the machine hits both."""
-    best = [float("inf"), float("inf")]
-    for _ in range(5):
-        for i, text in enumerate((short, long)):
-            start = time.perf_counter()
-            redact(text)
-            best[i] = min(best[i], time.perf_counter() - start)
-    return best[0], best[1]
-
-
-@pytest.mark.parametrize(
-    "piece",
-    [
-        "a",
-        "a.",
-        "a@",
-        "a@a-",
-        "0",
-        "0-",
-        "+81",
-        "/apply/",
-        "%2Fcorrect",
-        "?q=",
-        "&code",
-        "x" + TOKEN,
-    ],
-)
-def test_redaction_time_grows_linearly_with_the_line(piece: str) -> None:
-    """A 60 kB URL took 8.6 s when the e-mail pattern was quadratic. Eight times the input
-    must cost about eight times as much; a quadratic pattern costs sixty-four times."""
-    text = piece * (25_000 // len(piece))
-
-    short, long = _seconds(text, text * 8)
-    ratio = long / max(short, 1e-6)
-
-    assert ratio < 24, f"{piece!r}: 8x the input took {ratio:.1f}x the time"
+# The cost of redaction against the length of the line (a quadratic e-mail pattern once took
+# 8.6 s on a 60 kB URL) is measured by `make bench` (bench/redact_bench.py), beside a linear
+# scan of the same lines: a timed unit test fails when the machine is busy, not when the code is.
