@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.test import override_settings
 
-from madoguchi.e2e.tests.conftest import CHROMIUM, CHROMIUM_ARGS, assert_accessible
+from madoguchi.e2e.tests.conftest import assert_accessible
 from madoguchi.tenants.models import StaffMember
 from madoguchi.testing.factories import STAFF_PASSWORD, publish_form, submit_application
 from madoguchi.testing.staff import code_for
@@ -18,15 +17,11 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page(live_server: Any) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
-        yield context.new_page()
-        browser.close()
+def page(browser: Any) -> Iterator[Any]:
+    """A desktop page in the session's one browser (see conftest: one Playwright per process)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    yield context.new_page()
+    context.close()
 
 
 @override_settings(MADOGUCHI_EXPORT_DIRECT_MAX_ROWS=0)
