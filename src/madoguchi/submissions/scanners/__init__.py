@@ -1,22 +1,14 @@
-"""Virus scanners for uploads: a registry (``none``, ``clamd``) chosen by settings.
+"""Virus scanners for uploads, chosen by ``MADOGUCHI_VIRUS_SCANNER``.
 
-Importing the package registers the built-in backends.
+``base`` says what a backend must do, ``registry`` finds one by name, and each backend lives
+in ``contrib/<name>/`` (``none``, ``clamd``); the built-in ones are registered in
+``SubmissionsConfig.ready``.
 """
 
 from __future__ import annotations
 
-from . import clamd, none  # noqa: F401  (registers the backends)
-from .registry import (
-    Clean,
-    Infected,
-    ScannerUnavailable,
-    ScanResult,
-    VirusScanner,
-    configured,
-    register,
-    scanner,
-    scanner_names,
-)
+from .base import Clean, Infected, ScannerUnavailable, ScanResult, VirusScanner
+from .registry import configured, register, scanner, scanner_names
 
 __all__ = [
     "Clean",

@@ -1,68 +1,43 @@
-"""The virus scanner registry: what a backend must do, and how one is found by name.
+"""Virus scanner backends by name: the value of ``MADOGUCHI_VIRUS_SCANNER``.
 
-Adding a scanner is a new module with a ``@register("name")`` class. A backend either
-answers (clean, or infected with the signature's name) or raises
-:class:`ScannerUnavailable`; the caller then refuses the upload (fail closed).
+One :class:`~madoguchi.core.registry.Registry` of scanner classes, the shape identity
+providers have (madoguchi.identity.registry). An unknown name is an error listing the known
+ones (``madoguchi check`` reports it at start); a second class under a taken name is refused.
+
+To add a scanner:
+
+1. create ``submissions/scanners/contrib/<name>/backend.py`` with a subclass of
+   :class:`~.base.VirusScanner` that answers :class:`~.base.Clean` or :class:`~.base.Infected`,
+   or raises :class:`~.base.ScannerUnavailable` (the upload is then refused, fail closed);
+2. register it in ``SubmissionsConfig.ready`` (submissions/apps.py) with
+   ``register("<name>", Backend)``;
+3. document its settings in docs/deploy.md.
+
+Registration is explicit, never a side effect of importing a module.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import IO
-
 from django.conf import settings
 
+from madoguchi.core.registry import Registry
 
-class ScannerUnavailable(Exception):
-    """The scanner is configured but did not give a verdict (down, timed out, refused)."""
+from .base import VirusScanner
 
-
-@dataclass(frozen=True)
-class Clean:
-    pass
+backends: Registry[type[VirusScanner]] = Registry("virus scanner")
 
 
-@dataclass(frozen=True)
-class Infected:
-    # The scanner's name for what it found, e.g. "Eicar-Test-Signature": not personal data.
-    signature: str
-
-
-ScanResult = Clean | Infected
-
-
-class VirusScanner(ABC):
-    @abstractmethod
-    def scan(self, handle: IO[bytes]) -> ScanResult:
-        """Scan the bytes from the handle's current position to its end."""
-
-
-_scanners: dict[str, Callable[[], VirusScanner]] = {}
-
-
-def register(name: str) -> Callable[[type[VirusScanner]], type[VirusScanner]]:
-    def decorator(cls: type[VirusScanner]) -> type[VirusScanner]:
-        _scanners[name] = cls
-        return cls
-
-    return decorator
+def register(name: str, backend: type[VirusScanner]) -> type[VirusScanner]:
+    return backends.register(name, backend)
 
 
 def scanner(name: str) -> VirusScanner:
-    """A new scanner of this name, configured from settings."""
-    try:
-        factory = _scanners[name]
-    except KeyError as error:
-        raise LookupError(
-            f"no virus scanner named {name!r} (known: {', '.join(scanner_names())})"
-        ) from error
-    return factory()
+    """A new scanner of this name, configured from settings; raises UnknownBackend."""
+    return backends.get(name)()
 
 
 def scanner_names() -> list[str]:
-    return sorted(_scanners)
+    return backends.names()
 
 
 def configured() -> VirusScanner:

@@ -15,7 +15,7 @@ from typing import IO
 
 from django.conf import settings
 
-from .registry import Clean, Infected, ScannerUnavailable, ScanResult, VirusScanner, register
+from ...base import Clean, Infected, ScannerUnavailable, ScanResult, VirusScanner
 
 CHUNK_SIZE = 64 * 1024
 MAX_REPLY = 4096
@@ -74,7 +74,6 @@ def parse_reply(reply: str) -> ScanResult:
     raise ScannerUnavailable(f"clamd did not give a verdict: {reply[:200]!r}")
 
 
-@register("clamd")
 class ClamdScanner(VirusScanner):
     def __init__(self) -> None:
         self.address = str(settings.MADOGUCHI_CLAMD_SOCKET)
