@@ -41,6 +41,10 @@ class Event(enum.StrEnum):
     CONFIG_CHANGED = "config.changed"
     IDENTITY_VERIFIED = "identity.verified"
     RESIDENT_LOGIN = "resident.login"
+    # The mail-in channel: an application prepared for post, its paper arrived, or expired.
+    MAIL_PREPARED = "mail.prepared"
+    MAIL_ARRIVED = "mail.arrived"
+    MAIL_EXPIRED = "mail.expired"
 
 
 Subscriber = Callable[[Event, str, str, dict[str, str]], None]

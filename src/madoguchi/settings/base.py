@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "madoguchi.documents",
     "madoguchi.backoffice",
     "madoguchi.exports",
+    "madoguchi.mailin",
     "madoguchi.api",
 ]
 
@@ -226,6 +227,9 @@ MADOGUCHI_RATE_LIMIT_OVERRIDES: str = env("MADOGUCHI_RATE_LIMIT_OVERRIDES")
 MADOGUCHI_TRUSTED_PROXIES: str = env("MADOGUCHI_TRUSTED_PROXIES")
 # Resume links of unfinished applications stay valid this many days.
 MADOGUCHI_DRAFT_DAYS = 30
+# A mail-in application (郵送申請) whose paper has not arrived this many days after it was
+# prepared expires; its reference is then refused at intake.
+MADOGUCHI_MAIL_DAYS: int = env("MADOGUCHI_MAIL_DAYS")
 # The browser that sent an application may open its confirmation and receipt PDF (every
 # answer) this long, and never after logout; later only through My page (card login).
 MADOGUCHI_RECEIPT_ACCESS_MINUTES: int = env("MADOGUCHI_RECEIPT_ACCESS_MINUTES")

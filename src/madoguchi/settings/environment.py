@@ -426,6 +426,14 @@ VARIABLES: dict[str, Variable] = _variables(
         default="24",
         section="Uploads",
     ),
+    # --- mail-in ---------------------------------------------------------------------------
+    Variable(
+        "MADOGUCHI_MAIL_DAYS",
+        _positive_integer,
+        "a mail-in application not received this many days after it was prepared expires",
+        default="60",
+        section="Mail-in",
+    ),
     # --- exports --------------------------------------------------------------------------
     Variable(
         "MADOGUCHI_EXPORT_DIRECT_MAX_ROWS",

@@ -31,7 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("submissions",),
     ("signatures",),
     ("documents",),
-    ("backoffice", "exports"),
+    ("backoffice", "exports", "mailin"),
     ("api",),
     # Development and test only, never imported by production code (and never by each other
     # the wrong way: the demo loader may use a simulator, not the reverse).

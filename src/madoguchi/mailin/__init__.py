@@ -1,0 +1,1 @@
+"""The mail-in channel (郵送申請): the web form's answers, printed, signed and posted."""
