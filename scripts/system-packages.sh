@@ -4,7 +4,8 @@
 #   scripts/system-packages.sh run    fonts for the PDF receipts
 #   scripts/system-packages.sh test   + chromium and CJK fonts (browser tests), npm (axe-core),
 #                                     gettext (translation checks), nginx (tests through a real
-#                                     proxy), clamd (virus scanning), redis-server (shared rate limits)
+#                                     proxy), clamd (virus scanning), redis-server (shared rate limits),
+#                                     poppler-utils (reading the mail-in PDFs)
 #
 # A fresh Debian machine has none of them; the README's two commands call this script so that
 # they alone are enough. Nothing is skipped silently: if a package cannot be installed, the
@@ -29,6 +30,8 @@ if [ "$mode" = test ]; then
   need_command nginx nginx-light
   need_command clamd clamav-daemon
   need_command redis-server redis-server
+  # pdftotext and pdftoppm: the mail-in PDF tests read its text and rasterise its QR code.
+  need_command pdftoppm poppler-utils
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -48,6 +48,11 @@ class Department(models.Model):
     name_en = models.CharField(_("name in English"), max_length=100, blank=True)
     email = models.EmailField(_("contact email"), blank=True)
     phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    # Where a mail-in application (madoguchi.mailin) is posted: printed on its envelope label.
+    postal_code = models.CharField(_("postal code"), max_length=8, blank=True)
+    postal_address = models.CharField(_("postal address"), max_length=200, blank=True)
+    # 宛先 of the application form, e.g. 「加賀市長」; the PDF adds the honorific 様.
+    addressee = models.CharField(_("addressee"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["municipality", "code"]
