@@ -76,6 +76,17 @@ class Submission(models.Model):
     # Keys of the answers that came from the verified identity, not from typing.
     prefilled_fields = models.JSONField(default=list, blank=True)
     submitted_at = models.DateTimeField(db_index=True)
+    # 到達日: the day a paper application (channel mail) reached the office, which may be
+    # before the day staff took it in (``submitted_at``). Empty for online applications,
+    # whose arrival is ``submitted_at`` itself.
+    received_on = models.DateField(_("date of arrival"), null=True, blank=True)
+    # A paper application's scan, kept as the staff's record of the original. It is not
+    # one of the applicant's attachments (those are exactly the files of the document):
+    # its hash is in the arrival event instead.
+    paper_scan = models.FileField(upload_to="paper/%Y/%m/", blank=True)
+    paper_scan_sha256 = models.CharField(max_length=64, blank=True, default="")
+    # What staff ticked as received with the paper (the form's enclosures, by their text).
+    enclosures_received = models.JSONField(default=list, blank=True)
     # The canonical application document (RFC 8785 JSON: answers, form version, attachment
     # hashes, municipality, time), exactly the bytes hashed and, for a signed submission,
     # signed. See madoguchi.submissions.document.

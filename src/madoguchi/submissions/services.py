@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +26,7 @@ from madoguchi.forms.models import Form, FormVersion
 from madoguchi.forms.schema import EmailField, FileField
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import VerifiedIdentity
+from madoguchi.tenants.models import StaffMember
 
 from . import document, notifications, uploads
 from .models import Attachment, Channel, Draft, ReceiptCounter, Submission
@@ -281,6 +282,8 @@ def _create_submission(
     prefilled: list[str] | None = None,
     attachments: Iterable[Attachment] = (),
     signed: Signature | None = None,
+    received_on: date | None = None,
+    actor: str | None = None,
 ) -> Submission:
     form = form_version.form
     schema = form_version.schema
@@ -324,12 +327,13 @@ def _create_submission(
         identity_level=identity.assurance if identity else "none",
         prefilled_fields=sorted(prefilled or []),
         submitted_at=now,
+        received_on=received_on,
         document=content.decode("utf-8"),
         document_sha256=hashlib.sha256(content).hexdigest(),
     )
     events.record(
         events.Event.SUBMITTED,
-        actor=events.pseudonym("person", identity.subject) if identity else "resident",
+        actor=actor or (events.pseudonym("person", identity.subject) if identity else "resident"),
         subject=events.submission_subject(submission.public_id),
         detail={
             "document": submission.document_sha256,
@@ -347,9 +351,22 @@ def _create_submission(
 
 def _validated(draft: Draft) -> tuple[dict[str, Any], dict[str, Any]]:
     """The draft's answers cleaned as they would be submitted, and the locked ones."""
+    return validated_answers(draft=draft)
+
+
+def validated_answers(
+    *, draft: Draft, card_optional: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The draft's answers cleaned exactly as submitting it checks them, and the locked ones.
+
+    Raises :class:`SubmissionRefused` (every problem) and leaves the draft as it is.
+    ``card_optional``: a channel that needs no card (mail-in: the paper is signed by hand)
+    skips the form's card requirement; a card the resident did use still locks its items.
+    """
     schema = draft.form_version.schema
     locked = identity_services.locked_answers(schema, draft.identity)
-    if schema.identity in IDENTITY_LEVELS_NEEDING_CARD and draft.identity is None:
+    needs_card = schema.identity in IDENTITY_LEVELS_NEEDING_CARD and not card_optional
+    if needs_card and draft.identity is None:
         raise IdentityRequired
     result = form_answers.clean_answers(schema, draft.answers, locked=locked)
     if not result.ok:
@@ -449,3 +466,64 @@ def submit_answers(
             channel=Channel.ONLINE,
             language=language,
         )
+
+
+# Channels whose applications arrive on paper and are taken in by staff.
+PAPER_CHANNELS = frozenset({Channel.MAIL, Channel.COUNTER})
+
+
+def submit_received(
+    *,
+    form_version: FormVersion,
+    answers: Mapping[str, Any],
+    channel: Channel,
+    received_on: date,
+    staff: StaffMember,
+    identity: VerifiedIdentity | None = None,
+    language: str = "ja",
+    enclosures: Iterable[str] = (),
+    paper_scan: UploadedFile | None = None,
+) -> Submission:
+    """Turn a paper application staff took in into a submission, without a draft.
+
+    The same door as online: answers validated again against ``form_version`` (the one the
+    paper was made from), the form's dates and limit, the next gap-free receipt number, the
+    document and ``SUBMITTED`` with the channel, the same inbox and workflow. ``received_on``
+    is the 到達日 (the day the paper arrived); the ``SUBMITTED`` event names the staff member
+    who took it in. Questions that take a file are not asked of paper (what is enclosed is
+    ``enclosures``, ticked by staff). ``paper_scan`` must have passed
+    :func:`.uploads.paper_scan_problem`. Call inside the caller's transaction when other
+    writes must commit with it (mail-in's arrival does).
+    """
+    if channel not in PAPER_CHANNELS:
+        raise ValueError(f"submit_received() takes paper channels, not {channel!r}")
+    schema = form_version.schema
+    locked = identity_services.locked_answers(schema, identity)
+    questions = [f for f in schema.fields() if not isinstance(f, FileField)]
+    result = form_answers.clean_answers(schema, answers, fields=questions, locked=locked)
+    if not result.ok:
+        raise SubmissionRefused(result.errors)
+    with transaction.atomic():
+        submission = _create_submission(
+            form_version=form_version,
+            answers=result.answers,
+            channel=channel,
+            language=language,
+            identity=identity,
+            prefilled=[key for key in locked if key in result.answers],
+            received_on=received_on,
+            actor=events.pseudonym("staff", staff.pk),
+        )
+        submission.enclosures_received = [str(e) for e in enclosures]
+        update = ["enclosures_received"]
+        if paper_scan is not None:
+            digest = hashlib.sha256()
+            for chunk in paper_scan.chunks():
+                digest.update(chunk)
+            paper_scan.seek(0)
+            submission.paper_scan_sha256 = digest.hexdigest()
+            # A random name: the file's own name may carry the applicant's.
+            submission.paper_scan.save(f"{secrets.token_hex(16)}.pdf", paper_scan, save=False)
+            update += ["paper_scan", "paper_scan_sha256"]
+        submission.save(update_fields=update)
+    return submission

@@ -174,3 +174,40 @@ def store_upload(
             content_type=content_type,
             sha256=digest.hexdigest(),
         )
+
+
+PAPER_SCAN_TYPES = ("application/pdf",)
+
+
+def paper_scan_problem(upload: UploadedFile) -> UploadRefused | None:
+    """What is wrong with the scan of a paper application staff attach at intake, if anything.
+
+    The same checks as a resident's file, in the same order (size, virus scan, type read by
+    content): a scan is a PDF of at most ``MADOGUCHI_DRAFT_UPLOAD_MB``. The caller stores
+    it (``submissions.services.submit_received``); nothing is stored here.
+    """
+    limit = settings.MADOGUCHI_DRAFT_UPLOAD_MB * 1024 * 1024
+    if upload.size is None or upload.size > limit:
+        return UploadRefused(
+            _("The file is too large. Attach a file of %(size)s MB or less.")
+            % {"size": settings.MADOGUCHI_DRAFT_UPLOAD_MB}
+        )
+    if upload.size == 0:
+        return UploadRefused(_("The file is empty. Choose the file again."))
+    problem = scan_problem(upload, field_key="paper_scan")
+    if problem is not None:
+        return problem
+    verdict, _content_type = filetypes.detect(upload, PAPER_SCAN_TYPES)
+    if verdict is filetypes.Verdict.WRONG_TYPE:
+        return UploadRefused(
+            _("This type of file cannot be attached. Attach %(kinds)s.") % {"kinds": "PDF"}
+        )
+    if verdict is filetypes.Verdict.DAMAGED:
+        return UploadRefused(
+            _(
+                "The file could not be read as %(kind)s: it may be damaged or of another "
+                "type. Save or scan the document again as %(kinds)s and attach it."
+            )
+            % {"kind": "PDF", "kinds": "PDF"}
+        )
+    return None
