@@ -29,7 +29,7 @@ from madoguchi.identity.models import VerifiedIdentity
 from madoguchi.tenants.models import StaffMember
 
 from . import document, notifications, uploads
-from .models import Attachment, Channel, Draft, ReceiptCounter, Submission
+from .models import Attachment, Channel, Draft, ReceiptCounter, StatusLink, Submission
 from .signing import Signature
 
 
@@ -483,6 +483,7 @@ def submit_received(
     language: str = "ja",
     enclosures: Iterable[str] = (),
     paper_scan: UploadedFile | None = None,
+    status_link_hash: str = "",
 ) -> Submission:
     """Turn a paper application staff took in into a submission, without a draft.
 
@@ -492,8 +493,10 @@ def submit_received(
     is the 到達日 (the day the paper arrived); the ``SUBMITTED`` event names the staff member
     who took it in. Questions that take a file are not asked of paper (what is enclosed is
     ``enclosures``, ticked by staff). ``paper_scan`` must have passed
-    :func:`.uploads.paper_scan_problem`. Call inside the caller's transaction when other
-    writes must commit with it (mail-in's arrival does).
+    :func:`.uploads.paper_scan_problem`. ``status_link_hash``, the hash of a secret link the
+    applicant already holds (mail-in's), becomes a status link of the submission. Call
+    inside the caller's transaction when other writes must commit with it (mail-in's
+    arrival does).
     """
     if channel not in PAPER_CHANNELS:
         raise ValueError(f"submit_received() takes paper channels, not {channel!r}")
@@ -526,4 +529,6 @@ def submit_received(
             submission.paper_scan.save(f"{secrets.token_hex(16)}.pdf", paper_scan, save=False)
             update += ["paper_scan", "paper_scan_sha256"]
         submission.save(update_fields=update)
+        if status_link_hash:
+            StatusLink.objects.create(submission=submission, token_hash=status_link_hash)
     return submission

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from madoguchi.core import events
-from madoguchi.submissions import integrity, selectors, services, uploads
+from madoguchi.submissions import integrity, selectors, services, status_links, uploads
 from madoguchi.submissions.models import Channel, Status
 from madoguchi.tenants.models import StaffMember
 from madoguchi.testing.factories import SIMPLE_ANSWERS, StaffFactory, publish_form
@@ -145,3 +145,17 @@ def test_only_paper_channels_are_taken_in_this_way() -> None:
             received_on=ARRIVED,
             staff=staff_for(version),
         )
+
+
+def test_the_link_the_applicant_already_holds_opens_the_submissions_status_page() -> None:
+    version = publish_form()
+    token = "the-mail-in-link"
+    paper = services.submit_received(
+        form_version=version,
+        answers=SIMPLE_ANSWERS,
+        channel=Channel.MAIL,
+        received_on=ARRIVED,
+        staff=staff_for(version),
+        status_link_hash=services.hash_token(token),
+    )
+    assert status_links.submission_by_token(token) == paper
