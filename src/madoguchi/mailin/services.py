@@ -1,0 +1,166 @@
+"""Writes of the mail-in channel: prepare an application for post, expire unposted ones.
+
+Intake when the paper arrives is in ``intake`` (staff side).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from madoguchi.core import events
+from madoguchi.forms.schema import EmailField
+from madoguchi.submissions import services as submission_services
+from madoguchi.submissions.document import canonical_bytes
+from madoguchi.submissions.models import Draft
+
+from .models import MailApplication, MailCounter, MailStatus
+
+
+def answers_sha256(answers: dict[str, Any]) -> str:
+    """Hex SHA-256 of the answers' canonical JSON (RFC 8785): what the printed code carries."""
+    return hashlib.sha256(canonical_bytes(answers)).hexdigest()
+
+
+def next_reference(municipality_id: int, lg_code: str, year: int) -> str:
+    """Issue the next mail reference ``M-<lg code>-<year>-<sequence>`` in the caller's
+    transaction: unique and gap-free per municipality and year, as receipt numbers are
+    (one upsert creates or increments the counter and holds its row until commit)."""
+    table = MailCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (municipality_id, year, last) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (municipality_id, year) DO UPDATE SET last = {table}.last + 1 "
+            "RETURNING last",
+            [municipality_id, year],
+        )
+        (sequence,) = cursor.fetchone()
+    return f"M-{lg_code}-{year}-{sequence:06d}"
+
+
+def prepare(*, draft: Draft) -> MailApplication:
+    """Turn a completed draft into a mail application with its reference.
+
+    The answers are checked exactly as online submission checks them (the card is
+    optional: paper is signed by hand), so an invalid draft raises
+    ``submissions.services.SubmissionRefused`` and stays as it was. Otherwise, in one
+    transaction: the next gap-free reference, the cleaned answers and their hash, the
+    identity if the card was used, ``MAIL_PREPARED``, and the draft is finished (deleted,
+    as submitting deletes it). The application keeps the draft's link hash, so the link the
+    resident holds opens it. Preparing again (a double click, a stale page) returns the same
+    application.
+    """
+    existing = MailApplication.objects.filter(token_hash=draft.token_hash).first()
+    if existing is not None:
+        return existing
+    answers, locked = submission_services.validated_answers(draft=draft, card_optional=True)
+    form = draft.form_version.form
+    schema = draft.form_version.schema
+    with transaction.atomic():
+        # Concurrent requests queue here; the later one finds the application made.
+        if not Draft.objects.select_for_update().filter(pk=draft.pk).exists():
+            return MailApplication.objects.get(token_hash=draft.token_hash)
+        now = timezone.now()
+        email = next(
+            (
+                str(answers[f.key])
+                for f in schema.fields()
+                if isinstance(f, EmailField) and f.confirmation and answers.get(f.key)
+            ),
+            "",
+        )
+        application = MailApplication.objects.create(
+            municipality_id=form.municipality_id,
+            department_id=form.department_id,
+            form_version=draft.form_version,
+            draft=None,
+            reference=next_reference(
+                form.municipality_id, form.municipality.lg_code, timezone.localtime(now).year
+            ),
+            answers=answers,
+            answers_sha256=answers_sha256(answers),
+            identity=draft.identity,
+            prefilled_fields=sorted(key for key in locked if key in answers),
+            email=email,
+            language=draft.language,
+            token_hash=draft.token_hash,
+            created_at=now,
+            expires_at=now + timedelta(days=settings.MADOGUCHI_MAIL_DAYS),
+        )
+        events.record(
+            events.Event.MAIL_PREPARED,
+            actor=(
+                events.pseudonym("person", draft.identity.subject) if draft.identity else "resident"
+            ),
+            subject=events.pseudonym("mail", application.reference),
+            detail={
+                "reference": application.reference,
+                "answers": application.answers_sha256,
+                "form": str(form.pk),
+                "version": str(draft.form_version.number),
+            },
+        )
+        draft.delete()
+    return application
+
+
+def send_link(*, application: MailApplication, url: str) -> None:
+    """Email the link to the application's page (reference, PDF) if the resident gave an
+    address. The answers stay out of email, as for online confirmations."""
+    if not application.email:
+        return
+    language = application.language
+    with translation.override(language):
+        context = {
+            "application": application,
+            "title": application.form_version.schema.title.get(language),
+            "url": url,
+            "expires_on": timezone.localtime(application.expires_at).date(),
+        }
+        send_mail(
+            subject=_("Your mail-in application %(reference)s")
+            % {"reference": application.reference},
+            message=render_to_string("mailin/email/prepared.txt", context),
+            from_email=None,
+            recipient_list=[application.email],
+        )
+
+
+def expire_overdue(*, now: datetime | None = None) -> int:
+    """Expire awaiting applications past ``expires_at`` (``MAIL_EXPIRED`` each); how many.
+
+    Their answers are emptied: an expired application is kept only as its reference and
+    hash, so a late paper is recognised and refused with a clear message.
+    """
+    now = now or timezone.now()
+    expired = 0
+    overdue = MailApplication.objects.filter(status=MailStatus.AWAITING, expires_at__lt=now)
+    for pk in overdue.values_list("pk", flat=True):
+        with transaction.atomic():
+            application = (
+                MailApplication.objects.select_for_update()
+                .filter(pk=pk, status=MailStatus.AWAITING)
+                .first()
+            )
+            if application is None:
+                continue
+            application.status = MailStatus.EXPIRED
+            application.answers = {}
+            application.email = ""
+            application.save(update_fields=["status", "answers", "email"])
+            events.record(
+                events.Event.MAIL_EXPIRED,
+                actor="system",
+                subject=events.pseudonym("mail", application.reference),
+                detail={"reference": application.reference},
+            )
+            expired += 1
+    return expired
