@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("staff/forms/", include("madoguchi.forms.urls")),
     path("staff/exports/", include("madoguchi.exports.urls")),
+    path("staff/mail/", include("madoguchi.mailin.urls")),
     path("staff/", include("madoguchi.backoffice.urls")),
     path("identity/", include("madoguchi.identity.urls")),
     path("ledger/", include("madoguchi.ledger.urls")),

@@ -1,0 +1,261 @@
+"""Intake when the envelope arrives (郵送申請の受付): find the paper's application, take it in.
+
+Staff scan the paper's QR code (its text, see :mod:`.payload`) or type its reference
+(``M-…``). :func:`find` says which application that is, or refuses with a stable code:
+unreadable text, an unknown reference, a paper of another municipality or of a department
+the staff member cannot see (the inbox's rule, ``tenants.selectors.visible_departments``), a
+paper already taken in, an expired application whose answers the code does not carry, or a
+code whose answers hash does not match the application's. :func:`accept` turns it into a
+submission through ``submissions.services.submit_received`` and marks it arrived, in one
+transaction with ``MAIL_ARRIVED``.
+
+Invariants: an application is taken in at most once (its row is locked, and ``submission``
+is set exactly when the status is ``arrived``); the answers taken in are the application's
+own, or the code's when the stored ones are gone, and their hash is the one printed; a
+change staff copy from the paper is recorded with who made it and why (an internal comment
+on the submission) and the event names the changed questions, never their values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from madoguchi.core import events
+from madoguchi.core.refusals import Refused
+from madoguchi.forms import answers as form_answers
+from madoguchi.forms.schema import FileField
+from madoguchi.submissions import services as submission_services
+from madoguchi.submissions import workflow
+from madoguchi.submissions.models import Channel, Submission
+from madoguchi.tenants.models import StaffMember
+from madoguchi.tenants.selectors import visible_departments
+
+from . import payload
+from .models import MailApplication, MailStatus
+
+
+class IntakeRefused(Refused):
+    """A scanned or typed paper that cannot be taken in."""
+
+    abstract = True
+
+
+class UnknownReference(IntakeRefused):
+    code = "mail_unknown_reference"
+    status = 404
+    default_message = _(
+        "No mail-in application has this reference. Check the reference printed on the paper."
+    )
+
+
+class OtherMunicipality(IntakeRefused):
+    code = "mail_other_municipality"
+    status = 403
+    default_message = _(
+        "This paper is an application to another municipality. Send it on or return it."
+    )
+
+
+class OtherDepartment(IntakeRefused):
+    code = "mail_other_department"
+    status = 403
+    default_message = _(
+        "This paper is for a department you do not handle. Pass it to the department in charge."
+    )
+
+
+class AlreadyArrived(IntakeRefused):
+    code = "mail_already_arrived"
+    status = 409
+    default_message = _("This paper was already taken in.")
+
+    def __init__(self, submission: Submission | None) -> None:
+        super().__init__()
+        self.submission = submission
+
+
+class Expired(IntakeRefused):
+    code = "mail_expired"
+    status = 410
+    default_message = _(
+        "This mail-in application has expired and its code does not carry the answers. "
+        "Ask the applicant to apply again."
+    )
+
+
+class AnswersMismatch(IntakeRefused):
+    code = "mail_answers_mismatch"
+    status = 409
+    default_message = _(
+        "The code on this paper does not match the application with its reference: the "
+        "paper may have been altered or made again. Compare the paper with the answers."
+    )
+
+
+@dataclass(frozen=True)
+class Found:
+    """The application a paper names and the answers to take in."""
+
+    application: MailApplication
+    answers: dict[str, Any]
+    # True when the answers come from the code on the paper (the stored ones are gone).
+    from_paper: bool = False
+
+
+def _read(text: str) -> tuple[str, payload.Payload | None]:
+    """The reference and, for a scanned code, what it says; raises a PayloadRefused."""
+    typed = text.strip().upper()
+    if payload.REFERENCE.fullmatch(typed):
+        return typed, None
+    read = payload.decode(typed)
+    return read.reference, read
+
+
+def find(*, staff: StaffMember, text: str) -> Found:
+    """The application the scanned or typed ``text`` names, if this staff member may take
+    it in now; raises a :class:`IntakeRefused` or :class:`.payload.PayloadRefused`."""
+    reference, read = _read(text)
+    lg_code = reference.split("-")[1]
+    if lg_code != staff.municipality.lg_code:
+        raise OtherMunicipality
+    application = (
+        MailApplication.objects.select_related("form_version__form", "submission", "department")
+        .filter(reference=reference, municipality_id=staff.municipality_id)
+        .first()
+    )
+    if application is None:
+        raise UnknownReference
+    if not visible_departments(staff).filter(pk=application.department_id).exists():
+        raise OtherDepartment
+    if application.status == MailStatus.ARRIVED:
+        raise AlreadyArrived(application.submission)
+    if read is not None and read.answers_sha256 != application.answers_sha256:
+        raise AnswersMismatch
+    if application.status == MailStatus.EXPIRED or not application.answers:
+        if read is None or read.answers is None:
+            raise Expired
+        return Found(application=application, answers=read.answers, from_paper=True)
+    return Found(application=application, answers=dict(application.answers))
+
+
+@dataclass(frozen=True)
+class Change:
+    """An answer staff copy from the paper (a handwritten correction), and why."""
+
+    key: str
+    value: str
+    reason: str
+
+
+def questions(application: MailApplication) -> list[tuple[str, str]]:
+    """The questions a paper answers (key, label), for choosing one to change."""
+    schema = application.form_version.schema
+    language = "ja"
+    return [
+        (f.key, f.label.get(language))
+        for f in schema.fields()
+        if f.collects_input and not isinstance(f, FileField)
+    ]
+
+
+def enclosures(application: MailApplication) -> list[str]:
+    """What the form asks to enclose with the paper (the texts staff tick), when it says."""
+    schema = application.form_version.schema
+    # The schema names enclosures once the mail-in PDF's checklist is defined there.
+    listed = getattr(schema, "enclosures", None) or []
+    return [item.get("ja") if hasattr(item, "get") else str(item) for item in listed]
+
+
+def accept(
+    *,
+    staff: StaffMember,
+    text: str,
+    received_on: date,
+    enclosures_received: Iterable[str] = (),
+    change: Change | None = None,
+    paper_scan: UploadedFile | None = None,
+) -> Submission:
+    """Take the paper in: the submission (receipt number, 到達日 ``received_on``, channel
+    mail), the application arrived, ``MAIL_ARRIVED`` and any change's comment, at once.
+
+    Checked again under the application's row lock, so two clerks scanning the same paper
+    make one submission; the second gets :class:`AlreadyArrived`. A change whose value does
+    not pass the question's checks raises ``SubmissionRefused`` naming that question.
+    """
+    with transaction.atomic():
+        found = find(staff=staff, text=text)
+        application = MailApplication.objects.select_for_update().get(pk=found.application.pk)
+        if application.status == MailStatus.ARRIVED:
+            raise AlreadyArrived(application.submission)
+        answers: Mapping[str, Any] = found.answers
+        changed: list[str] = []
+        if change is not None:
+            answers = _changed(application, answers, change)
+            changed = [change.key]
+        submission = submission_services.submit_received(
+            form_version=application.form_version,
+            answers=answers,
+            channel=Channel.MAIL,
+            received_on=received_on,
+            staff=staff,
+            identity=application.identity,
+            language=application.language,
+            enclosures=enclosures_received,
+            paper_scan=paper_scan,
+            status_link_hash=application.token_hash,
+        )
+        now = timezone.now()
+        application.status = MailStatus.ARRIVED
+        application.arrived_at = now
+        application.submission = submission
+        application.save(update_fields=["status", "arrived_at", "submission"])
+        events.record(
+            events.Event.MAIL_ARRIVED,
+            actor=events.pseudonym("staff", staff.pk),
+            subject=events.pseudonym("mail", application.reference),
+            detail={
+                "reference": application.reference,
+                "submission": events.submission_subject(submission.public_id),
+                "answers": application.answers_sha256,
+                "document": submission.document_sha256,
+                "received_on": received_on.isoformat(),
+                "from_paper": "yes" if found.from_paper else "no",
+                "changed": ",".join(changed),
+                "scan": submission.paper_scan_sha256,
+            },
+        )
+        if change is not None:
+            workflow.add_comment(
+                submission=submission,
+                staff=staff,
+                body=gettext("Answer changed from the paper (%(question)s). Reason: %(reason)s")
+                % {
+                    "question": dict(questions(application)).get(change.key, change.key),
+                    "reason": change.reason,
+                },
+            )
+    return submission
+
+
+def _changed(
+    application: MailApplication, answers: Mapping[str, Any], change: Change
+) -> dict[str, Any]:
+    schema = application.form_version.schema
+    field = next((f for f in schema.fields() if f.key == change.key), None)
+    if field is None or isinstance(field, FileField) or not field.collects_input:
+        raise submission_services.SubmissionRefused(
+            {change.key: [gettext("This form has no such question.")]}
+        )
+    result = form_answers.clean_answers(schema, {change.key: change.value}, fields=[field])
+    if not result.ok:
+        raise submission_services.SubmissionRefused(result.errors)
+    return {**answers, change.key: result.answers.get(change.key, change.value)}
