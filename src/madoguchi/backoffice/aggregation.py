@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from madoguchi.forms import fieldtypes
 from madoguchi.forms.answers import display_value
 from madoguchi.forms.models import Form
-from madoguchi.submissions.models import Draft, Status, StatusChange, Submission
+from madoguchi.submissions.models import Channel, Draft, Status, StatusChange, Submission
 
 DAYS_SHOWN = 30
 
@@ -48,6 +48,8 @@ class Distribution:
 class FormFigures:
     total: int
     by_status: list[Bar]
+    # Every channel, those with no submissions too (online, by post, at the counter).
+    by_channel: list[Bar]
     by_day: list[Bar]
     choices: list[Distribution]
     completion_days_median: float | None
@@ -74,6 +76,10 @@ def form_figures(form: Form, submissions: object, *, language: str) -> FormFigur
     status_counts = dict(rows.values_list("status").annotate(n=Count("id")).order_by())
     by_status = _scaled(
         [Bar(str(label), status_counts.get(value, 0)) for value, label in Status.choices], total
+    )
+    channel_counts = dict(rows.values_list("channel").annotate(n=Count("id")).order_by())
+    by_channel = _scaled(
+        [Bar(str(label), channel_counts.get(value, 0)) for value, label in Channel.choices], total
     )
     since = timezone.localdate() - timedelta(days=DAYS_SHOWN - 1)
     day_counts: dict[date, int] = dict(
@@ -102,6 +108,7 @@ def form_figures(form: Form, submissions: object, *, language: str) -> FormFigur
     return FormFigures(
         total=total,
         by_status=by_status,
+        by_channel=by_channel,
         by_day=by_day,
         choices=choices,
         completion_days_median=round(statistics.median(durations), 1) if durations else None,

@@ -9,14 +9,16 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from madoguchi.core.spreadsheet import starts_formula
 from madoguchi.forms.models import FormVersion
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions import workflow
-from madoguchi.submissions.models import Status
+from madoguchi.submissions.models import Channel, Status
 from madoguchi.tenants.models import StaffMember
 from madoguchi.testing.factories import (
+    SIMPLE_ANSWERS,
     SIMPLE_SCHEMA,
     DepartmentFactory,
     StaffFactory,
@@ -88,3 +90,51 @@ def test_the_statistics_csv_defuses_labels_a_spreadsheet_would_run(
     assert ['\'=HYPERLINK("http://evil","x")', "'@SUM(A1)", "1", "100.0"] in rows
     assert ['\'=HYPERLINK("http://evil","x")', "'\u22121+1", "0", "0.0"] in rows
     assert not any(starts_formula(cell) for cell in cells)
+
+
+def test_the_figures_count_applications_by_channel_paper_ones_too(
+    form_version: FormVersion, staff: StaffMember, log_in: Any
+) -> None:
+    submit_application(form_version)
+    submission_services.submit_received(
+        form_version=form_version,
+        answers=SIMPLE_ANSWERS,
+        channel=Channel.MAIL,
+        received_on=timezone.localdate(),
+        staff=staff,
+    )
+    browser = log_in(staff)
+
+    page = browser.get(reverse("backoffice:form_statistics", args=[form_version.form_id]))
+    csv = browser.get(reverse("backoffice:form_statistics_csv", args=[form_version.form_id]))
+
+    assert "<td>Mail-in form</td><td>1</td><td>50.0</td>" in page.text
+    assert "<td>Online application</td><td>1</td><td>50.0</td>" in page.text
+    body = csv.content.decode("utf-8")
+    assert "Channel,Mail-in form,1,50.0" in body
+    assert "Channel,Counter pre-registration,0,0.0" in body
+
+
+def test_the_inbox_and_the_submission_page_tag_a_paper_by_post_with_its_date_of_arrival(
+    form_version: FormVersion, staff: StaffMember, log_in: Any
+) -> None:
+    online = submit_application(form_version)
+    paper = submission_services.submit_received(
+        form_version=form_version,
+        answers=SIMPLE_ANSWERS,
+        channel=Channel.MAIL,
+        received_on=timezone.localdate(),
+        staff=staff,
+        enclosures=["返信用封筒"],
+    )
+    browser = log_in(staff)
+
+    inbox = browser.get(reverse("backoffice:inbox")).text
+    detail = browser.get(reverse("backoffice:detail", args=[paper.receipt_number])).text
+    online_page = browser.get(reverse("backoffice:detail", args=[online.receipt_number])).text
+
+    assert inbox.count('data-testid="channel-mail"') == 1
+    assert 'data-testid="channel-mail"' in detail
+    assert timezone.localdate().isoformat() in detail
+    assert "返信用封筒" in detail
+    assert 'data-testid="channel-mail"' not in online_page

@@ -74,6 +74,8 @@ def form_statistics_csv(request: HttpRequest, form_id: int) -> HttpResponse:
     writer.writerow([_("Section"), _("Item"), _("Count"), _("Percent")])
     for bar in figures.by_status:
         writer.writerow([_("Status"), bar.label, bar.count, bar.percent])
+    for bar in figures.by_channel:
+        writer.writerow([_("Channel"), bar.label, bar.count, bar.percent])
     for bar in figures.by_day:
         writer.writerow([_("Received per day"), bar.label, bar.count, bar.percent])
     for distribution in figures.choices:
