@@ -18,6 +18,8 @@ urlpatterns = [
     path("ledger/", include("madoguchi.ledger.urls")),
     path("receipts/", include("madoguchi.documents.urls")),
     path("sign/", include("madoguchi.signatures.urls")),
+    # Before the residents' catch-all patterns below, which would read "mail" as a city.
+    path("mail/", include("madoguchi.mailin.resident_urls")),
     path("", include("madoguchi.submissions.urls")),
 ]
 

@@ -229,6 +229,23 @@ DEFAULT_NOTIFY_STATUSES: tuple[NotifyStatus, ...] = ("approved", "rejected", "re
 ALWAYS_NOTIFIED = frozenset({"returned", "resubmitted", "withdrawn"})
 
 
+class MailSettings(BaseModel):
+    """What a form offering the mail channel (郵送) prints and says about posting.
+
+    Set in YAML for now; the builder does not edit it yet.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    # What to put in the envelope (originals, copies of ID, a return envelope): the
+    # checklist printed on the paper and shown on the resident's page.
+    enclosures: list[Text] = Field(default_factory=list, max_length=20)
+    # The law wants a handwritten signature (自署): the paper has a box for it.
+    handwritten_signature: bool = False
+    # Why and when to choose post, under "By post" on the start page's choice.
+    description: Text | None = None
+
+
 class FormSchema(BaseModel):
     """One version of a form. Immutable once published."""
 
@@ -239,6 +256,8 @@ class FormSchema(BaseModel):
     description: Text | None = None
     identity: IdentityRequirement = "none"
     channels: list[Channel] = Field(default_factory=lambda: list[Channel](["online"]), min_length=1)
+    # Only read when ``channels`` offers "mail".
+    mail: MailSettings | None = None
     # Shown on the confirmation page and in the confirmation email.
     confirmation_message: Text | None = None
     # Field whose value names the applicant in the staff inbox (never logged).

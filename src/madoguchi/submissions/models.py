@@ -51,6 +51,9 @@ class Draft(models.Model):
     # What the resident typed but has not had checked yet (一時保存 or a language switch on a
     # page with errors): raw values by field key, shown again and validated at 次へ/review.
     typed = models.JSONField(default=dict, blank=True)
+    # How the resident chose to send it (a form may offer several channels): online, or
+    # mail (the answers become a paper to print and post; the card is then optional).
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ONLINE)
 
     def __str__(self) -> str:
         return f"draft {self.pk} of {self.form_version}"

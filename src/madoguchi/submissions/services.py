@@ -95,13 +95,19 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_draft(*, form_version: FormVersion, language: str) -> tuple[Draft, str]:
-    """Open a draft; returns it with the secret resume token (only its hash is stored)."""
+def start_draft(
+    *, form_version: FormVersion, language: str, channel: Channel = Channel.ONLINE
+) -> tuple[Draft, str]:
+    """Open a draft; returns it with the secret resume token (only its hash is stored).
+
+    ``channel`` is how the resident chose to send it, one the form offers (the caller checks).
+    """
     token = secrets.token_urlsafe(24)
     draft = Draft.objects.create(
         token_hash=hash_token(token),
         form_version=form_version,
         language=language,
+        channel=channel,
         expires_at=timezone.now() + timedelta(days=settings.MADOGUCHI_DRAFT_DAYS),
     )
     return draft, token

@@ -21,7 +21,7 @@ from madoguchi.forms import rendering
 from madoguchi.identity import csp as identity_csp
 
 from .. import navigation, notifications, selectors, services, signing
-from ..models import Draft, Submission
+from ..models import Channel, Draft, Submission
 from .access import current_language, open_draft, remember_receipt
 from .steps import step_url
 
@@ -47,7 +47,9 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
     if unfinished is not None:
         # Also a page saved with answers still unchecked (一時保存): checked there first.
         return redirect("submissions:step", token=token, number=unfinished + 1)
-    if request.method != "POST":
+    if request.method != "POST" or draft.channel == Channel.MAIL:
+        # A draft for post is made into its paper by the mail-in app (the page's button
+        # posts there), never sent online from here.
         return review_page(request, draft, token)
     try:
         if schema.identity == "mynumber_sign":
@@ -101,7 +103,8 @@ def review_page(
         ]
     if signing_error:
         error_list.append({"label": _("Signature"), "message": signing_error, "url": "#sign"})
-    signing = schema.identity == "mynumber_sign"
+    by_mail = draft.channel == Channel.MAIL
+    signing = schema.identity == "mynumber_sign" and not by_mail
     page = render(
         request,
         "submissions/review.html",
@@ -115,6 +118,7 @@ def review_page(
             "errors": error_list,
             "signing": signing,
             "signing_error": signing_error,
+            "by_mail": by_mail,
         },
         status=status,
     )

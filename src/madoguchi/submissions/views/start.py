@@ -20,6 +20,7 @@ from madoguchi.identity import services as identity_services
 from madoguchi.tenants.models import Municipality
 
 from .. import draft_views, services
+from ..models import Channel
 from .access import current_language
 
 
@@ -59,6 +60,40 @@ def procedures(request: HttpRequest, lg_code: str) -> HttpResponse:
     )
 
 
+# The channels a resident can start from the web (the counter channel is another issue).
+START_CHANNELS = (Channel.ONLINE, Channel.MAIL)
+
+
+def _channel_choice(
+    request: HttpRequest, form: Form, offered: list[str], *, invalid: bool
+) -> HttpResponse:
+    """The start page's first question when the form offers several channels."""
+    language = current_language()
+    version = form.current_version
+    assert version is not None
+    schema = version.schema
+    return render(
+        request,
+        "submissions/channel_choice.html",
+        {
+            "form": form,
+            "title": schema.title.get(language),
+            "description": schema.description.get(language) if schema.description else "",
+            "department": form.department.localized_name(language),
+            "municipality": form.municipality.localized_name(language),
+            "offered": offered,
+            "card_required": schema.identity != "none",
+            "mail_description": (
+                schema.mail.description.get(language)
+                if schema.mail and schema.mail.description
+                else ""
+            ),
+            "invalid": invalid,
+        },
+        status=400 if invalid else 200,
+    )
+
+
 def _published(lg_code: str, slug: str) -> Form:
     try:
         return form_selectors.published_form(lg_code=lg_code, slug=slug)
@@ -72,6 +107,16 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
     version = form.current_version
     assert version is not None
     schema = version.schema
+    # The channels a resident picks from here (the counter is booked elsewhere). A form
+    # offering one needs no choice; with several, the page first asks (a GET form, so it
+    # works without JavaScript) and every start button then carries the choice.
+    offered: list[str] = [str(c) for c in schema.channels if c in START_CHANNELS] or ["online"]
+    source = request.POST if request.method == "POST" else request.GET
+    channel = offered[0] if len(offered) == 1 else source.get("channel", "")
+    if channel not in offered:
+        return _channel_choice(request, form, offered, invalid="channel" in source)
+    # Paper is signed by hand: by post the card is optional (it still fills in and locks).
+    identity = "none" if channel == Channel.MAIL else schema.identity
     prefills = any(f.prefill for f in schema.fields())
     uses_provider = schema.identity != "none" or prefills
     providers = (
@@ -85,20 +130,20 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
     )
     # Forms that need a signature (mynumber_sign) also need a My Number Card provider.
     closed = builder_selectors.acceptance_problem(form)
-    available = not closed and (schema.identity == "none" or bool(providers))
+    available = not closed and (identity == "none" or bool(providers))
     error, status = "", 200
     if request.method == "POST" and available:
         if not allow(request, "draft_start"):
             return render(request, "core/too_many_requests.html", status=429)
         chosen = request.POST.get("provider", "")
         provider = next((p for p in providers if p.key == chosen), None)
-        if provider is not None or schema.identity == "none":
+        if provider is not None or identity == "none":
             try:
                 if provider is not None:
                     # No draft when the login cannot start (provider unreachable).
                     identity_oidc.metadata(provider)
                 draft_row, token = services.start_draft(
-                    form_version=version, language=current_language()
+                    form_version=version, language=current_language(), channel=Channel(channel)
                 )
                 if provider is None:
                     return redirect("submissions:step", token=token, number=1)
@@ -133,7 +178,11 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
             "providers": [(p.key, p.localized_name(language)) for p in providers],
             "available": available,
             "closed": closed,
-            "card_optional": schema.identity == "none" and bool(providers),
+            "card_optional": identity == "none" and bool(providers),
+            "identity": identity,
+            "channel": channel if len(offered) > 1 else "",
+            "channel_label": Channel(channel).label,
+            "by_mail": channel == Channel.MAIL,
             "prefill_items": form_selectors.prefill_item_names(schema, language=language),
             "start_error": error,
             "continue_url": draft_views.draft_to_continue(request, form) if available else None,

@@ -1,0 +1,194 @@
+"""The resident's mail-in path: the channel choice, the review's button, the prepared page."""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from madoguchi.forms.models import FormVersion
+from madoguchi.mailin.models import MailApplication, MailStatus
+from madoguchi.submissions import services as submission_services
+from madoguchi.submissions.models import Channel, Draft, Submission
+from madoguchi.testing.factories import SIMPLE_SCHEMA, publish_form
+from madoguchi.testing.markers import requires_japanese_catalog
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    {"name": "加賀 太郎", "name_kana": "かが たろう", "email": "taro@example.jp"},
+    {"method": "visit"},
+]
+MAIL_SCHEMA: dict[str, Any] = {
+    **SIMPLE_SCHEMA,
+    "channels": ["online", "mail"],
+    "mail": {
+        "enclosures": ["鑑札（原本）"],
+        "handwritten_signature": True,
+        "description": "原本の送付が必要な方は郵送で。",
+    },
+}
+
+
+@pytest.fixture(autouse=True)
+def english() -> Any:
+    with translation.override("en"):
+        yield
+
+
+def start_url(version: FormVersion) -> str:
+    form = version.form
+    return reverse("submissions:form_start", args=[form.municipality.lg_code, form.slug])
+
+
+def mail_draft(version: FormVersion) -> tuple[Draft, str]:
+    draft, token = submission_services.start_draft(
+        form_version=version, language="ja", channel=Channel.MAIL
+    )
+    for index, page in enumerate(PAGES):
+        assert submission_services.save_step(draft=draft, step_index=index, data=page, files={}).ok
+    return draft, token
+
+
+def test_a_form_offering_post_and_online_first_asks_how_to_apply(client: Client) -> None:
+    version = publish_form(schema=MAIL_SCHEMA)
+
+    page = client.get(start_url(version)).content.decode()
+
+    assert 'type="radio" id="channel-online" name="channel" value="online"' in page
+    assert 'name="channel" value="mail"' in page
+    assert "原本の送付が必要な方は郵送で。" in page
+    assert 'method="get"' in page  # the choice works without JavaScript
+
+
+@requires_japanese_catalog
+def test_an_unknown_channel_asks_again_with_an_error(client: Client) -> None:
+    version = publish_form(schema=MAIL_SCHEMA)
+
+    response = client.get(start_url(version), {"channel": "fax"})
+
+    assert response.status_code == 400
+    assert "申請の方法を選んでください。" in response.content.decode()
+
+
+def test_choosing_post_starts_a_mail_draft(client: Client) -> None:
+    version = publish_form(schema=MAIL_SCHEMA)
+
+    page = client.get(start_url(version), {"channel": "mail"}).content.decode()
+    response = client.post(start_url(version), {"channel": "mail"})
+
+    assert '<input type="hidden" name="channel" value="mail">' in page
+    assert response.status_code == 302
+    assert Draft.objects.get().channel == Channel.MAIL
+
+
+def test_a_form_offering_only_online_asks_nothing(client: Client) -> None:
+    version = publish_form()
+
+    page = client.get(start_url(version)).content.decode()
+    client.post(start_url(version))
+
+    assert 'name="channel"' not in page
+    assert Draft.objects.get().channel == Channel.ONLINE
+
+
+def test_a_form_that_needs_the_card_online_starts_by_post_without_it(client: Client) -> None:
+    version = publish_form(schema={**MAIL_SCHEMA, "identity": "mynumber_auth"})
+
+    response = client.post(start_url(version), {"channel": "mail"})
+
+    assert response.status_code == 302
+    assert "/step/1/" in response["Location"]
+    assert Draft.objects.get().identity is None
+
+
+@requires_japanese_catalog
+def test_the_review_of_a_mail_draft_ends_with_making_the_paper_not_sending(
+    client: Client,
+) -> None:
+    _draft, token = mail_draft(publish_form(schema=MAIL_SCHEMA))
+    review = reverse("submissions:review", args=[token])
+
+    page = client.get(review).content.decode()
+    client.post(review)
+
+    assert reverse("mail:prepare", args=[token]) in page
+    assert "郵送用の申請書を作成" in page
+    assert 'data-testid="prepare-mail"' in page
+    assert "申請を送信" not in page
+    assert not Submission.objects.exists()
+
+
+def test_making_the_paper_shows_its_reference_and_emails_the_link(client: Client) -> None:
+    _draft, token = mail_draft(publish_form(schema=MAIL_SCHEMA))
+
+    response = client.post(reverse("mail:prepare", args=[token]), follow=True)
+
+    application = MailApplication.objects.get()
+    page = response.content.decode()
+    assert application.reference in page
+    assert "鑑札（原本）" in page
+    assert reverse("mail:pdf", args=[token]) in page
+    (message,) = mail.outbox
+    assert reverse("mail:prepared", args=[token]) in message.body
+
+
+def test_making_the_paper_twice_keeps_one_application_and_one_email(client: Client) -> None:
+    _draft, token = mail_draft(publish_form(schema=MAIL_SCHEMA))
+
+    client.post(reverse("mail:prepare", args=[token]))
+    again = client.post(reverse("mail:prepare", args=[token]))
+
+    assert again["Location"] == reverse("mail:prepared", args=[token])
+    assert MailApplication.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_an_online_draft_cannot_be_made_into_paper(client: Client) -> None:
+    _draft, token = submission_services.start_draft(
+        form_version=publish_form(schema=MAIL_SCHEMA), language="ja"
+    )
+
+    response = client.post(reverse("mail:prepare", args=[token]))
+
+    assert response.status_code == 404
+    assert not MailApplication.objects.exists()
+
+
+def test_the_pdf_is_served_while_the_paper_is_awaited(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = types.ModuleType("madoguchi.mailin.pdf")
+    fake.render = lambda application: b"%PDF-1.7 " + application.reference.encode()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "madoguchi.mailin.pdf", fake)
+    _draft, token = mail_draft(publish_form(schema=MAIL_SCHEMA))
+    client.post(reverse("mail:prepare", args=[token]))
+
+    response = client.get(reverse("mail:pdf", args=[token]))
+
+    reference = MailApplication.objects.get().reference
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content == b"%PDF-1.7 " + reference.encode()
+    assert reference in response["Content-Disposition"]
+
+
+def test_an_expired_application_offers_no_pdf(client: Client) -> None:
+    _draft, token = mail_draft(publish_form(schema=MAIL_SCHEMA))
+    client.post(reverse("mail:prepare", args=[token]))
+    MailApplication.objects.update(status=MailStatus.EXPIRED)
+
+    page = client.get(reverse("mail:prepared", args=[token])).content.decode()
+    pdf = client.get(reverse("mail:pdf", args=[token]))
+
+    assert reverse("mail:pdf", args=[token]) not in page
+    assert pdf.status_code == 302
+
+
+def test_an_unknown_link_is_not_found(client: Client) -> None:
+    assert client.get(reverse("mail:prepared", args=["nothing-here"])).status_code == 404
