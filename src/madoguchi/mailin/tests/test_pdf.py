@@ -19,7 +19,17 @@ from madoguchi.forms.answers import clean_answers
 from madoguchi.forms.rendering import answer_sections
 from madoguchi.forms.schema import FormSchema
 from madoguchi.mailin import payload
+from madoguchi.mailin import services as mail_services
 from madoguchi.mailin.pdf import Postal, render_document
+from madoguchi.mailin.pdf import render as render_application
+from madoguchi.submissions import services as submission_services
+from madoguchi.submissions.models import Channel
+from madoguchi.testing.factories import (
+    SIMPLE_ANSWERS,
+    SIMPLE_SCHEMA,
+    DepartmentFactory,
+    publish_form,
+)
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="poppler-utils (scripts/system-packages.sh test)"
@@ -214,3 +224,34 @@ def test_the_paper_speaks_english_for_an_english_application(
 
     assert "Notification of a Dog's Death" in first
     assert "3 December 2026 (Reiwa 8)" in first
+
+
+@pytest.mark.django_db
+def test_a_prepared_application_prints_its_department_and_its_stored_answers(
+    tmp_path: Path,
+) -> None:
+    department = DepartmentFactory(
+        name="環境課", addressee="加賀市長", postal_code="922-8622", postal_address="加賀市役所"
+    )
+    schema = SIMPLE_SCHEMA | {
+        "channels": ["mail"],
+        "mail": {"enclosures": ["鑑札（原本）"], "handwritten_signature": True},
+    }
+    draft, _token = submission_services.start_draft(
+        form_version=publish_form(department=department, schema=schema),
+        language="ja",
+        channel=Channel.MAIL,
+    )
+    draft.answers = dict(SIMPLE_ANSWERS)
+    draft.save()
+    application = mail_services.prepare(draft=draft)
+    path = tmp_path / "prepared.pdf"
+    path.write_bytes(render_application(application))
+
+    printed = [flat(text) for text in pages_text(path)]
+    assert "加賀市長様" in printed[0] and "自署" in printed[0]
+    assert "鑑札（原本）" in printed[1]
+    assert "環境課御中" in printed[2] and "〒922-8622" in printed[2]
+    (text,) = qr_texts(path, 3)
+    assert payload.decode(text).answers == application.answers
+    assert payload.decode(text).answers_sha256 == application.answers_sha256
