@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class MailinConfig(AppConfig):
     name = "madoguchi.mailin"
     label = "mailin"
+
+    def ready(self) -> None:
+        from madoguchi.submissions import pending_links
+
+        from . import selectors
+
+        # The status link of a paper still on its way opens its mail-in page (「郵送待ち」).
+        pending_links.register("mailin", selectors.pending_page)

@@ -24,7 +24,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import downloads, notifications, resident_session, selectors, status_links, workflow
+from . import (
+    downloads,
+    notifications,
+    pending_links,
+    resident_session,
+    selectors,
+    status_links,
+    workflow,
+)
 from .models import ResultDocument, Submission
 from .resident_views import history_rows
 
@@ -77,7 +85,14 @@ def _context(request: HttpRequest, submission: Submission, token: str) -> dict[s
 @never_cache
 @require_GET
 def status(request: HttpRequest, token: str) -> HttpResponse:
-    submission = _submission(token)
+    try:
+        submission = status_links.submission_by_token(token)
+    except Submission.DoesNotExist as error:
+        # Not a submission yet (a mail-in paper on its way): the page of the app that has it.
+        pending = pending_links.page_for(token)
+        if pending is None:
+            raise Http404 from error
+        return redirect(pending)
     return render(request, "submissions/status.html", _context(request, submission, token))
 
 

@@ -192,3 +192,27 @@ def test_an_expired_application_offers_no_pdf(client: Client) -> None:
 
 def test_an_unknown_link_is_not_found(client: Client) -> None:
     assert client.get(reverse("mail:prepared", args=["nothing-here"])).status_code == 404
+
+
+def test_the_status_link_of_a_paper_on_its_way_opens_its_mail_page(client: Client) -> None:
+    _draft, token = mail_draft(publish_form(schema=MAIL_SCHEMA))
+    client.post(reverse("mail:prepare", args=[token]))
+
+    response = client.get(reverse("submissions:status", args=[token]))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mail:prepared", args=[token])
+
+
+def test_an_unknown_status_link_is_still_not_found(client: Client) -> None:
+    assert client.get(reverse("submissions:status", args=["nothing-here"])).status_code == 404
+
+
+def test_once_the_paper_arrived_its_page_leads_to_the_status_page(client: Client) -> None:
+    _draft, token = mail_draft(publish_form(schema=MAIL_SCHEMA))
+    client.post(reverse("mail:prepare", args=[token]))
+    MailApplication.objects.update(status=MailStatus.ARRIVED)
+
+    response = client.get(reverse("mail:prepared", args=[token]))
+
+    assert response["Location"] == reverse("submissions:status", args=[token])
