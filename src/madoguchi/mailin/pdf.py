@@ -355,12 +355,13 @@ def _checklist(
         Spacer(0, 3 * mm),
         _p(_("Put these in the envelope:"), "lead"),
         Spacer(0, 2 * mm),
-        *[_p(f"☐ {item}", "check") for item in items],
+        *[_p(f"□ {item}", "check") for item in items],
         Spacer(0, 6 * mm),
         _p(_("Where to send it"), "heading"),
         Spacer(0, 3 * mm),
         _table(
-            [(_("Address"), address)] + ([(_("Phone"), postal.phone)] if postal.phone else []),
+            [(_("Address"), address)]
+            + ([(_("Phone number"), postal.phone)] if postal.phone else []),
             label_width=30 * mm,
             width=CONTENT_WIDTH,
         ),

@@ -167,6 +167,7 @@ def test_the_checklist_names_the_enclosures_and_the_address(pdf: Path) -> None:
     assert "〒922-8622" in checklist
     assert "石川県加賀市大聖寺南町ニ41加賀市役所" in checklist
     assert "令和9年2月1日" in checklist  # the day it must arrive by
+    assert "電話番号0761-72-7857" in checklist
 
 
 def test_the_last_page_is_the_envelope_label_with_the_postal_address(pdf: Path) -> None:
