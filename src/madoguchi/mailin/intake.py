@@ -170,8 +170,9 @@ def questions(application: MailApplication) -> list[tuple[str, str]]:
 def enclosures(application: MailApplication) -> list[str]:
     """What the form asks to enclose with the paper (the texts staff tick), when it says."""
     schema = application.form_version.schema
-    # The schema names enclosures once the mail-in PDF's checklist is defined there.
-    listed = getattr(schema, "enclosures", None) or []
+    # ``schema.mail.enclosures``: the checklist printed on the paper (read loosely, as a form
+    # published before the mail settings existed has none).
+    listed = getattr(getattr(schema, "mail", None), "enclosures", None) or []
     return [item.get("ja") if hasattr(item, "get") else str(item) for item in listed]
 
 
