@@ -31,8 +31,8 @@ def test_a_posted_application_shows_when_it_was_made_and_when_it_arrived() -> No
 
     with translation.override("en"):
         rows = history_rows([submission], language="en")
+        actions = {str(row["action"]): row["actor"] for row in rows}
 
-    actions = {str(row["action"]): row["actor"] for row in rows}
     assert actions["You made the application form for posting"] == "You"
     assert actions["Your posted application arrived"] == version.form.department.localized_name(
         "en"
@@ -44,5 +44,6 @@ def test_an_online_application_has_no_mail_lines() -> None:
 
     with translation.override("en"):
         rows = history_rows([submission], language="en")
+        actions = {str(row["action"]) for row in rows}
 
-    assert "Your posted application arrived" not in {str(row["action"]) for row in rows}
+    assert "Your posted application arrived" not in actions
