@@ -10,10 +10,13 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from madoguchi.forms.models import FormVersion
+from madoguchi.identity.models import Assurance, IdentityProvider, VerifiedIdentity
+from madoguchi.mailin import services
 from madoguchi.mailin.models import MailApplication, MailStatus
+from madoguchi.submissions import resident_session
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.models import Channel, Draft, Submission
 from madoguchi.testing.factories import SIMPLE_SCHEMA, publish_form
@@ -216,3 +219,43 @@ def test_once_the_paper_arrived_its_page_leads_to_the_status_page(client: Client
     response = client.get(reverse("mail:prepared", args=[token]))
 
     assert response["Location"] == reverse("submissions:status", args=[token])
+
+
+def test_a_card_verified_paper_is_downloaded_only_where_the_card_logged_in(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = types.ModuleType("madoguchi.mailin.pdf")
+    fake.render = lambda application: b"%PDF-1.7"  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "madoguchi.mailin.pdf", fake)
+    version = publish_form(schema=MAIL_SCHEMA)
+    now = timezone.now()
+    identity = VerifiedIdentity.objects.create(
+        provider=IdentityProvider.objects.create(
+            municipality=version.form.municipality,
+            key="card",
+            kind="digital_auth_app",
+            name="デジタル認証アプリ",
+            assurance=Assurance.MYNUMBER_CARD,
+            issuer="https://idp.example.jp",
+            client_id="madoguchi",
+        ),
+        subject="person-1",
+        assurance=Assurance.MYNUMBER_CARD,
+        basic_four={"name": "加賀 太郎"},
+        authenticated_at=now,
+        verified_at=now,
+    )
+    draft, token = mail_draft(version)
+    MailApplication.objects.filter(pk=services.prepare(draft=draft).pk).update(identity=identity)
+    owner = Client()
+    session = owner.session
+    resident_session.remember_person(session, identity)
+    session.save()
+
+    stranger_page = client.get(reverse("mail:prepared", args=[token])).content.decode()
+    stranger_pdf = client.get(reverse("mail:pdf", args=[token]))
+    owner_pdf = owner.get(reverse("mail:pdf", args=[token]))
+
+    assert reverse("mail:pdf", args=[token]) not in stranger_page
+    assert stranger_pdf.status_code == 302
+    assert owner_pdf.content == b"%PDF-1.7"
