@@ -38,6 +38,8 @@ FIXED_SOURCES = {
     "channel": gettext_lazy("Channel"),
     "identity_level": gettext_lazy("Identity verification"),
     "form_version": gettext_lazy("Form version"),
+    # 到達日 of a paper application (mail); empty for online ones (see Submission.received_on).
+    "received_on": gettext_lazy("Date of arrival"),
 }
 DEFAULT_FIXED = ["receipt_number", "submitted_at", "status", "identity_level"]
 # What the export query reads per submission, in this order, followed by the text of
@@ -50,6 +52,7 @@ VALUE_FIELDS = (
     "channel",
     "identity_level",
     "form_version_id",
+    "received_on",
 )
 IDENTITY_LABELS = {
     "none": gettext_lazy("None (self-declared)"),
@@ -186,6 +189,10 @@ class RowBuilder:
             return lambda v: self.identity_labels.get(v[5], str(v[5]))
         if source == "form_version":
             return lambda v: str(v[6])
+        if source == "received_on":
+            if self.typed:
+                return lambda v: v[7] if v[7] is not None else ""
+            return lambda v: self.date_text(v[7]) if v[7] is not None else ""
         key = source.removeprefix(ANSWER_PREFIX)
         try:
             form_field = schema.field(key)
