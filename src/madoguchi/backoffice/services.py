@@ -176,7 +176,8 @@ def record_staff_view(
     """A staff member opened an application's personal data (shown in the resident's history).
 
     ``part`` names what was opened besides the detail page: ``"attachment"`` (a file the
-    resident attached) or ``"print"`` (the print view for paper approval). Never the file's
+    resident attached), ``"paper_scan"`` (the scan of a paper taken in by post) or
+    ``"print"`` (the print view for paper approval). Never the file's
     name: it may hold personal data.
 
     The detail page counts once per visit (:data:`VIEW_VISIT_MINUTES`): reloads and the

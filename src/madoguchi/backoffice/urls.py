@@ -22,6 +22,7 @@ urlpatterns = [
         name="attachment",
     ),
     path("submissions/<str:receipt_number>/print/", submission.print_view, name="print"),
+    path("submissions/<str:receipt_number>/paper-scan/", submission.paper_scan, name="paper_scan"),
     path("submissions/<str:receipt_number>/assign/", submission.assign, name="assign"),
     path("submissions/<str:receipt_number>/comments/", submission.comment, name="comment"),
     path(

@@ -195,6 +195,38 @@ def attachment(request: HttpRequest, receipt_number: str, pk: int) -> HttpRespon
 
 @staff_required
 @require_GET
+def paper_scan(request: HttpRequest, receipt_number: str) -> HttpResponseBase:
+    """The scan of a paper application taken in by post, for staff who may see it.
+
+    Served like an attachment (sandboxed, never run), as the PDF it was checked to be at
+    intake, under a name made of the receipt number; every opening is recorded.
+    """
+    staff = staff_of(request)
+    submission = _submission_or_404(staff, receipt_number)
+    if not submission.paper_scan:
+        raise Http404
+    services.record_staff_view(staff, submission, part="paper_scan")
+    response = FileResponse(
+        submission.paper_scan.open("rb"),
+        filename=f"{submission.receipt_number}-paper.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response._csp_replace = {  # type: ignore[attr-defined]
+        "default-src": ["'none'"],
+        "style-src": ["'unsafe-inline'"],
+        "frame-ancestors": ["'self'"],
+        "sandbox": True,
+        "script-src": None,
+        "form-action": None,
+        "base-uri": None,
+        "object-src": None,
+    }
+    return response
+
+
+@staff_required
+@require_GET
 def print_view(request: HttpRequest, receipt_number: str) -> HttpResponse:
     """One application on paper, for the department's approval (決裁). Needs no script."""
     staff = staff_of(request)
