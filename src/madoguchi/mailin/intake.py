@@ -170,10 +170,8 @@ def questions(application: MailApplication) -> list[tuple[str, str]]:
 def enclosures(application: MailApplication) -> list[str]:
     """What the form asks to enclose with the paper (the texts staff tick), when it says."""
     schema = application.form_version.schema
-    # ``schema.mail.enclosures``: the checklist printed on the paper (read loosely, as a form
-    # published before the mail settings existed has none).
-    listed = getattr(getattr(schema, "mail", None), "enclosures", None) or []
-    return [item.get("ja") if hasattr(item, "get") else str(item) for item in listed]
+    # The checklist printed on the paper, in Japanese as staff read the paper.
+    return [item.get("ja") for item in schema.mail.enclosures] if schema.mail else []
 
 
 def accept(

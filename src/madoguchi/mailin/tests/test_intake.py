@@ -20,8 +20,10 @@ from madoguchi.submissions.models import Channel, Comment, Submission
 from madoguchi.tenants.models import StaffMember
 from madoguchi.testing.factories import (
     SIMPLE_ANSWERS,
+    SIMPLE_SCHEMA,
     DepartmentFactory,
     StaffFactory,
+    publish_form,
 )
 from madoguchi.testing.files import pdf_bytes
 
@@ -260,3 +262,28 @@ def test_a_scan_that_is_not_a_pdf_is_refused_and_nothing_is_taken_in(
     assert page.status_code == 422
     assert "cannot be attached" in page.content.decode()
     assert not Submission.objects.exists()
+
+
+def test_staff_tick_the_enclosures_the_form_asks_for_and_the_submission_keeps_them(
+    staff: StaffMember, log_in: Any
+) -> None:
+    schema = {
+        **SIMPLE_SCHEMA,
+        "channels": ["online", "mail"],
+        "mail": {"enclosures": ["鑑札（原本）", "返信用封筒"]},
+    }
+    version = publish_form(department=staff.departments.get(), schema=schema)
+    application = mail_application(version)
+    assert intake.enclosures(application) == ["鑑札（原本）", "返信用封筒"]
+    browser = log_in(staff)
+    review = browser.post(INTAKE, {"scan": application.reference})
+    assert 'id="enclosure-1"' in review.content.decode()
+    browser.post(
+        ACCEPT,
+        {
+            "scan": application.reference,
+            "received_on": timezone.localdate().isoformat(),
+            "enclosures": ["鑑札（原本）"],
+        },
+    )
+    assert Submission.objects.get().enclosures_received == ["鑑札（原本）"]
