@@ -259,3 +259,14 @@ def test_a_card_verified_paper_is_downloaded_only_where_the_card_logged_in(
     assert reverse("mail:pdf", args=[token]) not in stranger_page
     assert stranger_pdf.status_code == 302
     assert owner_pdf.content == b"%PDF-1.7"
+
+
+def test_the_resume_link_of_a_draft_made_into_paper_opens_the_paper(client: Client) -> None:
+    _draft, token = mail_draft(publish_form(schema=MAIL_SCHEMA))
+    client.post(reverse("mail:prepare", args=[token]))
+
+    review = client.get(reverse("submissions:review", args=[token]))
+    step = client.get(reverse("submissions:step", args=[token, 1]))
+
+    assert review["Location"] == reverse("mail:prepared", args=[token])
+    assert step["Location"] == reverse("mail:prepared", args=[token])

@@ -24,7 +24,7 @@ from madoguchi.identity import oidc as identity_oidc
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import VerifiedIdentity
 
-from .. import resident_session, selectors, services
+from .. import pending_links, resident_session, selectors, services
 from ..models import Draft, Submission
 
 
@@ -57,6 +57,10 @@ def open_draft(request: HttpRequest, token: str) -> Draft | HttpResponse:
         public_id = selectors.session_receipts(request.session).get(services.hash_token(token))
         if public_id:
             return redirect("submissions:done", public_id=public_id)
+        # A draft made into a mail-in paper lives on as that paper, behind the same link.
+        pending = pending_links.page_for(token)
+        if pending is not None:
+            return redirect(pending)
         raise Http404 from error
     if resident_session.needs_card_again(request.session, draft):
         return card_again_page(request, draft, token)
