@@ -3,8 +3,9 @@
 An application on a paper channel (mail-in, in madoguchi.mailin) exists before it is a
 submission: the resident holds its secret link and opens the status page (申請状況) while
 the paper is on its way (「郵送待ち」). Submissions may not import that app, so it registers
-a resolver in its AppConfig.ready(); the status page asks the resolvers about a token no
-status link knows, and sends the resident to the page the resolver names.
+a resolver in its AppConfig.ready(); the status page, and a draft's pages once the draft
+is gone, ask the resolvers about a token nothing here knows, and send the resident to the
+page the resolver names.
 
 Invariant: a resolver answers only for the token it is given (it finds its record by the
 token's hash, as status links do) and returns a path on this site, or None.
