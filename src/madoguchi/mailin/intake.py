@@ -49,6 +49,12 @@ class IntakeRefused(Refused):
     abstract = True
 
 
+class IntakeNotAllowed(IntakeRefused):
+    code = "mail_intake_not_allowed"
+    status = 403
+    default_message = _("Your role can read applications but not take papers in.")
+
+
 class UnknownReference(IntakeRefused):
     code = "mail_unknown_reference"
     status = 404
@@ -190,6 +196,8 @@ def accept(
     make one submission; the second gets :class:`AlreadyArrived`. A change whose value does
     not pass the question's checks raises ``SubmissionRefused`` naming that question.
     """
+    if not staff.can_act:
+        raise IntakeNotAllowed
     with transaction.atomic():
         found = find(staff=staff, text=text)
         application = MailApplication.objects.select_for_update().get(pk=found.application.pk)

@@ -17,7 +17,7 @@ from madoguchi.mailin import intake, payload
 from madoguchi.mailin.models import MailApplication, MailStatus
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.models import Channel, Comment, Submission
-from madoguchi.tenants.models import StaffMember
+from madoguchi.tenants.models import StaffMember, StaffRole
 from madoguchi.testing.factories import (
     SIMPLE_ANSWERS,
     SIMPLE_SCHEMA,
@@ -287,3 +287,15 @@ def test_staff_tick_the_enclosures_the_form_asks_for_and_the_submission_keeps_th
         },
     )
     assert Submission.objects.get().enclosures_received == ["鑑札（原本）"]
+
+
+def test_a_read_only_staff_member_cannot_take_a_paper_in(form_version: FormVersion) -> None:
+    application = mail_application(form_version)
+    department = form_version.form.department
+    reader = StaffFactory(
+        municipality=department.municipality, departments=[department], role=StaffRole.READ_ONLY
+    )
+    with pytest.raises(intake.IntakeNotAllowed):
+        intake.accept(staff=reader, text=application.reference, received_on=timezone.localdate())
+    application.refresh_from_db()
+    assert application.status == MailStatus.AWAITING
