@@ -6,7 +6,7 @@ unreadable text, an unknown reference, a paper of another municipality or of a d
 the staff member cannot see (the inbox's rule, ``tenants.selectors.visible_departments``), a
 paper already taken in, an expired application whose answers the code does not carry, or a
 code whose answers hash does not match the application's. :func:`accept` turns it into a
-submission through ``submissions.services.submit_received`` and marks it arrived, in one
+submission through ``submissions.received.submit_received`` and marks it arrived, in one
 transaction with ``MAIL_ARRIVED``.
 
 Invariants: an application is taken in at most once (its row is locked, and ``submission``
@@ -33,8 +33,8 @@ from madoguchi.core import events
 from madoguchi.core.refusals import Refused
 from madoguchi.forms import answers as form_answers
 from madoguchi.forms.schema import FileField
+from madoguchi.submissions import received, workflow
 from madoguchi.submissions import services as submission_services
-from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Channel, Submission
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
@@ -208,7 +208,7 @@ def accept(
         if change is not None:
             answers = _changed(application, answers, change)
             changed = [change.key]
-        submission = submission_services.submit_received(
+        submission = received.submit_received(
             form_version=application.form_version,
             answers=answers,
             channel=Channel.MAIL,

@@ -5,9 +5,7 @@ Intake when the paper arrives is in ``intake`` (staff side).
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -19,15 +17,10 @@ from django.utils.translation import gettext as _
 from madoguchi.core import events
 from madoguchi.forms.schema import EmailField
 from madoguchi.submissions import services as submission_services
-from madoguchi.submissions.document import canonical_bytes
 from madoguchi.submissions.models import Draft
 
 from .models import MailApplication, MailCounter, MailStatus
-
-
-def answers_sha256(answers: dict[str, Any]) -> str:
-    """Hex SHA-256 of the answers' canonical JSON (RFC 8785): what the printed code carries."""
-    return hashlib.sha256(canonical_bytes(answers)).hexdigest()
+from .payload import answers_sha256
 
 
 def next_reference(municipality_id: int, lg_code: str, year: int) -> str:

@@ -26,10 +26,9 @@ from madoguchi.forms.models import Form, FormVersion
 from madoguchi.forms.schema import EmailField, FileField
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import VerifiedIdentity
-from madoguchi.tenants.models import StaffMember
 
 from . import document, notifications, uploads
-from .models import Attachment, Channel, Draft, ReceiptCounter, StatusLink, Submission
+from .models import Attachment, Channel, Draft, ReceiptCounter, Submission
 from .signing import Signature
 
 
@@ -278,7 +277,7 @@ def refresh_document(submission: Submission) -> None:
     submission.save(update_fields=["answers", "document", "document_sha256"])
 
 
-def _create_submission(
+def create_submission(
     *,
     form_version: FormVersion,
     answers: dict[str, Any],
@@ -291,6 +290,9 @@ def _create_submission(
     received_on: date | None = None,
     actor: str | None = None,
 ) -> Submission:
+    """The one door every channel's submission goes through, inside the caller's transaction:
+    the form's dates and limit (under its row lock), the gap-free receipt number, the
+    canonical document and the ``SUBMITTED`` event. Answers must already be validated."""
     form = form_version.form
     schema = form_version.schema
     if form.max_submissions is not None:
@@ -426,7 +428,7 @@ def submit_draft(
             )
             if document.canonical_bytes(expected) != signature.document:
                 raise DocumentChanged
-        submission = _create_submission(
+        submission = create_submission(
             form_version=draft.form_version,
             answers=answers,
             channel=channel,
@@ -466,75 +468,9 @@ def submit_answers(
     if errors:
         raise SubmissionRefused(errors)
     with transaction.atomic():
-        return _create_submission(
+        return create_submission(
             form_version=form_version,
             answers=result.answers,
             channel=Channel.ONLINE,
             language=language,
         )
-
-
-# Channels whose applications arrive on paper and are taken in by staff.
-PAPER_CHANNELS = frozenset({Channel.MAIL, Channel.COUNTER})
-
-
-def submit_received(
-    *,
-    form_version: FormVersion,
-    answers: Mapping[str, Any],
-    channel: Channel,
-    received_on: date,
-    staff: StaffMember,
-    identity: VerifiedIdentity | None = None,
-    language: str = "ja",
-    enclosures: Iterable[str] = (),
-    paper_scan: UploadedFile | None = None,
-    status_link_hash: str = "",
-) -> Submission:
-    """Turn a paper application staff took in into a submission, without a draft.
-
-    The same door as online: answers validated again against ``form_version`` (the one the
-    paper was made from), the form's dates and limit, the next gap-free receipt number, the
-    document and ``SUBMITTED`` with the channel, the same inbox and workflow. ``received_on``
-    is the 到達日 (the day the paper arrived); the ``SUBMITTED`` event names the staff member
-    who took it in. Questions that take a file are not asked of paper (what is enclosed is
-    ``enclosures``, ticked by staff). ``paper_scan`` must have passed
-    :func:`.uploads.paper_scan_problem`. ``status_link_hash``, the hash of a secret link the
-    applicant already holds (mail-in's), becomes a status link of the submission. Call
-    inside the caller's transaction when other writes must commit with it (mail-in's
-    arrival does).
-    """
-    if channel not in PAPER_CHANNELS:
-        raise ValueError(f"submit_received() takes paper channels, not {channel!r}")
-    schema = form_version.schema
-    locked = identity_services.locked_answers(schema, identity)
-    questions = [f for f in schema.fields() if not isinstance(f, FileField)]
-    result = form_answers.clean_answers(schema, answers, fields=questions, locked=locked)
-    if not result.ok:
-        raise SubmissionRefused(result.errors)
-    with transaction.atomic():
-        submission = _create_submission(
-            form_version=form_version,
-            answers=result.answers,
-            channel=channel,
-            language=language,
-            identity=identity,
-            prefilled=[key for key in locked if key in result.answers],
-            received_on=received_on,
-            actor=events.pseudonym("staff", staff.pk),
-        )
-        submission.enclosures_received = [str(e) for e in enclosures]
-        update = ["enclosures_received"]
-        if paper_scan is not None:
-            digest = hashlib.sha256()
-            for chunk in paper_scan.chunks():
-                digest.update(chunk)
-            paper_scan.seek(0)
-            submission.paper_scan_sha256 = digest.hexdigest()
-            # A random name: the file's own name may carry the applicant's.
-            submission.paper_scan.save(f"{secrets.token_hex(16)}.pdf", paper_scan, save=False)
-            update += ["paper_scan", "paper_scan_sha256"]
-        submission.save(update_fields=update)
-        if status_link_hash:
-            StatusLink.objects.create(submission=submission, token_hash=status_link_hash)
-    return submission

@@ -184,7 +184,7 @@ def paper_scan_problem(upload: UploadedFile) -> UploadRefused | None:
 
     The same checks as a resident's file, in the same order (size, virus scan, type read by
     content): a scan is a PDF of at most ``MADOGUCHI_DRAFT_UPLOAD_MB``. The caller stores
-    it (``submissions.services.submit_received``); nothing is stored here.
+    it (``submissions.received.submit_received``); nothing is stored here.
     """
     limit = settings.MADOGUCHI_DRAFT_UPLOAD_MB * 1024 * 1024
     if upload.size is None or upload.size > limit:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from madoguchi.core import events
 from madoguchi.forms.models import FormVersion
 from madoguchi.ledger.models import LedgerEntry
-from madoguchi.submissions import services as submission_services
+from madoguchi.submissions import received
 from madoguchi.submissions.models import Channel, Submission
 from madoguchi.tenants.models import StaffMember
 from madoguchi.testing.factories import SIMPLE_ANSWERS, DepartmentFactory, StaffFactory
@@ -24,7 +24,7 @@ CONTENT = pdf_bytes("申請書")
 
 
 def paper(form_version: FormVersion, staff: StaffMember, *, scan: bool = True) -> Submission:
-    return submission_services.submit_received(
+    return received.submit_received(
         form_version=form_version,
         answers=SIMPLE_ANSWERS,
         channel=Channel.MAIL,

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from madoguchi.core.spreadsheet import starts_formula
 from madoguchi.forms.models import FormVersion
+from madoguchi.submissions import received, workflow
 from madoguchi.submissions import services as submission_services
-from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Channel, Status
 from madoguchi.tenants.models import StaffMember
 from madoguchi.testing.factories import (
@@ -96,7 +96,7 @@ def test_the_figures_count_applications_by_channel_paper_ones_too(
     form_version: FormVersion, staff: StaffMember, log_in: Any
 ) -> None:
     submit_application(form_version)
-    submission_services.submit_received(
+    received.submit_received(
         form_version=form_version,
         answers=SIMPLE_ANSWERS,
         channel=Channel.MAIL,
@@ -119,7 +119,7 @@ def test_the_inbox_and_the_submission_page_tag_a_paper_by_post_with_its_date_of_
     form_version: FormVersion, staff: StaffMember, log_in: Any
 ) -> None:
     online = submit_application(form_version)
-    paper = submission_services.submit_received(
+    paper = received.submit_received(
         form_version=form_version,
         answers=SIMPLE_ANSWERS,
         channel=Channel.MAIL,

@@ -65,7 +65,7 @@ def _ningen_dock_with_files() -> Submission:
     """An application as the form would store it, with a receipt PDF and a photo."""
     form = Form.objects.get(slug="ningen-dock-josei")
     assert form.current_version is not None
-    submission = submission_services._create_submission(
+    submission = submission_services.create_submission(
         form_version=form.current_version,
         answers=dict(ANSWERS),
         channel=Channel.ONLINE,

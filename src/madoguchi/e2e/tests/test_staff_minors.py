@@ -27,7 +27,7 @@ from .test_attachment_view import ANSWERS, _attach, _staff_login
 def _apply(name: str, kana: str) -> Submission:
     form = Form.objects.get(slug="ningen-dock-josei")
     assert form.current_version is not None
-    return submission_services._create_submission(
+    return submission_services.create_submission(
         form_version=form.current_version,
         answers=dict(ANSWERS) | {"name": name, "name_kana": kana},
         channel=Channel.ONLINE,

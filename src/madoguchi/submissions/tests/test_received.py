@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from madoguchi.core import events
-from madoguchi.submissions import integrity, selectors, services, status_links, uploads
+from madoguchi.submissions import integrity, received, selectors, services, status_links, uploads
 from madoguchi.submissions.models import Channel, Status
 from madoguchi.tenants.models import StaffMember
 from madoguchi.testing.factories import SIMPLE_ANSWERS, StaffFactory, publish_form
@@ -34,7 +34,7 @@ def test_a_paper_gets_the_next_receipt_number_its_date_of_arrival_and_the_mail_c
     version = publish_form()
     staff = staff_for(version)
     first = services.submit_answers(form_version=version, raw=SIMPLE_ANSWERS, language="ja")
-    paper = services.submit_received(
+    paper = received.submit_received(
         form_version=version,
         answers=SIMPLE_ANSWERS,
         channel=Channel.MAIL,
@@ -57,7 +57,7 @@ def test_a_paper_gets_the_next_receipt_number_its_date_of_arrival_and_the_mail_c
 def test_the_submitted_event_names_the_mail_channel_and_the_staff_member_who_took_it_in() -> None:
     version = publish_form()
     staff = staff_for(version)
-    paper = services.submit_received(
+    paper = received.submit_received(
         form_version=version,
         answers=SIMPLE_ANSWERS,
         channel=Channel.MAIL,
@@ -74,7 +74,7 @@ def test_the_submitted_event_names_the_mail_channel_and_the_staff_member_who_too
 def test_a_paper_enters_the_same_inbox_as_online_applications() -> None:
     version = publish_form()
     staff = staff_for(version)
-    paper = services.submit_received(
+    paper = received.submit_received(
         form_version=version,
         answers=SIMPLE_ANSWERS,
         channel=Channel.MAIL,
@@ -88,7 +88,7 @@ def test_answers_that_no_longer_pass_are_refused_and_no_number_is_used() -> None
     version = publish_form()
     staff = staff_for(version)
     with pytest.raises(services.SubmissionRefused) as refused:
-        services.submit_received(
+        received.submit_received(
             form_version=version,
             answers={**SIMPLE_ANSWERS, "name": ""},
             channel=Channel.MAIL,
@@ -96,7 +96,7 @@ def test_answers_that_no_longer_pass_are_refused_and_no_number_is_used() -> None
             staff=staff,
         )
     assert "name" in refused.value.errors
-    again = services.submit_received(
+    again = received.submit_received(
         form_version=version,
         answers=SIMPLE_ANSWERS,
         channel=Channel.MAIL,
@@ -112,7 +112,7 @@ def test_the_scan_of_the_paper_is_kept_with_its_hash_outside_the_applicants_file
     content = pdf_bytes("申請書")
     scan = SimpleUploadedFile("加賀太郎.pdf", content, content_type="application/pdf")
     assert uploads.paper_scan_problem(scan) is None
-    paper = services.submit_received(
+    paper = received.submit_received(
         form_version=version,
         answers=SIMPLE_ANSWERS,
         channel=Channel.MAIL,
@@ -138,7 +138,7 @@ def test_a_scan_that_is_not_a_pdf_is_refused() -> None:
 def test_only_paper_channels_are_taken_in_this_way() -> None:
     version = publish_form()
     with pytest.raises(ValueError, match="paper channels"):
-        services.submit_received(
+        received.submit_received(
             form_version=version,
             answers=SIMPLE_ANSWERS,
             channel=Channel.ONLINE,
@@ -150,7 +150,7 @@ def test_only_paper_channels_are_taken_in_this_way() -> None:
 def test_the_link_the_applicant_already_holds_opens_the_submissions_status_page() -> None:
     version = publish_form()
     token = "the-mail-in-link"
-    paper = services.submit_received(
+    paper = received.submit_received(
         form_version=version,
         answers=SIMPLE_ANSWERS,
         channel=Channel.MAIL,
