@@ -8,7 +8,6 @@ carries every answer) until this browser session did its card login, as the stat
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +28,7 @@ from madoguchi.submissions.views.review import review_page
 
 from . import selectors, services
 from .models import MailApplication, MailStatus
+from .pdf import render as render_paper
 
 
 def _application(token: str) -> MailApplication:
@@ -76,9 +76,9 @@ def _context(request: HttpRequest, application: MailApplication, token: str) -> 
         "title": schema.title.get(language),
         "municipality": application.municipality.localized_name(language),
         "department_name": department.localized_name(language),
-        "postal_code": getattr(department, "postal_code", ""),
-        "postal_address": getattr(department, "postal_address", ""),
-        "addressee": getattr(department, "addressee", ""),
+        "postal_code": department.postal_code,
+        "postal_address": department.postal_address,
+        "addressee": department.addressee,
         "enclosures": [text.get(language) for text in mail.enclosures] if mail else [],
         "handwritten_signature": bool(mail and mail.handwritten_signature),
         "expires_on": timezone.localtime(application.expires_at).date(),
@@ -109,8 +109,6 @@ def pdf(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("mail:prepared", token=token)
     if resident_session.needs_login_again(request.session, application.identity):
         return redirect("mail:prepared", token=token)
-    # mailin.pdf draws the paper (reportlab); imported here so the page works without it.
-    render_pdf = importlib.import_module("madoguchi.mailin.pdf").render
-    response = HttpResponse(render_pdf(application), content_type="application/pdf")
+    response = HttpResponse(render_paper(application), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{application.reference}.pdf"'
     return response

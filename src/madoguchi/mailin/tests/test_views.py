@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import Any
 
 import pytest
@@ -164,12 +162,7 @@ def test_an_online_draft_cannot_be_made_into_paper(client: Client) -> None:
     assert not MailApplication.objects.exists()
 
 
-def test_the_pdf_is_served_while_the_paper_is_awaited(
-    client: Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake = types.ModuleType("madoguchi.mailin.pdf")
-    fake.render = lambda application: b"%PDF-1.7 " + application.reference.encode()  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "madoguchi.mailin.pdf", fake)
+def test_the_pdf_is_served_while_the_paper_is_awaited(client: Client) -> None:
     _draft, token = mail_draft(publish_form(schema=MAIL_SCHEMA))
     client.post(reverse("mail:prepare", args=[token]))
 
@@ -177,7 +170,7 @@ def test_the_pdf_is_served_while_the_paper_is_awaited(
 
     reference = MailApplication.objects.get().reference
     assert response["Content-Type"] == "application/pdf"
-    assert response.content == b"%PDF-1.7 " + reference.encode()
+    assert response.content.startswith(b"%PDF-")  # its contents: tests/test_pdf.py
     assert reference in response["Content-Disposition"]
 
 
@@ -222,11 +215,8 @@ def test_once_the_paper_arrived_its_page_leads_to_the_status_page(client: Client
 
 
 def test_a_card_verified_paper_is_downloaded_only_where_the_card_logged_in(
-    client: Client, monkeypatch: pytest.MonkeyPatch
+    client: Client,
 ) -> None:
-    fake = types.ModuleType("madoguchi.mailin.pdf")
-    fake.render = lambda application: b"%PDF-1.7"  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "madoguchi.mailin.pdf", fake)
     version = publish_form(schema=MAIL_SCHEMA)
     now = timezone.now()
     identity = VerifiedIdentity.objects.create(
@@ -258,7 +248,7 @@ def test_a_card_verified_paper_is_downloaded_only_where_the_card_logged_in(
 
     assert reverse("mail:pdf", args=[token]) not in stranger_page
     assert stranger_pdf.status_code == 302
-    assert owner_pdf.content == b"%PDF-1.7"
+    assert owner_pdf.content.startswith(b"%PDF-")
 
 
 def test_the_resume_link_of_a_draft_made_into_paper_opens_the_paper(client: Client) -> None:
