@@ -78,7 +78,6 @@ def _context(request: HttpRequest, application: MailApplication, token: str) -> 
         "department_name": department.localized_name(language),
         "postal_code": department.postal_code,
         "postal_address": department.postal_address,
-        "addressee": department.addressee,
         "enclosures": [text.get(language) for text in mail.enclosures] if mail else [],
         "handwritten_signature": bool(mail and mail.handwritten_signature),
         "expires_on": timezone.localtime(application.expires_at).date(),
