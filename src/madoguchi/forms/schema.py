@@ -229,21 +229,43 @@ DEFAULT_NOTIFY_STATUSES: tuple[NotifyStatus, ...] = ("approved", "rejected", "re
 ALWAYS_NOTIFIED = frozenset({"returned", "resubmitted", "withdrawn"})
 
 
+# The mail block's limits (the builder's settings page checks the same ones): the
+# enclosures are a checklist on one printed page, the description a short paragraph.
+MAIL_ENCLOSURES_MAX = 20
+MAIL_ENCLOSURE_MAX_CHARS = 100
+MAIL_DESCRIPTION_MAX_CHARS = 1000
+
+
 class MailSettings(BaseModel):
     """What a form offering the mail channel (郵送) prints and says about posting.
 
-    Set in YAML for now; the builder does not edit it yet.
+    Written in YAML or on the builder's settings page. At most ``MAIL_ENCLOSURES_MAX``
+    enclosures of ``MAIL_ENCLOSURE_MAX_CHARS`` characters per language; a description of
+    ``MAIL_DESCRIPTION_MAX_CHARS``.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     # What to put in the envelope (originals, copies of ID, a return envelope): the
     # checklist printed on the paper and shown on the resident's page.
-    enclosures: list[Text] = Field(default_factory=list, max_length=20)
+    enclosures: list[Text] = Field(default_factory=list, max_length=MAIL_ENCLOSURES_MAX)
     # The law wants a handwritten signature (自署): the paper has a box for it.
     handwritten_signature: bool = False
     # Why and when to choose post, under "By post" on the start page's choice.
     description: Text | None = None
+
+    @model_validator(mode="after")
+    def _texts_fit(self) -> MailSettings:
+        def too_long(text: LocalizedText | None, limit: int) -> bool:
+            return text is not None and max(len(text.ja), len(text.en or "")) > limit
+
+        if any(too_long(e, MAIL_ENCLOSURE_MAX_CHARS) for e in self.enclosures):
+            raise ValueError(f"an enclosure is longer than {MAIL_ENCLOSURE_MAX_CHARS} characters")
+        if too_long(self.description, MAIL_DESCRIPTION_MAX_CHARS):
+            raise ValueError(
+                f"the mail description is longer than {MAIL_DESCRIPTION_MAX_CHARS} characters"
+            )
+        return self
 
 
 class FormSchema(BaseModel):

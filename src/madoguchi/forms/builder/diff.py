@@ -33,6 +33,10 @@ _FORM_PROPERTIES: dict[str, Promise] = {
     "applicant_name_field": pgettext_lazy("form property", "the applicant name question"),
     "review": pgettext_lazy("form property", "whether staff review submissions"),
     "notify_statuses": pgettext_lazy("form property", "status changes emailed to the applicant"),
+    # The mail block, one property each (``mail.enclosures`` is definition["mail"]["enclosures"]).
+    "mail.enclosures": pgettext_lazy("form property", "the enclosures to post"),
+    "mail.handwritten_signature": pgettext_lazy("form property", "the handwritten signature box"),
+    "mail.description": pgettext_lazy("form property", "the explanation of applying by post"),
 }
 _FIELD_PROPERTIES: dict[str, Promise] = {
     "label": pgettext_lazy("question property", "label"),
@@ -119,8 +123,10 @@ def _shown(definition: Definition, name: str, value: Any, language: str) -> str:
         return _joined([_value_label(definition, name, v, language) for v in value], language)
     if name in ("visible_if", "required_if"):
         return logic_summary(definition, value, language)
-    if name == "options":
-        return _joined([text(o.get("label"), language) for o in value], language)
+    if name in ("options", "mail.enclosures"):
+        return _joined(
+            [text(o.get("label") if name == "options" else o, language) for o in value], language
+        )
     if isinstance(value, dict) and "ja" in value:
         return text(value, language)
     if isinstance(value, bool):
@@ -128,6 +134,14 @@ def _shown(definition: Definition, name: str, value: Any, language: str) -> str:
     if isinstance(value, list):
         return _joined([str(v) for v in value], language)
     return str(value)
+
+
+def _property(definition: Definition, name: str) -> Any:
+    """A top-level property, or a nested one by its dotted name (``mail.enclosures``)."""
+    value: Any = definition
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def diff(old: Definition, new: Definition, language: str = "ja") -> list[str]:
@@ -140,7 +154,11 @@ def _changes(old: Definition, new: Definition, language: str) -> list[str]:
     changes: list[str] = []
     first = not steps(old)
     for name, property_name in _FORM_PROPERTIES.items():
-        before, after = old.get(name), new.get(name)
+        before, after = _property(old, name), _property(new, name)
+        if name == "mail.handwritten_signature":  # absent is the schema's default, no box
+            before, after = bool(before), bool(after)
+            if first and not after:
+                continue
         if first and after not in (None, "", [], {}):
             # Nothing published yet: what the form will be, 「本人確認: なし（自己申告）」.
             shown = _shown(new, name, after, language)

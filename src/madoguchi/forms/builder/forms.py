@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from madoguchi.tenants.models import Department
 
 from ..models import Form
+from ..schema import MAIL_DESCRIPTION_MAX_CHARS, MAIL_ENCLOSURE_MAX_CHARS, MAIL_ENCLOSURES_MAX
 
 # The largest form definition a file may hold (a definition is a few kilobytes).
 IMPORT_MAX_BYTES = 1_000_000
@@ -256,6 +257,12 @@ class SettingsForm(_DepartmentForm):
     opens_at = forms.CharField(required=False)
     closes_at = forms.CharField(required=False)
     max_submissions = forms.CharField(required=False)
+    # The mail block (only read when the page showed it: ``mail_settings``).
+    mail_settings = forms.BooleanField(required=False)
+    mail_enclosures = forms.CharField(required=False, strip=False)
+    mail_handwritten_signature = forms.BooleanField(required=False)
+    mail_description_ja = forms.CharField(required=False)
+    mail_description_en = forms.CharField(required=False)
 
     # The page's order, so that the error summary lists the problems as the page shows them.
     field_order = [
@@ -271,6 +278,10 @@ class SettingsForm(_DepartmentForm):
         "signature",
         "review",
         "channels",
+        "mail_enclosures",
+        "mail_handwritten_signature",
+        "mail_description_ja",
+        "mail_description_en",
         "notify_statuses",
         "department",
         "category_ja",
@@ -327,4 +338,78 @@ class SettingsForm(_DepartmentForm):
             cleaned["max_submissions"] = int(limit) if limit else None
         if cleaned.get("category_en") and not cleaned.get("category_ja"):
             self.add_error("category_ja", _("Enter the Japanese name of the category too."))
+        self._clean_mail(cleaned)
         return cleaned
+
+    def _clean_mail(self, cleaned: dict[str, Any]) -> None:
+        """``cleaned["mail"]``: the schema's mail block, None for none, or absent to keep the
+        stored one (the page did not show it, or the form does not offer post)."""
+        if not cleaned.get("mail_settings") or "mail" not in (cleaned.get("channels") or []):
+            return
+        enclosures, problems = parse_enclosures(cleaned.get("mail_enclosures", ""))
+        if problems:
+            self.add_error("mail_enclosures", " ".join(problems))
+        description_ja = cleaned.get("mail_description_ja", "")
+        description_en = cleaned.get("mail_description_en", "")
+        if description_en and not description_ja:
+            self.add_error("mail_description_ja", _("Enter the Japanese text too."))
+        for name, value in (
+            ("mail_description_ja", description_ja),
+            ("mail_description_en", description_en),
+        ):
+            if len(value) > MAIL_DESCRIPTION_MAX_CHARS and name not in self.errors:
+                self.add_error(
+                    name,
+                    _("Shorten the explanation to %(limit)s characters.")
+                    % {"limit": MAIL_DESCRIPTION_MAX_CHARS},
+                )
+        signature = bool(cleaned.get("mail_handwritten_signature"))
+        description = (
+            {"ja": description_ja} | ({"en": description_en} if description_en else {})
+            if description_ja
+            else None
+        )
+        mail: dict[str, Any] = {}
+        if enclosures:
+            mail["enclosures"] = enclosures
+        if signature:
+            mail["handwritten_signature"] = True
+        if description:
+            mail["description"] = description
+        cleaned["mail"] = mail or None
+
+
+def parse_enclosures(lines: str) -> tuple[list[dict[str, str]], list[str]]:
+    """Enclosures from text, one per line: ``日本語`` or ``日本語 | English`` (as option lines).
+
+    Empty lines are skipped; at most ``MAIL_ENCLOSURES_MAX`` of at most
+    ``MAIL_ENCLOSURE_MAX_CHARS`` characters per language (the schema's limits).
+    """
+    enclosures: list[dict[str, str]] = []
+    problems: list[str] = []
+    for number, raw in enumerate(lines.splitlines(), start=1):
+        ja, _bar, en = (part.strip() for part in raw.partition("|"))
+        if not ja and not en:
+            continue
+        if not ja:
+            problems.append(
+                str(_("Line %(number)s: the Japanese text is empty.") % {"number": number})
+            )
+            continue
+        if max(len(ja), len(en)) > MAIL_ENCLOSURE_MAX_CHARS:
+            problems.append(
+                str(
+                    _("Line %(number)s: shorten it to %(limit)s characters.")
+                    % {"number": number, "limit": MAIL_ENCLOSURE_MAX_CHARS}
+                )
+            )
+            continue
+        enclosures.append({"ja": ja} | ({"en": en} if en else {}))
+    if len(enclosures) > MAIL_ENCLOSURES_MAX:
+        problems.append(
+            str(
+                _("List at most %(limit)s enclosures (there are %(count)s).")
+                % {"limit": MAIL_ENCLOSURES_MAX, "count": len(enclosures)}
+            )
+        )
+    return enclosures, problems

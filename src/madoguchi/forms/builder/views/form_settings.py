@@ -1,4 +1,4 @@
-"""The form settings: texts, identity, review, channels, dates and limit."""
+"""The form settings: texts, identity, review, channels (and posting), dates and limit."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from madoguchi.core.staff import staff_required
 
 from ... import selectors as form_selectors
 from ...models import Form
-from ...schema import DEFAULT_NOTIFY_STATUSES
+from ...schema import DEFAULT_NOTIFY_STATUSES, MAIL_ENCLOSURES_MAX
 from .. import edits, services
 from ..forms import SettingsForm, TemplateMarkForm
 from ..selectors import editable_departments
@@ -100,7 +100,31 @@ def _settings_values(form: Form, definition: dict[str, Any]) -> dict[str, Any]:
         "opens_at": _local_input(form.opens_at),
         "closes_at": _local_input(form.closes_at),
         "max_submissions": str(form.max_submissions or ""),
+    } | _mail_values(definition)
+
+
+def _mail_values(definition: dict[str, Any]) -> dict[str, Any]:
+    """The stored mail block as the page's inputs: enclosures one per line, 「日本語 | English」."""
+    mail = definition.get("mail") or {}
+    description = mail.get("description")
+    return {
+        "mail_enclosures": "\n".join(_enclosure_line(e) for e in mail.get("enclosures") or []),
+        "mail_handwritten_signature": bool(mail.get("handwritten_signature")),
+        "mail_description_ja": _text_part(description, "ja"),
+        "mail_description_en": _text_part(description, "en"),
     }
+
+
+def _text_part(value: Any, language: str) -> str:
+    """One language of a schema text (``{"ja": ..., "en": ...}`` or the ``"..."`` shorthand)."""
+    if isinstance(value, dict):
+        return str(value.get(language) or "")
+    return str(value) if value and language == "ja" else ""
+
+
+def _enclosure_line(enclosure: Any) -> str:
+    ja, en = _text_part(enclosure, "ja"), _text_part(enclosure, "en")
+    return f"{ja} | {en}" if en else ja
 
 
 def _settings_from_post(
@@ -120,6 +144,13 @@ def _settings_from_post(
     entered["notify_statuses"] = posted.fields["notify_statuses"].to_python(
         data.getlist("notify_statuses")
     )
+    if posted.cleaned_data.get("mail_settings"):
+        entered["mail_enclosures"] = str(data.get("mail_enclosures", ""))
+        entered["mail_handwritten_signature"] = bool(
+            posted.cleaned_data.get("mail_handwritten_signature")
+        )
+    else:  # the page did not show the mail block: shown again as stored
+        entered |= _mail_values(definition)
     errors = field_errors(posted)
 
     def localized(prefix: str) -> dict[str, str] | None:
@@ -136,6 +167,8 @@ def _settings_from_post(
         "review": entered["review"],
         "notify_statuses": entered["notify_statuses"],
     }
+    if "mail" in posted.cleaned_data:  # else the stored block stays as it is
+        properties["mail"] = posted.cleaned_data["mail"]
     new = edits.set_form_properties(definition, properties)
     for field in edits.all_fields(new):
         if field.get("type") == "email":
@@ -163,6 +196,8 @@ def _settings_values_keys() -> list[str]:
         "opens_at",
         "closes_at",
         "max_submissions",
+        "mail_description_ja",
+        "mail_description_en",
     ]
 
 
@@ -217,6 +252,7 @@ def settings_edit(request: HttpRequest, form_id: int) -> HttpResponse:
             identity_choices=IDENTITY_CHOICES,
             channel_choices=CHANNEL_CHOICES,
             notify_choices=NOTIFY_CHOICES,
+            mail_enclosures_max=MAIL_ENCLOSURES_MAX,
             departments=departments_for(staff),
             # Offered for the Japanese name, whatever the page's language.
             categories=form_selectors.category_names(form.municipality_id, language="ja"),
