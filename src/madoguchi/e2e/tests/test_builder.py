@@ -133,6 +133,26 @@ def test_staff_build_preview_and_publish_a_form_and_a_resident_submits_it(
     form.refresh_from_db()
     assert form.category == {"ja": "子育て・教育"}
 
+    # Print and post: once offered and saved, the page edits the mail block (no JavaScript).
+    settings = f"{base}/staff/forms/{form.pk}/settings/"
+    page.goto(settings)
+    page.locator("#channel-mail").check()
+    page.locator("main form.stack button[type=submit]").last.click()
+    page.goto(settings)
+    page.fill("#mail_enclosures", "本人確認書類の写し | A copy of your ID\n返信用封筒")
+    page.locator("#mail_handwritten_signature").check()
+    assert_accessible(page, name="builder settings with mail")
+    page.locator("main form.stack button[type=submit]").last.click()
+    expect(page).to_have_url(f"{base}/staff/forms/{form.pk}/")
+    # Online only again for the resident below; the mail block stays in the draft.
+    page.goto(settings)
+    expect(page.locator("#mail_enclosures")).to_have_value(
+        "本人確認書類の写し | A copy of your ID\n返信用封筒"
+    )
+    page.locator("#channel-mail").uncheck()
+    page.locator("main form.stack button[type=submit]").last.click()
+    expect(page).to_have_url(f"{base}/staff/forms/{form.pk}/")
+
     # Live preview at phone width: the rule shows the email field, validation speaks.
     page.goto(f"{base}/staff/forms/{form.pk}/preview/?width=phone")
     expect(page.locator("#field-email_1").locator("xpath=..")).to_be_hidden()
