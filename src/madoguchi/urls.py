@@ -13,6 +13,7 @@ urlpatterns = [
     path("staff/forms/", include("madoguchi.forms.urls")),
     path("staff/exports/", include("madoguchi.exports.urls")),
     path("staff/mail/", include("madoguchi.mailin.urls")),
+    path("staff/counter/", include("madoguchi.counter.urls")),
     path("staff/", include("madoguchi.backoffice.urls")),
     path("identity/", include("madoguchi.identity.urls")),
     path("ledger/", include("madoguchi.ledger.urls")),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("sign/", include("madoguchi.signatures.urls")),
     # Before the residents' catch-all patterns below, which would read "mail" as a city.
     path("mail/", include("madoguchi.mailin.resident_urls")),
+    path("counter/", include("madoguchi.counter.resident_urls")),
     path("", include("madoguchi.submissions.urls")),
 ]
 

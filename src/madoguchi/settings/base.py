@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "madoguchi.backoffice",
     "madoguchi.exports",
     "madoguchi.mailin",
+    "madoguchi.counter",
     "madoguchi.api",
 ]
 

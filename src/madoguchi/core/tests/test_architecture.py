@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("signatures",),
     ("documents",),
     ("backoffice", "exports", "mailin"),
+    ("counter",),
     ("api",),
     # Development and test only, never imported by production code (and never by each other
     # the wrong way: the demo loader may use a simulator, not the reverse).
