@@ -150,6 +150,10 @@ class VisitApplication(models.Model):
     # invalidates the confirmation.
     confirmed_sha256 = models.CharField(max_length=64, blank=True, default="")
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # A signature with the card in progress: the canonical document's SHA-256 (hex) and the
+    # time it was made, so the document can be made again and compared when the card answers.
+    sign_sha256 = models.CharField(max_length=64, blank=True, default="")
+    sign_created_at = models.DateTimeField(null=True, blank=True)
     submission = models.OneToOneField(
         Submission,
         on_delete=models.PROTECT,

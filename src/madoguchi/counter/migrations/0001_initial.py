@@ -72,6 +72,8 @@ class Migration(migrations.Migration):
                 ('state', models.CharField(choices=[('editing', 'Being filled in with the clerk'), ('confirming', 'Shown to the resident to confirm'), ('confirmed', 'Confirmed by the resident'), ('submitted', 'Accepted'), ('cancelled', 'Cancelled')], default='editing', max_length=12)),
                 ('confirmed_sha256', models.CharField(blank=True, default='', max_length=64)),
                 ('confirmed_at', models.DateTimeField(blank=True, null=True)),
+                ('sign_sha256', models.CharField(blank=True, default='', max_length=64)),
+                ('sign_created_at', models.DateTimeField(blank=True, null=True)),
                 ('position', models.PositiveIntegerField(default=0)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('form_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='forms.formversion')),
