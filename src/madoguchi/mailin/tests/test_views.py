@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from madoguchi.forms.models import FormVersion
 from madoguchi.identity.models import Assurance, IdentityProvider, VerifiedIdentity
+from madoguchi.jp.wareki import format_for_residents
 from madoguchi.mailin import services
 from madoguchi.mailin.models import MailApplication, MailStatus
 from madoguchi.submissions import resident_session
@@ -138,6 +139,20 @@ def test_making_the_paper_shows_its_reference_and_emails_the_link(client: Client
     assert reverse("mail:pdf", args=[token]) in page
     (message,) = mail.outbox
     assert reverse("mail:prepared", args=[token]) in message.body
+
+
+def test_the_arrive_by_date_reads_as_on_the_paper_in_japanese(client: Client) -> None:
+    _draft, token = mail_draft(publish_form(schema=MAIL_SCHEMA))
+
+    with translation.override("ja"):
+        response = client.post(reverse("mail:prepare", args=[token]), follow=True)
+
+    expected = format_for_residents(
+        timezone.localtime(MailApplication.objects.get().expires_at).date(), language="ja"
+    )
+    assert expected.startswith("令和")
+    assert expected in response.content.decode()
+    assert expected in mail.outbox[0].body
 
 
 def test_making_the_paper_twice_keeps_one_application_and_one_email(client: Client) -> None:
