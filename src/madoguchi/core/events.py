@@ -45,6 +45,12 @@ class Event(enum.StrEnum):
     MAIL_PREPARED = "mail.prepared"
     MAIL_ARRIVED = "mail.arrived"
     MAIL_EXPIRED = "mail.expired"
+    # The counter channel's resident display and card (counter.display, counter.card):
+    # a display paired to a visit, the resident's confirmation of an application on it,
+    # and a card read proven by a JPKI authentication signature (no items, hashes only).
+    COUNTER_DISPLAY_PAIRED = "counter.display_paired"
+    COUNTER_CONFIRMED = "counter.confirmed"
+    COUNTER_CARD_READ = "counter.card_read"
 
 
 Subscriber = Callable[[Event, str, str, dict[str, str]], None]
