@@ -53,15 +53,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PURPOSE",
+    "CheckedCertificate",
     "SigningFailed",
     "begin_correction_signing",
     "begin_signing",
     "certification_path",
+    "check_card_certificate",
+    "check_card_signature",
     "finish_correction_signing",
     "finish_signing",
     "reverify",
     "same_person",
     "signature_problems",
+    "verify_card_signature",
 ]
 
 logger = logging.getLogger("madoguchi.signatures")
@@ -381,17 +385,42 @@ def _accept_signature(
     # What was signed must be exactly what would be submitted now.
     created_at = datetime.fromisoformat(state.created_at)
     document = document_at(created_at)
-    sha256 = hashlib.sha256(document).digest()
-    if sha256.hex() != state.digest:
+    if hashlib.sha256(document).hexdigest() != state.digest:
         logger.info("signature refused: the answers changed after signing")
         raise SigningFailed("document_changed", _CHANGED)
+    return check_card_signature(
+        document=document,
+        created_at=created_at,
+        signature=result.signature,
+        certificate_der=result.certificate,
+        identity=identity,
+    )
 
+
+@dataclass(frozen=True)
+class CheckedCertificate:
+    """A card certificate that passed path validation with CRLs (hard fail) at ``checked_at``."""
+
+    certificate: x509.Certificate
+    chain: list[x509.Certificate]
+    crls: list[x509.CertificateRevocationList]
+    checked_at: datetime
+
+
+def check_card_certificate(
+    certificate_der: bytes, *, kind: jpki.CertificateKind
+) -> CheckedCertificate:
+    """Validate a certificate read from a card: a JPKI certificate of ``kind``, with a path
+    to the configured trust roots and current CRLs for every certificate on it.
+
+    Raises :class:`SigningFailed` with the rejection's code (``revocation_unknown`` when
+    no CRL could be had: revocation is never taken on trust). Certificates the card offers
+    beside it are never trusted: the path is built from the configured roots only.
+    """
     try:
-        certificate = jpki.load_certificate(result.certificate)
+        certificate = jpki.load_certificate(certificate_der)
     except jpki.CertificateRejected as rejected:
         raise SigningFailed(rejected.code, rejected.message) from rejected
-    _verify_signature(certificate, result.signature, sha256)
-
     roots = selectors.jpki_trust_roots()
     intermediates = selectors.jpki_intermediates()
     chain = certification_path(certificate, intermediates=intermediates, roots=roots)
@@ -400,39 +429,72 @@ def _accept_signature(
         crls = revocation.crls_for([certificate, *chain])
         jpki.validate_certificate(
             certificate,
-            kind="signing",
+            kind=kind,
             trust_roots=roots,
             intermediates=intermediates,
             crls=crls,
             at=checked_at,
         )
     except revocation.RevocationUnavailable as error:
-        logger.warning("signature refused: no CRL (%s)", error)
+        logger.warning("card certificate refused: no CRL (%s)", error)
         raise SigningFailed("revocation_unknown", _REVOCATION_UNKNOWN) from error
     except jpki.CertificateRejected as rejected:
         raise SigningFailed(rejected.code, rejected.message) from rejected
-    if not same_person(certificate, identity):
+    return CheckedCertificate(certificate, chain, crls, checked_at)
+
+
+def verify_card_signature(certificate: x509.Certificate, signature: bytes, sha256: bytes) -> None:
+    """The card's RSA PKCS#1 v1.5 signature over DigestInfo(``sha256``), a digest the caller
+    computed; raises :class:`SigningFailed` (``bad_signature``)."""
+    _verify_signature(certificate, signature, sha256)
+
+
+def check_card_signature(
+    *,
+    document: bytes,
+    created_at: datetime,
+    signature: bytes,
+    certificate_der: bytes,
+    identity: VerifiedIdentity | None,
+) -> SignedDocument:
+    """Every check a card's signature over ``document`` passes before anything is stored,
+    wherever it was made (online through the signing service, at the counter through the
+    card agent): the signature verifies over the document's SHA-256, the signing
+    certificate is a valid, unrevoked JPKI signing certificate (path and CRLs), and it
+    names the person of ``identity``. Raises :class:`SigningFailed`.
+
+    The caller has already checked that ``document`` (made with ``created_at``) is exactly
+    what the resident was asked to sign.
+    """
+    if identity is None:
+        raise SigningFailed("no_card_identity", _NEEDS_CARD)
+    sha256 = hashlib.sha256(document).digest()
+    try:
+        certificate = jpki.load_certificate(certificate_der)
+    except jpki.CertificateRejected as rejected:
+        raise SigningFailed(rejected.code, rejected.message) from rejected
+    _verify_signature(certificate, signature, sha256)
+    checked = check_card_certificate(certificate_der, kind="signing")
+    if not same_person(checked.certificate, identity):
         logger.info("signature refused: the certificate names another person")
         raise SigningFailed("other_person", _OTHER_CARD)
-
-    signed = SignedDocument(
+    return SignedDocument(
         document=document,
         created_at=created_at,
-        signature=result.signature,
-        certificate=certificate,
-        chain=chain,
-        crls=crls,
+        signature=signature,
+        certificate=checked.certificate,
+        chain=checked.chain,
+        crls=checked.crls,
         validation={
             "status": "valid",
             "kind": "signing",
-            "path": [certificate.subject.rfc4514_string()]
-            + [c.subject.rfc4514_string() for c in chain],
-            "checked_at": checked_at.isoformat(),
-            "crls": [_crl_summary(c) for c in crls],
+            "path": [checked.certificate.subject.rfc4514_string()]
+            + [c.subject.rfc4514_string() for c in checked.chain],
+            "checked_at": checked.checked_at.isoformat(),
+            "crls": [_crl_summary(c) for c in checked.crls],
             "policy": "JPKI signing certificate, CRL hard fail",
         },
     )
-    return signed
 
 
 def reverify(submission: Submission) -> SignatureReport:
