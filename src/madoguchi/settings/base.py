@@ -218,6 +218,8 @@ MADOGUCHI_RATE_LIMITS = {
     "upload": 30,
     # Emails of a resume link (一時保存), per client and minute.
     "resume_email": 3,
+    # Codes typed on a resident display to pair it with a counter (counter.display).
+    "display_pair": 10,
 }
 # Load and fuzz runs raise the limits from the environment (validated on first use):
 # a factor for every scope, and "scope=per_minute,..." for single ones.
