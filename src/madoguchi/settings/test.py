@@ -22,6 +22,7 @@ MADOGUCHI_RATE_LIMITS = {
     "draft_start": 10_000,
     "upload": 10_000,
     "resume_email": 10_000,
+    "display_pair": 10_000,
 }
 # Tests set limits and proxies themselves, whatever the shell running them exports.
 MADOGUCHI_RATE_LIMIT_SCALE = ""
