@@ -150,6 +150,9 @@ class VisitApplication(models.Model):
     # invalidates the confirmation.
     confirmed_sha256 = models.CharField(max_length=64, blank=True, default="")
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # When the resident pressed 「職員に伝える」 (not right) on the display, until the clerk
+    # shows the application again.
+    flagged_at = models.DateTimeField(null=True, blank=True)
     # A signature with the card in progress: the canonical document's SHA-256 (hex) and the
     # time it was made, so the document can be made again and compared when the card answers.
     sign_sha256 = models.CharField(max_length=64, blank=True, default="")
