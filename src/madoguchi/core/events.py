@@ -45,6 +45,16 @@ class Event(enum.StrEnum):
     MAIL_PREPARED = "mail.prepared"
     MAIL_ARRIVED = "mail.arrived"
     MAIL_EXPIRED = "mail.expired"
+    # The counter channel (窓口): a pre-registration made, checked in or expired; in a
+    # visit, answers changed (keys only), identity checked (the level), an application
+    # accepted (its subject is the submission) and the visit closed.
+    COUNTER_PREREGISTERED = "counter.preregistered"
+    COUNTER_CHECKED_IN = "counter.checked_in"
+    COUNTER_EXPIRED = "counter.expired"
+    COUNTER_EDITED = "counter.edited"
+    COUNTER_IDENTITY_CHECKED = "counter.identity_checked"
+    COUNTER_ACCEPTED = "counter.accepted"
+    COUNTER_VISIT_CLOSED = "counter.visit_closed"
     # The counter channel's resident display and card (counter.display, counter.card):
     # a display paired to a visit, the resident's confirmation of an application on it,
     # and a card read proven by a JPKI authentication signature (no items, hashes only).

@@ -233,6 +233,9 @@ MADOGUCHI_DRAFT_DAYS = 30
 # A mail-in application (郵送申請) whose paper has not arrived this many days after it was
 # prepared expires; its reference is then refused at intake.
 MADOGUCHI_MAIL_DAYS: int = env("MADOGUCHI_MAIL_DAYS")
+# A counter pre-registration (窓口事前登録) not checked in this many days after it was made
+# expires and its answers are deleted; its reference is then refused at the counter.
+MADOGUCHI_COUNTER_DAYS: int = env("MADOGUCHI_COUNTER_DAYS")
 # The browser that sent an application may open its confirmation and receipt PDF (every
 # answer) this long, and never after logout; later only through My page (card login).
 MADOGUCHI_RECEIPT_ACCESS_MINUTES: int = env("MADOGUCHI_RECEIPT_ACCESS_MINUTES")

@@ -434,6 +434,15 @@ VARIABLES: dict[str, Variable] = _variables(
         default="60",
         section="Mail-in",
     ),
+    # --- counter ----------------------------------------------------------------------------
+    Variable(
+        "MADOGUCHI_COUNTER_DAYS",
+        _positive_integer,
+        "a counter pre-registration not checked in this many days after it was made expires "
+        "(its answers are deleted)",
+        default="30",
+        section="Counter",
+    ),
     # --- exports --------------------------------------------------------------------------
     Variable(
         "MADOGUCHI_EXPORT_DIRECT_MAX_ROWS",

@@ -1,0 +1,594 @@
+"""Writes of the counter channel (窓口): pre-register, open a visit, check in, edit, check
+identity, accept, close; expire pre-registrations nobody brought.
+
+The shared API the display, card and staff-assisted parts call is here:
+:func:`open_visit`, :func:`check_in`, :func:`add_application`, :func:`edit_answers`,
+:func:`answers_sha256`, :func:`submit_application` and :func:`close_visit`.
+
+Invariants:
+
+* a pre-registration is checked in at most once (its row is locked; ``checked_in`` exactly
+  when it has a visit application), and only by staff of its department;
+* a visit application becomes a submission only through :func:`submit_application`, only
+  when the resident confirmed exactly its current answers (state ``confirmed`` and
+  ``confirmed_sha256`` equal to :func:`answers_sha256`) and the resident's identity was
+  checked; every edit clears that confirmation;
+* the ledger gets the clerk's pseudonym, the counter's name, references, field keys and
+  hashes, never an answer or a name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from madoguchi.core import events
+from madoguchi.forms import answers as form_answers
+from madoguchi.forms.models import FormVersion
+from madoguchi.forms.schema import FileField, FormField
+from madoguchi.identity import services as identity_services
+from madoguchi.submissions import services as submission_services
+from madoguchi.submissions.document import canonical_bytes
+from madoguchi.submissions.models import Channel, Draft, StatusLink, Submission
+from madoguchi.submissions.signing import Signature
+from madoguchi.tenants.models import StaffMember
+from madoguchi.tenants.selectors import visible_departments
+
+from . import reference as references
+from .models import (
+    ApplicationState,
+    Assurance,
+    CounterEdit,
+    Preregistration,
+    PreregistrationStatus,
+    Visit,
+    VisitApplication,
+)
+from .refusals import (
+    AlreadyCheckedIn,
+    AlreadySubmitted,
+    ChannelNotOffered,
+    CounterNotAllowed,
+    IdentityNotChecked,
+    NoDepartment,
+    NoDocuments,
+    NotConfirmed,
+    OtherDepartment,
+    OtherMunicipality,
+    PreregistrationExpired,
+    ReasonRequired,
+    VisitClosed,
+)
+
+# The tag every counter submission carries in the inbox, as mail-in's carry 「郵送」.
+TAG = "窓口"
+
+# Identity documents a clerk may record as shown (窓口・目視確認), by their Japanese label
+# (what the ledger and the visit keep); the page translates them for display.
+IDENTITY_DOCUMENTS = (
+    "運転免許証",
+    "マイナンバーカード（目視）",
+    "パスポート",
+    "在留カード",
+    "健康保険証",
+    "身体障害者手帳",
+    "その他の公的書類",
+)
+
+
+def _staff(clerk: StaffMember) -> str:
+    return events.pseudonym("staff", clerk.pk)
+
+
+def _visit_subject(visit: Visit) -> str:
+    return events.pseudonym("visit", visit.pk)
+
+
+def _prereg_subject(preregistration: Preregistration) -> str:
+    return events.pseudonym("counter", preregistration.reference)
+
+
+def answers_sha256(application: VisitApplication) -> str:
+    """SHA-256 (hex) of the canonical JSON of the application's answers (RFC 8785): what the
+    resident confirms on the display and what accepting checks again."""
+    return hashlib.sha256(canonical_bytes(application.answers)).hexdigest()
+
+
+def _questions(form_version: FormVersion) -> list[FormField]:
+    """The questions asked at the counter: every input but files (brought on paper)."""
+    return [
+        f for f in form_version.schema.fields() if f.collects_input and not isinstance(f, FileField)
+    ]
+
+
+# --- Pre-registration (the resident) -------------------------------------------------
+
+
+def preregister(*, draft: Draft) -> Preregistration:
+    """Make a completed counter draft a pre-registration with its reference.
+
+    The answers are checked as submitting checks them (the card is optional: identity is
+    checked at the counter), so an invalid draft raises ``SubmissionRefused`` and nothing
+    changes. The answers stay in the draft, which the resident may still change through
+    its link until check-in; the draft lives as long as the pre-registration. Doing it
+    again (a double click, coming back after an edit) returns the same pre-registration.
+    """
+    if draft.channel != Channel.COUNTER or "counter" not in draft.form_version.schema.channels:
+        raise ChannelNotOffered
+    existing = Preregistration.objects.filter(token_hash=draft.token_hash).first()
+    if existing is not None:
+        return existing
+    submission_services.validated_answers(draft=draft, card_optional=True)
+    form = draft.form_version.form
+    now = timezone.now()
+    expires_at = now + timedelta(days=settings.MADOGUCHI_COUNTER_DAYS)
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                if not Draft.objects.select_for_update().filter(pk=draft.pk).exists():
+                    raise Draft.DoesNotExist
+                existing = Preregistration.objects.filter(token_hash=draft.token_hash).first()
+                if existing is not None:
+                    return existing
+                preregistration = Preregistration.objects.create(
+                    municipality_id=form.municipality_id,
+                    department_id=form.department_id,
+                    form_version=draft.form_version,
+                    draft=draft,
+                    reference=references.new(),
+                    token_hash=draft.token_hash,
+                    language=draft.language,
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+                Draft.objects.filter(pk=draft.pk, expires_at__lt=expires_at).update(
+                    expires_at=expires_at
+                )
+                events.record(
+                    events.Event.COUNTER_PREREGISTERED,
+                    actor=(
+                        events.pseudonym("person", draft.identity.subject)
+                        if draft.identity
+                        else "resident"
+                    ),
+                    subject=_prereg_subject(preregistration),
+                    detail={
+                        "reference": preregistration.reference,
+                        "form": str(form.pk),
+                        "version": str(draft.form_version.number),
+                    },
+                )
+                return preregistration
+        except IntegrityError:
+            # A reference drawn twice (or the same draft twice): draw again / find it.
+            continue
+    raise RuntimeError("could not draw a free pre-registration reference")
+
+
+def expire_overdue(*, now: datetime | None = None) -> int:
+    """Expire waiting pre-registrations past ``expires_at`` and purge their answers (the
+    draft is deleted); ``COUNTER_EXPIRED`` each. Returns how many. The row stays, with its
+    reference, so a late visit gets a clear message."""
+    now = now or timezone.now()
+    expired = 0
+    overdue = Preregistration.objects.filter(
+        status=PreregistrationStatus.WAITING, expires_at__lt=now
+    )
+    for pk in overdue.values_list("pk", flat=True):
+        with transaction.atomic():
+            preregistration = (
+                Preregistration.objects.select_for_update()
+                .filter(pk=pk, status=PreregistrationStatus.WAITING)
+                .first()
+            )
+            if preregistration is None:
+                continue
+            if preregistration.draft_id is not None:
+                Draft.objects.filter(pk=preregistration.draft_id).delete()
+            preregistration.draft = None
+            preregistration.email = ""
+            preregistration.status = PreregistrationStatus.EXPIRED
+            preregistration.save(update_fields=["draft", "email", "status"])
+            events.record(
+                events.Event.COUNTER_EXPIRED,
+                actor="system",
+                subject=_prereg_subject(preregistration),
+                detail={"reference": preregistration.reference},
+            )
+            expired += 1
+    return expired
+
+
+# --- The visit (the clerk) -----------------------------------------------------------
+
+
+def _require_can_act(clerk: StaffMember) -> None:
+    if not clerk.can_act:
+        raise CounterNotAllowed
+
+
+def _require_open(visit: Visit) -> None:
+    if visit.closed_at is not None:
+        raise VisitClosed
+
+
+def open_visit(*, clerk: StaffMember, counter_name: str = "") -> Visit:
+    """Start serving one person at ``counter_name`` (the desk, e.g. 「3番窓口」).
+
+    The visit belongs to the clerk's first department (the department of its first
+    checked-in pre-registration replaces it, see :func:`check_in`).
+    """
+    _require_can_act(clerk)
+    department = visible_departments(clerk).order_by("pk").first()
+    if department is None:
+        raise NoDepartment
+    return Visit.objects.create(
+        municipality_id=clerk.municipality_id,
+        department=department,
+        clerk=clerk,
+        counter_name=counter_name.strip()[:60],
+        started_at=timezone.now(),
+    )
+
+
+def _next_position(visit: Visit) -> int:
+    last = visit.applications.order_by("-position").values_list("position", flat=True).first()
+    return 0 if last is None else last + 1
+
+
+def check_in(
+    *, visit: Visit, preregistration: Preregistration, clerk: StaffMember
+) -> VisitApplication:
+    """Bring a pre-registration into the visit: its answers (as they are now in the draft,
+    without file questions) become an application of the visit, the draft is finished and
+    ``COUNTER_CHECKED_IN`` recorded. Refused when the pre-registration is another city's or
+    department's, expired, or already checked in (checked again under its row lock)."""
+    _require_can_act(clerk)
+    _require_open(visit)
+    if preregistration.municipality_id != clerk.municipality_id:
+        raise OtherMunicipality
+    if not visible_departments(clerk).filter(pk=preregistration.department_id).exists():
+        raise OtherDepartment
+    with transaction.atomic():
+        locked = Preregistration.objects.select_for_update().get(pk=preregistration.pk)
+        if locked.status == PreregistrationStatus.CHECKED_IN:
+            raise AlreadyCheckedIn
+        now = timezone.now()
+        if locked.status == PreregistrationStatus.EXPIRED or locked.expires_at < now:
+            raise PreregistrationExpired
+        draft = (
+            Draft.objects.filter(pk=locked.draft_id).select_related("identity").first()
+            if locked.draft_id is not None
+            else None
+        )
+        if draft is None:
+            raise PreregistrationExpired
+        questions = _questions(locked.form_version)
+        keys = {f.key for f in questions}
+        answers = {k: v for k, v in draft.answers.items() if k in keys}
+        prefilled = sorted(
+            k
+            for k in identity_services.locked_answers(locked.form_version.schema, draft.identity)
+            if k in answers
+        )
+        first = not visit.applications.exists()
+        application = VisitApplication.objects.create(
+            visit=visit,
+            form_version=locked.form_version,
+            preregistration=locked,
+            answers=answers,
+            prefilled_fields=prefilled,
+            position=_next_position(visit),
+        )
+        if first and visit.department_id != locked.department_id:
+            visit.department_id = locked.department_id
+            visit.save(update_fields=["department"])
+        locked.status = PreregistrationStatus.CHECKED_IN
+        locked.checked_in_at = now
+        locked.draft = None
+        locked.save(update_fields=["status", "checked_in_at", "draft"])
+        draft.delete()
+        events.record(
+            events.Event.COUNTER_CHECKED_IN,
+            actor=_staff(clerk),
+            subject=_prereg_subject(locked),
+            detail={
+                "reference": locked.reference,
+                "visit": _visit_subject(visit),
+                "counter": visit.counter_name,
+                "answers": answers_sha256(application),
+            },
+        )
+    preregistration.refresh_from_db()
+    return application
+
+
+def add_application(
+    *,
+    visit: Visit,
+    form_version: FormVersion,
+    answers: dict[str, Any],
+    clerk: StaffMember,
+) -> VisitApplication:
+    """Start a procedure at the counter without pre-registration (書かない窓口), with
+    ``answers`` already cleaned by the caller (or empty)."""
+    _require_can_act(clerk)
+    _require_open(visit)
+    form = form_version.form
+    if form.municipality_id != clerk.municipality_id:
+        raise OtherMunicipality
+    if not visible_departments(clerk).filter(pk=form.department_id).exists():
+        raise OtherDepartment
+    return VisitApplication.objects.create(
+        visit=visit,
+        form_version=form_version,
+        answers=dict(answers),
+        position=_next_position(visit),
+    )
+
+
+def _invalidate_confirmation(application: VisitApplication) -> list[str]:
+    if application.state in (ApplicationState.CONFIRMING, ApplicationState.CONFIRMED):
+        application.state = ApplicationState.EDITING
+    application.confirmed_sha256 = ""
+    application.confirmed_at = None
+    application.sign_sha256 = ""
+    application.sign_created_at = None
+    return ["state", "confirmed_sha256", "confirmed_at", "sign_sha256", "sign_created_at"]
+
+
+def edit_answers(
+    *,
+    application: VisitApplication,
+    clerk: StaffMember,
+    answers: Mapping[str, Any],
+    reason: str,
+) -> list[CounterEdit]:
+    """Change answers with the resident: ``answers`` maps question keys to raw values (as
+    the edit form posts them; keys not given stay as they are). Every given value is
+    checked by its question (``SubmissionRefused`` naming each wrong one, nothing saved);
+    each value that really changes is a :class:`CounterEdit` with the clerk and
+    ``reason``; answers to questions that no longer apply are dropped; the resident's
+    confirmation is cleared. Items read from the card cannot be changed. Returns the
+    edits (none when nothing changed: then the confirmation stands)."""
+    _require_can_act(clerk)
+    reason = reason.strip()
+    if not reason:
+        raise ReasonRequired(field="reason")
+    with transaction.atomic():
+        application = (
+            VisitApplication.objects.select_for_update()
+            .select_related("visit", "form_version")
+            .get(pk=application.pk)
+        )
+        _require_open(application.visit)
+        if application.state in (ApplicationState.SUBMITTED, ApplicationState.CANCELLED):
+            raise AlreadySubmitted
+        schema = application.form_version.schema
+        questions = {f.key: f for f in _questions(application.form_version)}
+        given = {k: v for k, v in answers.items() if k in questions}
+        errors: dict[str, list[str]] = {}
+        prefilled = set(application.prefilled_fields)
+        for key in given:
+            if key in prefilled and given[key] != application.answers.get(key):
+                errors[key] = [
+                    gettext("This answer was read from the My Number Card and cannot be changed.")
+                ]
+        given = {k: v for k, v in given.items() if k not in prefilled}
+        merged = {**application.answers, **given}
+        result = form_answers.clean_answers(
+            schema, merged, fields=[questions[k] for k in given], known=merged
+        )
+        errors |= result.errors
+        if errors:
+            raise submission_services.SubmissionRefused(errors)
+        before = dict(application.answers)
+        after = {k: v for k, v in before.items() if k not in given} | result.answers
+        # Questions whose conditions no longer hold lose their answers.
+        applicable = form_answers.clean_answers(
+            schema, after, fields=list(questions.values()), known=after
+        )
+        after = {
+            k: v
+            for k, v in after.items()
+            if k in applicable.answers or k in applicable.errors or k not in questions
+        }
+        changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        if not changed:
+            return []
+        now = timezone.now()
+        edits = CounterEdit.objects.bulk_create(
+            [
+                CounterEdit(
+                    application=application,
+                    clerk=clerk,
+                    field_key=key,
+                    before=before.get(key),
+                    after=after.get(key),
+                    reason=reason[:200],
+                    at=now,
+                )
+                for key in changed
+            ]
+        )
+        application.answers = after
+        update = ["answers", *_invalidate_confirmation(application)]
+        application.save(update_fields=update)
+        events.record(
+            events.Event.COUNTER_EDITED,
+            actor=_staff(clerk),
+            subject=_visit_subject(application.visit),
+            detail={
+                "counter": application.visit.counter_name,
+                "form": str(application.form_version.form_id),
+                "fields": ",".join(changed),
+                "answers": answers_sha256(application),
+            },
+        )
+    return edits
+
+
+def record_visual_check(*, visit: Visit, clerk: StaffMember, documents: Iterable[str]) -> Visit:
+    """Record that the clerk checked the resident's identity by eye (窓口・目視確認) with
+    ``documents`` shown (labels of :data:`IDENTITY_DOCUMENTS`, at least one). A card read
+    (assurance ``counter_card``) already recorded stays: it is the stronger proof."""
+    _require_can_act(clerk)
+    shown = [d for d in IDENTITY_DOCUMENTS if d in set(documents)]
+    if not shown:
+        raise NoDocuments(field="documents")
+    with transaction.atomic():
+        visit = Visit.objects.select_for_update().get(pk=visit.pk)
+        _require_open(visit)
+        visit.documents_shown = shown
+        if visit.assurance != Assurance.CARD:
+            visit.assurance = Assurance.VISUAL
+        visit.save(update_fields=["documents_shown", "assurance"])
+        events.record(
+            events.Event.COUNTER_IDENTITY_CHECKED,
+            actor=_staff(clerk),
+            subject=_visit_subject(visit),
+            detail={
+                "counter": visit.counter_name,
+                "assurance": str(Assurance.VISUAL),
+                "documents": ",".join(shown),
+            },
+        )
+    return visit
+
+
+def submit_application(
+    *,
+    application: VisitApplication,
+    clerk: StaffMember,
+    signed: Signature | None = None,
+) -> Submission:
+    """Accept the application: the one way a counter application becomes a submission.
+
+    Requires the resident's confirmation of the current answers and a checked identity;
+    the answers are validated again against the application's form version; the
+    submission (channel ``counter``, 到達日 today, tagged 「窓口」, the visit's assurance as
+    its identity level, the visit's card identity if read) is made through
+    ``submissions.services.create_submission`` with ``signed`` as its document when the
+    resident signed with the card. A pre-registration's link becomes the submission's
+    status link. ``COUNTER_ACCEPTED`` follows ``SUBMITTED`` in the same transaction.
+    """
+    _require_can_act(clerk)
+    with transaction.atomic():
+        application = (
+            VisitApplication.objects.select_for_update()
+            .select_related("visit", "form_version__form", "preregistration")
+            .get(pk=application.pk)
+        )
+        visit = application.visit
+        _require_open(visit)
+        if application.submission_id is not None or application.state in (
+            ApplicationState.SUBMITTED,
+            ApplicationState.CANCELLED,
+        ):
+            raise AlreadySubmitted
+        if (
+            application.state != ApplicationState.CONFIRMED
+            or application.confirmed_sha256 != answers_sha256(application)
+        ):
+            raise NotConfirmed
+        if visit.assurance == Assurance.NONE:
+            raise IdentityNotChecked
+        form_version = application.form_version
+        schema = form_version.schema
+        locked = identity_services.locked_answers(schema, visit.identity)
+        result = form_answers.clean_answers(
+            schema, application.answers, fields=_questions(form_version), locked=locked
+        )
+        if not result.ok:
+            raise submission_services.SubmissionRefused(result.errors)
+        preregistration = application.preregistration
+        submission = submission_services.create_submission(
+            form_version=form_version,
+            answers=result.answers,
+            channel=Channel.COUNTER,
+            language=preregistration.language if preregistration else "ja",
+            identity=visit.identity,
+            prefilled=sorted(
+                {k for k in locked if k in result.answers}
+                | {k for k in application.prefilled_fields if k in result.answers}
+            ),
+            signed=signed,
+            received_on=timezone.localdate(),
+            actor=_staff(clerk),
+        )
+        submission.identity_level = str(visit.assurance)
+        submission.save(update_fields=["identity_level"])
+        _tag(submission)
+        if preregistration is not None:
+            StatusLink.objects.create(submission=submission, token_hash=preregistration.token_hash)
+        application.state = ApplicationState.SUBMITTED
+        application.submission = submission
+        application.save(update_fields=["state", "submission"])
+        events.record(
+            events.Event.COUNTER_ACCEPTED,
+            actor=_staff(clerk),
+            subject=events.submission_subject(submission.public_id),
+            detail={
+                "counter": visit.counter_name,
+                "visit": _visit_subject(visit),
+                "assurance": str(visit.assurance),
+                "document": submission.document_sha256,
+                "answers": answers_sha256(application),
+                "signed": "yes" if signed is not None else "no",
+                "edits": str(application.edits.count()),
+            },
+        )
+    return submission
+
+
+def _tag(submission: Submission) -> None:
+    """Tag the submission 「窓口」 in the inbox, when the inbox has tags."""
+    tags = getattr(submission, "tags", None)
+    if tags is not None and hasattr(tags, "add"):
+        tags.add(TAG)
+
+
+def close_visit(*, visit: Visit, clerk: StaffMember) -> None:
+    """End the visit: the person's data, the card's traces, the display pairing and the
+    answers of applications not accepted are cleared (accepted ones live on in their
+    submissions); ``COUNTER_VISIT_CLOSED``. Closing a closed visit does nothing."""
+    _require_can_act(clerk)
+    with transaction.atomic():
+        visit = Visit.objects.select_for_update().get(pk=visit.pk)
+        if visit.closed_at is not None:
+            return
+        visit.closed_at = timezone.now()
+        visit.person = {}
+        visit.documents_shown = []
+        visit.card_nonce = ""
+        visit.card_nonce_expires_at = None
+        visit.display_code = ""
+        visit.display_code_expires_at = None
+        visit.display_token_hash = ""
+        visit.save()
+        open_applications = visit.applications.exclude(state=ApplicationState.SUBMITTED)
+        open_applications.update(
+            answers={},
+            state=ApplicationState.CANCELLED,
+            confirmed_sha256="",
+            sign_sha256="",
+        )
+        CounterEdit.objects.filter(application__visit=visit).update(before=None, after=None)
+        accepted = visit.applications.filter(state=ApplicationState.SUBMITTED).count()
+        events.record(
+            events.Event.COUNTER_VISIT_CLOSED,
+            actor=_staff(clerk),
+            subject=_visit_subject(visit),
+            detail={
+                "counter": visit.counter_name,
+                "assurance": str(visit.assurance),
+                "accepted": str(accepted),
+            },
+        )
