@@ -1,7 +1,8 @@
 """The ``madoguchi`` command: Django's management commands plus a few shortcuts.
 
 ``madoguchi serve`` migrates and serves, with the background task worker beside it
-(exports); ``madoguchi demo --reset`` loads demo data; anything else is passed to
+(exports); ``madoguchi demo --reset`` loads demo data; ``madoguchi counter-agent`` runs the
+counter PC's card agent without Django; anything else is passed to
 Django (``madoguchi forms export 172065 ningen-dock-josei``).
 """
 
@@ -24,8 +25,13 @@ def _start_worker() -> subprocess.Popen[bytes] | None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "madoguchi.settings.dev")
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["counter-agent"]:
+        # The counter PC's card agent: no Django, no settings, no database.
+        from madoguchi.counter.agent.command import run
+
+        raise SystemExit(run(args[1:]))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "madoguchi.settings.dev")
     from django.core.management import execute_from_command_line
 
     if args[:1] == ["serve"]:
