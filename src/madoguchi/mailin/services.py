@@ -5,7 +5,9 @@ Intake when the paper arrives is in ``intake`` (staff side).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -15,7 +17,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from madoguchi.core import events
+from madoguchi.forms.models import FormVersion
 from madoguchi.forms.schema import EmailField
+from madoguchi.identity.models import VerifiedIdentity
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.models import Draft
 
@@ -39,67 +43,100 @@ def next_reference(municipality_id: int, lg_code: str, year: int) -> str:
     return f"M-{lg_code}-{year}-{sequence:06d}"
 
 
+def prepare_answers(
+    *,
+    form_version: FormVersion,
+    answers: Mapping[str, Any],
+    token_hash: str,
+    actor: str,
+    identity: VerifiedIdentity | None = None,
+    prefilled_fields: Iterable[str] = (),
+    language: str = "ja",
+    detail: Mapping[str, str] | None = None,
+) -> MailApplication:
+    """Make a mail application of answers already checked as online submission checks them.
+
+    The one place a mail application is made, whoever asks: a resident's draft
+    (:func:`prepare`) or a counter clerk printing the paper for a resident without a phone.
+    In the caller's transaction (or its own): the next gap-free reference, the answers and
+    their hash, ``MAIL_PREPARED`` by ``actor`` (a pseudonym) with ``detail`` added (codes
+    only, e.g. the counter that printed it). ``token_hash`` is the hash of the link that
+    opens the application (unique).
+    """
+    form = form_version.form
+    schema = form_version.schema
+    now = timezone.now()
+    email = next(
+        (
+            str(answers[f.key])
+            for f in schema.fields()
+            if isinstance(f, EmailField) and f.confirmation and answers.get(f.key)
+        ),
+        "",
+    )
+    with transaction.atomic():
+        application = MailApplication.objects.create(
+            municipality_id=form.municipality_id,
+            department_id=form.department_id,
+            form_version=form_version,
+            draft=None,
+            reference=next_reference(
+                form.municipality_id, form.municipality.lg_code, timezone.localtime(now).year
+            ),
+            answers=dict(answers),
+            answers_sha256=answers_sha256(answers),
+            identity=identity,
+            prefilled_fields=sorted(key for key in prefilled_fields if key in answers),
+            email=email,
+            language=language,
+            token_hash=token_hash,
+            created_at=now,
+            expires_at=now + timedelta(days=settings.MADOGUCHI_MAIL_DAYS),
+        )
+        events.record(
+            events.Event.MAIL_PREPARED,
+            actor=actor,
+            subject=events.pseudonym("mail", application.reference),
+            detail={
+                "reference": application.reference,
+                "answers": application.answers_sha256,
+                "form": str(form.pk),
+                "version": str(form_version.number),
+            }
+            | dict(detail or {}),
+        )
+    return application
+
+
 def prepare(*, draft: Draft) -> MailApplication:
     """Turn a completed draft into a mail application with its reference.
 
     The answers are checked exactly as online submission checks them (the card is
     optional: paper is signed by hand), so an invalid draft raises
     ``submissions.services.SubmissionRefused`` and stays as it was. Otherwise, in one
-    transaction: the next gap-free reference, the cleaned answers and their hash, the
-    identity if the card was used, ``MAIL_PREPARED``, and the draft is finished (deleted,
-    as submitting deletes it). The application keeps the draft's link hash, so the link the
-    resident holds opens it. Preparing again (a double click, a stale page) returns the same
-    application.
+    transaction: the application (:func:`prepare_answers`) with the identity if the card
+    was used, and the draft is finished (deleted, as submitting deletes it). The
+    application keeps the draft's link hash, so the link the resident holds opens it.
+    Preparing again (a double click, a stale page) returns the same application.
     """
     existing = MailApplication.objects.filter(token_hash=draft.token_hash).first()
     if existing is not None:
         return existing
     answers, locked = submission_services.validated_answers(draft=draft, card_optional=True)
-    form = draft.form_version.form
-    schema = draft.form_version.schema
     with transaction.atomic():
         # Concurrent requests queue here; the later one finds the application made.
         if not Draft.objects.select_for_update().filter(pk=draft.pk).exists():
             return MailApplication.objects.get(token_hash=draft.token_hash)
-        now = timezone.now()
-        email = next(
-            (
-                str(answers[f.key])
-                for f in schema.fields()
-                if isinstance(f, EmailField) and f.confirmation and answers.get(f.key)
-            ),
-            "",
-        )
-        application = MailApplication.objects.create(
-            municipality_id=form.municipality_id,
-            department_id=form.department_id,
+        application = prepare_answers(
             form_version=draft.form_version,
-            draft=None,
-            reference=next_reference(
-                form.municipality_id, form.municipality.lg_code, timezone.localtime(now).year
-            ),
             answers=answers,
-            answers_sha256=answers_sha256(answers),
-            identity=draft.identity,
-            prefilled_fields=sorted(key for key in locked if key in answers),
-            email=email,
-            language=draft.language,
             token_hash=draft.token_hash,
-            created_at=now,
-            expires_at=now + timedelta(days=settings.MADOGUCHI_MAIL_DAYS),
-        )
-        events.record(
-            events.Event.MAIL_PREPARED,
             actor=(
                 events.pseudonym("person", draft.identity.subject) if draft.identity else "resident"
             ),
-            subject=events.pseudonym("mail", application.reference),
-            detail={
-                "reference": application.reference,
-                "answers": application.answers_sha256,
-                "form": str(form.pk),
-                "version": str(draft.form_version.number),
-            },
+            identity=draft.identity,
+            prefilled_fields=locked,
+            language=draft.language,
         )
         draft.delete()
     return application

@@ -178,3 +178,27 @@ def test_the_expiry_command_says_how_many_expired(form_version: FormVersion) -> 
     call_command("expire_mail", stdout=out)
 
     assert "expired mail-in applications: 1" in out.getvalue()
+
+
+def test_answers_checked_elsewhere_make_a_paper_with_the_next_reference_and_the_askers_detail(
+    form_version: FormVersion, recorded: list[tuple[str, str, dict[str, str]]]
+) -> None:
+    answers = {"name": "加賀 太郎", "name_kana": "カガ タロウ", "method": "visit"}
+    before = services.prepare(draft=completed_draft(form_version))
+
+    application = services.prepare_answers(
+        form_version=form_version,
+        answers=answers,
+        token_hash="c" * 64,
+        actor="staff:clerk",
+        detail={"channel": "counter"},
+    )
+
+    assert application.reference.endswith(f"-{int(before.reference[-6:]) + 1:06d}")
+    assert application.answers == answers
+    assert application.answers_sha256 == hashlib.sha256(canonical_bytes(answers)).hexdigest()
+    assert application.status == MailStatus.AWAITING
+    event, _subject, detail = recorded[-1]
+    assert event == "mail.prepared"
+    assert detail["channel"] == "counter"
+    assert detail["reference"] == application.reference
