@@ -55,6 +55,10 @@ class Event(enum.StrEnum):
     COUNTER_IDENTITY_CHECKED = "counter.identity_checked"
     COUNTER_ACCEPTED = "counter.accepted"
     COUNTER_VISIT_CLOSED = "counter.visit_closed"
+    # Staff-assisted entry at the counter (counter.assisted): the person typed by the clerk
+    # (no items, the visit only) and a procedure started and filled with the resident.
+    COUNTER_PERSON_ENTERED = "counter.person_entered"
+    COUNTER_APPLICATION_ADDED = "counter.application_added"
     # The counter channel's resident display and card (counter.display, counter.card):
     # a display paired to a visit, the resident's confirmation of an application on it,
     # and a card read proven by a JPKI authentication signature (no items, hashes only).
