@@ -170,6 +170,29 @@ class FileField(BaseField):
     accept: list[FileType] = Field(default_factory=lambda: list(get_args(FileType)), min_length=1)
 
 
+# A photo is read and re-encoded with Pillow: JPEG or PNG only.
+PhotoType = Literal["image/jpeg", "image/png"]
+# The online card application's limit (J-LIS: 20 KB to 7 MB).
+PHOTO_MAX_SIZE_MB = 7
+
+
+class PhotoField(FileField):
+    """A face photo for an ID (the My Number Card's 4.5 × 3.5 portrait), taken with the
+    device's camera or uploaded. A file question with image checks: every place that takes
+    files (drafts, corrections, the document, exports) treats it as one."""
+
+    type: Literal["photo"]  # type: ignore[assignment]
+    max_size_mb: float = Field(default=PHOTO_MAX_SIZE_MB, gt=0, le=PHOTO_MAX_SIZE_MB)
+    accept: list[FileType] = Field(default_factory=lambda: list(get_args(PhotoType)), min_length=1)
+
+    @field_validator("accept")
+    @classmethod
+    def _images_only(cls, value: list[FileType]) -> list[FileType]:
+        if not set(value) <= set(get_args(PhotoType)):
+            raise ValueError("a photo accepts image/jpeg and image/png only")
+        return value
+
+
 class ConsentField(BaseField):
     type: Literal["consent"]
     required: bool = True
@@ -197,6 +220,7 @@ FormField = Annotated[
     | PostalCodeField
     | KanaField
     | FileField
+    | PhotoField
     | ConsentField
     | InfoField,
     Field(discriminator="type"),

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from madoguchi.core.ratelimit import allow
 from madoguchi.forms import rendering
-from madoguchi.forms.schema import LocalizedText, Step
+from madoguchi.forms.schema import FileField, LocalizedText, Step
 from madoguchi.identity import csp as identity_csp
 from madoguchi.identity import oidc as identity_oidc
 from madoguchi.identity import services as identity_services
@@ -67,7 +67,7 @@ def _context(
         a.field_key: a for a in correction.pending_attachments.all()
     }
     for view in fields:
-        if view.type == "file":
+        if isinstance(schema.field(view.key), FileField):  # a photo is a file too
             view.extra["attachment"] = attachments.get(view.key)
     kept = [
         {

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.db.models import F, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from madoguchi.forms import fieldtypes
 from madoguchi.forms.schema import FileField
 
 from . import filenames, filetypes, scanners
@@ -154,6 +155,17 @@ def store_upload(
             )
             % {"kind": content_type.split("/")[1].upper(), "kinds": _kinds(form_field)}
         )
+    # The question's own checks; a photo is re-encoded here without its metadata (GPS).
+    try:
+        rewritten = fieldtypes.of(form_field).rewrite_upload(form_field, upload)
+    except fieldtypes.FieldInvalid as error:
+        return UploadRefused(error.message)
+    size = upload.size
+    if rewritten is not None:
+        upload, size = (
+            SimpleUploadedFile(upload.name or "", rewritten, content_type),
+            len(rewritten),
+        )
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -170,7 +182,7 @@ def store_upload(
             # The resident's name never reaches the storage (disk path or object key).
             file=File(upload, name=f"{uuid.uuid4().hex}{extension}"),
             name=filenames.safe_name(upload.name or "", content_type),
-            size=upload.size,
+            size=size,
             content_type=content_type,
             sha256=digest.hexdigest(),
         )

@@ -41,6 +41,7 @@ from . import (  # noqa: F401
     long_text,
     number,
     phone,
+    photo,
     postal_code,
     text,
 )

@@ -21,7 +21,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import IO, Any, ClassVar, Generic, Protocol, TypeVar
 
 from django.utils.functional import Promise
 from django.utils.translation import get_language
@@ -235,6 +235,17 @@ class FieldType(ABC, Generic[FieldT]):
     ) -> Any:
         """An answer this (unlocked) question takes from the others on its page before the
         resident types it, or None. ``values`` are the page's values, locked ones included."""
+        return None
+
+    # -- storing files ----------------------------------------------------------------
+
+    def rewrite_upload(self, form_field: FieldT, upload: IO[bytes]) -> bytes | None:
+        """The bytes to store instead of an uploaded file, or None to store it as it is.
+
+        Called by the upload service once the file passed the checks every file question
+        makes (size, virus scan, type read from its bytes). Raises :class:`FieldInvalid`
+        for a file this question refuses; a photo is checked and re-encoded here.
+        """
         return None
 
     # -- exporting and counting -------------------------------------------------------

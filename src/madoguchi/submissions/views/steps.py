@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from madoguchi.core.ratelimit import allow
 from madoguchi.forms import answers as form_answers
 from madoguchi.forms import conditions, rendering
-from madoguchi.forms.schema import FormSchema, PostalCodeField
+from madoguchi.forms.schema import FileField, FormSchema, PostalCodeField
 from madoguchi.jp import postal
 from madoguchi.jp.errors import InvalidJapaneseInput
 
@@ -63,7 +63,7 @@ def _step_context(
     )
     attachments = {a.field_key: a for a in draft.attachments.all()}
     for view in fields:
-        if view.type == "file":
+        if isinstance(schema.field(view.key), FileField):  # a photo is a file too
             view.extra["attachment"] = attachments.get(view.key)
     previous = navigation.previous_step_index(schema, draft.answers, index)
     numbers = [i for i, _s in conditions.applicable_steps(schema, answers)]
@@ -171,7 +171,7 @@ def _typed_on_step(schema: FormSchema, index: int, post: Mapping[str, Any]) -> d
     return {
         f.key: form_answers.raw_from_post(f, post)
         for f in schema.steps[index].fields
-        if f.collects_input and f.type != "file"
+        if f.collects_input and not isinstance(f, FileField)
     }
 
 

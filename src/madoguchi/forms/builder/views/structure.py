@@ -177,7 +177,7 @@ def rule_context(
     candidates = [
         (f.get("key"), edits.text(f.get("label"), language))
         for f in edits.all_fields(definition)
-        if f.get("key") != target_key and f.get("type") not in ("info", "file")
+        if f.get("key") != target_key and f.get("type") not in ("info", "file", "photo")
     ]
     chosen = request.GET.get(f"{name}_field", "")
     chosen_field = next((f for f in edits.all_fields(definition) if f.get("key") == chosen), None)
