@@ -22,6 +22,8 @@ logger = logging.getLogger("madoguchi.counter.agent")
 
 MAX_FILE_BYTES = 8192
 HEADER_BYTES = 7
+# EF 0001 of the card-info AP: FF 10 0C, twelve digits, FF FF; all 17 bytes are hashed (DF 31).
+MY_NUMBER_EF_BYTES = 17
 
 
 class AgentError(Exception):
@@ -281,6 +283,12 @@ class MyNumberCardSession:
         header = self._read(0, HEADER_BYTES, step)
         return self._read_all(_declared_tlv_length(header), header, step)
 
+    def _read_fixed(self, ef: int, length: int, step: str) -> bytes:
+        """Read the first ``length`` bytes of an EF (EF 0001: its 17 bytes, filler included)."""
+        if not self._select_file(ef, step):
+            raise AgentError("card_error", f"{step}: the file is missing (6A 82)")
+        return self._read_all(length, b"", step)
+
     def _read_certificate(self, ef: int, step: str, *, optional: bool = False) -> bytes | None:
         """Read a DER certificate: four bytes for its length, then 256-byte chunks."""
         if not self._select_file(ef, step):
@@ -332,7 +340,7 @@ class MyNumberCardSession:
         self._select_application(apdu.CARD_INFO_AID, "select card info AP")
         self._verify(EF_CARD_INFO_PIN, pin.encode("ascii"), "verify card info PIN")
         basic_four_file = self._read_tlv_file(apdu.EF_BASIC_FOUR, "read basic four")
-        my_number_file = self._read_tlv_file(apdu.EF_MY_NUMBER, "read integrity input")
+        my_number_file = self._read_fixed(apdu.EF_MY_NUMBER, MY_NUMBER_EF_BYTES, "read EF 0001")
         integrity_file = self._read_tlv_file(apdu.EF_INTEGRITY, "read integrity record")
         try:
             items = apdu.parse_basic_four(basic_four_file)

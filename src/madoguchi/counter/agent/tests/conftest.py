@@ -1,0 +1,120 @@
+"""Fixtures for the agent: a virtual card built from test keys, reached without PC/SC."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from madoguchi.counter.agent.card import AgentError
+from madoguchi.simulators.card import VirtualMyNumberCard
+
+NAME = "加賀　太郎"
+ADDRESS = "石川県加賀市大聖寺南町ニ４１番地"
+
+
+@dataclass(frozen=True)
+class Keys:
+    auth_key: rsa.RSAPrivateKey
+    auth_certificate: bytes
+    signing_key: rsa.RSAPrivateKey
+    signing_certificate: bytes
+    ca_certificate: bytes
+
+
+def _certificate(key: rsa.RSAPrivateKey, name: str) -> bytes:
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.DER)
+
+
+@pytest.fixture(scope="session")
+def keys() -> Keys:
+    auth = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    signing = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return Keys(
+        auth_key=auth,
+        auth_certificate=_certificate(auth, "auth"),
+        signing_key=signing,
+        signing_certificate=_certificate(signing, "signing"),
+        ca_certificate=_certificate(ca, "ca"),
+    )
+
+
+@pytest.fixture
+def virtual_card(keys: Keys) -> VirtualMyNumberCard:
+    card = VirtualMyNumberCard(
+        name=NAME,
+        address=ADDRESS,
+        birth_date=datetime.date(1980, 4, 1),
+        sex="1",
+        my_number="123456789012",
+        card_info_pin="1234",
+        auth_pin="1234",
+        signing_password="ABC123",
+        auth_key=keys.auth_key,
+        auth_certificate=keys.auth_certificate,
+        auth_ca_certificate=keys.ca_certificate,
+        signing_key=keys.signing_key,
+        signing_certificate=keys.signing_certificate,
+        signing_ca_certificate=keys.ca_certificate,
+    )
+    card.power_up()
+    return card
+
+
+class CardTransport:
+    """A card in a reader, in memory; ``pull_after`` commands later the card leaves."""
+
+    reader_name = "In-memory reader"
+
+    def __init__(self, card: VirtualMyNumberCard, *, pull_after: int | None = None) -> None:
+        self.card = card
+        self.pull_after = pull_after
+        self.commands: list[bytes] = []
+        self.closed = False
+
+    def transmit(self, command: bytes) -> bytes:
+        if self.pull_after is not None and len(self.commands) >= self.pull_after:
+            raise AgentError("card_removed", "the card left the reader during the operation")
+        self.commands.append(command)
+        return self.card.execute(command)
+
+    def close(self) -> None:
+        self.closed = True
+        self.card.reset()
+
+
+class CardConnector:
+    """The connector of the agent with a card (or none) in an in-memory reader."""
+
+    def __init__(self, card: VirtualMyNumberCard | None, *, pull_after: int | None = None) -> None:
+        self.card = card
+        self.pull_after = pull_after
+        self.has_reader = True
+
+    def reader(self) -> str | None:
+        return CardTransport.reader_name if self.has_reader else None
+
+    def connect(self) -> CardTransport:
+        if not self.has_reader:
+            raise AgentError("no_reader", "no card reader is connected")
+        if self.card is None:
+            raise AgentError("no_card", "no card is in the reader")
+        return CardTransport(self.card, pull_after=self.pull_after)
