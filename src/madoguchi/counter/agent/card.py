@@ -68,6 +68,7 @@ class Connector(Protocol):
 def _pyscard() -> Any:
     try:
         import smartcard.Exceptions
+        import smartcard.pcsc.PCSCExceptions
         import smartcard.System
     except ImportError as error:  # pragma: no cover - depends on the machine
         raise AgentError(
@@ -77,12 +78,21 @@ def _pyscard() -> Any:
     return smartcard
 
 
+def _pcsc_errors() -> tuple[type[Exception], ...]:
+    """pyscard's two exception families (connection errors; PC/SC context errors)."""
+    smartcard = _pyscard()
+    return (
+        smartcard.Exceptions.SmartcardException,
+        smartcard.pcsc.PCSCExceptions.BaseSCardException,
+    )
+
+
 def list_readers() -> list[str]:
     """Names of the PC/SC readers (empty when pcscd runs without any, or does not run)."""
     smartcard = _pyscard()
     try:
         return [str(reader) for reader in smartcard.System.readers()]
-    except smartcard.Exceptions.SmartcardException:
+    except _pcsc_errors():
         return []
 
 
@@ -98,20 +108,18 @@ class PcscTransport:
         return self._reader_name
 
     def transmit(self, command: bytes) -> bytes:
-        smartcard = _pyscard()
         try:
             data, sw1, sw2 = self._connection.transmit(list(command))
-        except smartcard.Exceptions.SmartcardException as error:
+        except _pcsc_errors() as error:
             raise AgentError(
                 "card_removed", "the card left the reader during the operation"
             ) from error
         return bytes(data) + bytes([sw1, sw2])
 
     def close(self) -> None:
-        smartcard = _pyscard()
         try:
             self._connection.disconnect()
-        except smartcard.Exceptions.SmartcardException:
+        except _pcsc_errors():
             logger.info("disconnect failed (card already gone)")
 
 
@@ -125,7 +133,7 @@ class PcscConnector:
         smartcard = _pyscard()
         try:
             readers = smartcard.System.readers()
-        except smartcard.Exceptions.SmartcardException:
+        except _pcsc_errors():
             return None
         if self._wanted is None:
             return readers[0] if readers else None
@@ -148,7 +156,7 @@ class PcscConnector:
             connection.connect()
         except smartcard.Exceptions.NoCardException as error:
             raise AgentError("no_card", "no card is in the reader") from error
-        except smartcard.Exceptions.SmartcardException as error:
+        except _pcsc_errors() as error:
             raise AgentError("no_card", "the card in the reader does not answer") from error
         return PcscTransport(connection, str(chosen))
 

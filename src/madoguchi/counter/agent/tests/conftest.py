@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import http.client
+import json
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -11,11 +17,49 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from madoguchi.counter.agent.card import AgentError
+from madoguchi.counter.agent.card import AgentError, Connector
+from madoguchi.counter.agent.server import Agent, AgentHTTPServer
 from madoguchi.simulators.card import VirtualMyNumberCard
 
 NAME = "加賀　太郎"
 ADDRESS = "石川県加賀市大聖寺南町ニ４１番地"
+ORIGIN = "https://city.example"
+TOKEN = "t" * 43
+NONCE = "ab" * 32
+
+
+class Client:
+    """HTTP to the agent as the counter page's fetch() sends it."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        origin: str | None = ORIGIN,
+        token: str | None = TOKEN,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> tuple[int, dict[str, str], Any]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        sent = dict(headers or {})
+        if origin is not None:
+            sent["Origin"] = origin
+        if token is not None:
+            sent["Authorization"] = f"Bearer {token}"
+        payload = raw if raw is not None else None if body is None else json.dumps(body).encode()
+        if payload is not None:
+            sent["Content-Type"] = "application/json"
+        connection.request(method, path, body=payload, headers=sent)
+        response = connection.getresponse()
+        content = response.read()
+        connection.close()
+        parsed = json.loads(content) if content else None
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, parsed
 
 
 @dataclass(frozen=True)
@@ -118,3 +162,17 @@ class CardConnector:
         if self.card is None:
             raise AgentError("no_card", "no card is in the reader")
         return CardTransport(self.card, pull_after=self.pull_after)
+
+
+@contextlib.contextmanager
+def serving(connector: Connector) -> Iterator[Client]:
+    """The agent's HTTP server on a free loopback port, for one block."""
+    agent = Agent(connector=connector, token=TOKEN, origins=frozenset({ORIGIN}))
+    server = AgentHTTPServer(agent, port=0)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield Client(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.client
 import json
 import threading
 from collections.abc import Iterator
@@ -18,43 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from madoguchi.counter.agent.server import Agent, AgentHTTPServer
 from madoguchi.simulators.card import VirtualMyNumberCard
 
-from .conftest import ADDRESS, NAME, CardConnector, Keys
-
-ORIGIN = "https://city.example"
-TOKEN = "t" * 43
-NONCE = "ab" * 32
-
-
-class Client:
-    def __init__(self, port: int) -> None:
-        self.port = port
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        origin: str | None = ORIGIN,
-        token: str | None = TOKEN,
-        headers: dict[str, str] | None = None,
-        raw: bytes | None = None,
-    ) -> tuple[int, dict[str, str], Any]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        sent = dict(headers or {})
-        if origin is not None:
-            sent["Origin"] = origin
-        if token is not None:
-            sent["Authorization"] = f"Bearer {token}"
-        payload = raw if raw is not None else None if body is None else json.dumps(body).encode()
-        if payload is not None:
-            sent["Content-Type"] = "application/json"
-        connection.request(method, path, body=payload, headers=sent)
-        response = connection.getresponse()
-        content = response.read()
-        connection.close()
-        parsed = json.loads(content) if content else None
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, parsed
+from .conftest import ADDRESS, NAME, NONCE, ORIGIN, TOKEN, CardConnector, Client, Keys, serving
 
 
 @pytest.fixture
@@ -64,15 +27,8 @@ def connector(virtual_card: VirtualMyNumberCard) -> CardConnector:
 
 @pytest.fixture
 def client(connector: CardConnector) -> Iterator[Client]:
-    agent = Agent(connector=connector, token=TOKEN, origins=frozenset({ORIGIN}))
-    server = AgentHTTPServer(agent, port=0)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield Client(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(connector) as client:
+        yield client
 
 
 def _public_key(der: str) -> rsa.RSAPublicKey:
