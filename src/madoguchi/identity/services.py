@@ -23,8 +23,8 @@ from madoguchi.forms.schema import FormSchema
 from madoguchi.tenants.models import Municipality
 
 from . import client_keys, oidc, registry
-from .base import ClaimsUnusable
-from .models import IdentityProvider, VerifiedIdentity
+from .base import ClaimsUnusable, normalise
+from .models import Assurance, IdentityProvider, VerifiedIdentity
 
 logger = logging.getLogger("madoguchi.identity")
 
@@ -165,6 +165,60 @@ def finish_login(
         acr=result.acr[:50],
         basic_four=items,
         authenticated_at=datetime.fromtimestamp(result.auth_time, tz=UTC),
+        verified_at=timezone.now(),
+    )
+    events.record(
+        events.Event.IDENTITY_VERIFIED,
+        actor=f"person:{identity.subject[:24]}",
+        subject=f"identity:{identity.pk}",
+        detail={"provider": str(provider), "assurance": identity.assurance},
+    )
+    return identity
+
+
+# The identity "provider" of card reads at the city's own counter (madoguchi.counter.card):
+# one disabled row per municipality, so a counter identity has a provider like any other
+# (pages that name it say 窓口) but can never be used to start a login.
+COUNTER_CARD_PROVIDER = "counter-card"
+COUNTER_CARD_KIND = "counter_card"
+COUNTER_CARD_ACR = "counter_card"
+
+
+def counter_card_identity(
+    *, municipality: Municipality, card_key: str, items: Mapping[str, Any], read_at: datetime
+) -> VerifiedIdentity:
+    """Record an identity verified at the counter from the My Number Card itself.
+
+    ``items`` are the basic four items read from the card's 券面事項入力補助AP (sex as the
+    card codes it, ``1``/``2``/``9``), trusted because the caller has proven the card
+    genuine and unrevoked with its JPKI authentication certificate; ``card_key`` names that
+    certificate (issuer and serial) and becomes the hashed subject. The assurance is the
+    My Number Card's, as online; ``acr`` says it was read at the counter.
+    Raises :class:`ClaimsUnusable` for items that cannot be read.
+    """
+    raw = dict(items)
+    raw["sex"] = {"1": "male", "2": "female", "9": "other"}.get(str(raw.get("sex", "")), "")
+    basic_four = normalise(raw)
+    provider, _created = IdentityProvider.objects.get_or_create(
+        municipality=municipality,
+        key=COUNTER_CARD_PROVIDER,
+        defaults={
+            "kind": COUNTER_CARD_KIND,
+            "name": "窓口（マイナンバーカード読取）",
+            "name_en": "City counter (My Number Card read)",
+            "assurance": Assurance.MYNUMBER_CARD,
+            "issuer": f"urn:madoguchi:counter-card:{municipality.lg_code}",
+            "client_id": "",
+            "enabled": False,
+        },
+    )
+    identity = VerifiedIdentity.objects.create(
+        provider=provider,
+        subject=subject_pseudonym(provider, card_key),
+        assurance=Assurance.MYNUMBER_CARD,
+        acr=COUNTER_CARD_ACR,
+        basic_four=basic_four,
+        authenticated_at=read_at,
         verified_at=timezone.now(),
     )
     events.record(

@@ -14,7 +14,7 @@ from madoguchi.counter import services
 from madoguchi.counter.models import Visit, VisitApplication
 from madoguchi.simulators.idp import authorities
 from madoguchi.simulators.idp.residents import card_items, get_resident
-from madoguchi.tenants.models import StaffMember
+from madoguchi.tenants.models import Department, StaffMember
 from madoguchi.testing.factories import DepartmentFactory, StaffFactory, publish_form
 
 SCHEMA: dict[str, Any] = {
@@ -59,8 +59,10 @@ class Counter:
 
 
 def a_counter(**answers: Any) -> Counter:
-    department = DepartmentFactory()
-    clerk = StaffFactory(municipality=department.municipality, departments=[department])
+    department: Department = DepartmentFactory()  # type: ignore[assignment]
+    clerk: StaffMember = StaffFactory(  # type: ignore[assignment]
+        municipality=department.municipality, departments=[department]
+    )
     form_version = publish_form(department=department, schema=SCHEMA, slug="counter-test")
     visit = services.open_visit(clerk=clerk, counter_name="3番窓口")
     application = services.add_application(
@@ -80,9 +82,7 @@ def card_sign(resident_id: str, data: bytes, *, key: str = "auth") -> bytes:
 
 
 def auth_certificate_der(resident_id: str) -> bytes:
-    return authorities.card(get_resident(resident_id)).auth_certificate.public_bytes(
-        Encoding.DER
-    )
+    return authorities.card(get_resident(resident_id)).auth_certificate.public_bytes(Encoding.DER)
 
 
 def signing_certificate_der(resident_id: str) -> bytes:
