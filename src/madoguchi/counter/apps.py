@@ -7,3 +7,13 @@ class CounterConfig(AppConfig):
 
     name = "madoguchi.counter"
     label = "counter"
+
+    def ready(self) -> None:
+        from madoguchi.submissions import access_history, pending_links
+
+        from . import history, selectors
+
+        # The status link of a pre-registration not yet accepted opens its page.
+        pending_links.register("counter", selectors.pending_page)
+        # Pre-registered, checked in and confirmed at the counter show in the history.
+        access_history.register_source("counter", history.counter_events)

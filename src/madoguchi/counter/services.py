@@ -67,9 +67,6 @@ from .refusals import (
     VisitClosed,
 )
 
-# The tag every counter submission carries in the inbox, as mail-in's carry 「郵送」.
-TAG = "窓口"
-
 # Identity documents a clerk may record as shown (窓口・目視確認), by their Japanese label
 # (what the ledger and the visit keep); the page translates them for display.
 IDENTITY_DOCUMENTS = (
@@ -473,7 +470,7 @@ def submit_application(
 
     Requires the resident's confirmation of the current answers and a checked identity;
     the answers are validated again against the application's form version; the
-    submission (channel ``counter``, 到達日 today, tagged 「窓口」, the visit's assurance as
+    submission (channel ``counter``, shown 「窓口」 in the inbox, 到達日 today, the visit's assurance as
     its identity level, the visit's card identity if read) is made through
     ``submissions.services.create_submission`` with ``signed`` as its document when the
     resident signed with the card. A pre-registration's link becomes the submission's
@@ -525,7 +522,6 @@ def submit_application(
         )
         submission.identity_level = str(visit.assurance)
         submission.save(update_fields=["identity_level"])
-        _tag(submission)
         if preregistration is not None:
             StatusLink.objects.create(submission=submission, token_hash=preregistration.token_hash)
         application.state = ApplicationState.SUBMITTED
@@ -546,13 +542,6 @@ def submit_application(
             },
         )
     return submission
-
-
-def _tag(submission: Submission) -> None:
-    """Tag the submission 「窓口」 in the inbox, when the inbox has tags."""
-    tags = getattr(submission, "tags", None)
-    if tags is not None and hasattr(tags, "add"):
-        tags.add(TAG)
 
 
 def close_visit(*, visit: Visit, clerk: StaffMember) -> None:
