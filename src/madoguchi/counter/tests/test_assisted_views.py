@@ -54,7 +54,7 @@ def test_the_person_typed_on_the_person_page_fills_the_next_form(
     html = page.content.decode()
     assert 'value="加賀 太郎"' in html
     assert 'value="石川県加賀市大聖寺南町ニ41"' in html
-    assert "提出書類は窓口で確認" in html
+    assert "documents are checked at the counter" in html
 
 
 def test_a_person_page_with_problems_shows_them_all_and_keeps_what_was_typed(
