@@ -187,18 +187,42 @@ class VirtualReader(VpcdConnection):
     connects to the card it just removed, nor sees a fresh card as "reset".
     """
 
+    _inserted_event: int | None = None
+
+    def __init__(self, port: int = DEFAULT_PORT) -> None:
+        super().__init__(port)
+        self._connections: list[Any] = []
+
+    def release_connections(self) -> None:
+        """Disconnect every pyscard connection :meth:`connect` made (at teardown): a handle
+        left to the garbage collector unpowers the card under the next test's handle."""
+        from smartcard.Exceptions import CardConnectionException
+
+        for connection in self._connections:
+            with contextlib.suppress(CardConnectionException):
+                connection.release()
+        self._connections.clear()
+
     def insert(self, card: Card, *, remove_after: int | None = None, timeout: float = 10) -> None:
         super().insert(card, remove_after=remove_after, timeout=timeout)
-        self.wait_for_card(present=True, timeout=timeout)
+        self._inserted_event = self.wait_for_card(present=True, timeout=timeout)
 
     def remove(self) -> None:
         was_inserted = self._socket is not None
         super().remove()
         if was_inserted:
-            self.wait_for_card(present=False)
+            self.wait_for_card(present=False, after_event=self._inserted_event)
 
-    def wait_for_card(self, *, present: bool, timeout: float = 10) -> None:
-        """Wait until pcscd reports the reader with (or without) a card."""
+    def wait_for_card(
+        self, *, present: bool, after_event: int | None = None, timeout: float = 10
+    ) -> int:
+        """Wait until pcscd's reader thread has seen the card arrive (or leave); returns the
+        reader's event counter then.
+
+        ``after_event``: also wait for the counter to move past it. A disconnect after the
+        card left marks the reader empty before pcscd's poll notices; a card inserted in
+        between would never be powered up (pcscd would think it never left).
+        """
         scard = _pyscard()
         wanted = scard.SCARD_STATE_PRESENT if present else scard.SCARD_STATE_EMPTY
         result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
@@ -213,8 +237,9 @@ class VirtualReader(VpcdConnection):
                 )
                 if result == scard.SCARD_S_SUCCESS:
                     state = states[0][1] & ~scard.SCARD_STATE_CHANGED
-                    if state & wanted:
-                        return
+                    event = state >> 16
+                    if state & wanted and (after_event is None or event != after_event):
+                        return event
                 if time.monotonic() > deadline:
                     raise TimeoutError(
                         f"{self.reader_name!r}: no card {'inserted' if present else 'removed'}"
@@ -238,6 +263,7 @@ class VirtualReader(VpcdConnection):
                 except (NoCardException, CardConnectionException):
                     connection.release()
                 else:
+                    self._connections.append(connection)
                     return connection
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no card in {self.reader_name!r} after {timeout}s")
@@ -281,6 +307,7 @@ def virtual_reader(pcscd: None) -> Iterator[VirtualReader]:
         try:
             yield reader
         finally:
+            reader.release_connections()
             reader.remove()
 
 

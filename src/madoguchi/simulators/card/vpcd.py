@@ -43,9 +43,18 @@ class VpcdUnavailable(ConnectionError):
     """Nothing listens on the vpcd port: pcscd is not running or has no vpcd driver."""
 
 
+def _quick_ack(sock: socket.socket) -> None:
+    # vpcd writes the length and the APDU in two send() calls: with Nagle on its side and
+    # delayed ACKs on ours, every APDU would wait 40 ms. Linux clears TCP_QUICKACK after a
+    # while, so it is set again before every read.
+    if hasattr(socket, "TCP_QUICKACK"):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+
+
 def _receive_exactly(sock: socket.socket, size: int) -> bytes | None:
     chunks = b""
     while len(chunks) < size:
+        _quick_ack(sock)
         chunk = sock.recv(size - len(chunks))
         if not chunk:
             return None
