@@ -1,0 +1,36 @@
+// The card agent's address and pairing token, kept in this browser's localStorage
+// (counter/agent_settings.html). The resident display reads them (display-card.js).
+import { CardAgent, AgentError } from "./agent-client.js";
+import { loadAgentSettings, saveAgentSettings } from "./agent-storage.js";
+
+const form = document.getElementById("agent-settings");
+const status = document.getElementById("agent-settings-status");
+const ja = document.documentElement.lang !== "en";
+
+function say(text) {
+  status.hidden = false;
+  status.textContent = text;
+}
+
+if (form) {
+  const saved = loadAgentSettings();
+  form.elements.url.value = saved.url;
+  form.elements.token.value = saved.token;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    saveAgentSettings(form.elements.url.value.trim(), form.elements.token.value.trim());
+    say(ja ? "このブラウザーに保存しました。" : "Saved in this browser.");
+  });
+  document.getElementById("agent-test").addEventListener("click", async () => {
+    const agent = new CardAgent(form.elements.url.value.trim(), form.elements.token.value.trim());
+    try {
+      const answer = await agent.status();
+      const reader = answer.reader || (ja ? "なし" : "none");
+      say(ja ? `接続できました。カードリーダー: ${reader}` : `Connected. Card reader: ${reader}`);
+    } catch (error) {
+      const code = error instanceof AgentError ? error.code : "agent_unreachable";
+      say(ja ? `接続できません（${code}）。カードエージェントを起動してください。`
+             : `Cannot connect (${code}). Start the card agent.`);
+    }
+  });
+}
