@@ -244,10 +244,14 @@ def test_every_answer_of_the_api_is_documented_json_and_never_a_server_error(
         "172065-gentsuki-haisha",
         "172065-inu-shibo-todoke",
         "172065-kosodate-soudan",
+        "172065-mynumber-card-shinsei",
         "172065-ningen-dock-josei",
+        "281000-jidou-teate",
+        "281000-kokuho-kanyu",
         "281000-nouzei-shomei",
         "281000-shimin-anketo",
         "281000-sodaigomi",
+        "281000-tennyu-todoke",
     ]
     unlimited = {scope: 10**9 for scope in django_settings.MADOGUCHI_RATE_LIMITS}
     statuses: set[int] = set()

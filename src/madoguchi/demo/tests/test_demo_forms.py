@@ -85,10 +85,14 @@ def test_demo_forms_exist() -> None:
         "172065-gentsuki-haisha",
         "172065-inu-shibo-todoke",
         "172065-kosodate-soudan",
+        "172065-mynumber-card-shinsei",
         "172065-ningen-dock-josei",
+        "281000-jidou-teate",
+        "281000-kokuho-kanyu",
         "281000-nouzei-shomei",
         "281000-shimin-anketo",
         "281000-sodaigomi",
+        "281000-tennyu-todoke",
     ]
 
 
