@@ -51,8 +51,9 @@ def _optional_url(name: str, visit: Visit) -> str:
 
 
 def _display_panel(visit: Visit) -> dict[str, Any] | None:
-    """What the resident display and card panel (``counter/display_panel.html``, from
-    ``card_views``) shows for this visit, or None while that part is not there."""
+    """The context of the resident display and card panel (``counter/display_panel.html``,
+    from ``card_views.panel_context``: one key, ``display_panel``), or None while that part
+    is not there."""
     try:
         card_views = importlib.import_module("madoguchi.counter.card_views")
     except ModuleNotFoundError:
@@ -182,7 +183,7 @@ def _visit_page(
         ],
         "field_errors": field_errors(scan_form) | field_errors(check_form),
         # The resident display and the card reader (card_views), when installed.
-        "display_panel": panel,
+        **(panel or {}),
         "assisted_url": _optional_url("counter:assisted_start", visit),
     }
     return allow_webassembly(render(request, VISIT_TEMPLATE, context, status=status))

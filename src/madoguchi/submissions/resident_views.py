@@ -49,6 +49,11 @@ EVENT_LABELS = {
     events.Event.RESULT_DELIVERED: gettext_lazy("Result delivered"),
     events.Event.MAIL_PREPARED: gettext_lazy("You made the application form for posting"),
     events.Event.MAIL_ARRIVED: gettext_lazy("Your posted application arrived"),
+    events.Event.COUNTER_PREREGISTERED: gettext_lazy("You pre-registered for the counter"),
+    events.Event.COUNTER_CHECKED_IN: gettext_lazy(
+        "Your pre-registration was brought up at the counter"
+    ),
+    events.Event.COUNTER_ACCEPTED: gettext_lazy("Confirmed at the counter"),
 }
 
 

@@ -61,7 +61,7 @@ def preregistration(
 def clerk(department: Department | None = None, **kwargs: Any) -> StaffMember:
     """A clerk of ``department`` (and its municipality) who can act."""
     owner: Department = department or DepartmentFactory()  # type: ignore[assignment]
-    staff: StaffMember = StaffFactory(
+    staff: StaffMember = StaffFactory(  # type: ignore[assignment]
         municipality=owner.municipality, departments=[owner], **kwargs
     )
     return staff

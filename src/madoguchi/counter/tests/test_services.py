@@ -33,7 +33,7 @@ from madoguchi.counter.refusals import (
 )
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.models import Channel, Draft, StatusLink
-from madoguchi.tenants.models import StaffRole
+from madoguchi.tenants.models import Department, StaffMember, StaffRole
 from madoguchi.testing import counter as counter_data
 from madoguchi.testing.factories import DepartmentFactory, StaffFactory
 
@@ -157,7 +157,8 @@ def test_a_lookup_says_why_it_cannot_be_checked_in(setup: str, refusal: type[Exc
     elif setup == "other_city":
         clerk = counter_data.clerk()
     elif setup == "other_department":
-        clerk = counter_data.clerk(DepartmentFactory(municipality=prereg.municipality))
+        department: Department = DepartmentFactory(municipality=prereg.municipality)  # type: ignore[assignment]
+        clerk = counter_data.clerk(department)
     elif setup == "expired":
         Preregistration.objects.filter(pk=prereg.pk).update(
             expires_at=timezone.now() - timedelta(minutes=1)
@@ -177,7 +178,8 @@ def test_check_in_copies_the_answers_and_finishes_the_draft(
     recorded: list[tuple[str, str, str, dict[str, str]]],
 ) -> None:
     prereg, _token = counter_data.preregistration()
-    answers = dict(Draft.objects.get(pk=prereg.draft_id).answers)
+    assert prereg.draft is not None
+    answers = dict(prereg.draft.answers)
     clerk = counter_data.clerk(prereg.department)
     visit = services.open_visit(clerk=clerk, counter_name="3番窓口")
 
@@ -199,6 +201,8 @@ def test_a_pre_registration_is_checked_in_once() -> None:
     application, clerk = counter_data.checked_in()
     other_visit = services.open_visit(clerk=clerk)
 
+    assert application.preregistration is not None
+
     with pytest.raises(AlreadyCheckedIn):
         services.check_in(
             visit=other_visit, preregistration=application.preregistration, clerk=clerk
@@ -207,7 +211,7 @@ def test_a_pre_registration_is_checked_in_once() -> None:
 
 def test_read_only_staff_cannot_serve_at_the_counter() -> None:
     department = DepartmentFactory()
-    reader = StaffFactory(
+    reader: StaffMember = StaffFactory(  # type: ignore[assignment]
         municipality=department.municipality, departments=[department], role=StaffRole.READ_ONLY
     )
 
@@ -312,6 +316,7 @@ def test_accepting_makes_a_counter_submission_in_the_inbox(
     assert application.state == ApplicationState.SUBMITTED
     assert application.submission == submission
     # The resident's link now opens the submission's status page.
+    assert application.preregistration is not None
     assert StatusLink.objects.filter(
         submission=submission, token_hash=application.preregistration.token_hash
     ).exists()

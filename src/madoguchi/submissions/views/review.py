@@ -47,9 +47,10 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
     if unfinished is not None:
         # Also a page saved with answers still unchecked (一時保存): checked there first.
         return redirect("submissions:step", token=token, number=unfinished + 1)
-    if request.method != "POST" or draft.channel == Channel.MAIL:
-        # A draft for post is made into its paper by the mail-in app (the page's button
-        # posts there), never sent online from here.
+    if request.method != "POST" or draft.channel in (Channel.MAIL, Channel.COUNTER):
+        # A draft for post is made into its paper by the mail-in app, one for the counter
+        # into a pre-registration by the counter app (the page's button posts there),
+        # never sent online from here.
         return review_page(request, draft, token)
     try:
         if schema.identity == "mynumber_sign":
@@ -104,7 +105,8 @@ def review_page(
     if signing_error:
         error_list.append({"label": _("Signature"), "message": signing_error, "url": "#sign"})
     by_mail = draft.channel == Channel.MAIL
-    signing = schema.identity == "mynumber_sign" and not by_mail
+    at_counter = draft.channel == Channel.COUNTER
+    signing = schema.identity == "mynumber_sign" and not by_mail and not at_counter
     page = render(
         request,
         "submissions/review.html",
@@ -119,6 +121,7 @@ def review_page(
             "signing": signing,
             "signing_error": signing_error,
             "by_mail": by_mail,
+            "at_counter": at_counter,
         },
         status=status,
     )

@@ -60,8 +60,8 @@ def procedures(request: HttpRequest, lg_code: str) -> HttpResponse:
     )
 
 
-# The channels a resident can start from the web (the counter channel is another issue).
-START_CHANNELS = (Channel.ONLINE, Channel.MAIL)
+# The channels a resident can start from the web (the counter's ends in a pre-registration).
+START_CHANNELS = (Channel.ONLINE, Channel.MAIL, Channel.COUNTER)
 
 
 def _channel_choice(
@@ -115,8 +115,9 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
     channel = offered[0] if len(offered) == 1 else source.get("channel", "")
     if channel not in offered:
         return _channel_choice(request, form, offered, invalid="channel" in source)
-    # Paper is signed by hand: by post the card is optional (it still fills in and locks).
-    identity = "none" if channel == Channel.MAIL else schema.identity
+    # Paper is signed by hand, and the counter checks identity itself: by post or for the
+    # counter the card is optional (it still fills in and locks).
+    identity = "none" if channel in (Channel.MAIL, Channel.COUNTER) else schema.identity
     prefills = any(f.prefill for f in schema.fields())
     uses_provider = schema.identity != "none" or prefills
     providers = (
@@ -183,6 +184,7 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
             "channel": channel if len(offered) > 1 else "",
             "channel_label": Channel(channel).label,
             "by_mail": channel == Channel.MAIL,
+            "at_counter": channel == Channel.COUNTER,
             "prefill_items": form_selectors.prefill_item_names(schema, language=language),
             "start_error": error,
             "continue_url": draft_views.draft_to_continue(request, form) if available else None,
