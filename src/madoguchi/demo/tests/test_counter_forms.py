@@ -3,21 +3,27 @@ one visit, and Kaga's card issuance support with its 申請書ID and photo."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
+from PIL import ExifTags, Image
 
 from madoguchi.forms import fieldtypes
 from madoguchi.forms.fieldtypes.base import FieldInvalid
 from madoguchi.forms.models import Form
 from madoguchi.forms.schema import FormSchema, PhotoField, TextField
 from madoguchi.jp.errors import InvalidJapaneseInput
+from madoguchi.submissions import services as submission_services
 from madoguchi.tenants.models import StaffMember
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
@@ -133,3 +139,66 @@ def _forms(stems: list[str]) -> list[tuple[str, Form]]:
     return [
         (stem, Form.objects.get(municipality__lg_code=stem[:6], slug=stem[7:])) for stem in stems
     ]
+
+
+def _noisy_jpeg(size: tuple[int, int], *, located: bool) -> bytes:
+    exif = Image.Exif()
+    if located:
+        gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+        gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+        gps[ExifTags.GPS.GPSLatitude] = (36.0, 18.0, 7.0)
+    buffer = io.BytesIO()
+    Image.effect_noise(size, 60).convert("RGB").save(
+        buffer, format="JPEG", quality=90, exif=exif.tobytes()
+    )
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_card_form_takes_the_id_typed_full_width_and_the_tablet_photo_through_its_pages(
+    demo_data: Any, settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    form = Form.objects.get(municipality__lg_code="172065", slug="mynumber-card-shinsei")
+    assert form.current_version is not None
+    draft, token = submission_services.start_draft(form_version=form.current_version, language="ja")
+    browser = Client(headers={"accept-language": "ja"})
+
+    def step(number: int, data: dict[str, Any]) -> Any:
+        return browser.post(reverse("submissions:step", args=[token, number]), data)
+
+    first = step(1, {"application_id": "１２３４５６７８９０１２３４５６７８９０１２３"})
+    second = step(
+        2,
+        {
+            "name": "加賀 花子",
+            "name_kana": "カガ ハナコ",
+            "birth_date__era": "seireki",
+            "birth_date__year": "1990",
+            "birth_date__month": "4",
+            "birth_date__day": "1",
+            "sex": "female",
+            "postal_code": "922-8622",
+            "address": "石川県加賀市大聖寺南町ニ41",
+            "phone": "0761-72-1111",
+        },
+    )
+    page = browser.get(reverse("submissions:step", args=[token, 3])).text
+    landscape = step(
+        3, {"face_photo": SimpleUploadedFile("IMG_1.JPG", _noisy_jpeg((800, 600), located=True))}
+    )
+    taken = step(
+        3, {"face_photo": SimpleUploadedFile("IMG_2.JPG", _noisy_jpeg((525, 675), located=True))}
+    )
+
+    assert (first.status_code, second.status_code, taken.status_code) == (302, 302, 302)
+    assert 'accept="image/jpeg,image/png" capture="user"' in page
+    assert landscape.status_code == 422
+    assert (
+        "写真が横長です（800×600ピクセル）。縦長（縦4.5：横3.5）で撮影してください。"
+        in landscape.text
+    )
+    draft.refresh_from_db()
+    assert draft.answers["application_id"] == "12345678901234567890123"
+    attachment = draft.attachments.get(field_key="face_photo")
+    assert b"Exif" not in attachment.file.read()
