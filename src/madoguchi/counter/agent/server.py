@@ -178,6 +178,8 @@ class AgentRequestHandler(BaseHTTPRequestHandler):
     server_version = AGENT_NAME
     sys_version = ""
     protocol_version = "HTTP/1.1"
+    # A connection that sends nothing does not hold a thread for long.
+    timeout = 30
 
     # -- plumbing -----------------------------------------------------------
 

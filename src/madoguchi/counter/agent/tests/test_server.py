@@ -14,6 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from madoguchi.counter.agent.card import AgentError
 from madoguchi.counter.agent.server import Agent, AgentHTTPServer
 from madoguchi.simulators.card import VirtualMyNumberCard
 
@@ -245,13 +246,13 @@ def test_one_card_operation_at_a_time(connector: CardConnector) -> None:
     thread.start()
     inside.wait(5)
     try:
-        with pytest.raises(Exception) as refused:
+        with pytest.raises(AgentError) as refused:
             agent.read({"pin": "1234", "nonce": NONCE})
     finally:
         release.set()
         thread.join()
 
-    assert getattr(refused.value, "code", None) == "busy"
+    assert refused.value.code == "busy"
 
 
 def test_the_server_listens_on_loopback_only(connector: CardConnector) -> None:
