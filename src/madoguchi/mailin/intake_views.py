@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from madoguchi.core.csp import allow_webassembly
 from madoguchi.core.forms import field_errors, summary
 from madoguchi.core.refusal_views import add_to_form, message_of
 from madoguchi.core.refusals import Refused
@@ -37,7 +38,8 @@ def _scan_page(
         "duplicate": duplicate.submission if duplicate is not None else None,
     }
     status = 200 if form.is_bound is False or not form.errors else 422
-    return render(request, INTAKE_TEMPLATE, context, status=status)
+    # The camera scanner's reader is WebAssembly (core.csp): this page only.
+    return allow_webassembly(render(request, INTAKE_TEMPLATE, context, status=status))
 
 
 def _refused_scan(request: HttpRequest, text: str, refused: Refused) -> HttpResponse:
