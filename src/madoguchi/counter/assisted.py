@@ -22,8 +22,10 @@ import json
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import yaml
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -197,59 +199,10 @@ SEX_CHOICES = ("male", "female")
 _CARD_SEX = {"1": "male", "2": "female", "3": "other", "9": "other"}
 
 # The person page is itself a small form, drawn and checked like any other (和暦 dates
-# included): the basic four items as the resident's documents give them.
+# included): the basic four items as the resident's documents give them. Its text is data
+# (Japanese and English in the YAML), as a form's is.
 PERSON_SCHEMA = FormSchema.model_validate(
-    {
-        "title": {"ja": "来庁者", "en": "Visitor"},
-        "steps": [
-            {
-                "key": "person",
-                "title": {"ja": "来庁者の基本4情報", "en": "The visitor's basic four items"},
-                "fields": [
-                    {
-                        "key": "name",
-                        "type": "text",
-                        "label": {"ja": "氏名", "en": "Name"},
-                        "help": {
-                            "ja": "本人確認書類のとおり、姓と名の間に空白を入れて入力します。",
-                            "en": "As on the identity document, family name first.",
-                        },
-                        "required": True,
-                        "max_length": 100,
-                    },
-                    {
-                        "key": "address",
-                        "type": "text",
-                        "label": {"ja": "住所", "en": "Address"},
-                        "help": {
-                            "ja": "住民票の住所を番地・部屋番号まで入力します。",
-                            "en": "The registered address, with block and room number.",
-                        },
-                        "required": True,
-                        "max_length": 200,
-                    },
-                    {
-                        "key": "birth_date",
-                        "type": "date",
-                        "label": {"ja": "生年月日", "en": "Date of birth"},
-                        "required": True,
-                        "min_days_from_today": -54750,
-                        "max_days_from_today": 0,
-                    },
-                    {
-                        "key": "sex",
-                        "type": "choice",
-                        "label": {"ja": "性別", "en": "Sex"},
-                        "required": True,
-                        "options": [
-                            {"value": "male", "label": {"ja": "男", "en": "Male"}},
-                            {"value": "female", "label": {"ja": "女", "en": "Female"}},
-                        ],
-                    },
-                ],
-            }
-        ],
-    }
+    yaml.safe_load((Path(__file__).parent / "person_form.yaml").read_text(encoding="utf-8"))
 )
 
 
