@@ -11,6 +11,9 @@
 // the agent's ("wrong_pin", "pin_blocked", "no_card", ...) or "agent_unreachable" when nothing
 // answers on the port (agent not started, blocked by the browser). The PIN and the password
 // go to the agent only: never put them in a form that posts to the server.
+//
+// http://127.0.0.1 counts as a secure origin, so an https page may call it; Chrome's private
+// network access preflight is answered by the agent (Access-Control-Allow-Private-Network).
 
 export const DEFAULT_AGENT_URL = "http://127.0.0.1:47120";
 
@@ -59,8 +62,6 @@ export class CardAgent {
       credentials: "omit",
       cache: "no-store",
       referrerPolicy: "no-referrer",
-      // Chrome's private network access: a public page calling the loopback agent.
-      targetAddressSpace: "local",
     };
     if (body !== undefined) {
       headers["Content-Type"] = "application/json";
