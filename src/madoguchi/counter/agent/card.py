@@ -117,10 +117,12 @@ class PcscTransport:
         return bytes(data) + bytes([sw1, sw2])
 
     def close(self) -> None:
+        """Disconnect, powering the card down (pyscard's default): no verified PIN lingers."""
         try:
             self._connection.disconnect()
         except _pcsc_errors():
             logger.info("disconnect failed (card already gone)")
+        _release(self._connection)
 
 
 class PcscConnector:
@@ -155,10 +157,22 @@ class PcscConnector:
         try:
             connection.connect()
         except smartcard.Exceptions.NoCardException as error:
+            _release(connection)
             raise AgentError("no_card", "no card is in the reader") from error
         except _pcsc_errors() as error:
+            _release(connection)
             raise AgentError("no_card", "the card in the reader does not answer") from error
         return PcscTransport(connection, str(chosen))
+
+
+def _release(connection: Any) -> None:
+    """Free the connection's PC/SC context (pyscard keeps one per connection)."""
+    release = getattr(connection, "release", None)
+    if release is not None:
+        try:
+            release()
+        except _pcsc_errors():
+            logger.info("release failed")
 
 
 # ---------------------------------------------------------------------------
