@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from madoguchi.counter.models import Visit, VisitApplication
+from madoguchi.counter.tests.test_assisted import card_read
 from madoguchi.mailin.models import MailApplication
 from madoguchi.tenants.models import Department, StaffMember, StaffRole
 from madoguchi.testing.counter_assisted import (
@@ -170,3 +171,22 @@ def test_read_only_staff_get_a_clear_refusal_and_other_cities_a_404(
     assert 'data-testid="assisted-refused"' in refused.content.decode()
     assert hidden.status_code == 404
     assert Visit.objects.filter(pk=visit.pk, person={}).exists()
+
+
+def test_after_a_card_read_the_cards_items_show_locked_on_the_form(
+    staff: StaffMember, department: Department, log_in: LogIn
+) -> None:
+    moving_in, _allowance = counter_procedures(department)
+    visit = card_read(visit_of(staff))
+    browser = log_in(staff)
+
+    html = browser.get(
+        reverse("counter:assisted_fill", args=[visit.pk, moving_in.form_id])
+    ).content.decode()
+    person = browser.get(reverse("counter:assisted_person", args=[visit.pk])).content.decode()
+
+    assert 'id="field-name" name="name" value="加賀 太郎" type="text"' in html
+    assert 'id="field-name-locked"' in html
+    assert 'id="field-phone-locked"' not in html
+    # The person page shows the card's items and offers nothing to type over them.
+    assert "person-form" not in person
