@@ -102,8 +102,10 @@ def run(argv: list[str]) -> int:
         f"Madoguchi counter agent on http://{LOOPBACK}:{options.port}/v1/status\n"
         f"Allowed origins: {', '.join(sorted(origins))}\n"
         f"Pairing token (kept in {config}):\n\n    {token}\n\n"
-        "窓口画面の「カードリーダー」欄にこのトークンを一度貼り付けてください。\n"
-        "Paste this token once into the counter screen's card reader field.\n"
+        "窓口の「カードエージェントの設定」（/staff/counter/card/agent/）に、ブラウザーごとに一度\n"
+        "このトークンを貼り付けてください。\n"
+        "Paste this token once per browser on the counter's Card agent settings page\n"
+        "(/staff/counter/card/agent/).\n"
         "Stop with Ctrl+C.",
         flush=True,
     )
