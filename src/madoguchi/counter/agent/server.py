@@ -131,7 +131,9 @@ class Agent:
 
     def read(self, payload: dict[str, Any]) -> dict[str, Any]:
         pin = payload.get("pin")
-        auth_pin = payload.get("auth_pin", pin)
+        auth_pin = payload.get("auth_pin")
+        if auth_pin is None or auth_pin == "":
+            auth_pin = pin  # the same PIN for both, as most residents set them
         nonce = payload.get("nonce")
         if not isinstance(pin, str) or not _PIN.fullmatch(pin):
             raise AgentError("bad_request", "pin must be four digits")

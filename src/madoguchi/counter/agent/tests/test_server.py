@@ -105,6 +105,14 @@ def test_wrong_pin_counts_down_then_the_card_is_blocked(
     assert client.request("GET", "/v1/status")[2]["card_info_pin_tries"] == 0
 
 
+def test_an_empty_authentication_pin_means_the_same_pin(client: Client) -> None:
+    status, _, body = client.request(
+        "POST", "/v1/read", {"pin": "1234", "auth_pin": None, "nonce": NONCE}
+    )
+
+    assert status == 200, body
+
+
 def test_a_wrong_authentication_pin_is_reported_with_its_tries(client: Client) -> None:
     status, _, body = client.request(
         "POST", "/v1/read", {"pin": "1234", "auth_pin": "0000", "nonce": NONCE}
