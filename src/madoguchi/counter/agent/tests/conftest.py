@@ -9,7 +9,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from cryptography import x509
@@ -123,12 +123,20 @@ def virtual_card(keys: Keys) -> VirtualMyNumberCard:
     return card
 
 
+class ExecutingCard(Protocol):
+    """What the in-memory reader needs of a card (VirtualMyNumberCard is one)."""
+
+    def execute(self, command: bytes) -> bytes: ...
+
+    def reset(self) -> None: ...
+
+
 class CardTransport:
     """A card in a reader, in memory; ``pull_after`` commands later the card leaves."""
 
     reader_name = "In-memory reader"
 
-    def __init__(self, card: VirtualMyNumberCard, *, pull_after: int | None = None) -> None:
+    def __init__(self, card: ExecutingCard, *, pull_after: int | None = None) -> None:
         self.card = card
         self.pull_after = pull_after
         self.commands: list[bytes] = []
@@ -148,7 +156,7 @@ class CardTransport:
 class CardConnector:
     """The connector of the agent with a card (or none) in an in-memory reader."""
 
-    def __init__(self, card: VirtualMyNumberCard | None, *, pull_after: int | None = None) -> None:
+    def __init__(self, card: ExecutingCard | None, *, pull_after: int | None = None) -> None:
         self.card = card
         self.pull_after = pull_after
         self.has_reader = True

@@ -268,3 +268,38 @@ def test_the_server_listens_on_loopback_only(connector: CardConnector) -> None:
 
     with pytest.raises(ValueError, match=r"127\.0\.0\.1"):
         AgentHTTPServer(agent, host="0.0.0.0", port=0)  # noqa: S104 - the refusal under test
+
+
+class ScriptedCard:
+    """A card that answers every SELECT with ``select`` and anything else with ``other``."""
+
+    def __init__(self, *, select: bytes, other: bytes = b"\x90\x00") -> None:
+        self.select, self.other = select, other
+
+    def execute(self, command: bytes) -> bytes:
+        return self.select if command[1] == 0xA4 else self.other
+
+    def reset(self) -> None:
+        pass
+
+
+def test_a_card_without_the_my_number_applications_is_named_so() -> None:
+    card = ScriptedCard(select=b"\x6a\x82")
+
+    with serving(CardConnector(card)) as client:
+        read = client.request("POST", "/v1/read", {"pin": "1234", "nonce": NONCE})
+        status = client.request("GET", "/v1/status")[2]
+
+    assert (read[0], read[2]["error"]) == (409, "not_my_number_card")
+    assert (status["card"], status["card_info_pin_tries"]) == (True, None)
+
+
+def test_an_unexpected_status_word_is_a_card_error_that_names_it() -> None:
+    card = ScriptedCard(select=b"\x90\x00", other=b"\x6f\x00")
+
+    with serving(CardConnector(card)) as client:
+        status, _, body = client.request("POST", "/v1/read", {"pin": "1234", "nonce": NONCE})
+
+    assert (status, body["error"]) == (502, "card_error")
+    assert "6F 00" in body["message"]
+    assert "1234" not in body["message"]
