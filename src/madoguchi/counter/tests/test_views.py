@@ -91,7 +91,7 @@ def test_an_expired_pre_registration_says_so_and_shows_no_code() -> None:
 
     page = Client().get(reverse("counter_resident:preregistered", args=[token])).content.decode()
 
-    assert "expired" in page and "<svg" not in page
+    assert "有効期限が切れた" in page and "<svg" not in page
 
 
 def test_once_accepted_the_link_opens_the_status_page() -> None:
