@@ -92,7 +92,7 @@ def test_the_counter_lists_counter_procedures_of_the_clerks_departments_by_depar
     staff: StaffMember, department: Department
 ) -> None:
     counter_procedures(department)
-    other = DepartmentFactory(municipality=department.municipality)
+    other: Any = DepartmentFactory(municipality=department.municipality)
     publish_form(department=other, slug="other-dept", schema=CHILD_ALLOWANCE_SCHEMA)
 
     groups = assisted.procedures(clerk=staff)
@@ -209,7 +209,7 @@ def test_read_only_staff_and_closed_visits_are_refused(
     staff: StaffMember, department: Department
 ) -> None:
     visit = visit_of(staff)
-    reader = StaffFactory(
+    reader: Any = StaffFactory(
         municipality=department.municipality, departments=[department], role=StaffRole.READ_ONLY
     )
     with pytest.raises(CounterNotAllowed):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -159,10 +161,10 @@ def test_read_only_staff_get_a_clear_refusal_and_other_cities_a_404(
     staff: StaffMember, department: Department, log_in: LogIn
 ) -> None:
     visit = visit_of(staff)
-    reader = StaffFactory(
+    reader: Any = StaffFactory(
         municipality=department.municipality, departments=[department], role=StaffRole.READ_ONLY
     )
-    stranger = StaffFactory()
+    stranger: Any = StaffFactory()
 
     refused = log_in(reader).get(reverse("counter:assisted_start", args=[visit.pk]))
     hidden = log_in(stranger).get(reverse("counter:assisted_start", args=[visit.pk]))
