@@ -197,6 +197,8 @@ _BIRTH_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def _card_items(items: Mapping[str, Any]) -> dict[str, str]:
     """The basic four items as the agent sends them, checked for shape (never logged)."""
+    if not all(isinstance(items.get(key), str) for key in ("name", "address", "birth_date", "sex")):
+        raise CardRefused("card_items_invalid")
     try:
         name = str(items["name"]).strip()
         address = str(items["address"]).strip()

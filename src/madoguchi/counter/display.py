@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from django.db import transaction
@@ -121,7 +122,8 @@ def pair(*, code: str) -> tuple[Visit, str]:
     The code is used up; a display paired before to the same visit stops working. Raises
     :class:`PairingRefused` for a code that is wrong, used, expired or of a closed visit.
     """
-    code = code.strip()
+    # A tablet's Japanese keyboard may type full-width digits (１２３４５６).
+    code = unicodedata.normalize("NFKC", code).strip()
     if len(code) != CODE_DIGITS or not code.isascii() or not code.isdigit():
         raise PairingRefused
     now = timezone.now()

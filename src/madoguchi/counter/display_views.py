@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -233,8 +234,17 @@ def flag(request: HttpRequest) -> HttpResponse:
 
 
 def _message(request: HttpRequest, text: str, *, status: int, done: bool = False) -> HttpResponse:
+    # After the resident's answer the display waits again: back to it by itself.
     return render(
-        request, "counter/display_message.html", {"text": text, "done": done}, status=status
+        request,
+        "counter/display_message.html",
+        {
+            "text": text,
+            "done": done,
+            "refresh": status == 200,
+            "refresh_to": reverse("counter_resident:display"),
+        },
+        status=status,
     )
 
 
@@ -257,10 +267,8 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
     return body
 
 
-def _b64(body: dict[str, Any], key: str, *, optional: bool = False) -> bytes | None:
+def _b64(body: dict[str, Any], key: str) -> bytes:
     value = body.get(key)
-    if value in (None, "") and optional:
-        return None
     if not isinstance(value, str):
         raise BadBody(key)
     try:
@@ -295,10 +303,9 @@ def card_read(request: HttpRequest) -> JsonResponse:
             raise BadBody("items")
         certificate = _b64(body, "auth_certificate")
         signature = _b64(body, "nonce_signature")
-        ca = _b64(body, "auth_ca_certificate", optional=True)
+        ca = _b64(body, "auth_ca_certificate") if body.get("auth_ca_certificate") else None
     except BadBody:
         return _bad_request()
-    assert certificate is not None and signature is not None
     try:
         card.accept_card_read(
             visit=visit,
@@ -327,10 +334,9 @@ def card_sign(request: HttpRequest) -> JsonResponse:
         body = _json_body(request)
         certificate = _b64(body, "certificate")
         signature = _b64(body, "signature")
-        ca = _b64(body, "ca_certificate", optional=True)
+        ca = _b64(body, "ca_certificate") if body.get("ca_certificate") else None
     except BadBody:
         return _bad_request()
-    assert certificate is not None and signature is not None
     try:
         submission = card.finish_counter_signing(
             application=signing,

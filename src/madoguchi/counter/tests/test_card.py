@@ -8,6 +8,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from madoguchi.core import events
 from madoguchi.counter import card, display, services
@@ -277,3 +279,34 @@ def test_signing_needs_a_card_read_first() -> None:
         card.begin_counter_signing(application=counter.application)
 
     assert refused.value.code == "card_not_read"
+
+
+_ITEM_VALUES = st.one_of(
+    st.none(),
+    st.integers(),
+    st.text(max_size=30),
+    st.lists(st.text(max_size=3), max_size=2),
+    st.sampled_from(["1", "2", "9", "1975-04-01", "1975-02-30", "加賀　太郎"]),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    items=st.dictionaries(
+        st.sampled_from(["name", "address", "birth_date", "sex", "other"]), _ITEM_VALUES
+    )
+)
+def test_any_items_the_agent_sends_are_taken_or_refused_with_a_code(
+    items: dict[str, object],
+) -> None:
+    counter = a_counter()
+
+    try:
+        visit = _read(counter, "kaga-taro", items=items)
+    except card.CardRefused as refused:
+        assert refused.code == "card_items_invalid"
+        return
+
+    assert visit.assurance == Assurance.CARD

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from madoguchi.counter import display, services
 from madoguchi.counter.models import ApplicationState, Visit
@@ -26,6 +28,38 @@ def test_a_code_pairs_one_display_once_and_finds_its_visit_by_token() -> None:
         display.pair(code=code)
 
 
+def test_full_width_digits_from_a_japanese_keyboard_pair_too() -> None:
+    counter = a_counter()
+    code = display.start_pairing(visit=counter.visit)
+
+    visit, _token = display.pair(
+        code=code.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    )
+
+    assert visit == counter.visit
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(typed=st.one_of(st.text(max_size=12), st.from_regex(r"\s*[0-9０-９]{6}\s*", fullmatch=True)))
+def test_any_typed_text_pairs_only_when_it_is_the_code(typed: str) -> None:
+    visit = Visit.objects.filter(display_code__gt="").first()
+    if visit is None:
+        visit = a_counter().visit
+        display.start_pairing(visit=visit)
+        visit.refresh_from_db()
+
+    try:
+        paired, _token = display.pair(code=typed)
+    except display.PairingRefused:
+        return
+
+    assert paired == visit
+    # Paired: the code is used up; draw a new one for the next example.
+    display.start_pairing(visit=paired)
+
+
 def test_a_new_pairing_replaces_the_old_display() -> None:
     counter = a_counter()
     _visit, first = display.pair(code=display.start_pairing(visit=counter.visit))
@@ -36,7 +70,7 @@ def test_a_new_pairing_replaces_the_old_display() -> None:
     assert display.visit_for_token(second) == counter.visit
 
 
-@pytest.mark.parametrize("code", ["", "12345", "1234567", "abcdef", "１２３４５６"])
+@pytest.mark.parametrize("code", ["", "12345", "1234567", "abcdef", "12 345", "１２３４５"])
 def test_malformed_codes_are_refused(code: str) -> None:
     a_counter()
 

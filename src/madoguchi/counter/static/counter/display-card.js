@@ -163,6 +163,9 @@ function attach(id, action) {
   if (!form) {
     return;
   }
+  for (const button of form.querySelectorAll("[data-needs-script]")) {
+    button.disabled = false;
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (busy) {
