@@ -1,19 +1,16 @@
 """Staff side of the resident display and the card (``/staff/counter/``): the pairing
 code, 「住民に表示」 per application, 「カードを読み取る」, 「カードで署名」, and the card agent
 settings page. The counter screen includes ``counter/display_panel.html`` (context from
-:func:`panel_context`); its buttons post here and come back to ``next``.
+:func:`.display.panel_context`); its buttons post here and come back to ``next``.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -25,7 +22,7 @@ from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
 from . import card, display
-from .models import ApplicationState, Visit, VisitApplication
+from .models import Visit, VisitApplication
 
 
 def _visits(clerk: StaffMember) -> QuerySet[Visit]:
@@ -62,50 +59,6 @@ def _back(request: HttpRequest, visit: Visit) -> HttpResponse:
         return redirect(target)
     # The panel's forms send the counter screen's address; without it, the panel's own page.
     return redirect(reverse("counter:display_panel", kwargs={"visit_id": visit.pk}))
-
-
-def panel_context(visit: Visit) -> dict[str, Any]:
-    """What ``counter/display_panel.html`` needs, under the key ``display_panel``."""
-    now = timezone.now()
-    code_valid = bool(
-        visit.display_code
-        and visit.display_code_expires_at is not None
-        and visit.display_code_expires_at > now
-    )
-    applications = list(visit.applications.select_related("form_version__form"))
-    return {
-        "display_panel": {
-            "visit": visit,
-            "paired": bool(visit.display_token_hash),
-            "code": visit.display_code if code_valid else "",
-            "code_expires_at": visit.display_code_expires_at if code_valid else None,
-            "reading": bool(
-                visit.card_nonce
-                and visit.card_nonce_expires_at is not None
-                and visit.card_nonce_expires_at > now
-            ),
-            "card_read": visit.card_checked_at is not None and visit.identity_id is not None,
-            "applications": [
-                {
-                    "application": application,
-                    "title": application.form_version.schema.title.get("ja"),
-                    "state": application.state,
-                    "state_label": application.get_state_display(),
-                    "flagged": application.flagged_at is not None,
-                    "can_show": application.state
-                    in (
-                        ApplicationState.EDITING,
-                        ApplicationState.CONFIRMING,
-                        ApplicationState.CONFIRMED,
-                    ),
-                    "can_sign": application.state == ApplicationState.CONFIRMED
-                    and visit.identity_id is not None,
-                    "signing": bool(application.sign_sha256),
-                }
-                for application in applications
-            ],
-        }
-    }
 
 
 def _refused(request: HttpRequest, visit: Visit, refused: Refused) -> HttpResponse:
@@ -168,7 +121,7 @@ def sign(request: HttpRequest, application_id: int) -> HttpResponseBase:
 def panel(request: HttpRequest, visit_id: int) -> HttpResponse:
     """The display panel on its own page (the counter screen includes the same part)."""
     visit = _visit_for(staff_of(request), visit_id)
-    context = {"staff": staff_of(request), "visit": visit, **panel_context(visit)}
+    context = {"staff": staff_of(request), "visit": visit, **display.panel_context(visit)}
     return render(request, "counter/display_panel_page.html", context)
 
 

@@ -22,6 +22,7 @@ import hmac
 import secrets
 import unicodedata
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -44,6 +45,7 @@ __all__ = [
     "flag",
     "hash_token",
     "pair",
+    "panel_context",
     "show_for_confirmation",
     "shown_application",
     "start_pairing",
@@ -248,3 +250,49 @@ def flag(*, application: VisitApplication) -> VisitApplication:
         locked.flagged_at = timezone.now()
         locked.save(update_fields=["state", "flagged_at"])
     return locked
+
+
+def panel_context(visit: Visit) -> dict[str, Any]:
+    """What the clerk's panel ``counter/display_panel.html`` needs, under the one key
+    ``display_panel``: pairing (a valid code, paired or not), the card read, and each
+    application's confirmation state with the buttons that apply."""
+    now = timezone.now()
+    code_valid = bool(
+        visit.display_code
+        and visit.display_code_expires_at is not None
+        and visit.display_code_expires_at > now
+    )
+    applications = list(visit.applications.select_related("form_version__form"))
+    return {
+        "display_panel": {
+            "visit": visit,
+            "paired": bool(visit.display_token_hash),
+            "code": visit.display_code if code_valid else "",
+            "code_expires_at": visit.display_code_expires_at if code_valid else None,
+            "reading": bool(
+                visit.card_nonce
+                and visit.card_nonce_expires_at is not None
+                and visit.card_nonce_expires_at > now
+            ),
+            "card_read": visit.card_checked_at is not None and visit.identity_id is not None,
+            "applications": [
+                {
+                    "application": application,
+                    "title": application.form_version.schema.title.get("ja"),
+                    "state": application.state,
+                    "state_label": application.get_state_display(),
+                    "flagged": application.flagged_at is not None,
+                    "can_show": application.state
+                    in (
+                        ApplicationState.EDITING,
+                        ApplicationState.CONFIRMING,
+                        ApplicationState.CONFIRMED,
+                    ),
+                    "can_sign": application.state == ApplicationState.CONFIRMED
+                    and visit.identity_id is not None,
+                    "signing": bool(application.sign_sha256),
+                }
+                for application in applications
+            ],
+        }
+    }
