@@ -24,6 +24,9 @@ from madoguchi.tenants.selectors import visible_departments
 from . import card, display
 from .models import Visit, VisitApplication
 
+# The counter screen (screen_views) looks the panel's context up here; it lives in display.
+panel_context = display.panel_context
+
 
 def _visits(clerk: StaffMember) -> QuerySet[Visit]:
     return Visit.objects.filter(
