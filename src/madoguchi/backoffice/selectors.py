@@ -110,7 +110,7 @@ class InboxFilters:
         return {key: value for key, value in values.items() if value}
 
 
-IDENTITY_LEVELS = ("none", "account", "mynumber")
+IDENTITY_LEVELS = ("none", "account", "mynumber", "counter_visual", "counter_card")
 
 
 @dataclass(frozen=True)
@@ -224,6 +224,11 @@ def inbox_choices(
             ("none", _("None (self-declared)")),
             ("account", _("Verified (account)")),
             ("mynumber", _("Verified (My Number Card)")),
+            ("counter_visual", _("At the counter: documents checked by eye")),
+            (
+                "counter_card",
+                _("At the counter: My Number Card read (card info AP + JPKI authentication)"),
+            ),
         ],
         "bulk_choices": bulk_choices(staff, rows),
     }

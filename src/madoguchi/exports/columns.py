@@ -58,6 +58,11 @@ IDENTITY_LABELS = {
     "none": gettext_lazy("None (self-declared)"),
     "account": gettext_lazy("Verified (account)"),
     "mynumber": gettext_lazy("Verified (My Number Card)"),
+    # The counter channel: how the clerk checked identity (counter.models.Assurance).
+    "counter_visual": gettext_lazy("At the counter: documents checked by eye"),
+    "counter_card": gettext_lazy(
+        "At the counter: My Number Card read (card info AP + JPKI authentication)"
+    ),
 }
 
 
