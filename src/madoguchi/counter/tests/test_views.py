@@ -17,7 +17,6 @@ from madoguchi.counter.models import (
     ApplicationState,
     Assurance,
     Preregistration,
-    PreregistrationStatus,
     Visit,
 )
 from madoguchi.submissions.models import Channel, Submission
@@ -95,12 +94,18 @@ def test_an_expired_pre_registration_says_so_and_shows_no_code() -> None:
 
 
 def test_once_accepted_the_link_opens_the_status_page() -> None:
-    application, clerk = counter_data.ready_to_accept()
-    services.submit_application(application=application, clerk=clerk)
-    prereg = application.preregistration
-    assert prereg is not None
-    token_page = Preregistration.objects.get(pk=prereg.pk)
-    assert token_page.status == PreregistrationStatus.CHECKED_IN
+    prereg, token = counter_data.preregistration()
+    clerk = counter_data.clerk(prereg.department)
+    visit = services.open_visit(clerk=clerk)
+    application = services.check_in(visit=visit, preregistration=prereg, clerk=clerk)
+    services.record_visual_check(visit=visit, clerk=clerk, documents=["運転免許証"])
+    services.submit_application(application=counter_data.confirm(application), clerk=clerk)
+    client = Client()
+
+    page = client.get(reverse("counter_resident:preregistered", args=[token]))
+
+    assert page["Location"] == reverse("submissions:status", args=[token])
+    assert client.get(page["Location"]).status_code == 200
 
 
 def test_an_unknown_link_is_not_found() -> None:
@@ -263,3 +268,23 @@ def test_the_resident_history_shows_the_counter_steps() -> None:
     assert "You pre-registered for the counter" in actions
     assert "Your pre-registration was brought up at the counter" in actions
     assert timezone.now() >= rows[0]["at"]
+
+
+def test_answers_changed_after_pre_registration_are_the_ones_checked_in() -> None:
+    prereg, token = counter_data.preregistration()
+    client = Client()
+    changed = counter_data.COUNTER_PAGES[1] | {"count": "5", "action": "next"}
+
+    client.post(reverse("submissions:step", args=[token, 2]), changed)
+    again = client.post(reverse("counter_resident:preregister", args=[token]))
+
+    assert again["Location"] == reverse("counter_resident:preregistered", args=[token])
+    assert Preregistration.objects.count() == 1
+    clerk = counter_data.clerk(prereg.department)
+    visit = services.open_visit(clerk=clerk)
+    application = services.check_in(visit=visit, preregistration=prereg, clerk=clerk)
+    assert application.answers["count"] == 5
+    # After check-in the draft is gone: the link opens the pre-registration's page.
+    page = client.get(reverse("submissions:review", args=[token]))
+    assert page.status_code == 302
+    assert page["Location"] == reverse("counter_resident:preregistered", args=[token])
