@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from hypothesis import settings
 
 from madoguchi.testing.factories import DepartmentFactory, StaffFactory, publish_form
 from madoguchi.testing.staff import LogIn, log_in_staff
+
+# No per-example deadline: on a loaded CI machine (two xdist workers beside browser tests)
+# an example that takes 200 ms says nothing about the code, and speed is measured in
+# bench/, never in unit tests. Hypothesis still reports examples that are slow to generate.
+settings.register_profile("madoguchi", deadline=None)
+settings.load_profile("madoguchi")
 
 
 @pytest.fixture
