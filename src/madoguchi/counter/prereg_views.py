@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from madoguchi.core.ratelimit import allow
 from madoguchi.submissions import services as submission_services
-from madoguchi.submissions.models import Channel
+from madoguchi.submissions.models import Channel, Draft
 from madoguchi.submissions.views.access import open_draft
 from madoguchi.submissions.views.review import review_page
 
@@ -51,6 +51,8 @@ def preregister(request: HttpRequest, token: str) -> HttpResponse:
     try:
         # Again after an edit: the same pre-registration, now with the changed answers.
         services.preregister(draft=draft)
+    except Draft.DoesNotExist:  # checked in meanwhile at the counter
+        return redirect("counter_resident:preregistered", token=token)
     except submission_services.SubmissionRefused as refused:
         return review_page(request, draft, token, errors=refused.errors, status=422)
     except ChannelNotOffered as refused:

@@ -115,11 +115,12 @@ def home(request: HttpRequest) -> HttpResponseBase:
     counter_name = _remember_counter(request, form.cleaned_data["counter_name"])
     try:
         preregistration = selectors.find(clerk=staff, text=form.cleaned_data["scan"])
-        visit = services.open_visit(clerk=staff, counter_name=counter_name)
-        services.check_in(visit=visit, preregistration=preregistration, clerk=staff)
+        application = services.check_in_new_visit(
+            clerk=staff, preregistration=preregistration, counter_name=counter_name
+        )
     except Refused as refused:
         return _home(request, form, refused=refused)
-    return redirect("counter:visit", visit_id=visit.pk)
+    return redirect("counter:visit", visit_id=application.visit_id)
 
 
 @staff_required

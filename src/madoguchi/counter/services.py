@@ -307,6 +307,16 @@ def check_in(
     return application
 
 
+def check_in_new_visit(
+    *, clerk: StaffMember, preregistration: Preregistration, counter_name: str = ""
+) -> VisitApplication:
+    """Open a visit for the resident whose pre-registration was just scanned and check it
+    in, at once: when the check-in is refused, no empty visit is left behind."""
+    with transaction.atomic():
+        visit = open_visit(clerk=clerk, counter_name=counter_name)
+        return check_in(visit=visit, preregistration=preregistration, clerk=clerk)
+
+
 def add_application(
     *,
     visit: Visit,
@@ -470,8 +480,9 @@ def submit_application(
 
     Requires the resident's confirmation of the current answers and a checked identity;
     the answers are validated again against the application's form version; the
-    submission (channel ``counter``, shown 「窓口」 in the inbox, 到達日 today, the visit's assurance as
-    its identity level, the visit's card identity if read) is made through
+    submission (channel ``counter``, shown 「窓口」 in the inbox, 到達日 today, the
+    visit's assurance as its identity level, the visit's card identity if read) is made
+    through
     ``submissions.services.create_submission`` with ``signed`` as its document when the
     resident signed with the card. A pre-registration's link becomes the submission's
     status link. ``COUNTER_ACCEPTED`` follows ``SUBMITTED`` in the same transaction.
