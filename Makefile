@@ -10,6 +10,7 @@ IPAEX := /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf
 .PHONY: run test test-fast system-packages-test lint typecheck bench clean messages
 
 $(STAMP): pyproject.toml
+	scripts/system-packages.sh build
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -31,7 +32,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SITE_URL ?= http://$(HOST):$(PORT)
 DEVIDP_URL ?= $(if $(filter 127.0.0.1,$(HOST)),http://localhost:$(PORT),$(SITE_URL))
+## VIRTUAL_CARD: the demo resident whose virtual My Number Card `madoguchi serve` puts in vpcd's
+## reader when pcscd and vsmartcard-vpcd are installed (docs/counter.md); empty: none.
+VIRTUAL_CARD ?= kaga-taro
 run: export MADOGUCHI_SITE_URL = $(SITE_URL)
+run: export MADOGUCHI_VIRTUAL_CARD = $(VIRTUAL_CARD)
 run: export MADOGUCHI_DEVIDP_URL = $(DEVIDP_URL)
 run: $(STAMP) $(IPAEX)
 	$(BIN)/madoguchi migrate --noinput

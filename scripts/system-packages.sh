@@ -5,7 +5,11 @@
 #   scripts/system-packages.sh test   + chromium and CJK fonts (browser tests), npm (axe-core),
 #                                     gettext (translation checks), nginx (tests through a real
 #                                     proxy), clamd (virus scanning), redis-server (shared rate limits),
-#                                     poppler-utils (reading the mail-in PDFs)
+#                                     poppler-utils (reading the mail-in PDFs), pcscd and
+#                                     vsmartcard-vpcd (the virtual My Number Card in a real reader)
+#   scripts/system-packages.sh build  only what `pip install -e '.[dev]'` compiles against:
+#                                     swig and libpcsclite-dev for pyscard (the card agent's PC/SC
+#                                     binding has no Linux wheel); run and test include them
 #
 # A fresh Debian machine has none of them; the README's two commands call this script so that
 # they alone are enough. Nothing is skipped silently: if a package cannot be installed, the
@@ -19,8 +23,12 @@ missing=()
 need_file() { [ -e "$1" ] || missing+=("$2"); }
 need_command() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
 
-need_file /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf fonts-ipaexfont-gothic
-need_file /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf fonts-ipaexfont-mincho
+need_command swig swig
+need_file /usr/include/PCSC/winscard.h libpcsclite-dev
+if [ "$mode" != build ]; then
+  need_file /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf fonts-ipaexfont-gothic
+  need_file /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf fonts-ipaexfont-mincho
+fi
 if [ "$mode" = test ]; then
   need_command chromium chromium
   # grep without -q reads to the end: with pipefail, -q would make fc-list die of SIGPIPE.
@@ -32,6 +40,9 @@ if [ "$mode" = test ]; then
   need_command redis-server redis-server
   # pdftotext and pdftoppm: the mail-in PDF tests read its text and rasterise its QR code.
   need_command pdftoppm poppler-utils
+  # The pcsc tests start their own pcscd, which loads vpcd's two virtual readers.
+  need_file /usr/sbin/pcscd pcscd
+  need_file /etc/reader.conf.d/vpcd vsmartcard-vpcd
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

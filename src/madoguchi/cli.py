@@ -1,7 +1,9 @@
 """The ``madoguchi`` command: Django's management commands plus a few shortcuts.
 
 ``madoguchi serve`` migrates and serves, with the background task worker beside it
-(exports); ``madoguchi demo --reset`` loads demo data; ``madoguchi counter-agent`` runs the
+(exports) and, when ``MADOGUCHI_VIRTUAL_CARD`` names a demo resident (``make run`` does), that
+resident's virtual My Number Card in vpcd's reader (development settings only);
+``madoguchi demo --reset`` loads demo data; ``madoguchi counter-agent`` runs the
 counter PC's card agent without Django; anything else is passed to
 Django (``madoguchi forms export 172065 ningen-dock-josei``).
 """
@@ -24,6 +26,19 @@ def _start_worker() -> subprocess.Popen[bytes] | None:
     return subprocess.Popen([sys.executable, "-m", "madoguchi.cli", "db_worker", "--interval", "1"])
 
 
+def _start_virtual_card() -> subprocess.Popen[bytes] | None:
+    """A demo resident's virtual card for the counter channel, beside the development server.
+
+    Only when ``MADOGUCHI_VIRTUAL_CARD`` is set (``make run`` sets it); the command exists only
+    under development settings and prints one line when pcscd/vpcd are not installed.
+    """
+    resident = os.environ.get("MADOGUCHI_VIRTUAL_CARD", "")
+    if not resident or os.environ.get("RUN_MAIN") == "true":
+        return None
+    command = [sys.executable, "-m", "madoguchi.cli", "virtual-card", "--if-available"]
+    return subprocess.Popen([*command, "--resident", resident])  # noqa: S603
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["counter-agent"]:
@@ -37,13 +52,14 @@ def main(argv: list[str] | None = None) -> None:
     if args[:1] == ["serve"]:
         address = args[1] if len(args) > 1 else "127.0.0.1:8000"
         execute_from_command_line(["madoguchi", "migrate", "--noinput", "-v", "0"])
-        worker = _start_worker()
+        helpers = [_start_worker(), _start_virtual_card()]
         try:
             execute_from_command_line(["madoguchi", "runserver", address, *args[2:]])
         finally:
-            if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=10)
+            for helper in helpers:
+                if helper is not None:
+                    helper.terminate()
+                    helper.wait(timeout=10)
         return
     execute_from_command_line(["madoguchi", *args])
 
