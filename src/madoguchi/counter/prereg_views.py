@@ -8,8 +8,10 @@ bring and how to change the answers (through the draft, until check-in).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -50,14 +52,23 @@ def preregister(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "core/too_many_requests.html", status=429)
     try:
         # Again after an edit: the same pre-registration, now with the changed answers.
-        services.preregister(draft=draft)
+        preregistration = services.preregister(draft=draft)
     except Draft.DoesNotExist:  # checked in meanwhile at the counter
         return redirect("counter_resident:preregistered", token=token)
     except submission_services.SubmissionRefused as refused:
         return review_page(request, draft, token, errors=refused.errors, status=422)
     except ChannelNotOffered as refused:
         return review_page(request, draft, token, signing_error=str(refused), status=409)
+    if existing is None:
+        services.send_link(preregistration=preregistration, url=page_url(token))
     return redirect("counter_resident:preregistered", token=token)
+
+
+def page_url(token: str) -> str:
+    """The pre-registration's page as written in an email."""
+    return settings.MADOGUCHI_SITE_URL.rstrip("/") + reverse(
+        "counter_resident:preregistered", kwargs={"token": token}
+    )
 
 
 @never_cache

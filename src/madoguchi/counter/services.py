@@ -25,14 +25,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from madoguchi.core import events
 from madoguchi.forms import answers as form_answers
 from madoguchi.forms.models import FormVersion
-from madoguchi.forms.schema import FileField, FormField
+from madoguchi.forms.schema import EmailField, FileField, FormField
 from madoguchi.identity import services as identity_services
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.document import canonical_bytes
@@ -135,6 +137,7 @@ def preregister(*, draft: Draft) -> Preregistration:
                 if existing is not None:
                     return existing
                 preregistration = Preregistration.objects.create(
+                    email=_contact_email(draft),
                     municipality_id=form.municipality_id,
                     department_id=form.department_id,
                     form_version=draft.form_version,
@@ -167,6 +170,41 @@ def preregister(*, draft: Draft) -> Preregistration:
             # A reference drawn twice (or the same draft twice): draw again / find it.
             continue
     raise RuntimeError("could not draw a free pre-registration reference")
+
+
+def _contact_email(draft: Draft) -> str:
+    """The address the resident confirmed in the form (an email question with
+    confirmation), if any: where the pre-registration's link is sent."""
+    return next(
+        (
+            str(draft.answers[f.key])
+            for f in draft.form_version.schema.fields()
+            if isinstance(f, EmailField) and f.confirmation and draft.answers.get(f.key)
+        ),
+        "",
+    )
+
+
+def send_link(*, preregistration: Preregistration, url: str) -> None:
+    """Email the link to the pre-registration's page (number, code, what to bring) if the
+    resident gave an address; the answers stay out of email, as for online confirmations."""
+    if not preregistration.email:
+        return
+    language = preregistration.language
+    with translation.override(language):
+        context = {
+            "title": preregistration.form_version.schema.title.get(language),
+            "reference": references.grouped(preregistration.reference),
+            "url": url,
+            "expires_on": timezone.localtime(preregistration.expires_at).date(),
+        }
+        send_mail(
+            subject=gettext("Your pre-registration for the counter %(reference)s")
+            % {"reference": context["reference"]},
+            message=render_to_string("counter/email/preregistered.txt", context),
+            from_email=None,
+            recipient_list=[preregistration.email],
+        )
 
 
 def expire_overdue(*, now: datetime | None = None) -> int:

@@ -288,3 +288,21 @@ def test_answers_changed_after_pre_registration_are_the_ones_checked_in() -> Non
     page = client.get(reverse("submissions:review", args=[token]))
     assert page.status_code == 302
     assert page["Location"] == reverse("counter_resident:preregistered", args=[token])
+
+
+def test_the_link_is_emailed_once_without_the_answers() -> None:
+    from django.core import mail
+
+    _draft, token = counter_data.counter_draft(counter_data.counter_form())
+    client = Client()
+
+    client.post(reverse("counter_resident:preregister", args=[token]))
+    client.post(reverse("counter_resident:preregister", args=[token]))
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    prereg = Preregistration.objects.get()
+    assert message.to == ["taro@example.jp"]
+    assert reference.grouped(prereg.reference) in message.subject
+    assert reverse("counter_resident:preregistered", args=[token]) in message.body
+    assert "加賀" not in message.body
