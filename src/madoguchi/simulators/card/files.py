@@ -19,7 +19,9 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 __all__ = [
     "JPKI_TOKEN_LABEL",
     "BasicFour",
+    "ap_information_file",
     "basic_four_file",
+    "basic_four_hashed_part",
     "ber_length",
     "certificate_file",
     "cv_certificate_file",

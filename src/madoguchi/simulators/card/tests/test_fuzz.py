@@ -8,6 +8,7 @@ from collections.abc import Callable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from madoguchi.simulators.card import apdu
 from madoguchi.simulators.card.card import AID_CARD_INFO, AID_FACE, AID_JPKI, VirtualMyNumberCard
 
 FIXED_STATUS_WORDS = {
@@ -81,3 +82,30 @@ def test_any_command_sequence_gets_a_valid_status_word_and_never_raises(
         assert valid_status(response), (command.hex(), response[-2:].hex())
         if response[-2:] != b"\x90\x00":
             assert len(response) == 2  # data only with success
+
+
+@given(
+    header=st.binary(min_size=4, max_size=4),
+    data=st.binary(max_size=600),
+    le=st.none() | st.integers(1, 65536),
+    extended=st.booleans(),
+)
+def test_the_apdu_parser_reads_back_what_any_case_encodes(
+    header: bytes, data: bytes, le: int | None, extended: bool
+) -> None:
+    extended = extended or len(data) > 255 or (le is not None and le > 256)
+    if extended:
+        body = (b"\x00" + len(data).to_bytes(2, "big") + data) if data else b""
+        if le is not None:
+            le_bytes = (le % 65536).to_bytes(2, "big")
+            body += le_bytes if data else b"\x00" + le_bytes
+    else:
+        body = (bytes([len(data)]) + data) if data else b""
+        if le is not None:
+            body += bytes([le % 256])
+
+    command = apdu.parse(header + body)
+
+    assert (command.cla, command.ins, command.p1, command.p2) == tuple(header)
+    assert command.data == data
+    assert command.le == le
