@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import signal
+import socket
 import threading
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,18 @@ INSTALL_HINT = (
     "virtual card: pcscd and vsmartcard-vpcd are not installed, so no virtual card today "
     "(sudo apt-get install pcscd vsmartcard-vpcd; see docs/counter.md)"
 )
+
+
+PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
+
+
+def pcscd_running() -> bool:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.connect(str(PCSCD_SOCKET))
+    except OSError:
+        return False
+    return True
 
 
 def vpcd_installed() -> bool:
@@ -63,6 +76,11 @@ class Command(BaseCommand):
             f"{vpcd.READER_NAMES.get(port, 'vpcd')} (127.0.0.1:{port}); "
             f"PIN {resident.auth_pin}, signing password {resident.sign_pin}. Ctrl-C to stop."
         )
+        if not pcscd_running():
+            self.stdout.write(
+                "virtual card: waiting for pcscd (sudo systemctl start pcscd.socket, or "
+                "sudo pcscd --foreground in a container)"
+            )
         stop = threading.Event()
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, lambda *_: stop.set())  # `madoguchi serve` stops it
