@@ -119,8 +119,12 @@ def _start_pcscd() -> int:
 
 
 def _stop_pcscd(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
+    try:
         os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    except PermissionError:  # started through sudo: root's process
+        subprocess.run(["sudo", "-n", "kill", str(pid)], check=False)  # noqa: S603, S607
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         with contextlib.suppress(ChildProcessError):
