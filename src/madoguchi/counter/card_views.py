@@ -22,6 +22,7 @@ from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
 from . import card, display
+from .display_views import AGENT_SOURCES
 from .models import Visit, VisitApplication
 
 # The counter screen (screen_views) looks the panel's context up here; it lives in display.
@@ -133,4 +134,7 @@ def panel(request: HttpRequest, visit_id: int) -> HttpResponse:
 def agent_settings(request: HttpRequest) -> HttpResponse:
     """Where the clerk sets the card agent's address and pairing token once per browser
     (kept in this browser's localStorage by counter/agent-settings.js, never sent here)."""
-    return render(request, "counter/agent_settings.html", {"staff": staff_of(request)})
+    response = render(request, "counter/agent_settings.html", {"staff": staff_of(request)})
+    # "Test the connection" asks the agent on loopback, as the display does.
+    response._csp_update = {"connect-src": AGENT_SOURCES}  # type: ignore[attr-defined]
+    return response
