@@ -7,7 +7,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 IPAEX := /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf
 
-.PHONY: run test test-fast system-packages-test lint typecheck bench clean messages
+.PHONY: run test test-fast system-packages-run system-packages-test lint typecheck bench clean messages
 
 $(STAMP): pyproject.toml
 	scripts/system-packages.sh build
@@ -33,12 +33,19 @@ PORT ?= 8000
 SITE_URL ?= http://$(HOST):$(PORT)
 DEVIDP_URL ?= $(if $(filter 127.0.0.1,$(HOST)),http://localhost:$(PORT),$(SITE_URL))
 ## VIRTUAL_CARD: the demo resident whose virtual My Number Card `madoguchi serve` puts in vpcd's
-## reader when pcscd and vsmartcard-vpcd are installed (docs/counter.md); empty: none.
+## reader, with pcscd and the counter's card agent, when pcscd and vsmartcard-vpcd are installed
+## (docs/counter.md); empty: none of them.
 VIRTUAL_CARD ?= kaga-taro
+## VIRTUAL_CARD_PORT: vpcd's reader (35963: Virtual PCD 00 00, 35964: 00 01); COUNTER_AGENT_PORT:
+## where the demo's card agent answers on 127.0.0.1 (the pages' default is 47120).
+VIRTUAL_CARD_PORT ?= 35963
+COUNTER_AGENT_PORT ?= 47120
 run: export MADOGUCHI_SITE_URL = $(SITE_URL)
 run: export MADOGUCHI_VIRTUAL_CARD = $(VIRTUAL_CARD)
+run: export MADOGUCHI_VIRTUAL_CARD_PORT = $(VIRTUAL_CARD_PORT)
+run: export MADOGUCHI_COUNTER_AGENT_PORT = $(COUNTER_AGENT_PORT)
 run: export MADOGUCHI_DEVIDP_URL = $(DEVIDP_URL)
-run: $(STAMP) $(IPAEX)
+run: system-packages-run $(STAMP) $(IPAEX)
 	$(BIN)/madoguchi migrate --noinput
 	$(BIN)/madoguchi demo
 	$(BIN)/madoguchi serve $(HOST):$(PORT)
@@ -53,6 +60,11 @@ test: system-packages-test $(STAMP) node_modules/axe-core/axe.min.js
 	# Browser tests run in their own processes: Playwright's event loop must not leak into
 	# the synchronous code under test in other tests.
 	$(BIN)/pytest -n 2 -m browser src
+
+# Debian packages the demo needs (PDF fonts; pcscd and vsmartcard-vpcd for the virtual card at
+# the counter), installed only when missing. Without them the demo still runs, minus those parts.
+system-packages-run:
+	scripts/system-packages.sh run || echo "WARNING: make run goes on without them (docs/counter.md)"
 
 # Debian packages the whole suite needs (chromium, fonts, gettext, npm, nginx, clamd, redis),
 # installed only when missing: a fresh machine needs nothing but `make test`.

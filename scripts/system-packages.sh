@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages that `make run` or `make test` need, only those missing.
 #
-#   scripts/system-packages.sh run    fonts for the PDF receipts
+#   scripts/system-packages.sh run    fonts for the PDF receipts, pcscd and vsmartcard-vpcd (the
+#                                     demo's virtual My Number Card at the counter)
 #   scripts/system-packages.sh test   + chromium and CJK fonts (browser tests), npm (axe-core),
 #                                     gettext (translation checks), nginx (tests through a real
 #                                     proxy), clamd (virus scanning), redis-server (shared rate limits),
-#                                     poppler-utils (reading the mail-in PDFs), pcscd and
-#                                     vsmartcard-vpcd (the virtual My Number Card in a real reader)
+#                                     poppler-utils (reading the mail-in PDFs)
 #   scripts/system-packages.sh build  only what `pip install -e '.[dev]'` compiles against:
 #                                     swig and libpcsclite-dev for pyscard (the card agent's PC/SC
 #                                     binding has no Linux wheel); run and test include them
@@ -28,6 +28,10 @@ need_file /usr/include/PCSC/winscard.h libpcsclite-dev
 if [ "$mode" != build ]; then
   need_file /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf fonts-ipaexfont-gothic
   need_file /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf fonts-ipaexfont-mincho
+  # The virtual My Number Card in a real reader: `make run` (the counter demo) and the pcsc
+  # tests start their own pcscd, which loads vpcd's two virtual readers.
+  need_file /usr/sbin/pcscd pcscd
+  need_file /etc/reader.conf.d/vpcd vsmartcard-vpcd
 fi
 if [ "$mode" = test ]; then
   need_command chromium chromium
@@ -40,9 +44,6 @@ if [ "$mode" = test ]; then
   need_command redis-server redis-server
   # pdftotext and pdftoppm: the mail-in PDF tests read its text and rasterise its QR code.
   need_command pdftoppm poppler-utils
-  # The pcsc tests start their own pcscd, which loads vpcd's two virtual readers.
-  need_file /usr/sbin/pcscd pcscd
-  need_file /etc/reader.conf.d/vpcd vsmartcard-vpcd
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

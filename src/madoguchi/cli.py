@@ -1,8 +1,9 @@
 """The ``madoguchi`` command: Django's management commands plus a few shortcuts.
 
 ``madoguchi serve`` migrates and serves, with the background task worker beside it
-(exports) and, when ``MADOGUCHI_VIRTUAL_CARD`` names a demo resident (``make run`` does), that
-resident's virtual My Number Card in vpcd's reader (development settings only);
+(exports) and, when ``MADOGUCHI_VIRTUAL_CARD`` names a demo resident (``make run`` does), the
+counter's card path: pcscd, the card agent and that resident's virtual My Number Card in vpcd's
+reader (development settings only);
 ``madoguchi demo --reset`` loads demo data; ``madoguchi counter-agent`` runs the
 counter PC's card agent without Django; anything else is passed to
 Django (``madoguchi forms export 172065 ningen-dock-josei``).
@@ -27,16 +28,25 @@ def _start_worker() -> subprocess.Popen[bytes] | None:
 
 
 def _start_virtual_card() -> subprocess.Popen[bytes] | None:
-    """A demo resident's virtual card for the counter channel, beside the development server.
+    """The counter's card path for the demo, beside the development server: pcscd when none
+    runs (as our child, when root), the card agent for the site's origin with its development
+    pairing token printed, and a demo resident's virtual card in vpcd's reader
+    (``madoguchi counter-demo``; docs/counter.md).
 
     Only when ``MADOGUCHI_VIRTUAL_CARD`` is set (``make run`` sets it); the command exists only
-    under development settings and prints one line when pcscd/vpcd are not installed.
+    under development settings and prints one line when pcscd/vpcd are not installed. It stops
+    with the server, and stops whatever it started.
     """
     resident = os.environ.get("MADOGUCHI_VIRTUAL_CARD", "")
     if not resident or os.environ.get("RUN_MAIN") == "true":
         return None
-    command = [sys.executable, "-m", "madoguchi.cli", "virtual-card", "--if-available"]
-    return subprocess.Popen([*command, "--resident", resident])  # noqa: S603
+    command = [sys.executable, "-m", "madoguchi.cli", "counter-demo", "--if-available"]
+    command += ["--resident", resident]
+    if port := os.environ.get("MADOGUCHI_VIRTUAL_CARD_PORT", ""):
+        command += ["--port", port]
+    if agent_port := os.environ.get("MADOGUCHI_COUNTER_AGENT_PORT", ""):
+        command += ["--agent-port", agent_port]
+    return subprocess.Popen(command)  # noqa: S603
 
 
 def main(argv: list[str] | None = None) -> None:

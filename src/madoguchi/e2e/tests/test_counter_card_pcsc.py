@@ -184,7 +184,8 @@ def test_card_read_confirm_and_sign_through_the_real_agent_and_pcscd(
 
     application = VisitApplication.objects.get(visit=visit)
     assert application.state == ApplicationState.SUBMITTED
-    submission = Submission.objects.get(pk=application.submission_id)
+    submission = application.submission
+    assert submission is not None
     assert submission.channel == Channel.COUNTER
     assert submission.identity_level == Assurance.CARD
     assert _reverified(submission)
