@@ -23,7 +23,7 @@ from madoguchi.forms import rendering
 from madoguchi.forms.models import FormVersion
 from madoguchi.tenants.models import StaffMember
 
-from . import assisted, printing
+from . import assisted, printing, selectors
 from .models import Assurance, Visit, VisitApplication
 
 START_TEMPLATE = "counter/assisted_start.html"
@@ -57,10 +57,10 @@ def _refused_page(request: HttpRequest, refused: Refused) -> HttpResponse:
 
 
 def _application(request: HttpRequest, application_id: int) -> VisitApplication:
-    staff: StaffMember = staff_of(request)
+    """A procedure of a visit the clerk may open (``selectors.visits_for``), else a 404."""
     application = (
         VisitApplication.objects.select_related("visit__identity", "form_version__form")
-        .filter(pk=application_id, visit__municipality_id=staff.municipality_id)
+        .filter(pk=application_id, visit__in=selectors.visits_for(staff_of(request)))
         .first()
     )
     if application is None:

@@ -18,7 +18,7 @@ from madoguchi.testing.counter_assisted import (
     counter_procedures,
     visit_of,
 )
-from madoguchi.testing.factories import StaffFactory
+from madoguchi.testing.factories import DepartmentFactory, StaffFactory
 from madoguchi.testing.staff import LogIn
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +192,27 @@ def test_after_a_card_read_the_cards_items_show_locked_on_the_form(
     assert 'id="field-phone-locked"' not in html
     # The person page shows the card's items and offers nothing to type over them.
     assert "person-form" not in person
+
+
+def test_staff_of_another_department_cannot_open_a_visits_application_or_its_paper(
+    staff: StaffMember, department: Department, log_in: LogIn
+) -> None:
+    moving_in, _allowance = counter_procedures(department)
+    visit = visit_of(staff)
+    browser = log_in(staff)
+    browser.post(
+        reverse("counter:assisted_fill", args=[visit.pk, moving_in.form_id]), MOVING_IN_POST
+    )
+    application = VisitApplication.objects.get(visit=visit)
+    colleague: Any = StaffFactory(
+        municipality=department.municipality,
+        departments=[DepartmentFactory(municipality=department.municipality)],
+    )
+    other = log_in(colleague)
+
+    saved = other.get(reverse("counter:assisted_saved", args=[application.pk]))
+    printed = other.post(reverse("counter:assisted_print", args=[application.pk]))
+
+    assert saved.status_code == 404
+    assert printed.status_code == 404
+    assert not MailApplication.objects.exists()
