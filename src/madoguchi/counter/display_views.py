@@ -17,7 +17,6 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -149,9 +148,6 @@ def screen(request: HttpRequest) -> HttpResponse:
         "state": state,
         "version": _version(visit, state, application),
         "flagged": visit.applications.filter(flagged_at__isnull=False).exists(),
-        # Waiting pages refresh themselves without JavaScript; never while the resident
-        # reads an application or types a PIN.
-        "refresh": state == "waiting",
     }
     if state == "confirm" and application is not None:
         context |= {
@@ -211,8 +207,8 @@ def confirm(request: HttpRequest) -> HttpResponse:
     try:
         display.confirm(application=application, sha256=str(request.POST.get("sha256", "")))
     except Refused as refused:
-        return _message(request, message_of(refused), status=409)
-    return _message(request, _("Thank you. The clerk will continue."), status=200, done=True)
+        return _message(request, visit, message_of(refused), status=409)
+    return _message(request, visit, _("Thank you. The clerk will continue."), status=200, done=True)
 
 
 @require_POST
@@ -227,23 +223,26 @@ def flag(request: HttpRequest) -> HttpResponse:
     try:
         display.flag(application=application)
     except Refused as refused:
-        return _message(request, message_of(refused), status=409)
+        return _message(request, visit, message_of(refused), status=409)
     return _message(
-        request, _("The clerk has been told. Please tell them what is not right."), status=200
+        request,
+        visit,
+        _("The clerk has been told. Please tell them what is not right."),
+        status=200,
     )
 
 
-def _message(request: HttpRequest, text: str, *, status: int, done: bool = False) -> HttpResponse:
-    # After the resident's answer the display waits again: back to it by itself.
+def _message(
+    request: HttpRequest, visit: Visit, text: str, *, status: int, done: bool = False
+) -> HttpResponse:
+    """The answer to the resident's press. It stays until the clerk changes what the display
+    shows: then the script goes back to the display (never a timed refresh, WCAG 2.2.1);
+    without JavaScript the page's button does."""
+    state, application = _state(visit)
     return render(
         request,
         "counter/display_message.html",
-        {
-            "text": text,
-            "done": done,
-            "refresh": status == 200,
-            "refresh_to": reverse("counter_resident:display"),
-        },
+        {"text": text, "done": done, "version": _version(visit, state, application)},
         status=status,
     )
 

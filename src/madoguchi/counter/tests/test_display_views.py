@@ -66,19 +66,6 @@ def test_an_unpaired_display_shows_the_pairing_page() -> None:
     assert 'name="code"' in response.content.decode()
 
 
-def test_waiting_refreshes_itself_but_an_application_to_read_does_not() -> None:
-    counter = a_counter()
-    client = _paired(counter)
-
-    waiting = client.get(SCREEN).content.decode()
-    display.show_for_confirmation(application=counter.application)
-    reading = client.get(SCREEN).content.decode()
-
-    assert 'http-equiv="refresh"' in waiting
-    assert 'http-equiv="refresh"' not in reading
-    assert "就職" in reading and "使いみち" in reading
-
-
 def test_the_display_never_shows_edit_reasons() -> None:
     counter = a_counter()
     services.edit_answers(

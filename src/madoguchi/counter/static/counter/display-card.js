@@ -185,8 +185,18 @@ function attach(id, action) {
 attach("card-read", readCard);
 attach("card-sign", signCard);
 
-// Poll what the display should show; reload when it changed, unless the resident is
-// in the middle of typing a PIN or a password.
+// Poll what the display should show; when it changed, reload (or, on the page that answers
+// the resident's press, go back to the display), unless the resident is in the middle of
+// typing a PIN or a password. This is the display's only automatic update: no page refreshes
+// itself on a timer (WCAG 2.2.1); without JavaScript the page's "Refresh" button does it.
+function moveOn() {
+  if (root.dataset.returnTo) {
+    window.location.assign(root.dataset.returnTo);
+  } else {
+    window.location.reload();
+  }
+}
+
 async function poll() {
   if (!root) {
     return;
@@ -197,7 +207,7 @@ async function poll() {
       const response = await fetch(root.dataset.stateUrl, { credentials: "same-origin", cache: "no-store" });
       const state = await response.json();
       if (!state.paired || state.version !== root.dataset.version) {
-        window.location.reload();
+        moveOn();
         return;
       }
     } catch {
