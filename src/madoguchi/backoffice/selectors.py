@@ -9,11 +9,10 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from madoguchi.forms.models import Form
+from madoguchi.submissions import identity_levels, workflow
 from madoguchi.submissions import selectors as submission_selectors
-from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Status, Submission
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import staff_who_can_act, visible_departments
@@ -110,7 +109,7 @@ class InboxFilters:
         return {key: value for key, value in values.items() if value}
 
 
-IDENTITY_LEVELS = ("none", "account", "mynumber", "counter_visual", "counter_card")
+IDENTITY_LEVELS = tuple(identity_levels.IdentityLevel.values)
 
 
 @dataclass(frozen=True)
@@ -220,16 +219,7 @@ def inbox_choices(
                 staff.municipality_id, list(departments.values_list("pk", flat=True))
             )
         ],
-        "identity_choices": [
-            ("none", _("None (self-declared)")),
-            ("account", _("Verified (account)")),
-            ("mynumber", _("Verified (My Number Card)")),
-            ("counter_visual", _("At the counter: documents checked by eye")),
-            (
-                "counter_card",
-                _("At the counter: My Number Card read (card info AP + JPKI authentication)"),
-            ),
-        ],
+        "identity_choices": identity_levels.choices(),
         "bulk_choices": bulk_choices(staff, rows),
     }
 

@@ -20,6 +20,7 @@ from madoguchi.core import events
 from madoguchi.forms import rendering
 from madoguchi.identity import jpki
 from madoguchi.jp.wareki import format_wareki
+from madoguchi.submissions import identity_levels
 from madoguchi.submissions.models import Submission
 
 from . import evidence as receipt_evidence
@@ -53,10 +54,7 @@ def _dates(submission: Submission) -> tuple[str, str]:
 def _identity(submission: Submission, bundle: dict[str, Any] | None) -> str:
     if bundle is not None:
         return _("Signed with the My Number Card signing certificate")
-    return {
-        "mynumber": _("Authenticated with the My Number Card"),
-        "account": _("Authenticated with a verified account"),
-    }.get(submission.identity_level, _("No identity verification"))
+    return identity_levels.label(submission.identity_level)
 
 
 def _certificate(bundle: dict[str, Any]) -> x509.Certificate | None:

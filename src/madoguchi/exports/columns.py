@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from madoguchi.forms import fieldtypes
 from madoguchi.forms.schema import FormField, FormSchema
 from madoguchi.jp import wareki
+from madoguchi.submissions import identity_levels
 from madoguchi.submissions.models import Channel, Status
 
 from .writers import CellValue
@@ -37,6 +38,9 @@ FIXED_SOURCES = {
     "status": gettext_lazy("Status"),
     "channel": gettext_lazy("Channel"),
     "identity_level": gettext_lazy("Identity verification"),
+    # The same level as its stable code (submissions.identity_levels), for systems that
+    # branch on it; the column above is its label in the export's language.
+    "identity_level_code": gettext_lazy("Identity verification (code)"),
     "form_version": gettext_lazy("Form version"),
     # 到達日 of a paper application (mail); empty for online ones (see Submission.received_on).
     "received_on": gettext_lazy("Date of arrival"),
@@ -54,16 +58,6 @@ VALUE_FIELDS = (
     "form_version_id",
     "received_on",
 )
-IDENTITY_LABELS = {
-    "none": gettext_lazy("None (self-declared)"),
-    "account": gettext_lazy("Verified (account)"),
-    "mynumber": gettext_lazy("Verified (My Number Card)"),
-    # The counter channel: how the clerk checked identity (counter.models.Assurance).
-    "counter_visual": gettext_lazy("At the counter: documents checked by eye"),
-    "counter_card": gettext_lazy(
-        "At the counter: My Number Card read (card info AP + JPKI authentication)"
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -163,7 +157,7 @@ class RowBuilder:
         with translation.override(language):
             self.status_labels = {s.value: str(s.label) for s in Status}
             self.channel_labels = {c.value: str(c.label) for c in Channel}
-            self.identity_labels = {k: str(v) for k, v in IDENTITY_LABELS.items()}
+            self.identity_labels = dict(identity_levels.choices())
             self.agreed = _("Agreed")
         self._cells: dict[int, list[Cell]] = {}
         self._answer_position = {
@@ -192,6 +186,8 @@ class RowBuilder:
             return lambda v: self.channel_labels.get(v[4], str(v[4]))
         if source == "identity_level":
             return lambda v: self.identity_labels.get(v[5], str(v[5]))
+        if source == "identity_level_code":
+            return lambda v: str(v[5])
         if source == "form_version":
             return lambda v: str(v[6])
         if source == "received_on":

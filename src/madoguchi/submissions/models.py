@@ -71,7 +71,8 @@ class Submission(models.Model):
     applicant_name = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
     language = models.CharField(max_length=8, default="ja")
-    # Identity assurance of the applicant: "none", "account" or "mynumber".
+    # How the applicant's identity was checked: a code of submissions.identity_levels
+    # ("none", "account", "mynumber"; at the counter "counter_visual", "counter_card").
     identity_level = models.CharField(max_length=20, default="none")
     identity = models.ForeignKey(
         VerifiedIdentity, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

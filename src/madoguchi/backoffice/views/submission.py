@@ -27,7 +27,7 @@ from madoguchi.core.forms import field_errors, summary
 from madoguchi.core.staff import staff_of, staff_required
 from madoguchi.forms import rendering
 from madoguchi.forms.answers import display_date
-from madoguchi.submissions import corrections, workflow
+from madoguchi.submissions import corrections, identity_levels, workflow
 from madoguchi.submissions import selectors as submission_selectors
 from madoguchi.submissions.models import Attachment, Status, Submission
 from madoguchi.tenants.models import StaffMember
@@ -122,6 +122,7 @@ def _render_detail(
         "sections": sections,
         "attachments": other_files,
         "identity": submission.identity,
+        "identity_label": identity_levels.label(submission.identity_level),
         "prefilled_labels": [
             schema.field(key).label.get(language)
             for key in submission.prefilled_fields
@@ -245,6 +246,7 @@ def print_view(request: HttpRequest, receipt_number: str) -> HttpResponse:
             "attachments": other_files,
             "all_files": _attachment_views(submission),
             "identity": submission.identity,
+            "identity_label": identity_levels.label(submission.identity_level),
             "approvals": [_("Director"), _("Deputy director"), _("Section chief"), _("Officer")],
         },
     )

@@ -61,7 +61,7 @@ def test_the_export_names_the_channel_the_day_of_the_visit_and_the_identity_chec
 
     assert channel == "窓口事前登録"
     assert received_on == timezone.localdate().isoformat()
-    assert identity == "窓口・目視確認"
+    assert identity == "窓口・目視確認（本人確認書類）"
 
 
 def test_the_expiry_command_expires_overdue_pre_registrations() -> None:

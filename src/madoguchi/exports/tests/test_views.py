@@ -286,8 +286,8 @@ def test_a_profile_sets_the_columns_their_order_and_headers(
     browser = log_in(staff)
     new = reverse("exports:profile_new", args=[form_version.form_id])
     page = browser.get(new)
-    # Sources: 0 receipt number ... 7 name (answer:name); see export_columns.FIXED_SOURCES.
-    assert 'name="use-7"' in page.text
+    # Sources: 0 receipt number ... 8 name (answer:name); see export_columns.FIXED_SOURCES.
+    assert 'name="use-8"' in page.text
 
     saved = browser.post(
         new,
@@ -296,9 +296,9 @@ def test_a_profile_sets_the_columns_their_order_and_headers(
             "use-0": "on",
             "position-0": "2",
             "header-0": "UKETSUKE_NO",
-            "use-7": "on",
-            "position-7": "1",
-            "header-7": "SHIMEI",
+            "use-8": "on",
+            "position-8": "1",
+            "header-8": "SHIMEI",
             "encoding": "utf-8-sig",
             "date_style": "iso",
             "unencodable": "refuse",
