@@ -85,6 +85,7 @@ def served(tmp_path: Path, virtual_reader: VirtualReader) -> Iterator[Served]:  
     environ |= {
         "PORT": str(port),
         "MADOGUCHI_VAR_DIR": str(tmp_path / "var"),
+        "VIRTUAL_CARD": "kaga-taro",
         "VIRTUAL_CARD_PORT": str(virtual_reader.port),
         "COUNTER_AGENT_PORT": str(agent_port),
     }

@@ -45,7 +45,9 @@ def served(tmp_path: Path) -> Iterator[int]:
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "MADOGUCHI_")) and k not in ("DATABASE_URL", "REDIS_URL")
     }
-    environ |= {"PORT": str(port), "MADOGUCHI_VAR_DIR": str(tmp_path / "var")}
+    # VIRTUAL_CARD empty: no counter demo (pcscd, agent, card); test_make_run_counter.py has it,
+    # sharing pcscd and a reader with the pcsc tests that may run beside this one.
+    environ |= {"PORT": str(port), "MADOGUCHI_VAR_DIR": str(tmp_path / "var"), "VIRTUAL_CARD": ""}
     log = (tmp_path / "make-run.log").open("wb")
     # -o: the venv and fonts are there already; never reinstall them from a test.
     server = subprocess.Popen(
