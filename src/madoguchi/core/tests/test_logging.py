@@ -97,6 +97,7 @@ def test_runserver_access_lines_pass_through_the_filter() -> None:
 # Parameters that are not secrets. A new parameter must be added here or be named *token,
 # so that nobody adds a secret to a URL without deciding whether logs may show it.
 PUBLIC_PARAMETERS = {
+    "application_id",  # a counter visit's application (staff pages, department-scoped)
     "code",  # postal code
     "field_key",
     "form_id",
@@ -109,6 +110,7 @@ PUBLIC_PARAMETERS = {
     "receipt_number",
     "slug",
     "step_key",
+    "visit_id",  # a counter visit (staff pages, department-scoped)
     "transaction_id",  # devidp simulator, development and tests only
 }
 SAMPLE_VALUES: dict[str, Any] = {"int": 1, "uuid": uuid.UUID(int=7), "slug": "a-form"}
