@@ -81,6 +81,19 @@ class Assurance(models.TextChoices):
     )
 
 
+class IdentityDocument(models.TextChoices):
+    """Identity documents a clerk may record as shown (窓口・目視確認); the visit and the
+    ledger keep the code."""
+
+    DRIVING_LICENCE = "driving_licence", _("Driving licence")
+    MY_NUMBER_CARD = "my_number_card", _("My Number Card (checked by eye)")
+    PASSPORT = "passport", _("Passport")
+    RESIDENCE_CARD = "residence_card", _("Residence card")
+    HEALTH_INSURANCE_CARD = "health_insurance_card", _("Health insurance card")
+    DISABILITY_CERTIFICATE = "disability_certificate", _("Physical disability certificate")
+    OTHER_OFFICIAL = "other_official", _("Other official identity document")
+
+
 class Visit(models.Model):
     """One person's visit at one counter, served by one clerk (来庁)."""
 
@@ -95,7 +108,7 @@ class Visit(models.Model):
     # typed by the clerk; cleared when the visit closes (the submissions keep their copy).
     person = models.JSONField(default=dict, blank=True)
     assurance = models.CharField(max_length=20, choices=Assurance.choices, default=Assurance.NONE)
-    # For VISUAL: which documents were shown (e.g. 運転免許証), by their label.
+    # For VISUAL: which documents were shown, as IdentityDocument codes.
     documents_shown = models.JSONField(default=list, blank=True)
     # For CARD: the card read, proven by the authentication certificate (hash only).
     card_certificate_sha256 = models.CharField(max_length=64, blank=True, default="")
@@ -118,6 +131,10 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"visit {self.pk} at {self.counter_name or self.department_id}"
+
+    def documents_shown_labels(self) -> list[str]:
+        labels = dict(IdentityDocument.choices)
+        return [str(labels.get(code, code)) for code in self.documents_shown]
 
 
 class ApplicationState(models.TextChoices):

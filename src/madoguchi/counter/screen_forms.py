@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .services import IDENTITY_DOCUMENTS
+from .models import IdentityDocument
 
 # A QR code's text or a typed reference, with room for scanner noise.
 SCAN_MAX_CHARS = 200
@@ -34,7 +34,7 @@ class VisualCheckForm(forms.Form):
 
     documents = forms.MultipleChoiceField(
         label=_("Identity documents shown"),
-        choices=[(d, d) for d in IDENTITY_DOCUMENTS],
+        choices=IdentityDocument.choices,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Tick at least one identity document the resident showed.")},
     )

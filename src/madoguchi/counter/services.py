@@ -48,6 +48,7 @@ from .models import (
     ApplicationState,
     Assurance,
     CounterEdit,
+    IdentityDocument,
     Preregistration,
     PreregistrationStatus,
     Visit,
@@ -67,18 +68,6 @@ from .refusals import (
     PreregistrationExpired,
     ReasonRequired,
     VisitClosed,
-)
-
-# Identity documents a clerk may record as shown (窓口・目視確認), by their Japanese label
-# (what the ledger and the visit keep); the page translates them for display.
-IDENTITY_DOCUMENTS = (
-    "運転免許証",
-    "マイナンバーカード（目視）",
-    "パスポート",
-    "在留カード",
-    "健康保険証",
-    "身体障害者手帳",
-    "その他の公的書類",
 )
 
 
@@ -482,10 +471,11 @@ def edit_answers(
 
 def record_visual_check(*, visit: Visit, clerk: StaffMember, documents: Iterable[str]) -> Visit:
     """Record that the clerk checked the resident's identity by eye (窓口・目視確認) with
-    ``documents`` shown (labels of :data:`IDENTITY_DOCUMENTS`, at least one). A card read
+    ``documents`` shown (:class:`IdentityDocument` codes, at least one). A card read
     (assurance ``counter_card``) already recorded stays: it is the stronger proof."""
     _require_can_act(clerk)
-    shown = [d for d in IDENTITY_DOCUMENTS if d in set(documents)]
+    given = set(documents)
+    shown = [d.value for d in IdentityDocument if d.value in given]
     if not shown:
         raise NoDocuments(field="documents")
     with transaction.atomic():

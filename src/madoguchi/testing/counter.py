@@ -92,6 +92,6 @@ def ready_to_accept(
     """A checked-in application, identity checked by eye and confirmed by the resident."""
     application, staff = checked_in(form_version)
     visit: Visit = application.visit
-    counter_services.record_visual_check(visit=visit, clerk=staff, documents=["運転免許証"])
+    counter_services.record_visual_check(visit=visit, clerk=staff, documents=["driving_licence"])
     application.refresh_from_db()
     return confirm(application), staff

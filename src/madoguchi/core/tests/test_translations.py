@@ -102,6 +102,20 @@ _ALLOWED: dict[str, set[str]] = {
     "forms/answers.py": {"元", "年）", "円"},
     # A category name residents' data may hold, matched to sort it last.
     "forms/selectors.py": {"その他"},
+    # The card agent runs on a counter PC without Django (no catalog): its console says
+    # where to paste the pairing token in both languages at once.
+    "counter/agent/command.py": {
+        "\n\n窓口の「カードエージェントの設定」（/staff/counter/card/agent/）に、ブラウザーごとに一度\n"
+        "このトークンを貼り付けてください。\n"
+        "Paste this token once per browser on the counter's Card agent settings page\n"
+        "(/staff/counter/card/agent/).\n"
+        "Stop with Ctrl+C."
+    },
+    # Separators a clerk may type inside a pre-registration number (the long vowel mark ー
+    # among them): a format, not UI text.
+    "counter/reference.py": {"[\\s\\-‐‑‒–—―−ー_]+"},
+    # The name of the counter's identity provider record (the model has name and name_en).
+    "identity/services.py": {"窓口（マイナンバーカード読取）"},
     "settings/environment.py": {
         "`<lg_code>.p12` seal certificate (公印) per municipality, for receipts; required in "
         "production"

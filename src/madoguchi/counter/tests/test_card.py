@@ -272,7 +272,9 @@ def test_an_edit_after_signing_began_needs_a_new_confirmation() -> None:
 
 def test_signing_needs_a_card_read_first() -> None:
     counter = a_counter()
-    services.record_visual_check(visit=counter.visit, clerk=counter.clerk, documents=["運転免許証"])
+    services.record_visual_check(
+        visit=counter.visit, clerk=counter.clerk, documents=["driving_licence"]
+    )
     _confirm(counter.application)
 
     with pytest.raises(card.CardRefused) as refused:

@@ -242,9 +242,7 @@ def test_the_clerk_cannot_reach_another_municipalitys_visit() -> None:
     counter = a_counter()
     stranger = log_in_staff(a_counter().clerk)
 
-    response = stranger.post(
-        reverse("counter:card_read", kwargs={"visit_id": counter.visit.pk})
-    )
+    response = stranger.post(reverse("counter:card_read", kwargs={"visit_id": counter.visit.pk}))
 
     assert response.status_code == 404
     assert Visit.objects.get(pk=counter.visit.pk).card_nonce == ""

@@ -294,11 +294,11 @@ def test_a_visual_check_needs_a_document_and_records_the_level() -> None:
     with pytest.raises(NoDocuments):
         services.record_visual_check(visit=application.visit, clerk=clerk, documents=["名刺"])
     visit = services.record_visual_check(
-        visit=application.visit, clerk=clerk, documents=["パスポート", "運転免許証"]
+        visit=application.visit, clerk=clerk, documents=["passport", "driving_licence"]
     )
 
     assert visit.assurance == Assurance.VISUAL
-    assert visit.documents_shown == ["運転免許証", "パスポート"]
+    assert visit.documents_shown == ["driving_licence", "passport"]
 
 
 def test_accepting_makes_a_counter_submission_in_the_inbox(

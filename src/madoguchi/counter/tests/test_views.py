@@ -98,7 +98,7 @@ def test_once_accepted_the_link_opens_the_status_page() -> None:
     clerk = counter_data.clerk(prereg.department)
     visit = services.open_visit(clerk=clerk)
     application = services.check_in(visit=visit, preregistration=prereg, clerk=clerk)
-    services.record_visual_check(visit=visit, clerk=clerk, documents=["運転免許証"])
+    services.record_visual_check(visit=visit, clerk=clerk, documents=["driving_licence"])
     services.submit_application(application=counter_data.confirm(application), clerk=clerk)
     client = Client()
 
@@ -227,7 +227,7 @@ def test_identity_check_accept_and_close_from_the_visit_page() -> None:
 
     refused = client.post(reverse("counter:identity", args=[visit.pk]), {})
     assert refused.status_code == 422
-    client.post(reverse("counter:identity", args=[visit.pk]), {"documents": ["運転免許証"]})
+    client.post(reverse("counter:identity", args=[visit.pk]), {"documents": ["driving_licence"]})
     visit.refresh_from_db()
     assert visit.assurance == Assurance.VISUAL
     # Not confirmed yet: refused with a message, nothing made.
