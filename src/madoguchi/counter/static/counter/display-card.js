@@ -7,7 +7,7 @@ import { loadAgentSettings } from "./agent-storage.js";
 const root = document.getElementById("display");
 const ja = document.documentElement.lang !== "en";
 let busy = false;
-let hold = false; // a result on screen the resident should read before the page moves on
+let hold = false; // while the signature's result becomes what the display shows
 
 const MESSAGES = {
   no_reader: ["カードリーダーが見つかりません。職員にお知らせください。", "No card reader was found. Please tell the clerk."],
@@ -154,8 +154,24 @@ async function signCard(form) {
     signature: answer.signature,
   });
   show(form, ja ? `署名して申請しました。受付番号: ${done.receipt_number}` : `Signed and accepted. Receipt number: ${done.receipt_number}`);
+  await stayOnTheResult();
+}
+
+// The result stays on screen until the clerk changes what the display shows (no timed
+// reload, WCAG 2.2.1): what the display should show now becomes what the poll compares with.
+async function stayOnTheResult() {
   hold = true;
-  window.setTimeout(() => window.location.reload(), 15000);
+  try {
+    const response = await fetch(root.dataset.stateUrl, { credentials: "same-origin", cache: "no-store" });
+    const state = await response.json();
+    if (state.paired && state.version) {
+      root.dataset.version = state.version;
+    }
+  } catch {
+    // Offline for a moment: the poll brings the display up to date when it can.
+  } finally {
+    hold = false;
+  }
 }
 
 function attach(id, action) {
