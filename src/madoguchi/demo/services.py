@@ -15,10 +15,12 @@ import yaml
 from django.contrib.auth import get_user_model
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from madoguchi.counter.models import Preregistration, Visit
 from madoguchi.forms import services as form_services
 from madoguchi.forms.models import Form, FormVersion
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import Assurance, IdentityProvider
+from madoguchi.mailin.models import MailApplication
 from madoguchi.submissions.models import Attachment, Draft, ReceiptCounter, Submission
 from madoguchi.tenants.models import Department, Municipality, StaffMember
 
@@ -91,6 +93,10 @@ def connect_demo_identity_providers(site_url: str, *, idp_url: str = "") -> list
 
 def wipe() -> None:
     """Delete every municipality, form, submission and non-superuser account."""
+    # The channels' rows protect the form versions and submissions they point to: first.
+    Visit.objects.all().delete()  # with their applications and the clerk's edits
+    Preregistration.objects.all().delete()
+    MailApplication.objects.all().delete()
     Attachment.objects.all().delete()
     Draft.objects.all().delete()
     Submission.objects.all().delete()
