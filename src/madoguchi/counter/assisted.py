@@ -381,27 +381,11 @@ def save(
     result = clean(visit, schema, raw_from_post(schema, data))
     if not result.ok:
         return Saved(ok=False, errors=result.errors)
-    locked = locked_answers(visit, schema)
-    with transaction.atomic():
-        application = services.add_application(
-            visit=visit, form_version=form_version, answers=result.answers, clerk=clerk
-        )
-        # The card's items stay locked through every later edit (services.edit_answers).
-        prefilled = sorted(key for key in locked if key in result.answers)
-        if prefilled:
-            application.prefilled_fields = prefilled
-            application.save(update_fields=["prefilled_fields"])
-        events.record(
-            events.Event.COUNTER_APPLICATION_ADDED,
-            actor=events.pseudonym("staff", clerk.pk),
-            subject=events.pseudonym("visit", visit.pk),
-            detail={
-                "form": str(form_version.form_id),
-                "version": str(form_version.number),
-                "counter": visit.counter_name,
-                "answers": services.answers_sha256(application),
-            },
-        )
+    # The service fills and locks the card's items (prefilled_fields, kept through every
+    # later edit) and records COUNTER_APPLICATION_ADDED.
+    application = services.add_application(
+        visit=visit, form_version=form_version, answers=result.answers, clerk=clerk
+    )
     return Saved(ok=True, application=application)
 
 

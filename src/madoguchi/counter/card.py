@@ -214,7 +214,49 @@ def _card_items(items: Mapping[str, Any]) -> dict[str, str]:
     return {"name": name, "address": address, "birth_date": birth_date, "sex": sex}
 
 
+# What the resident display says when the server refuses the card: the reason (revoked,
+# expired, …) and what to do about it are for the clerk (``Visit.card_refusal``).
+RESIDENT_MESSAGE = _("This card could not be used. Please tell the staff.")
+
+
+def resident_message(refused: Refused) -> str | None:
+    """The resident display's words for a refusal of the card, None for other refusals."""
+    return str(RESIDENT_MESSAGE) if isinstance(refused, CardRefused) else None
+
+
 def accept_card_read(
+    *,
+    visit: Visit,
+    clerk: StaffMember,
+    items: Mapping[str, Any],
+    auth_certificate_der: bytes,
+    auth_ca_der: bytes | None,
+    nonce_signature: bytes,
+    integrity: str = "ok",
+) -> Visit:
+    """Take the card read the agent relayed, once its authentication proves the card
+    (:func:`_accept_card_read`). A refusal's code is kept on the visit
+    (``card_refusal``) for the clerk's page; a card read accepted clears it."""
+    try:
+        read = _accept_card_read(
+            visit=visit,
+            clerk=clerk,
+            items=items,
+            auth_certificate_der=auth_certificate_der,
+            auth_ca_der=auth_ca_der,
+            nonce_signature=nonce_signature,
+            integrity=integrity,
+        )
+    except CardRefused as refused:
+        Visit.objects.filter(pk=visit.pk).update(card_refusal=refused.code)
+        visit.card_refusal = refused.code
+        raise
+    Visit.objects.filter(pk=visit.pk).update(card_refusal="")
+    read.card_refusal = visit.card_refusal = ""
+    return read
+
+
+def _accept_card_read(
     *,
     visit: Visit,
     clerk: StaffMember,
@@ -301,7 +343,11 @@ def _prefill_open_applications(visit: Visit) -> None:
     """Fill and lock the card's items in the visit's applications not yet accepted; an
     answer that changes withdraws the resident's confirmation."""
     for application in visit.applications.exclude(
-        state__in=(ApplicationState.SUBMITTED, ApplicationState.CANCELLED)
+        state__in=(
+            ApplicationState.SUBMITTED,
+            ApplicationState.CANCELLED,
+            ApplicationState.ON_PAPER,
+        )
     ).select_related("form_version"):
         locked = identity_services.locked_answers(application.form_version.schema, visit.identity)
         answers = {**application.answers, **locked}

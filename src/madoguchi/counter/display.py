@@ -33,7 +33,7 @@ from madoguchi.core.refusals import Refused
 
 from . import services
 from .models import ApplicationState, Visit, VisitApplication
-from .refusals import AlreadySubmitted, VisitClosed
+from .refusals import AlreadySubmitted, OnPaper, VisitClosed
 
 __all__ = [
     "CODE_MINUTES",
@@ -194,6 +194,8 @@ def show_for_confirmation(*, application: VisitApplication) -> VisitApplication:
         locked = VisitApplication.objects.select_for_update().get(pk=application.pk)
         if locked.state in (ApplicationState.SUBMITTED, ApplicationState.CANCELLED):
             raise AlreadySubmitted
+        if locked.state == ApplicationState.ON_PAPER:
+            raise OnPaper
         if application.visit.closed_at is not None:
             raise VisitClosed
         VisitApplication.objects.filter(

@@ -278,7 +278,8 @@ def _b64(body: dict[str, Any], key: str) -> bytes:
 
 def _refusal(refused: Refused) -> JsonResponse:
     return JsonResponse(
-        {"error": refused.code, "message": message_of(refused)}, status=refused.status
+        {"error": refused.code, "message": card.resident_message(refused) or message_of(refused)},
+        status=refused.status,
     )
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from madoguchi.forms.models import FormVersion
 from madoguchi.identity.models import VerifiedIdentity
+from madoguchi.mailin.models import MailApplication
 from madoguchi.submissions.models import Draft, Submission
 from madoguchi.tenants.models import Department, Municipality, StaffMember
 
@@ -125,6 +126,9 @@ class Visit(models.Model):
     display_code = models.CharField(max_length=8, blank=True, default="", db_index=True)
     display_code_expires_at = models.DateTimeField(null=True, blank=True)
     display_token_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    # Why the last card read was refused (a ``counter.card.CardRefused`` code), for the
+    # clerk's page; the resident display only says the card could not be used.
+    card_refusal = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -143,6 +147,9 @@ class ApplicationState(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed by the resident")
     SUBMITTED = "submitted", _("Accepted")
     CANCELLED = "cancelled", _("Cancelled")
+    # The paper was printed (counter.printing): the signed paper is taken in at mail-in
+    # intake (/staff/mail/), never accepted at the counter as well.
+    ON_PAPER = "on_paper", _("Continues on paper (signed paper to take in)")
 
 
 class VisitApplication(models.Model):
@@ -180,6 +187,11 @@ class VisitApplication(models.Model):
         null=True,
         blank=True,
         related_name="counter_application",
+    )
+    # The mail-in paper printed for it (counter.printing): its M- reference is taken in at
+    # /staff/mail/.
+    paper = models.ForeignKey(
+        MailApplication, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -13,6 +13,12 @@ checks them: no file questions, the card's items locked); printing the same answ
 same language again gives the same paper (same reference), while changed answers give a
 new one. The application's link hash is a keyed hash nobody holds the link of: the paper
 has no resident page. ``MAIL_PREPARED`` names the clerk and the counter.
+
+Once printed, the application continues on paper (state ``on_paper``, its ``paper``
+recorded), whether the paper is for a handwritten signature or for the resident to post:
+either paper carries a code mail-in intake takes in, so accepting the application at the
+counter too would make a second submission. The counter refuses to change or accept it
+(``counter_on_paper``); printing it again (another language) still works.
 """
 
 from __future__ import annotations
@@ -107,6 +113,9 @@ def existing_paper(
     *, application: VisitApplication, language: str = "ja"
 ) -> MailApplication | None:
     """The paper printed for the application's current answers in ``language``, if any."""
+    paper = application.paper
+    if paper is not None and paper.language == language:
+        return paper
     answers = assisted.clean(
         application.visit, application.form_version.schema, application.answers
     ).answers
@@ -127,28 +136,62 @@ def paper_for(
         raise ValueError(f"paper language {language!r} is not one of {LANGUAGES}")
     answers = _checked(application, clerk)
     key = _paper_key(application, answers_sha256(answers), language)
-    visit = application.visit
     with transaction.atomic():
         # Two clicks on 印刷 queue here; the later one finds the paper made.
         VisitApplication.objects.select_for_update().filter(pk=application.pk).exists()
-        existing = MailApplication.objects.filter(token_hash=key).first()
-        if existing is not None:
-            return existing
-        card = visit.assurance == Assurance.CARD
-        return mail_services.prepare_answers(
-            form_version=application.form_version,
-            answers=answers,
-            token_hash=key,
-            actor=events.pseudonym("staff", clerk.pk),
-            identity=visit.identity if card else None,
-            prefilled_fields=assisted.locked_answers(visit, application.form_version.schema),
-            language=language,
-            detail={
-                "channel": "counter",
-                "visit": events.pseudonym("visit", visit.pk),
-                "counter": visit.counter_name,
-            },
+        paper = MailApplication.objects.filter(token_hash=key).first() or _prepare(
+            application, clerk, answers=answers, key=key, language=language
         )
+        _continue_on_paper(application, paper)
+        return paper
+
+
+def _continue_on_paper(application: VisitApplication, paper: MailApplication) -> None:
+    """The application continues on the printed paper (``on_paper``): the signed paper is
+    taken in at mail-in intake, so the counter no longer changes or accepts it (one paper,
+    one submission). A confirmation given on the display is withdrawn with it."""
+    application.state = ApplicationState.ON_PAPER
+    application.paper = paper
+    application.confirmed_sha256 = ""
+    application.confirmed_at = None
+    application.sign_sha256 = ""
+    application.sign_created_at = None
+    application.save(
+        update_fields=[
+            "state",
+            "paper",
+            "confirmed_sha256",
+            "confirmed_at",
+            "sign_sha256",
+            "sign_created_at",
+        ]
+    )
+
+
+def _prepare(
+    application: VisitApplication,
+    clerk: StaffMember,
+    *,
+    answers: dict[str, Any],
+    key: str,
+    language: str,
+) -> MailApplication:
+    visit = application.visit
+    card = visit.assurance == Assurance.CARD
+    return mail_services.prepare_answers(
+        form_version=application.form_version,
+        answers=answers,
+        token_hash=key,
+        actor=events.pseudonym("staff", clerk.pk),
+        identity=visit.identity if card else None,
+        prefilled_fields=assisted.locked_answers(visit, application.form_version.schema),
+        language=language,
+        detail={
+            "channel": "counter",
+            "visit": events.pseudonym("visit", visit.pk),
+            "counter": visit.counter_name,
+        },
+    )
 
 
 def pdf(paper: MailApplication) -> bytes:

@@ -117,3 +117,13 @@ class ChannelNotOffered(CounterRefused):
     code = "counter_channel_not_offered"
     status = 409
     default_message = _("This form cannot be pre-registered for the counter.")
+
+
+class OnPaper(CounterRefused):
+    code = "counter_on_paper"
+    status = 409
+    default_message = _(
+        "This application continues on paper: its paper was printed for the resident to sign. "
+        "Take the signed paper in at Mail-in intake (/staff/mail/); it cannot also be changed "
+        "or accepted at the counter."
+    )

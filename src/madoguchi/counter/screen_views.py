@@ -29,7 +29,7 @@ from madoguchi.forms import rendering
 from madoguchi.submissions import services as submission_services
 from madoguchi.tenants.models import StaffMember
 
-from . import selectors, services
+from . import card, selectors, services
 from .models import ApplicationState, Assurance, Visit, VisitApplication
 from .screen_forms import ReasonForm, ScanForm, StartForm, VisualCheckForm
 
@@ -48,6 +48,31 @@ def _optional_url(name: str, visit: Visit) -> str:
         except NoReverseMatch:
             continue
     return ""
+
+
+def _optional_application_url(name: str, application: VisitApplication) -> str:
+    try:
+        return reverse(name, kwargs={"application_id": application.pk})
+    except NoReverseMatch:
+        return ""
+
+
+def _sex_label(visit: Visit) -> str:
+    """The person's sex as the page says it: typed ("male"/"female") or the card's code
+    ("1"/"2"; "9" is 適用不能)."""
+    value = str((visit.person or {}).get("sex") or "")
+    labels = {"male": _("Male"), "female": _("Female"), "1": _("Male"), "2": _("Female")}
+    if not value:
+        return ""
+    return labels.get(value, _("Not applicable"))
+
+
+def card_refusal_message(visit: Visit) -> str:
+    """Why the last card read was refused, in the clerk's words (the display only tells the
+    resident the card could not be used)."""
+    if not visit.card_refusal:
+        return ""
+    return message_of(card.CardRefused(visit.card_refusal))
 
 
 def _display_panel(visit: Visit) -> dict[str, Any] | None:
@@ -166,7 +191,14 @@ def _visit_page(
                 "confirmed": application.state == ApplicationState.CONFIRMED
                 and application.confirmed_sha256 == current,
                 "open": application.state
-                not in (ApplicationState.SUBMITTED, ApplicationState.CANCELLED),
+                not in (
+                    ApplicationState.SUBMITTED,
+                    ApplicationState.CANCELLED,
+                    ApplicationState.ON_PAPER,
+                ),
+                "on_paper": application.state == ApplicationState.ON_PAPER,
+                # Staff-assisted entry's page of the application: its paper to print.
+                "saved_url": _optional_application_url("counter:assisted_saved", application),
             }
         )
     panel = _display_panel(visit) if visit.closed_at is None else None
@@ -186,6 +218,9 @@ def _visit_page(
         # The resident display and the card reader (card_views), when installed.
         **(panel or {}),
         "assisted_url": _optional_url("counter:assisted_start", visit),
+        "person_url": _optional_url("counter:assisted_person", visit),
+        "person_sex": _sex_label(visit),
+        "card_refusal": card_refusal_message(visit),
     }
     return allow_webassembly(render(request, VISIT_TEMPLATE, context, status=status))
 
@@ -323,6 +358,7 @@ def edit(request: HttpRequest, visit_id: int, application_id: int) -> HttpRespon
     if visit.closed_at is not None or application.state in (
         ApplicationState.SUBMITTED,
         ApplicationState.CANCELLED,
+        ApplicationState.ON_PAPER,
     ):
         return redirect(visit_url(visit))
     if request.method == "GET":

@@ -12,7 +12,9 @@ Invariants:
 * a visit application becomes a submission only through :func:`submit_application`, only
   when the resident confirmed exactly its current answers (state ``confirmed`` and
   ``confirmed_sha256`` equal to :func:`answers_sha256`) and the resident's identity was
-  checked; every edit clears that confirmation;
+  checked; every edit clears that confirmation; an application whose paper was printed
+  (``on_paper``) is neither changed nor accepted here: the signed paper is taken in at
+  mail-in intake, so it never becomes two submissions;
 * the ledger gets the clerk's pseudonym, the counter's name, references, field keys and
   hashes, never an answer or a name.
 """
@@ -63,6 +65,7 @@ from .refusals import (
     NoDepartment,
     NoDocuments,
     NotConfirmed,
+    OnPaper,
     OtherDepartment,
     OtherMunicipality,
     PreregistrationExpired,
@@ -302,6 +305,10 @@ def check_in(
             for k in identity_services.locked_answers(locked.form_version.schema, draft.identity)
             if k in answers
         )
+        # A card already read at this visit fills and locks its items, as online.
+        card = card_answers(visit, locked.form_version)
+        answers |= card
+        prefilled = sorted(set(prefilled) | set(card))
         first = not visit.applications.exists()
         application = VisitApplication.objects.create(
             visit=visit,
@@ -344,6 +351,16 @@ def check_in_new_visit(
         return check_in(visit=visit, preregistration=preregistration, clerk=clerk)
 
 
+def card_answers(visit: Visit, form_version: FormVersion) -> dict[str, Any]:
+    """The answers a card read at ``visit`` fixes in this form (its ``prefill`` questions
+    asked at the counter), as online: none unless the visit's identity came from the card."""
+    if visit.assurance != Assurance.CARD or visit.identity is None:
+        return {}
+    keys = {f.key for f in _questions(form_version)}
+    locked = identity_services.locked_answers(form_version.schema, visit.identity)
+    return {k: v for k, v in locked.items() if k in keys}
+
+
 def add_application(
     *,
     visit: Visit,
@@ -352,7 +369,9 @@ def add_application(
     clerk: StaffMember,
 ) -> VisitApplication:
     """Start a procedure at the counter without pre-registration (書かない窓口), with
-    ``answers`` already cleaned by the caller (or empty)."""
+    ``answers`` already cleaned by the caller (or empty). When the visit's identity came
+    from the card, its items are filled in and locked (``prefilled_fields``), as online.
+    ``COUNTER_APPLICATION_ADDED`` names the form, the counter and the answers' hash."""
     _require_can_act(clerk)
     _require_open(visit)
     form = form_version.form
@@ -360,12 +379,27 @@ def add_application(
         raise OtherMunicipality
     if not visible_departments(clerk).filter(pk=form.department_id).exists():
         raise OtherDepartment
-    return VisitApplication.objects.create(
-        visit=visit,
-        form_version=form_version,
-        answers=dict(answers),
-        position=_next_position(visit),
-    )
+    card = card_answers(visit, form_version)
+    with transaction.atomic():
+        application = VisitApplication.objects.create(
+            visit=visit,
+            form_version=form_version,
+            answers=dict(answers) | card,
+            prefilled_fields=sorted(card),
+            position=_next_position(visit),
+        )
+        events.record(
+            events.Event.COUNTER_APPLICATION_ADDED,
+            actor=_staff(clerk),
+            subject=_visit_subject(visit),
+            detail={
+                "form": str(form_version.form_id),
+                "version": str(form_version.number),
+                "counter": visit.counter_name,
+                "answers": answers_sha256(application),
+            },
+        )
+    return application
 
 
 def _invalidate_confirmation(application: VisitApplication) -> list[str]:
@@ -405,6 +439,8 @@ def edit_answers(
         _require_open(application.visit)
         if application.state in (ApplicationState.SUBMITTED, ApplicationState.CANCELLED):
             raise AlreadySubmitted
+        if application.state == ApplicationState.ON_PAPER:
+            raise OnPaper
         schema = application.form_version.schema
         questions = {f.key: f for f in _questions(application.form_version)}
         given = {k: v for k, v in answers.items() if k in questions}
@@ -529,6 +565,8 @@ def submit_application(
             ApplicationState.CANCELLED,
         ):
             raise AlreadySubmitted
+        if application.state == ApplicationState.ON_PAPER:
+            raise OnPaper
         if (
             application.state != ApplicationState.CONFIRMED
             or application.confirmed_sha256 != answers_sha256(application)
@@ -601,7 +639,12 @@ def close_visit(*, visit: Visit, clerk: StaffMember) -> None:
         visit.display_code_expires_at = None
         visit.display_token_hash = ""
         visit.save()
-        open_applications = visit.applications.exclude(state=ApplicationState.SUBMITTED)
+        # Applications on paper stay so (their paper is taken in at mail-in intake); their
+        # answers here go like the others' (the paper's mail application keeps its copy).
+        visit.applications.filter(state=ApplicationState.ON_PAPER).update(answers={})
+        open_applications = visit.applications.exclude(
+            state__in=(ApplicationState.SUBMITTED, ApplicationState.ON_PAPER)
+        )
         open_applications.update(
             answers={},
             state=ApplicationState.CANCELLED,

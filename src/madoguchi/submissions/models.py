@@ -4,6 +4,7 @@ import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from madoguchi.forms.models import FormVersion
 from madoguchi.identity.models import VerifiedIdentity
@@ -15,7 +16,8 @@ from . import filenames
 class Channel(models.TextChoices):
     ONLINE = "online", _("Online application")
     MAIL = "mail", _("Mail-in form")
-    COUNTER = "counter", _("Counter pre-registration")
+    # Pre-registered or filled in with the clerk (書かない窓口): 「窓口」, as the inbox tag.
+    COUNTER = "counter", pgettext_lazy("channel tag", "At the counter")
 
 
 class Status(models.TextChoices):

@@ -112,7 +112,7 @@ def test_the_figures_count_applications_by_channel_paper_ones_too(
     assert "<td>Online application</td><td>1</td><td>50.0</td>" in page.text
     body = csv.content.decode("utf-8")
     assert "Channel,Mail-in form,1,50.0" in body
-    assert "Channel,Counter pre-registration,0,0.0" in body
+    assert "Channel,At the counter,0,0.0" in body
 
 
 def test_the_inbox_and_the_submission_page_tag_a_paper_by_post_with_its_date_of_arrival(

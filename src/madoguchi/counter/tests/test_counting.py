@@ -33,7 +33,7 @@ def test_the_forms_statistics_count_the_counter_channel() -> None:
         figures = form_figures(form, Submission.objects.all(), language="en")
         counts = {bar.label: bar.count for bar in figures.by_channel}
 
-    assert counts == {"Online application": 0, "Mail-in form": 0, "Counter pre-registration": 1}
+    assert counts == {"Online application": 0, "Mail-in form": 0, "At the counter": 1}
 
 
 def test_the_export_names_the_channel_the_day_of_the_visit_and_the_identity_check() -> None:
@@ -59,7 +59,7 @@ def test_the_export_names_the_channel_the_day_of_the_visit_and_the_identity_chec
 
     channel, received_on, identity = builder.cells(row)
 
-    assert channel == "窓口事前登録"
+    assert channel == "窓口"
     assert received_on == timezone.localdate().isoformat()
     assert identity == "窓口・目視確認（本人確認書類）"
 
