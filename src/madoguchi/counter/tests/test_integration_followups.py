@@ -163,6 +163,8 @@ def test_the_visit_page_shows_the_paper_reference_and_where_it_is_taken_in(
     assert "Continues on paper (signed paper to take in)" in page
     assert accepted.status_code == 302
     assert not Submission.objects.exists()
+    saved = browser.get(reverse("counter:assisted_saved", args=[application.pk])).content.decode()
+    assert "Continues on paper" in saved and 'data-testid="assisted-saved"' not in saved
 
 
 # --- 3. a card read before the procedures ----------------------------------------------------

@@ -216,5 +216,11 @@ def test_a_revoked_card_is_refused_with_a_clear_message(
     display_page.fill("#pin", get_resident(REVOKED_RESIDENT).auth_pin)
     display_page.get_by_role("button", name="カードを読み取る").click()
 
-    expect(display_page.locator("#card-status")).to_contain_text("失効", timeout=15_000)
+    # The resident is told in the resident's words; the clerk's page says why.
+    expect(display_page.locator("#card-status")).to_contain_text(
+        "このカードは使えませんでした。職員にお声がけください。", timeout=15_000
+    )
+    expect(display_page.locator("#card-status")).not_to_contain_text("本人確認書類")
+    clerk_page.reload()
+    expect(clerk_page.get_by_test_id("card-refusal")).to_contain_text("失効")
     assert Visit.objects.get(pk=visit.pk).assurance != Assurance.CARD
