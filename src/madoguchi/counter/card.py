@@ -49,6 +49,7 @@ from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import StaffMember
 
+from . import files as counter_files
 from . import services
 from .models import ApplicationState, Assurance, Visit, VisitApplication
 from .refusals import AlreadySubmitted, NotConfirmed, VisitClosed
@@ -388,9 +389,14 @@ def _document(application: VisitApplication, created_at: datetime) -> bytes:
     )
     if not result.ok:
         raise submission_services.SubmissionRefused(result.errors)
+    # The files the application holds, named and hashed as accepting records them.
+    answers, attachments = counter_files.document_parts(application, result.answers)
     return canonical.canonical_bytes(
         canonical.document_of(
-            form_version=form_version, answers=result.answers, attachments=(), created_at=created_at
+            form_version=form_version,
+            answers=answers,
+            attachments=attachments,
+            created_at=created_at,
         )
     )
 

@@ -193,6 +193,12 @@ class VisitApplication(models.Model):
     paper = models.ForeignKey(
         MailApplication, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Holds the application's files (counter.files): the pre-registration's draft, taken
+    # off the resident's link at check-in, or one made for a photo taken at the counter.
+    # Its attachments move to the submission when accepted; it goes when the visit closes.
+    files = models.OneToOneField(
+        Draft, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -45,6 +45,7 @@ from madoguchi.submissions.signing import Signature
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
+from . import files as counter_files
 from . import reference as references
 from .models import (
     ApplicationState,
@@ -273,8 +274,9 @@ def _next_position(visit: Visit) -> int:
 def check_in(
     *, visit: Visit, preregistration: Preregistration, clerk: StaffMember
 ) -> VisitApplication:
-    """Bring a pre-registration into the visit: its answers (as they are now in the draft,
-    without file questions) become an application of the visit, the draft is finished and
+    """Bring a pre-registration into the visit: its answers (as they are now in the draft)
+    become an application of the visit, its files stay with it (counter.files: the draft
+    becomes their holder, out of the resident's reach), the draft is finished and
     ``COUNTER_CHECKED_IN`` recorded. Refused when the pre-registration is another city's or
     department's, expired, or already checked in (checked again under its row lock)."""
     _require_can_act(clerk)
@@ -325,7 +327,15 @@ def check_in(
         locked.checked_in_at = now
         locked.draft = None
         locked.save(update_fields=["status", "checked_in_at", "draft"])
-        draft.delete()
+        # The resident's files stay with the application (counter.files), named in its
+        # answers as in the draft; a draft without files goes.
+        held = list(draft.attachments.all())
+        file_answers = counter_files.file_answers(locked.form_version.schema, draft.answers, held)
+        if counter_files.keep_draft_files(draft=draft, application=application):
+            application.answers = {**application.answers, **file_answers}
+            application.save(update_fields=["answers"])
+        else:
+            draft.delete()
         events.record(
             events.Event.COUNTER_CHECKED_IN,
             actor=_staff(clerk),
@@ -583,9 +593,10 @@ def submit_application(
         if not result.ok:
             raise submission_services.SubmissionRefused(result.errors)
         preregistration = application.preregistration
+        answers, attachments = counter_files.document_parts(application, result.answers)
         submission = submission_services.create_submission(
             form_version=form_version,
-            answers=result.answers,
+            answers=answers,
             channel=Channel.COUNTER,
             language=preregistration.language if preregistration else "ja",
             identity=visit.identity,
@@ -593,10 +604,12 @@ def submit_application(
                 {k for k in locked if k in result.answers}
                 | {k for k in application.prefilled_fields if k in result.answers}
             ),
+            attachments=attachments,
             signed=signed,
             received_on=timezone.localdate(),
             actor=_staff(clerk),
         )
+        counter_files.hand_over(application=application, submission=submission)
         submission.identity_level = str(visit.assurance)
         submission.save(update_fields=["identity_level"])
         if preregistration is not None:
@@ -652,6 +665,7 @@ def close_visit(*, visit: Visit, clerk: StaffMember) -> None:
             sign_sha256="",
         )
         CounterEdit.objects.filter(application__visit=visit).update(before=None, after=None)
+        counter_files.discard_for_visit(visit)
         accepted = visit.applications.filter(state=ApplicationState.SUBMITTED).count()
         events.record(
             events.Event.COUNTER_VISIT_CLOSED,
