@@ -12,8 +12,14 @@ resident says them once and confirms each application on the display.
 The whole form is one staff page (every step in order) drawn with the resident pages'
 field templates (``forms.rendering``). Questions that take a file are not asked at the
 counter: the documents are checked there (「提出書類は窓口で確認」), as paper intake does
-(``submissions.received``). Validation is ``forms.answers.clean_answers`` (every problem at
-once); saving is ``counter.services.add_application``.
+(``submissions.received``) — except photos (``PhotoField``, card issuance support): the
+clerk takes the photo with the tablet's camera or uploads one, checked and re-encoded
+without metadata as online (``submissions.uploads.store_upload``). A
+photo accepted while other answers are still wrong is kept in a pending holder the page
+names in a signed hidden field, so it is never taken twice; a 申請書ID question gets the
+camera scanner and its scan is reduced to the 23 digits (``counter.card_issuance``).
+Validation is ``forms.answers.clean_answers`` (every problem at once); saving is
+``counter.services.add_application``.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -36,15 +43,25 @@ from madoguchi.core.refusals import Refused
 from madoguchi.forms import answers as form_answers
 from madoguchi.forms import conditions, fieldtypes, rendering
 from madoguchi.forms.models import Form, FormVersion
-from madoguchi.forms.schema import FileField, FormField, FormSchema, PostalCodeField, Step
+from madoguchi.forms.schema import (
+    FileField,
+    FormField,
+    FormSchema,
+    PhotoField,
+    PostalCodeField,
+    Step,
+)
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import VerifiedIdentity
 from madoguchi.jp import postal
 from madoguchi.jp.errors import InvalidJapaneseInput
+from madoguchi.submissions import uploads
+from madoguchi.submissions.models import Attachment, Draft
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
-from . import selectors, services
+from . import card_issuance, selectors, services
+from . import files as counter_files
 from .models import ApplicationState, Assurance, Visit, VisitApplication
 from .refusals import CounterNotAllowed, VisitClosed
 
@@ -340,18 +357,75 @@ def questions(schema: FormSchema) -> list[FormField]:
     return [f for f in schema.fields() if not isinstance(f, FileField)]
 
 
+def photo_fields(schema: FormSchema) -> list[PhotoField]:
+    """The photo questions: asked at the counter (the clerk takes the photo)."""
+    return [f for f in schema.fields() if isinstance(f, PhotoField)]
+
+
 def raw_from_post(schema: FormSchema, data: Mapping[str, Any]) -> dict[str, Any]:
-    """What the clerk typed, question by question, as the resident pages read a post."""
-    return {
+    """What the clerk typed, question by question, as the resident pages read a post; a
+    scanned 申請書ID reduced to its digits."""
+    raw = {
         f.key: form_answers.raw_from_post(f, data) for f in questions(schema) if f.collects_input
     }
+    return card_issuance.normalise(schema, raw)
 
 
-def clean(visit: Visit, schema: FormSchema, raw: Mapping[str, Any]) -> form_answers.CleanResult:
-    """The whole form checked at once, as paper is (no files), with the card's items locked."""
+def clean(
+    visit: Visit,
+    schema: FormSchema,
+    raw: Mapping[str, Any],
+    photos: Mapping[str, Attachment] | None = None,
+) -> form_answers.CleanResult:
+    """The whole form checked at once, as paper is (no files but photos: ``photos`` are
+    those held, by question), with the card's items locked."""
+    held = {key: [attachment.descriptor()] for key, attachment in (photos or {}).items()}
     return form_answers.clean_answers(
-        schema, raw, fields=questions(schema), locked=locked_answers(visit, schema)
+        schema,
+        {**raw, **held},
+        fields=[*questions(schema), *photo_fields(schema)],
+        locked=locked_answers(visit, schema),
     )
+
+
+@dataclass
+class Photos:
+    """The photos held for a page not yet saved: the pending holder (and its signed note
+    for the hidden field), the photo per question, and why a new one was refused."""
+
+    holder: Draft | None = None
+    token: str = ""
+    attachments: dict[str, Attachment] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def take_photos(
+    *,
+    visit: Visit,
+    form_version: FormVersion,
+    files: Mapping[str, UploadedFile],
+    token: str,
+) -> Photos:
+    """Store the photos of this post (each replaces the one held for its question) in the
+    page's pending holder, made for the first one; a refused photo leaves the held one."""
+    schema = form_version.schema
+    photos = Photos(
+        holder=counter_files.pending_holder(token, visit=visit, form_version=form_version)
+    )
+    for form_field in photo_fields(schema):
+        upload = files.get(form_field.key)
+        if upload is None or not upload.size:
+            continue
+        if photos.holder is None:
+            photos.holder = counter_files.new_holder(form_version)
+        stored = uploads.store_upload(form_field, upload, draft=photos.holder)
+        if isinstance(stored, Attachment):
+            continue
+        photos.errors[form_field.key] = [stored.message]
+    if photos.holder is not None:
+        photos.token = counter_files.pending_token(draft=photos.holder, visit=visit)
+        photos.attachments = {a.field_key: a for a in photos.holder.attachments.all()}
+    return photos
 
 
 @dataclass
@@ -359,6 +433,7 @@ class Saved:
     ok: bool
     application: VisitApplication | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
+    photos: Photos = field(default_factory=Photos)
 
 
 def save(
@@ -367,10 +442,13 @@ def save(
     form_version: FormVersion,
     data: Mapping[str, Any],
     clerk: StaffMember,
+    files: Mapping[str, UploadedFile] | None = None,
+    held: str = "",
 ) -> Saved:
     """Check the page's answers and, when they pass, add the procedure to the visit.
 
-    Problems come back all at once (``Saved.errors``, per question) and nothing is stored.
+    Problems come back all at once (``Saved.errors``, per question) and no answer is
+    stored; a photo that passed its checks is held (``Saved.photos``) for the next post.
     The application starts in ``editing``: the resident confirms it on the display.
     """
     if not clerk.can_act:
@@ -378,18 +456,27 @@ def save(
     if visit.closed_at is not None:
         raise VisitClosed
     schema = form_version.schema
-    result = clean(visit, schema, raw_from_post(schema, data))
-    if not result.ok:
-        return Saved(ok=False, errors=result.errors)
-    # The service fills and locks the card's items (prefilled_fields, kept through every
-    # later edit) and records COUNTER_APPLICATION_ADDED.
-    application = services.add_application(
-        visit=visit, form_version=form_version, answers=result.answers, clerk=clerk
-    )
-    return Saved(ok=True, application=application)
+    photos = take_photos(visit=visit, form_version=form_version, files=files or {}, token=held)
+    result = clean(visit, schema, raw_from_post(schema, data), photos.attachments)
+    errors = result.errors | photos.errors
+    if errors:
+        return Saved(ok=False, errors=errors, photos=photos)
+    with transaction.atomic():
+        # The service fills and locks the card's items (prefilled_fields, kept through
+        # every later edit) and records COUNTER_APPLICATION_ADDED.
+        application = services.add_application(
+            visit=visit, form_version=form_version, answers=result.answers, clerk=clerk
+        )
+        if photos.holder is not None:
+            counter_files.attach(application=application, draft=photos.holder)
+    return Saved(ok=True, application=application, photos=photos)
 
 
 # --- the page ----------------------------------------------------------------------------
+
+
+def _asked(form_field: FormField) -> bool:
+    return not isinstance(form_field, FileField) or isinstance(form_field, PhotoField)
 
 
 @dataclass
@@ -412,9 +499,12 @@ def sections(
     errors: Mapping[str, list[str]],
     locked: Mapping[str, Any],
     language: str,
+    photos: Mapping[str, Attachment] | None = None,
 ) -> list[Section]:
-    """Every step of the form as sections of one page, with the shared field views."""
+    """Every step of the form as sections of one page, with the shared field views: a
+    photo question shows the photo held (``photos``), a 申請書ID question the scanner."""
     merged = dict(values) | dict(locked)
+    scanned = card_issuance.application_id_keys(schema)
     result = []
     for step in schema.steps:
         asked = Step.model_construct(
@@ -422,7 +512,7 @@ def sections(
             title=step.title,
             description=step.description,
             visible_if=step.visible_if,
-            fields=[f for f in step.fields if not isinstance(f, FileField)],
+            fields=[f for f in step.fields if _asked(f)],
         )
         views = rendering.step_views(
             asked,
@@ -431,12 +521,17 @@ def sections(
             answers=merged,
             locked_keys=frozenset(locked),
         )
+        for view in views:
+            if photos and view.key in photos:
+                view.extra["attachment"] = photos[view.key]
+            if view.key in scanned:
+                view.extra["qr_scan"] = True
         result.append(
             Section(
                 title=step.title.get(language),
                 description=step.description.get(language) if step.description else "",
                 fields=views,
-                documents=[f.label.get(language) for f in step.fields if isinstance(f, FileField)],
+                documents=[f.label.get(language) for f in step.fields if not _asked(f)],
                 visible=conditions.step_applies(step, merged),
                 visible_if=json.dumps(step.visible_if) if step.visible_if else "",
             )

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from madoguchi.core.csp import allow_webassembly
 from madoguchi.core.refusal_views import flash, message_of
 from madoguchi.core.refusals import Refused
 from madoguchi.core.staff import staff_of, staff_required
@@ -23,7 +24,7 @@ from madoguchi.forms import rendering
 from madoguchi.forms.models import FormVersion
 from madoguchi.tenants.models import StaffMember
 
-from . import assisted, printing, selectors
+from . import assisted, card_issuance, printing, selectors
 from .models import Assurance, Visit, VisitApplication
 
 START_TEMPLATE = "counter/assisted_start.html"
@@ -143,12 +144,19 @@ def _fill_page(
     errors: dict[str, list[str]],
     notice: str = "",
     status: int = 200,
+    photos: assisted.Photos | None = None,
 ) -> HttpResponse:
     language = _language()
     schema = version.schema
     locked = assisted.locked_answers(visit, schema)
+    photos = photos or assisted.Photos()
     sections = assisted.sections(
-        schema, values=values, errors=errors, locked=locked, language=language
+        schema,
+        values=values,
+        errors=errors,
+        locked=locked,
+        language=language,
+        photos=photos.attachments,
     )
     context = _common(request, visit) | {
         "version": version,
@@ -158,8 +166,11 @@ def _fill_page(
         "errors": [(f, e) for s in sections for f in s.fields for e in f.errors],
         "locked": bool(locked),
         "notice": notice,
+        "held": photos.token,
+        "scanner": bool(card_issuance.application_id_keys(schema)),
     }
-    return render(request, FILL_TEMPLATE, context, status=status)
+    # The 申請書ID scanner reads the QR code with WebAssembly (core.csp).
+    return allow_webassembly(render(request, FILL_TEMPLATE, context, status=status))
 
 
 @staff_required
@@ -178,27 +189,49 @@ def fill(request: HttpRequest, visit_id: int, form_id: int) -> HttpResponseBase:
         values = assisted.initial_answers(visit, schema)
         return _fill_page(request, visit, version, values=values, errors={})
     lookup = request.POST.get("lookup")
+    held = request.POST.get("held", "")
     if lookup:
+        # A photo chosen before 「住所を検索」 is kept as well.
+        photos = assisted.take_photos(
+            visit=visit, form_version=version, files=request.FILES, token=held
+        )
         values = assisted.raw_from_post(schema, request.POST)
         found = assisted.lookup_address(
             schema, lookup, values, locked=assisted.locked_answers(visit, schema)
         )
+        errors = found.errors | photos.errors
         return _fill_page(
             request,
             visit,
             version,
             values=values,
-            errors=found.errors,
+            errors=errors,
             notice=found.notice,
-            status=422 if found.errors else 200,
+            status=422 if errors else 200,
+            photos=photos,
         )
     try:
-        saved = assisted.save(visit=visit, form_version=version, data=request.POST, clerk=staff)
+        saved = assisted.save(
+            visit=visit,
+            form_version=version,
+            data=request.POST,
+            clerk=staff,
+            files=request.FILES,
+            held=held,
+        )
     except Refused as refused:
         return _refused_page(request, refused)
     if not saved.ok or saved.application is None:
         values = assisted.raw_from_post(schema, request.POST)
-        return _fill_page(request, visit, version, values=values, errors=saved.errors, status=422)
+        return _fill_page(
+            request,
+            visit,
+            version,
+            values=values,
+            errors=saved.errors,
+            status=422,
+            photos=saved.photos,
+        )
     return redirect("counter:assisted_saved", application_id=saved.application.pk)
 
 

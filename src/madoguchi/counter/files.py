@@ -23,13 +23,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.core import signing
 from django.utils import timezone
 
 from madoguchi.forms import conditions
+from madoguchi.forms.models import FormVersion
 from madoguchi.forms.schema import FileField, FormSchema
-from madoguchi.submissions import document, uploads
+from madoguchi.submissions import document
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.models import Attachment, Channel, Draft, Submission
 
@@ -62,21 +62,59 @@ def keep_draft_files(*, draft: Draft, application: VisitApplication) -> bool:
     return True
 
 
+def new_holder(form_version: FormVersion) -> Draft:
+    """A holder for files taken before their application exists (the staff-assisted page
+    keeps a photo while the clerk corrects other answers)."""
+    return Draft.objects.create(
+        token_hash=_unreachable_token_hash(),
+        form_version=form_version,
+        language="ja",
+        expires_at=_expires(),
+        channel=Channel.COUNTER,
+    )
+
+
+_PENDING_SALT = "madoguchi.counter.files.pending"
+_PENDING_MAX_AGE = 24 * 60 * 60
+
+
+def pending_token(*, draft: Draft, visit: Visit) -> str:
+    """A signed note of the pending holder for the page's hidden field: a post can only
+    name a holder made for this visit and form."""
+    return signing.dumps([visit.pk, draft.form_version_id, draft.pk], salt=_PENDING_SALT)
+
+
+def pending_holder(token: str, *, visit: Visit, form_version: FormVersion) -> Draft | None:
+    """The pending holder ``token`` names, if it is this visit's and form's and not taken."""
+    if not token:
+        return None
+    try:
+        visit_pk, version_pk, draft_pk = signing.loads(
+            token, salt=_PENDING_SALT, max_age=_PENDING_MAX_AGE
+        )
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if visit_pk != visit.pk or version_pk != form_version.pk:
+        return None
+    if VisitApplication.objects.filter(files_id=draft_pk).exists():
+        return None
+    return Draft.objects.filter(pk=draft_pk, channel=Channel.COUNTER, answers={}).first()
+
+
+def attach(*, application: VisitApplication, draft: Draft) -> None:
+    """Give ``application`` the pending holder's files (inside the caller's transaction)."""
+    application.files = draft
+    application.save(update_fields=["files"])
+
+
 def holder(application: VisitApplication) -> Draft:
     """The draft holding ``application``'s files, made when the first file comes."""
     if application.files_id is not None:
         draft = Draft.objects.filter(pk=application.files_id).first()
         if draft is not None:
             return draft
-    draft = Draft.objects.create(
-        token_hash=_unreachable_token_hash(),
-        form_version=application.form_version,
-        language="ja",
-        expires_at=_expires(),
-        channel=Channel.COUNTER,
-    )
-    application.files = draft
-    application.save(update_fields=["files"])
+    draft = new_holder(application.form_version)
+    attach(application=application, draft=draft)
     return draft
 
 
@@ -142,15 +180,3 @@ def discard_for_visit(visit: Visit) -> None:
     )
     if ids:
         Draft.objects.filter(pk__in=ids).delete()
-
-
-def store_file(
-    *, application: VisitApplication, form_field: FileField, upload: UploadedFile
-) -> Attachment | uploads.UploadRefused:
-    """Store ``upload`` as the answer to ``form_field`` (a photo taken at the counter),
-    checked as online (``uploads.store_upload``: size, virus scan, type by content, the
-    photo's own checks, re-encoded without metadata); a new file replaces the old one.
-    The caller puts ``attachment.descriptor()`` in the answers (which clears any
-    confirmation). A refused file leaves the held one as it was."""
-    with transaction.atomic():
-        return uploads.store_upload(form_field, upload, draft=holder(application))

@@ -5,7 +5,8 @@
    scanner's typing or a typed reference. With them, a 「カメラで読み取る」 button opens a
    dialog with the camera's picture; about five frames a second go to the vendored ZXing-C++
    reader (WebAssembly, served from our own origin: never a CDN); the first QR code read fills
-   the input and submits the form, and the camera is stopped.
+   the input and submits the form (only fills it when the input has data-qr-fill-only), and
+   the camera is stopped.
 
    Every text comes from the input's data attributes, translated by the server
    ({% qr_scan_attributes %} in core/templatetags/qr_scanner.py): data-qr-open, -title,
@@ -99,6 +100,8 @@ function enhance(input) {
     say(texts.qrFound, false);
     input.value = text;
     dialog.close();
+    /* data-qr-fill-only: a question of a longer form (the counter's 申請書ID) is filled, not sent. */
+    if (input.hasAttribute("data-qr-fill-only")) { input.focus(); return; }
     if (typeof form.requestSubmit === "function") { form.requestSubmit(); } else { form.submit(); }
   }
 
