@@ -126,7 +126,8 @@ def test_a_good_photo_is_stored_without_exif_and_accepted_with_the_scanned_id(
     assert response.status_code == 302, response.content.decode()[:3000]
     application = VisitApplication.objects.get(visit=visit)
     assert application.answers["application_id"] == APPLICATION_ID
-    [held] = Draft.objects.get(pk=application.files_id).attachments.all()
+    assert application.files is not None
+    [held] = Draft.objects.get(pk=application.files.pk).attachments.all()
     assert application.answers["face_photo"] == [held.descriptor()]
     content = held.file.read()
     assert hashlib.sha256(content).hexdigest() == held.sha256

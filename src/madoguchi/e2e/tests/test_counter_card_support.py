@@ -107,6 +107,7 @@ def test_the_clerk_scans_the_application_id_and_takes_the_photo_at_the_counter(
     assert_accessible(page, name="card support: saved")
     application = VisitApplication.objects.get(visit=visit)
     assert application.answers["application_id"] == APPLICATION_ID
-    held = Draft.objects.get(pk=application.files_id).attachments.get(field_key="face_photo")
+    assert application.files is not None
+    held = Draft.objects.get(pk=application.files.pk).attachments.get(field_key="face_photo")
     assert application.answers["face_photo"] == [held.descriptor()]
     assert b"Exif" not in held.file.read()
