@@ -160,7 +160,13 @@ def test_the_access_log_of_nginx_holds_no_token_and_no_search(nginx: Proxy, limi
     for path in paths:
         get(nginx.port, path, source="127.0.0.6")
 
-    log = nginx.access_log.read_text()
+    # nginx writes a request's log line once the response has gone out: the client can read
+    # the last response before its line is in the file.
+    deadline = time.monotonic() + 10
+    while len((log := nginx.access_log.read_text()).splitlines()) < len(paths):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
 
     assert len(log.splitlines()) == len(paths)
     assert TOKEN not in log

@@ -77,4 +77,4 @@ def test_madoguchi_serve_starts_the_card_only_when_make_run_names_a_resident(
     cli._start_virtual_card()
 
     assert len(started) == 1
-    assert started[0][-4:] == ["virtual-card", "--if-available", "--resident", "kobe-kitano"]
+    assert started[0][-4:] == ["counter-demo", "--if-available", "--resident", "kobe-kitano"]
