@@ -281,9 +281,10 @@ def print_paper(request: HttpRequest, application_id: int) -> HttpResponseBase:
 def paper_pdf(request: HttpRequest, application_id: int) -> HttpResponseBase:
     """The PDF of the paper printed for the application's current answers."""
     application = _application(request, application_id)
-    paper = printing.existing_paper(application=application, language=_paper_language(request))
+    language = _paper_language(request)
+    paper = printing.existing_paper(application=application, language=language)
     if paper is None:
         raise Http404
-    response = HttpResponse(printing.pdf(paper), content_type="application/pdf")
+    response = HttpResponse(printing.pdf(paper, language=language), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{paper.reference}.pdf"'
     return response

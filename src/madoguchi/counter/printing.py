@@ -18,7 +18,8 @@ Once printed, the application continues on paper (state ``on_paper``, its ``pape
 recorded), whether the paper is for a handwritten signature or for the resident to post:
 either paper carries a code mail-in intake takes in, so accepting the application at the
 counter too would make a second submission. The counter refuses to change or accept it
-(``counter_on_paper``); printing it again (another language) still works.
+(``counter_on_paper``); printing it again, in either language, prints that same paper
+(one reference, so intake can take it in only once).
 """
 
 from __future__ import annotations
@@ -112,10 +113,10 @@ def _checked(application: VisitApplication, clerk: StaffMember) -> dict[str, Any
 def existing_paper(
     *, application: VisitApplication, language: str = "ja"
 ) -> MailApplication | None:
-    """The paper printed for the application's current answers in ``language``, if any."""
-    paper = application.paper
-    if paper is not None and paper.language == language:
-        return paper
+    """The paper printed for the application, if any: the one it continues on, else the one
+    made for its current answers in ``language``."""
+    if application.paper is not None:
+        return application.paper
     answers = assisted.clean(
         application.visit, application.form_version.schema, application.answers
     ).answers
@@ -138,9 +139,13 @@ def paper_for(
     key = _paper_key(application, answers_sha256(answers), language)
     with transaction.atomic():
         # Two clicks on 印刷 queue here; the later one finds the paper made.
-        VisitApplication.objects.select_for_update().filter(pk=application.pk).exists()
-        paper = MailApplication.objects.filter(token_hash=key).first() or _prepare(
-            application, clerk, answers=answers, key=key, language=language
+        locked = VisitApplication.objects.select_for_update().get(pk=application.pk)
+        # Printed before (in either language): the same paper again, never a second
+        # reference that intake could take in a second time.
+        paper = (
+            locked.paper
+            or MailApplication.objects.filter(token_hash=key).first()
+            or _prepare(application, clerk, answers=answers, key=key, language=language)
         )
         _continue_on_paper(application, paper)
         return paper
@@ -194,6 +199,7 @@ def _prepare(
     )
 
 
-def pdf(paper: MailApplication) -> bytes:
-    """The paper's PDF, exactly as the resident's own download (``mailin.pdf``)."""
-    return render_paper(paper)
+def pdf(paper: MailApplication, *, language: str | None = None) -> bytes:
+    """The paper's PDF, exactly as the resident's own download (``mailin.pdf``), in
+    ``language`` when given (the same reference and code in either language)."""
+    return render_paper(paper, language=language)

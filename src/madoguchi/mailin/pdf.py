@@ -474,9 +474,10 @@ def _mail_settings(schema: FormSchema, language: str) -> tuple[bool, list[str]]:
     return bool(mail.handwritten_signature), enclosures
 
 
-def render(application: MailApplication) -> bytes:
-    """The PDF of ``application`` in its language, as the resident downloads it again."""
-    language = application.language or "ja"
+def render(application: MailApplication, *, language: str | None = None) -> bytes:
+    """The PDF of ``application`` in its language (or ``language``: the same paper, reference
+    and code, printed in the other language), as the resident downloads it again."""
+    language = language or application.language or "ja"
     schema = application.form_version.schema
     department = application.department
     signature_required, enclosures = _mail_settings(schema, language)
