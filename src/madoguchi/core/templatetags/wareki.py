@@ -16,10 +16,23 @@ from madoguchi.jp.wareki import format_for_residents
 register = template.Library()
 
 
+def _as_date(value: date | datetime | str) -> date | datetime | str:
+    """A date kept as ISO text (a JSON field's birth date) becomes a date; other text stays."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
 @register.filter
-def wareki(value: date | datetime | None) -> str:
+def wareki(value: date | datetime | str | None) -> str:
     if value is None or value == "":
         return ""
+    value = _as_date(value)
+    if isinstance(value, str):
+        return value
     return format_for_residents(value, language=get_language() or "ja")
 
 
