@@ -172,9 +172,13 @@ def hand_over(*, application: VisitApplication, submission: Submission) -> None:
 
 
 def discard_for_visit(visit: Visit) -> None:
-    """Delete the files of ``visit``'s applications that were not accepted (closing)."""
+    """Delete the files of ``visit``'s applications that were not accepted (closing). An
+    application continuing on paper keeps its holder until it expires: the paper taken in
+    at mail-in intake does not carry the files yet (see docs/counter.md)."""
     ids = list(
-        visit.applications.exclude(state=ApplicationState.SUBMITTED)
+        visit.applications.exclude(
+            state__in=(ApplicationState.SUBMITTED, ApplicationState.ON_PAPER)
+        )
         .exclude(files__isnull=True)
         .values_list("files_id", flat=True)
     )

@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from madoguchi.counter import services
-from madoguchi.counter.models import VisitApplication
+from madoguchi.counter.models import ApplicationState, VisitApplication
 from madoguchi.forms.models import FormVersion
 from madoguchi.submissions import document
 from madoguchi.submissions import services as submission_services
@@ -111,3 +111,14 @@ def test_check_in_without_files_still_deletes_the_draft() -> None:
 
     assert application.files_id is None
     assert not Draft.objects.filter(channel=Channel.COUNTER).exists()
+
+
+def test_an_application_continuing_on_paper_keeps_its_files_when_the_visit_closes() -> None:
+    application, clerk, _content = _checked_in_with_file()
+    application.state = ApplicationState.ON_PAPER
+    application.save(update_fields=["state"])
+    assert application.files is not None
+
+    services.close_visit(visit=application.visit, clerk=clerk)
+
+    assert Attachment.objects.filter(draft_id=application.files.pk).count() == 1
