@@ -123,8 +123,11 @@ class AnswerRow:
 
 
 def answer_rows(application: VisitApplication, *, language: str = "ja") -> list[AnswerRow]:
-    """The application's answers as the counter screen's table shows them."""
+    """The application's answers as the counter screen's table shows them: the questions
+    asked at the counter and the files it holds (counter.files: a pre-registration's
+    attachments, a photo taken at the counter), by name."""
     prefilled = set(application.prefilled_fields)
+    asked = {f.key for f in questions(application)}
     return [
         AnswerRow(
             key=f.key,
@@ -132,7 +135,8 @@ def answer_rows(application: VisitApplication, *, language: str = "ja") -> list[
             value=form_answers.display_value(f, application.answers.get(f.key)),
             prefilled=f.key in prefilled,
         )
-        for f in questions(application)
+        for f in application.form_version.schema.fields()
+        if f.key in asked or (isinstance(f, FileField) and application.answers.get(f.key))
     ]
 
 

@@ -134,6 +134,13 @@ def test_a_good_photo_is_stored_without_exif_and_accepted_with_the_scanned_id(
     stored = Image.open(io.BytesIO(content))
     assert stored.size == (560, 720)
     assert not stored.getexif() and "exif" not in stored.info
+    # The pages that show the application show the photo by its name.
+    for page in (
+        reverse("counter:assisted_saved", args=[application.pk]),
+        reverse("counter:visit", args=[visit.pk]),
+    ):
+        shown = browser.get(page)
+        assert shown.status_code == 200 and held.name in shown.content.decode()
 
     services.record_visual_check(visit=visit, clerk=staff, documents=["driving_licence"])
     application.refresh_from_db()
