@@ -425,7 +425,8 @@ def begin_counter_signing(*, application: VisitApplication) -> str:
     application, so :func:`finish_counter_signing` can make the same document again."""
     with transaction.atomic():
         locked = (
-            VisitApplication.objects.select_for_update()
+            # Only this row: PostgreSQL cannot lock the nullable side of an outer join.
+            VisitApplication.objects.select_for_update(of=("self",))
             .select_related("visit__identity", "form_version__form__municipality")
             .get(pk=application.pk)
         )

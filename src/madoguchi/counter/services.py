@@ -564,7 +564,8 @@ def submit_application(
     _require_can_act(clerk)
     with transaction.atomic():
         application = (
-            VisitApplication.objects.select_for_update()
+            # Only this row: PostgreSQL cannot lock the nullable side of an outer join.
+            VisitApplication.objects.select_for_update(of=("self",))
             .select_related("visit", "form_version__form", "preregistration")
             .get(pk=application.pk)
         )
