@@ -137,7 +137,7 @@ def test_staff_return_an_application_and_the_resident_corrects_it(
 
 def _sign_moped_deregistration(page: Any, base: str) -> None:
     """Apply with the card and sign, as in test_signature (the demo's signed form)."""
-    page.goto(f"{base}/172065/gentsuki-haisha/")
+    page.goto(f"{base}/172065/gentsuki-haisha/?channel=online")  # it also offers the counter
     page.locator("button[name=provider]").first.click()
     page.locator("#resident-kaga-taro").check()
     page.fill("#pin", "1234")
