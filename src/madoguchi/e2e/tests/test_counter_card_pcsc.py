@@ -180,6 +180,11 @@ def test_card_read_confirm_and_sign_through_the_real_agent_and_pcscd(
     display_page.fill("#password", resident.sign_pin.lower())
     display_page.get_by_role("button", name="署名する").click()
     expect(display_page.locator("#card-status")).to_contain_text("受付番号", timeout=20_000)
+    # Shown as done, not as a warning, with nothing left to type.
+    expect(display_page.locator("#card-status")).to_have_class("notice notice-success")
+    expect(display_page.locator("#password")).to_be_hidden()
+    expect(display_page.get_by_role("button", name="署名する")).to_be_hidden()
+    assert_accessible(display_page, name="display signed (real agent)")
     shots.append(screenshot(display_page, "counter-card-signed"))
 
     application = VisitApplication.objects.get(visit=visit)

@@ -39,10 +39,20 @@ function agentMessage(error, what) {
   return text(MESSAGES[error.code] || MESSAGES.card_error);
 }
 
-function show(form, message) {
+// kind: "warning" for what went wrong (the default), "info" for progress, "success" for done.
+function show(form, message, kind = "warning") {
   const status = form.querySelector("#card-status");
   status.hidden = false;
+  status.className = `notice notice-${kind}`;
   status.textContent = message;
+}
+
+// Done: the result stays, the password field and its button go (nothing left to type).
+function finish(form, message) {
+  show(form, message, "success");
+  for (const element of form.querySelectorAll("label, input:not([type=hidden]), button")) {
+    element.hidden = true;
+  }
 }
 
 function csrf(form) {
@@ -107,7 +117,7 @@ async function readCard(form) {
   if (await oneTryLeft(form, "read")) {
     return;
   }
-  show(form, ja ? "カードを読み取っています。カードを動かさないでください。" : "Reading the card. Keep it on the reader.");
+  show(form, ja ? "カードを読み取っています。カードを動かさないでください。" : "Reading the card. Keep it on the reader.", "info");
   let answer;
   try {
     answer = await agent().read({ pin, nonce: form.dataset.nonce });
@@ -125,7 +135,7 @@ async function readCard(form) {
     auth_ca_certificate: answer.auth_ca_certificate,
     nonce_signature: answer.nonce_signature,
   });
-  show(form, ja ? "カードを確認しました。" : "The card was verified.");
+  show(form, ja ? "カードを確認しました。" : "The card was verified.", "success");
   window.location.reload();
 }
 
@@ -138,7 +148,7 @@ async function signCard(form) {
   if (await oneTryLeft(form, "sign")) {
     return;
   }
-  show(form, ja ? "署名しています。カードを動かさないでください。" : "Signing. Keep the card on the reader.");
+  show(form, ja ? "署名しています。カードを動かさないでください。" : "Signing. Keep the card on the reader.", "info");
   let answer;
   try {
     answer = await agent().sign({ password, sha256: form.dataset.sha256 });
@@ -153,7 +163,7 @@ async function signCard(form) {
     ca_certificate: answer.ca_certificate,
     signature: answer.signature,
   });
-  show(form, ja ? `署名して申請しました。受付番号: ${done.receipt_number}` : `Signed and accepted. Receipt number: ${done.receipt_number}`);
+  finish(form, ja ? `署名して申請しました。受付番号: ${done.receipt_number}` : `Signed and accepted. Receipt number: ${done.receipt_number}`);
   await stayOnTheResult();
 }
 
