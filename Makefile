@@ -71,8 +71,8 @@ system-packages-run:
 system-packages-test:
 	scripts/system-packages.sh test
 
-## test-fast: the suite without browser tests
-test-fast: $(STAMP)
+## test-fast: the suite without browser tests (npm assets too: a test compares the vendored QR reader)
+test-fast: $(STAMP) node_modules/axe-core/axe.min.js
 	$(BIN)/pytest -n 2 -m "not browser" src
 
 ## bench: benchmarks beside Wagtail, load and fault tests (minutes; never in CI or `make test`)
