@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "madoguchi.exports",
     "madoguchi.mailin",
     "madoguchi.counter",
+    "madoguchi.reservations",
+    "madoguchi.guide",
     "madoguchi.api",
 ]
 

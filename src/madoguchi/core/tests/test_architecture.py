@@ -33,6 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("documents",),
     ("backoffice", "exports", "mailin"),
     ("counter",),
+    ("reservations", "guide"),
     ("api",),
     # Development and test only, never imported by production code (and never by each other
     # the wrong way: the demo loader may use a simulator, not the reverse).

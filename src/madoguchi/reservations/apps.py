@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ReservationsConfig(AppConfig):
+    """Visit reservations (来庁予約): counters, slots, bookings, check-in and waiting
+    numbers. See docs/reservations.md."""
+
+    name = "madoguchi.reservations"
+    label = "reservations"
