@@ -447,6 +447,33 @@ def finish_counter_signing(
     ca_der: bytes | None,
     signature: bytes,
 ) -> Submission:
+    """Accept the card's signature (:func:`_finish_counter_signing`). A card refusal's code
+    is kept on the visit (``card_refusal``) for the clerk's page, as for a card read; an
+    accepted signature clears it."""
+    visit_id = application.visit_id
+    try:
+        submission = _finish_counter_signing(
+            application=application,
+            clerk=clerk,
+            certificate_der=certificate_der,
+            ca_der=ca_der,
+            signature=signature,
+        )
+    except CardRefused as refused:
+        Visit.objects.filter(pk=visit_id).update(card_refusal=refused.code)
+        raise
+    Visit.objects.filter(pk=visit_id).update(card_refusal="")
+    return submission
+
+
+def _finish_counter_signing(
+    *,
+    application: VisitApplication,
+    clerk: StaffMember,
+    certificate_der: bytes,
+    ca_der: bytes | None,
+    signature: bytes,
+) -> Submission:
     """Accept the card's signature over the document :func:`begin_counter_signing` made and
     the application with it: the document is made again and must be the one started (the
     answers and the confirmation unchanged), the signature must verify, and the signing

@@ -68,8 +68,8 @@ def _sex_label(visit: Visit) -> str:
 
 
 def card_refusal_message(visit: Visit) -> str:
-    """Why the last card read was refused, in the clerk's words (the display only tells the
-    resident the card could not be used)."""
+    """Why the card was last refused (a read or a signature), in the clerk's words (the
+    display only tells the resident the card could not be used)."""
     if not visit.card_refusal:
         return ""
     return message_of(card.CardRefused(visit.card_refusal))

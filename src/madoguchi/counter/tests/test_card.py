@@ -220,6 +220,8 @@ def test_a_signature_by_another_persons_card_is_refused() -> None:
 
     assert refused.value.code == "card_other_person"
     assert VisitApplication.objects.get(pk=application.pk).submission is None
+    # The clerk's page says why; the display only says the card could not be used.
+    assert Visit.objects.get(pk=counter.visit.pk).card_refusal == "card_other_person"
 
 
 def test_answers_changed_after_signing_began_are_refused() -> None:
