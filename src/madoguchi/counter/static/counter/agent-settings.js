@@ -2,10 +2,10 @@
 // (counter/agent_settings.html). The resident display reads them (display-card.js).
 import { CardAgent, AgentError } from "./agent-client.js";
 import { loadAgentSettings, saveAgentSettings } from "./agent-storage.js";
+import { say as text } from "./card-texts.js";
 
 const form = document.getElementById("agent-settings");
 const status = document.getElementById("agent-settings-status");
-const ja = document.documentElement.lang !== "en";
 
 function say(text) {
   status.hidden = false;
@@ -19,18 +19,17 @@ if (form) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     saveAgentSettings(form.elements.url.value.trim(), form.elements.token.value.trim());
-    say(ja ? "このブラウザーに保存しました。" : "Saved in this browser.");
+    say(text("saved"));
   });
   document.getElementById("agent-test").addEventListener("click", async () => {
     const agent = new CardAgent(form.elements.url.value.trim(), form.elements.token.value.trim());
     try {
       const answer = await agent.status();
-      const reader = answer.reader || (ja ? "なし" : "none");
-      say(ja ? `接続できました。カードリーダー: ${reader}` : `Connected. Card reader: ${reader}`);
+      const reader = answer.reader || text("no_reader_name");
+      say(text("connected", { reader }));
     } catch (error) {
       const code = error instanceof AgentError ? error.code : "agent_unreachable";
-      say(ja ? `接続できません（${code}）。カードエージェントを起動してください。`
-             : `Cannot connect (${code}). Start the card agent.`);
+      say(text("not_connected", { code }));
     }
   });
 }

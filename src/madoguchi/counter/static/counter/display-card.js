@@ -3,40 +3,21 @@
 // on loopback (agent-client.js); the server gets the agent's answer without them.
 import { CardAgent, AgentError } from "./agent-client.js";
 import { loadAgentSettings } from "./agent-storage.js";
+import { known, say } from "./card-texts.js";
 
 const root = document.getElementById("display");
-const ja = document.documentElement.lang !== "en";
 let busy = false;
 let hold = false; // while the signature's result becomes what the display shows
 
-const MESSAGES = {
-  no_reader: ["カードリーダーが見つかりません。職員にお知らせください。", "No card reader was found. Please tell the clerk."],
-  no_card: ["マイナンバーカードをカードリーダーに置いてください。", "Put your My Number Card on the card reader."],
-  card_removed: ["読み取りの途中でカードが離れました。カードを置いたまま、もう一度お試しください。", "The card was moved away while it was read. Keep it on the reader and try again."],
-  pin_blocked: ["暗証番号がロックされています。この窓口では使えません。職員にお知らせください。", "The PIN is locked. The card cannot be used here; please tell the clerk."],
-  not_my_number_card: ["マイナンバーカードではないようです。マイナンバーカードを置いてください。", "This does not seem to be a My Number Card. Put your My Number Card on the reader."],
-  card_error: ["カードを読み取れませんでした。もう一度お試しください。", "The card could not be read. Please try again."],
-  busy: ["カードリーダーが使用中です。少し待ってからもう一度お試しください。", "The card reader is busy. Please wait a moment and try again."],
-  bad_request: ["入力を確かめて、もう一度お試しください。", "Check what you typed and try again."],
-  agent_unreachable: ["カードリーダーの準備ができていません。職員にお知らせください（カードエージェントの起動が必要です）。", "The card reader is not ready. Please tell the clerk (the card agent needs to be started)."],
-  bad_token: ["カードリーダーの設定が合っていません。職員にお知らせください。", "The card reader is not set up for this screen. Please tell the clerk."],
-  origin_not_allowed: ["カードリーダーの設定が合っていません。職員にお知らせください。", "The card reader is not set up for this screen. Please tell the clerk."],
-};
-
-function text(pair) {
-  return ja ? pair[0] : pair[1];
-}
-
 function agentMessage(error, what) {
   if (error.code === "wrong_pin") {
-    const left = error.triesLeft;
-    const name = what === "sign" ? (ja ? "署名用パスワード" : "signing password") : (ja ? "暗証番号" : "PIN");
-    if (typeof left === "number") {
-      return ja ? `${name}が違います。あと${left}回間違えるとロックされます。` : `Wrong ${name}. ${left} tries left before it locks.`;
+    const name = say(what === "sign" ? "signing_password" : "pin");
+    if (typeof error.triesLeft === "number") {
+      return say("wrong_secret_tries", { name, left: error.triesLeft });
     }
-    return ja ? `${name}が違います。` : `Wrong ${name}.`;
+    return say("wrong_secret", { name });
   }
-  return text(MESSAGES[error.code] || MESSAGES.card_error);
+  return say(known(error.code) ? error.code : "card_error");
 }
 
 // kind: "warning" for what went wrong (the default), "info" for progress, "success" for done.
@@ -73,7 +54,7 @@ async function relay(form, body) {
     answer = {};
   }
   if (!response.ok) {
-    throw new Error(answer.message || text(MESSAGES.card_error));
+    throw new Error(answer.message || say("card_error"));
   }
   return answer;
 }
@@ -100,9 +81,7 @@ async function oneTryLeft(form, kind) {
   }
   if (tries === 1) {
     form.dataset.warned = "yes";
-    show(form, ja
-      ? "残り1回です。間違えるとロックされ、市区町村の窓口で解除が必要になります。確かめてから、もう一度押してください。"
-      : "One try left. A wrong entry locks it, and unlocking needs a visit to the city office. Check, then press again.");
+    show(form, say("one_try_left"));
     return true;
   }
   return false;
@@ -111,13 +90,13 @@ async function oneTryLeft(form, kind) {
 async function readCard(form) {
   const pin = form.elements.pin.value.trim();
   if (!/^[0-9]{4}$/.test(pin)) {
-    show(form, ja ? "4桁の数字を入力してください。" : "Enter the 4 digits.");
+    show(form, say("enter_pin"));
     return;
   }
   if (await oneTryLeft(form, "read")) {
     return;
   }
-  show(form, ja ? "カードを読み取っています。カードを動かさないでください。" : "Reading the card. Keep it on the reader.", "info");
+  show(form, say("reading"), "info");
   let answer;
   try {
     answer = await agent().read({ pin, nonce: form.dataset.nonce });
@@ -135,20 +114,20 @@ async function readCard(form) {
     auth_ca_certificate: answer.auth_ca_certificate,
     nonce_signature: answer.nonce_signature,
   });
-  show(form, ja ? "カードを確認しました。" : "The card was verified.", "success");
+  show(form, say("verified"), "success");
   window.location.reload();
 }
 
 async function signCard(form) {
   const password = form.elements.password.value.trim().toUpperCase();
   if (!/^[A-Z0-9]{6,16}$/.test(password)) {
-    show(form, ja ? "6〜16文字の英大文字と数字で入力してください。" : "Enter 6 to 16 letters and digits.");
+    show(form, say("enter_password"));
     return;
   }
   if (await oneTryLeft(form, "sign")) {
     return;
   }
-  show(form, ja ? "署名しています。カードを動かさないでください。" : "Signing. Keep the card on the reader.", "info");
+  show(form, say("signing"), "info");
   let answer;
   try {
     answer = await agent().sign({ password, sha256: form.dataset.sha256 });
@@ -163,7 +142,7 @@ async function signCard(form) {
     ca_certificate: answer.ca_certificate,
     signature: answer.signature,
   });
-  finish(form, ja ? `署名して申請しました。受付番号: ${done.receipt_number}` : `Signed and accepted. Receipt number: ${done.receipt_number}`);
+  finish(form, say("signed", { receipt_number: done.receipt_number }));
   await stayOnTheResult();
 }
 
@@ -201,7 +180,7 @@ function attach(id, action) {
     try {
       await action(form);
     } catch (error) {
-      show(form, error.message || text(MESSAGES.card_error));
+      show(form, error.message || say("card_error"));
     } finally {
       busy = false;
     }
