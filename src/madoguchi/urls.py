@@ -22,6 +22,7 @@ urlpatterns = [
     # Before the residents' catch-all patterns below, which would read "mail" as a city.
     path("mail/", include("madoguchi.mailin.resident_urls")),
     path("counter/", include("madoguchi.counter.resident_urls")),
+    path("guide/", include("madoguchi.guide.urls")),
     path("", include("madoguchi.submissions.urls")),
 ]
 

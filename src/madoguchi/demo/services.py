@@ -18,6 +18,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from madoguchi.counter.models import Preregistration, Visit
 from madoguchi.forms import services as form_services
 from madoguchi.forms.models import Form, FormVersion
+from madoguchi.guide import services as guide_services
+from madoguchi.guide.models import Guide
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import Assurance, IdentityProvider
 from madoguchi.mailin.models import MailApplication
@@ -153,4 +155,14 @@ def load_forms() -> list[FormVersion]:
     return [
         form_services.import_form(form_services.load_form_file(path))
         for path in sorted((DEMO_DIR / "forms").glob("*.yaml"))
+    ]
+
+
+def load_guides() -> list[Guide]:
+    """Publish every ``guides/<lg_code>-<slug>.yaml`` for its municipality (手続きガイド)."""
+    return [
+        guide_services.load_guide_file(
+            path, municipality=Municipality.objects.get(lg_code=path.stem.split("-", 1)[0])
+        )
+        for path in sorted((DEMO_DIR / "guides").glob("*.yaml"))
     ]

@@ -105,6 +105,8 @@ PUBLIC_PARAMETERS = {
     "name",  # CRL file name (devidp)
     "number",
     "pk",
+    "procedure",  # a guide procedure key (public, from the published guide)
+    "event",  # a guide button: online, mail, counter or external
     "profile_id",
     "public_id",  # needs the resident's session or shows only a public receipt reference
     "receipt_number",

@@ -34,6 +34,8 @@ class Command(BaseCommand):
             self._connect_devidp()
             for version in services.load_forms():
                 self.stdout.write(f"form {version}")
+            for guide in services.load_guides():
+                self.stdout.write(f"guide {guide}")
         self.stdout.write(
             self.style.SUCCESS(f"demo ready: staff password {services.DEMO_PASSWORD!r}")
         )
