@@ -65,6 +65,13 @@ class Event(enum.StrEnum):
     COUNTER_DISPLAY_PAIRED = "counter.display_paired"
     COUNTER_CONFIRMED = "counter.confirmed"
     COUNTER_CARD_READ = "counter.card_read"
+    # Visit reservations (madoguchi.reservations): a visit booked, moved, cancelled, and
+    # at the counter the visitor arrived or did not come (subject: the booking's pseudonym).
+    RESERVATION_BOOKED = "reservation.booked"
+    RESERVATION_CHANGED = "reservation.changed"
+    RESERVATION_CANCELLED = "reservation.cancelled"
+    RESERVATION_ARRIVED = "reservation.arrived"
+    RESERVATION_NO_SHOW = "reservation.no_show"
 
 
 Subscriber = Callable[[Event, str, str, dict[str, str]], None]

@@ -1,0 +1,198 @@
+"""Writes for visit reservations: book, move, cancel, and mark arrived or no-show.
+
+No double booking: every write that takes seats locks the counter's row
+(``SELECT … FOR UPDATE``) before counting the seats already taken, so two residents
+booking the last seat of a slot at the same moment are served one after the other and the
+second is refused (tests/test_concurrency.py runs it on PostgreSQL; SQLite serialises
+writers anyway). The ledger gets the booking's pseudonym, the counter and the times only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from madoguchi.core import events
+from madoguchi.counter.models import Preregistration
+from madoguchi.forms.models import Form
+from madoguchi.tenants.models import StaffMember
+
+from . import selectors, slots
+from .models import Booking, BookingStatus, Counter
+from .refusals import BookingClosed, NotYourCounter, SlotFull, SlotNotOffered, UnknownBooking
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def booking_subject(booking: Booking) -> str:
+    return events.pseudonym("booking", booking.pk)
+
+
+def _counter_subject(counter: Counter) -> str:
+    return f"reservation-counter:{counter.pk}"
+
+
+def _take_seats(
+    *,
+    counter: Counter,
+    start: datetime,
+    form: Form | None,
+    now: datetime,
+    ignore: Booking | None = None,
+) -> datetime:
+    """Check, with the counter's row locked, that a visit at ``start`` fits; return its end."""
+    Counter.objects.select_for_update().only("pk").get(pk=counter.pk)
+    day = start.astimezone(timezone.get_default_timezone()).date()
+    rules = selectors.rules_for(counter, first=day, last=day)
+    minutes = selectors.procedure_minutes(counter, form)
+    if not slots.bookable(rules, start, now=now):
+        raise SlotNotOffered()
+    taken = selectors.taken_on(counter, rules, day)
+    if ignore is not None:
+        for moment in slots.occupied_starts(
+            rules, ignore.start, int((ignore.end - ignore.start).total_seconds() // 60)
+        ):
+            key = moment.astimezone(rules.tz)
+            if key in taken:
+                taken[key] -= 1
+    local = start.astimezone(rules.tz)
+    offered = slots.free_slots(rules, day, now=now, taken=taken, minutes=minutes)
+    match = next((slot for slot in offered if slot.start == local), None)
+    if match is None:
+        every = slots.free_slots(rules, day, now=now, taken={}, minutes=minutes)
+        if any(slot.start == local for slot in every):
+            raise SlotFull()
+        raise SlotNotOffered()
+    return match.end
+
+
+def book(
+    *,
+    counter: Counter,
+    start: datetime,
+    name: str,
+    email: str = "",
+    form: Form | None = None,
+    preregistration: Preregistration | None = None,
+    now: datetime | None = None,
+) -> tuple[Booking, str]:
+    """Book a visit at ``counter`` from ``start``; return it and the secret change/cancel token.
+
+    Raises :class:`SlotNotOffered` for a time the counter does not offer now and
+    :class:`SlotFull` when its seats were taken meanwhile. Only the token's hash is kept.
+    """
+    now = now or timezone.now()
+    token = secrets.token_urlsafe(24)
+    with transaction.atomic():
+        end = _take_seats(counter=counter, start=start, form=form, now=now)
+        booking = Booking.objects.create(
+            counter=counter,
+            form=form,
+            preregistration=preregistration,
+            start=start,
+            end=end,
+            name=name,
+            email=email,
+            token_hash=hash_token(token),
+            created_at=now,
+        )
+        events.record(
+            events.Event.RESERVATION_BOOKED,
+            actor="resident",
+            subject=booking_subject(booking),
+            detail=_detail(booking),
+        )
+    return booking, token
+
+
+def booking_for_token(token: str) -> Booking:
+    """The booking a resident's secret link names, or :class:`UnknownBooking`."""
+    booking = (
+        Booking.objects.select_related("counter__department", "form", "preregistration")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    if booking is None:
+        raise UnknownBooking()
+    return booking
+
+
+def change(*, token: str, start: datetime, now: datetime | None = None) -> Booking:
+    """Move a booking to another start at the same counter, keeping its link."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = booking_for_token(token)
+        if booking.status != BookingStatus.BOOKED:
+            raise BookingClosed()
+        end = _take_seats(
+            counter=booking.counter, start=start, form=booking.form, now=now, ignore=booking
+        )
+        booking.start, booking.end, booking.reminded_at = start, end, None
+        booking.save(update_fields=["start", "end", "reminded_at"])
+        events.record(
+            events.Event.RESERVATION_CHANGED,
+            actor="resident",
+            subject=booking_subject(booking),
+            detail=_detail(booking),
+        )
+    return booking
+
+
+def cancel(*, token: str) -> Booking:
+    """Cancel a booking by its secret link; its seats are free again at once."""
+    with transaction.atomic():
+        booking = booking_for_token(token)
+        if booking.status != BookingStatus.BOOKED:
+            raise BookingClosed()
+        booking.status = BookingStatus.CANCELLED
+        booking.save(update_fields=["status"])
+        events.record(
+            events.Event.RESERVATION_CANCELLED,
+            actor="resident",
+            subject=booking_subject(booking),
+            detail=_detail(booking),
+        )
+    return booking
+
+
+def mark(*, booking: Booking, status: BookingStatus, by: StaffMember) -> Booking:
+    """At the counter: the visitor arrived (``arrived``) or did not come (``no_show``)."""
+    if status not in (BookingStatus.ARRIVED, BookingStatus.NO_SHOW):
+        raise ValueError(status)
+    if not selectors.counters_for(by).filter(pk=booking.counter_id).exists():
+        raise NotYourCounter()
+    with transaction.atomic():
+        updated = Booking.objects.filter(
+            pk=booking.pk, status__in=(BookingStatus.BOOKED, BookingStatus.NO_SHOW)
+        ).update(status=status)
+        if not updated:
+            raise BookingClosed()
+        booking.status = status
+        events.record(
+            events.Event.RESERVATION_ARRIVED
+            if status == BookingStatus.ARRIVED
+            else events.Event.RESERVATION_NO_SHOW,
+            actor=events.pseudonym("staff", by.pk),
+            subject=booking_subject(booking),
+            detail=_detail(booking),
+        )
+    return booking
+
+
+def _detail(booking: Booking) -> dict[str, str]:
+    detail = {
+        "counter": _counter_subject(booking.counter),
+        "start": booking.start.isoformat(),
+        "minutes": str(int((booking.end - booking.start) / timedelta(minutes=1))),
+    }
+    if booking.form_id is not None:
+        detail["form"] = str(booking.form_id)
+    if booking.preregistration is not None:
+        detail["preregistration"] = booking.preregistration.reference
+    return detail
