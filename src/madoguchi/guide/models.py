@@ -15,11 +15,11 @@ class Guide(models.Model):
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="guides")
     slug = models.SlugField(_("slug"), max_length=63)
-    definition: models.JSONField[Any, Any] = models.JSONField(_("definition"))
-    published = models.BooleanField(_("published"), default=False)
+    definition: models.JSONField[Any, Any] = models.JSONField(_("guide definition"))
+    published = models.BooleanField(_("published to residents"), default=False)
     # Raised on every saved change, so a count can be read against what residents saw.
-    version = models.PositiveIntegerField(_("version"), default=1)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    version = models.PositiveIntegerField(_("definition version"), default=1)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     class Meta:
         constraints = [
