@@ -186,6 +186,27 @@ def test_the_open_scanner_is_accessible_films_and_closes_with_esc_stopping_the_c
     assert camera.url == f"{base}/staff/mail/"
 
 
+def test_a_usb_scan_while_the_camera_is_open_is_taken_as_the_scan(
+    transactional_db: None, live_server: Any, camera_page: CameraPage, staff: StaffMember
+) -> None:
+    application = mail_application(publish_form(department=staff.departments.get()))
+    code = payload.encode(reference=application.reference, answers=ANSWERS)
+    base = live_server.url
+    camera = camera_page(frame_of(None))  # the camera films an empty desk
+    log_in(camera, base, staff)
+    camera.goto(f"{base}/staff/mail/")
+    camera.wait_for_function(FOCUSED_ON_SCAN)
+    camera.get_by_role("button", name="カメラで読み取る").click()
+    camera.locator(DIALOG).get_by_role("status").filter(has_text="カメラが起動しました").wait_for()
+
+    camera.keyboard.type(code)  # the keyboard-wedge scanner, as it types
+    camera.keyboard.press("Enter")
+
+    camera.wait_for_selector("main form[enctype]")
+    assert camera.locator("main form[enctype] input[name=scan]").input_value() == code
+    assert "加賀 太郎" in camera.locator("main").inner_text()
+
+
 def test_without_a_camera_the_scanner_says_so_and_the_input_still_takes_a_typed_reference(
     transactional_db: None, live_server: Any, page: Any, staff: StaffMember
 ) -> None:

@@ -159,7 +159,24 @@ function enhance(input) {
     read(reader, mine);
   }
 
+  /* A USB scanner types like a keyboard: while the camera is open, what it types (then
+     Enter) is taken as the scan, so neither way of scanning loses the other's code. */
+  let typed = "";
+  dialog.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (event.key === "Enter" && typed) {
+      event.preventDefault();
+      const text = typed.trim();
+      typed = "";
+      found(text);
+    } else if (event.key.length === 1 && event.key !== " ") {
+      event.preventDefault();
+      typed += event.key;
+    }
+  });
+
   open.addEventListener("click", () => {
+    typed = "";
     dialog.showModal();
     close.focus();
     start();
