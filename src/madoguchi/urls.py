@@ -23,6 +23,7 @@ urlpatterns = [
     path("mail/", include("madoguchi.mailin.resident_urls")),
     path("counter/", include("madoguchi.counter.resident_urls")),
     path("guide/", include("madoguchi.guide.urls")),
+    path("reservations/", include("madoguchi.reservations.urls")),
     path("", include("madoguchi.submissions.urls")),
 ]
 

@@ -99,6 +99,8 @@ def test_runserver_access_lines_pass_through_the_filter() -> None:
 PUBLIC_PARAMETERS = {
     "application_id",  # a counter visit's application (staff pages, department-scoped)
     "code",  # postal code
+    "counter_id",  # a reservation counter (public: its calendar is public)
+    "day",  # a reservation day, YYYY-MM-DD
     "field_key",
     "form_id",
     "lg_code",

@@ -1,0 +1,67 @@
+"""The resident's booking pages, through the test client: no JavaScript involved."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from madoguchi.reservations import selectors, services, slots
+from madoguchi.reservations.models import Booking, BookingStatus, Counter
+from madoguchi.testing import reservations as data
+
+pytestmark = pytest.mark.django_db
+
+
+def _next_open_day(counter: Counter) -> datetime:
+    rules = selectors.rules_for(counter)
+    day = timezone.localtime() + timedelta(days=3)
+    while slots.is_closed(rules, day.date()):
+        day += timedelta(days=1)
+    return day
+
+
+def test_a_resident_books_from_the_calendar_and_cancels_by_the_secret_link(client: Client) -> None:
+    counter = data.counter(capacity=1)
+    day = _next_open_day(counter).date()
+    calendar = client.get(reverse("reservations:calendar", args=[counter.pk]))
+    day_url = reverse("reservations:day", args=[counter.pk, day.isoformat()])
+    assert calendar.status_code == 200
+    assert '<th scope="col"' in calendar.content.decode()
+
+    page = client.get(day_url)
+    start = page.context["offered"][0].start
+    booked = client.post(
+        day_url, {"start": start.isoformat(), "name": "加賀 太郎", "email": "taro@example.jp"}
+    )
+
+    assert booked.status_code == 302
+    booking = Booking.objects.get()
+    assert booking.start == start
+    confirmation = client.get(booked["Location"])
+    assert "加賀 太郎" in confirmation.content.decode()
+    client.post(booked["Location"] + "cancel/")
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+
+
+def test_a_taken_last_seat_shows_the_refusal_and_keeps_what_was_typed(client: Client) -> None:
+    counter = data.counter(capacity=1)
+    day = _next_open_day(counter).date()
+    day_url = reverse("reservations:day", args=[counter.pk, day.isoformat()])
+    start = client.get(day_url).context["offered"][0].start
+    services.book(counter=counter, start=start, name="先約")
+
+    page = client.post(day_url, {"start": start.isoformat(), "name": "加賀 花子"})
+
+    # The slot is no longer offered, so the form says to choose another time.
+    assert page.status_code == 422
+    assert "加賀 花子" in page.content.decode()
+    assert Booking.objects.count() == 1
+
+
+def test_an_unknown_booking_link_is_not_found(client: Client) -> None:
+    assert client.get(reverse("reservations:booking", args=["nope"])).status_code == 404

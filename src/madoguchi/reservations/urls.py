@@ -1,0 +1,14 @@
+"""The resident's booking pages (namespace ``reservations``, under ``reservations/``)."""
+
+from django.urls import URLPattern, path
+
+from . import views
+
+app_name = "reservations"
+
+urlpatterns: list[URLPattern] = [
+    path("<int:counter_id>/", views.calendar, name="calendar"),
+    path("<int:counter_id>/<str:day>/", views.day, name="day"),
+    path("booking/<str:token>/", views.booking, name="booking"),
+    path("booking/<str:token>/cancel/", views.cancel, name="cancel"),
+]

@@ -1,0 +1,135 @@
+"""The resident's booking pages: no account, phone first, no JavaScript needed.
+
+A counter's calendar (a table of days with free slots) → a day's free slots with name and
+email → the booking's page, reached by its secret link (only the hash is kept), from which
+the resident cancels. Refusals come back on the same page with what to do next.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from madoguchi.core.ratelimit import allow
+from madoguchi.core.refusals import Refused
+
+from . import selectors, services, slots
+from .models import BookingStatus, Counter
+
+
+class BookingForm(forms.Form):
+    start = forms.ChoiceField(label=_("Time"), widget=forms.RadioSelect)
+    name = forms.CharField(label=_("Your name"), max_length=100)
+    email = forms.EmailField(
+        label=_("Email (for the confirmation)"), required=False, max_length=254
+    )
+
+
+def _weeks(counter: Counter, today: date) -> list[list[tuple[date, int | None]]]:
+    """Rows of Monday-to-Sunday cells: each day with its free slot count (None: not bookable)."""
+    rules = selectors.rules_for(counter)
+    now = timezone.now()
+    last = today + timedelta(days=rules.horizon_days)
+    day = today - timedelta(days=today.weekday())
+    weeks: list[list[tuple[date, int | None]]] = []
+    while day <= last:
+        week: list[tuple[date, int | None]] = []
+        for _offset in range(7):
+            count = None
+            if today <= day <= last and not slots.is_closed(rules, day):
+                count = len(selectors.free_slots(counter, day, now=now))
+            week.append((day, count))
+            day += timedelta(days=1)
+        weeks.append(week)
+    return weeks
+
+
+@require_GET
+def calendar(request: HttpRequest, counter_id: int) -> HttpResponse:
+    counter = get_object_or_404(Counter.objects.select_related("department"), pk=counter_id)
+    today = timezone.localdate()
+    return render(
+        request,
+        "reservations/calendar.html",
+        {"counter": counter, "weeks": _weeks(counter, today)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def day(request: HttpRequest, counter_id: int, day: str) -> HttpResponse:
+    counter = get_object_or_404(Counter.objects.select_related("department"), pk=counter_id)
+    try:
+        chosen = date.fromisoformat(day)
+    except ValueError as error:
+        raise Http404 from error
+    offered = selectors.free_slots(counter, chosen)
+    form = BookingForm(request.POST or None)
+    start_field = form.fields["start"]
+    assert isinstance(start_field, forms.ChoiceField)
+    start_field.choices = [
+        (slot.start.isoformat(), f"{slot.start:%H:%M}–{slot.end:%H:%M}") for slot in offered
+    ]
+    refusal: Refused | None = None
+    if request.method == "POST":
+        if not allow(request, "draft_start"):
+            return render(request, "core/too_many_requests.html", status=429)
+        if form.is_valid():
+            start = next(
+                s.start for s in offered if s.start.isoformat() == form.cleaned_data["start"]
+            )
+            try:
+                _booking, token = services.book(
+                    counter=counter,
+                    start=start,
+                    name=form.cleaned_data["name"],
+                    email=form.cleaned_data["email"],
+                )
+            except Refused as refused:
+                refusal = refused
+            else:
+                return redirect("reservations:booking", token=token)
+    status = refusal.status if refusal else (422 if form.errors else 200)
+    return render(
+        request,
+        "reservations/day.html",
+        {
+            "counter": counter,
+            "day": chosen,
+            "form": form,
+            "offered": offered,
+            "refusal": refusal,
+            "errors": bool(refusal or form.errors),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_GET
+def booking(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        found = services.booking_for_token(token)
+    except Refused as error:
+        raise Http404 from error
+    return render(
+        request,
+        "reservations/booking.html",
+        {"booking": found, "token": token, "active": found.status == BookingStatus.BOOKED},
+    )
+
+
+@require_POST
+def cancel(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        services.cancel(token=token)
+    except Refused as refused:
+        if refused.code == "reservation_unknown":
+            raise Http404 from refused
+    return redirect("reservations:booking", token=token)
