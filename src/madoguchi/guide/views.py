@@ -66,7 +66,9 @@ def questions_context(
     return shown
 
 
-def procedure_context(guide: Guide, procedure: Procedure) -> dict[str, Any]:
+def procedure_context(
+    guide: Guide, procedure: Procedure, *, preview: bool = False
+) -> dict[str, Any]:
     lg_code = guide.municipality.lg_code
     return {
         "key": procedure.key,
@@ -82,7 +84,10 @@ def procedure_context(guide: Guide, procedure: Procedure) -> dict[str, Any]:
         "links": [
             {
                 "event": item.event,
-                "url": reverse("guide:go", args=[lg_code, guide.slug, procedure.key, item.event]),
+                # A staff preview links straight to the target and counts nothing.
+                "url": item.target
+                if preview
+                else reverse("guide:go", args=[lg_code, guide.slug, procedure.key, item.event]),
             }
             for item in selectors.links(guide, procedure)
         ],
@@ -91,7 +96,13 @@ def procedure_context(guide: Guide, procedure: Procedure) -> dict[str, Any]:
 
 @require_GET
 def guide(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
-    found = _guide(lg_code, slug)
+    return render_guide(request, _guide(lg_code, slug), preview=False)
+
+
+def render_guide(request: HttpRequest, found: Guide, *, preview: bool) -> HttpResponse:
+    """The questions, or the result once every applicable question is answered.
+
+    A staff preview (any guide, published or not) counts nothing and links directly."""
     definition = found.parsed
     submitted = {key: request.GET.getlist(key) for key in request.GET}
     evaluation = rules.evaluate(definition, submitted)
@@ -101,12 +112,15 @@ def guide(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
         "municipality": found.municipality.localized_name(_language()),
         "title": _text(definition.title),
         "intro": _text(definition.intro),
+        "preview": preview,
+        "page_url": request.path,
     }
     if asked and evaluation.complete and "edit" not in request.GET:
         procedures = rules.applicable_procedures(definition, evaluation.answers)
-        for procedure in procedures:
-            services.count(guide=found, procedure=procedure.key, event="shown")
-        context["procedures"] = [procedure_context(found, p) for p in procedures]
+        if not preview:
+            for procedure in procedures:
+                services.count(guide=found, procedure=procedure.key, event="shown")
+        context["procedures"] = [procedure_context(found, p, preview=preview) for p in procedures]
         context["change_query"] = request.GET.urlencode()
         return render(request, "guide/result.html", context)
     errors = asked and any(key in asked for key in evaluation.missing)
