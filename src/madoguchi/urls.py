@@ -14,6 +14,7 @@ urlpatterns = [
     path("staff/exports/", include("madoguchi.exports.urls")),
     path("staff/mail/", include("madoguchi.mailin.urls")),
     path("staff/counter/", include("madoguchi.counter.urls")),
+    path("staff/reservations/", include("madoguchi.reservations.staff_urls")),
     path("staff/guides/", include("madoguchi.guide.staff_urls")),
     path("staff/", include("madoguchi.backoffice.urls")),
     path("identity/", include("madoguchi.identity.urls")),

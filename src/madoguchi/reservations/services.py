@@ -22,7 +22,7 @@ from madoguchi.forms.models import Form
 from madoguchi.tenants.models import StaffMember
 
 from . import selectors, slots
-from .models import Booking, BookingStatus, Counter
+from .models import BlockedSlot, Booking, BookingStatus, Counter
 from .refusals import BookingClosed, NotYourCounter, SlotFull, SlotNotOffered, UnknownBooking
 
 
@@ -196,3 +196,10 @@ def _detail(booking: Booking) -> dict[str, str]:
     if booking.preregistration is not None:
         detail["preregistration"] = booking.preregistration.reference
     return detail
+
+
+def block_slot(*, counter: Counter, start: datetime, by: StaffMember) -> None:
+    """Take one slot out of booking (bookings already in it stay; staff call them)."""
+    if not selectors.counters_for(by).filter(pk=counter.pk).exists():
+        raise NotYourCounter()
+    BlockedSlot.objects.get_or_create(counter=counter, start=start)

@@ -98,6 +98,7 @@ def test_runserver_access_lines_pass_through_the_filter() -> None:
 # so that nobody adds a secret to a URL without deciding whether logs may show it.
 PUBLIC_PARAMETERS = {
     "application_id",  # a counter visit's application (staff pages, department-scoped)
+    "booking_id",  # a visit booking (staff pages, department-scoped)
     "code",  # postal code
     "counter_id",  # a reservation counter (public: its calendar is public)
     "day",  # a reservation day, YYYY-MM-DD

@@ -1,0 +1,14 @@
+"""Staff reservation pages (namespace ``reservations_staff``, under ``staff/reservations/``)."""
+
+from django.urls import URLPattern, path
+
+from . import staff_views
+
+app_name = "reservations_staff"
+
+urlpatterns: list[URLPattern] = [
+    path("", staff_views.index, name="index"),
+    path("<int:counter_id>/block/", staff_views.block, name="block"),
+    path("<int:counter_id>/<str:day>/", staff_views.day, name="day"),
+    path("bookings/<int:booking_id>/mark/", staff_views.mark, name="mark"),
+]
