@@ -158,3 +158,24 @@ def test_the_demo_guides_list_at_least_five_procedures_across_channels(name: str
     assert len(definition.procedures) >= 5
     assert {p.external for p in definition.procedures} == {True, False}
     assert {p.channel for p in definition.procedures if p.external} >= {"online", "counter"}
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["move_type", "insurance", "items", "asked", "other"]),
+        st.lists(st.sampled_from(["from_other", "within", "yes", "no", "moped", "-", "", "x"])),
+    )
+)
+def test_any_submitted_answers_give_only_valid_answers_to_applicable_questions(
+    submitted: dict[str, list[str]],
+) -> None:
+    definition = _definition()
+
+    evaluation = rules.evaluate(definition, submitted)
+
+    keys = [q.key for q in evaluation.questions]
+    assert set(evaluation.answers) | set(evaluation.missing) == set(keys)
+    assert evaluation.answers.get("move_type", "within") in {"from_other", "within"}
+    assert evaluation.answers.get("insurance", True) in {True, False}
+    assert set(evaluation.answers.get("items", [])) <= {"moped", "license"}
+    rules.applicable_procedures(definition, evaluation.answers)
