@@ -9,6 +9,8 @@ app_name = "reservations"
 urlpatterns: list[URLPattern] = [
     path("<int:counter_id>/", views.calendar, name="calendar"),
     path("<int:counter_id>/<str:day>/", views.day, name="day"),
+    path("prereg/<str:token>/", views.prereg_calendar, name="prereg_calendar"),
+    path("prereg/<str:token>/<str:day>/", views.prereg_day, name="prereg_day"),
     path("booking/<str:token>/", views.booking, name="booking"),
     path("booking/<str:token>/cancel/", views.cancel, name="cancel"),
 ]

@@ -19,6 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from madoguchi.core.ratelimit import allow
 from madoguchi.core.refusals import Refused
+from madoguchi.counter import selectors as counter_selectors
+from madoguchi.counter.models import Preregistration, PreregistrationStatus
 
 from . import selectors, services, slots
 from .models import BookingStatus, Counter
@@ -54,22 +56,73 @@ def _weeks(counter: Counter, today: date) -> list[list[tuple[date, int | None]]]
 @require_GET
 def calendar(request: HttpRequest, counter_id: int) -> HttpResponse:
     counter = get_object_or_404(Counter.objects.select_related("department"), pk=counter_id)
+    return _calendar(request, counter)
+
+
+def _calendar(request: HttpRequest, counter: Counter, token: str | None = None) -> HttpResponse:
     today = timezone.localdate()
     return render(
         request,
         "reservations/calendar.html",
-        {"counter": counter, "weeks": _weeks(counter, today)},
+        {"counter": counter, "weeks": _weeks(counter, today), "token": token},
     )
+
+
+def _preregistration(token: str) -> tuple[Preregistration, Counter | None]:
+    """The pre-registration behind the resident's secret link and its department's counter."""
+    try:
+        preregistration = counter_selectors.by_token(token)
+    except Preregistration.DoesNotExist as error:
+        raise Http404 from error
+    if preregistration.status != PreregistrationStatus.WAITING:
+        raise Http404
+    counter = (
+        Counter.objects.select_related("department")
+        .filter(department_id=preregistration.department_id)
+        .first()
+    )
+    return preregistration, counter
+
+
+@never_cache
+@require_GET
+def prereg_calendar(request: HttpRequest, token: str) -> HttpResponse:
+    """The calendar for a pre-registration's department; the booking will carry it."""
+    preregistration, counter = _preregistration(token)
+    if counter is None:
+        return render(request, "reservations/no_counter.html", {"preregistration": preregistration})
+    return _calendar(request, counter, token)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def prereg_day(request: HttpRequest, token: str, day: str) -> HttpResponse:
+    preregistration, counter = _preregistration(token)
+    if counter is None:
+        raise Http404
+    return _day(request, counter, day, preregistration=preregistration, token=token)
 
 
 @require_http_methods(["GET", "POST"])
 def day(request: HttpRequest, counter_id: int, day: str) -> HttpResponse:
     counter = get_object_or_404(Counter.objects.select_related("department"), pk=counter_id)
+    return _day(request, counter, day)
+
+
+def _day(
+    request: HttpRequest,
+    counter: Counter,
+    day: str,
+    *,
+    preregistration: Preregistration | None = None,
+    token: str | None = None,
+) -> HttpResponse:
+    form_of = preregistration.form_version.form if preregistration else None
     try:
         chosen = date.fromisoformat(day)
     except ValueError as error:
         raise Http404 from error
-    offered = selectors.free_slots(counter, chosen)
+    offered = selectors.free_slots(counter, chosen, form=form_of)
     form = BookingForm(request.POST or None)
     start_field = form.fields["start"]
     assert isinstance(start_field, forms.ChoiceField)
@@ -90,6 +143,8 @@ def day(request: HttpRequest, counter_id: int, day: str) -> HttpResponse:
                     start=start,
                     name=form.cleaned_data["name"],
                     email=form.cleaned_data["email"],
+                    form=form_of,
+                    preregistration=preregistration,
                 )
             except Refused as refused:
                 refusal = refused
@@ -106,6 +161,7 @@ def day(request: HttpRequest, counter_id: int, day: str) -> HttpResponse:
             "offered": offered,
             "refusal": refusal,
             "errors": bool(refusal or form.errors),
+            "token": token,
         },
         status=status,
     )

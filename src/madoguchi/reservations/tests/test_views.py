@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from madoguchi.reservations import selectors, services, slots
 from madoguchi.reservations.models import Booking, BookingStatus, Counter
+from madoguchi.testing import counter as counter_data
 from madoguchi.testing import reservations as data
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +66,30 @@ def test_a_taken_last_seat_shows_the_refusal_and_keeps_what_was_typed(client: Cl
 
 def test_an_unknown_booking_link_is_not_found(client: Client) -> None:
     assert client.get(reverse("reservations:booking", args=["nope"])).status_code == 404
+
+
+def test_the_pre_registration_page_links_to_a_booking_that_carries_it(client: Client) -> None:
+    prereg, token = counter_data.preregistration()
+    counter = data.counter(department=prereg.department)
+    day = _next_open_day(counter).date()
+
+    prereg_page = client.get(reverse("counter_resident:preregistered", args=[token]))
+    calendar_url = reverse("reservations:prereg_calendar", args=[token])
+    day_url = reverse("reservations:prereg_day", args=[token, day.isoformat()])
+    start = client.get(day_url).context["offered"][0].start
+    booked = client.post(day_url, {"start": start.isoformat(), "name": "加賀 太郎"})
+
+    assert calendar_url in prereg_page.content.decode()
+    assert client.get(calendar_url).status_code == 200
+    assert booked.status_code == 302
+    booking = Booking.objects.get()
+    assert booking.preregistration == prereg
+    assert booking.form == prereg.form_version.form
+
+
+def test_a_department_without_a_counter_says_to_come_in_opening_hours(client: Client) -> None:
+    _prereg, token = counter_data.preregistration()
+
+    page = client.get(reverse("reservations:prereg_calendar", args=[token]))
+
+    assert 'data-testid="reservation-no-counter"' in page.content.decode()
