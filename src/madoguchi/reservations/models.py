@@ -151,6 +151,7 @@ class Booking(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     email = models.EmailField(_("email"), blank=True)
+    language = models.CharField(max_length=8, default="ja")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
     reminded_at = models.DateTimeField(null=True, blank=True)

@@ -80,6 +80,7 @@ def book(
     email: str = "",
     form: Form | None = None,
     preregistration: Preregistration | None = None,
+    language: str = "ja",
     now: datetime | None = None,
 ) -> tuple[Booking, str]:
     """Book a visit at ``counter`` from ``start``; return it and the secret change/cancel token.
@@ -99,6 +100,7 @@ def book(
             end=end,
             name=name,
             email=email,
+            language=language,
             token_hash=hash_token(token),
             created_at=now,
         )

@@ -12,7 +12,9 @@ from datetime import date, timedelta
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,7 +24,7 @@ from madoguchi.core.refusals import Refused
 from madoguchi.counter import selectors as counter_selectors
 from madoguchi.counter.models import Preregistration, PreregistrationStatus
 
-from . import selectors, services, slots
+from . import notify, selectors, services, slots
 from .models import BookingStatus, Counter
 
 
@@ -138,18 +140,21 @@ def _day(
                 s.start for s in offered if s.start.isoformat() == form.cleaned_data["start"]
             )
             try:
-                _booking, token = services.book(
+                booking, token = services.book(
                     counter=counter,
                     start=start,
                     name=form.cleaned_data["name"],
                     email=form.cleaned_data["email"],
                     form=form_of,
                     preregistration=preregistration,
+                    language=get_language() or "ja",
                 )
             except Refused as refused:
                 refusal = refused
             else:
-                return redirect("reservations:booking", token=token)
+                url = reverse("reservations:booking", kwargs={"token": token})
+                notify.send_confirmation(booking=booking, url=request.build_absolute_uri(url))
+                return redirect(url)
     status = refusal.status if refusal else (422 if form.errors else 200)
     return render(
         request,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -42,6 +43,8 @@ def test_a_resident_books_from_the_calendar_and_cancels_by_the_secret_link(clien
     assert booked.status_code == 302
     booking = Booking.objects.get()
     assert booking.start == start
+    (email,) = mail.outbox
+    assert booked["Location"] in email.body
     confirmation = client.get(booked["Location"])
     assert "加賀 太郎" in confirmation.content.decode()
     client.post(booked["Location"] + "cancel/")
