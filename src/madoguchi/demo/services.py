@@ -23,6 +23,7 @@ from madoguchi.guide.models import Guide
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import Assurance, IdentityProvider
 from madoguchi.mailin.models import MailApplication
+from madoguchi.reservations.models import Booking, Counter, OpeningHours
 from madoguchi.submissions.models import Attachment, Draft, ReceiptCounter, Submission
 from madoguchi.tenants.models import Department, Municipality, StaffMember
 
@@ -32,6 +33,7 @@ __all__ = [
     "connect_demo_identity_providers",
     "demo_totp_key",
     "load_forms",
+    "load_reservation_counters",
     "load_tenants",
     "wipe",
 ]
@@ -96,6 +98,8 @@ def connect_demo_identity_providers(site_url: str, *, idp_url: str = "") -> list
 def wipe() -> None:
     """Delete every municipality, form, submission and non-superuser account."""
     # The channels' rows protect the form versions and submissions they point to: first.
+    Booking.objects.all().delete()
+    Counter.objects.all().delete()  # with their hours, closures and blocked slots
     Visit.objects.all().delete()  # with their applications and the clerk's edits
     Preregistration.objects.all().delete()
     MailApplication.objects.all().delete()
@@ -166,3 +170,27 @@ def load_guides() -> list[Guide]:
         )
         for path in sorted((DEMO_DIR / "guides").glob("*.yaml"))
     ]
+
+
+def load_reservation_counters() -> list[Counter]:
+    """The counters of ``reservations.yaml``, open for booking a visit (来庁予約)."""
+    data = yaml.safe_load((DEMO_DIR / "reservations.yaml").read_text(encoding="utf-8"))
+    loaded = []
+    for entry in data["counters"]:
+        counter = Counter.objects.create(
+            department=Department.objects.get(
+                municipality__lg_code=entry["lg_code"], code=entry["department"]
+            ),
+            name=entry["name"],
+            capacity=entry["capacity"],
+            slot_minutes=entry["slot_minutes"],
+            horizon_days=entry["horizon_days"],
+            cutoff_hours=entry["cutoff_hours"],
+        )
+        for weekday, span in entry["hours"].items():
+            opens, closes = span.split("-")
+            OpeningHours.objects.create(
+                counter=counter, weekday=int(weekday), opens=opens, closes=closes
+            )
+        loaded.append(counter)
+    return loaded

@@ -36,6 +36,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"form {version}")
             for guide in services.load_guides():
                 self.stdout.write(f"guide {guide}")
+            for counter in services.load_reservation_counters():
+                self.stdout.write(f"reservation counter {counter}")
         self.stdout.write(
             self.style.SUCCESS(f"demo ready: staff password {services.DEMO_PASSWORD!r}")
         )
