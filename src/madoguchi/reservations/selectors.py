@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from madoguchi.forms.models import Form
-from madoguchi.tenants.models import StaffMember
+from madoguchi.tenants.models import Department, StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
 from . import slots
@@ -76,6 +76,11 @@ def free_slots(
         taken=taken_on(counter, rules, day),
         minutes=procedure_minutes(counter, form),
     )
+
+
+def visible_departments_of(staff: StaffMember) -> QuerySet[Department]:
+    """The departments whose counters a staff member may set up."""
+    return visible_departments(staff)
 
 
 def counters_for(staff: StaffMember) -> QuerySet[Counter]:

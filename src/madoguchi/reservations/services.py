@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +22,7 @@ from madoguchi.forms.models import Form
 from madoguchi.tenants.models import StaffMember
 
 from . import selectors, slots
-from .models import BlockedSlot, Booking, BookingStatus, Counter
+from .models import BlockedSlot, Booking, BookingStatus, Counter, OpeningHours
 from .refusals import BookingClosed, NotYourCounter, SlotFull, SlotNotOffered, UnknownBooking
 
 
@@ -205,3 +205,19 @@ def block_slot(*, counter: Counter, start: datetime, by: StaffMember) -> None:
     if not selectors.counters_for(by).filter(pk=counter.pk).exists():
         raise NotYourCounter()
     BlockedSlot.objects.get_or_create(counter=counter, start=start)
+
+
+def save_counter(
+    *, counter: Counter, hours: dict[int, tuple[time, time]], by: StaffMember
+) -> Counter:
+    """Create or update a counter and replace its opening hours (staff of its department)."""
+    if not selectors.visible_departments_of(by).filter(pk=counter.department_id).exists():
+        raise NotYourCounter()
+    with transaction.atomic():
+        counter.save()
+        counter.hours.all().delete()
+        OpeningHours.objects.bulk_create(
+            OpeningHours(counter=counter, weekday=day, opens=opens, closes=closes)
+            for day, (opens, closes) in sorted(hours.items())
+        )
+    return counter

@@ -8,6 +8,8 @@ app_name = "reservations_staff"
 
 urlpatterns: list[URLPattern] = [
     path("", staff_views.index, name="index"),
+    path("new/", staff_views.edit, name="new"),
+    path("<int:counter_id>/edit/", staff_views.edit, name="edit"),
     path("<int:counter_id>/block/", staff_views.block, name="block"),
     path("<int:counter_id>/<str:day>/", staff_views.day, name="day"),
     path("bookings/<int:booking_id>/mark/", staff_views.mark, name="mark"),

@@ -13,13 +13,15 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from madoguchi.core.refusals import Refused
 from madoguchi.core.staff import staff_of, staff_required
 
 from . import selectors, services, slots
 from .models import Booking, BookingStatus, Counter
+from .staff_forms import CounterForm
 
 
 def _counter(request: HttpRequest, counter_id: int) -> Counter:
@@ -92,3 +94,26 @@ def block(request: HttpRequest, counter_id: int) -> HttpResponseBase:
     services.block_slot(counter=counter, start=start, by=staff_of(request))
     local = timezone.localtime(start).date()
     return redirect("reservations_staff:day", counter_id=counter.pk, day=local.isoformat())
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, counter_id: int | None = None) -> HttpResponseBase:
+    """Define a counter (new) or change one: settings and opening hours per weekday."""
+    staff = staff_of(request)
+    counter = _counter(request, counter_id) if counter_id is not None else Counter()
+    form = CounterForm(
+        request.POST or None,
+        instance=counter,
+        departments=selectors.visible_departments_of(staff),
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = services.save_counter(counter=form.save(commit=False), hours=form.hours(), by=staff)
+        messages.success(request, gettext("The counter is saved."))
+        return redirect("reservations_staff:edit", counter_id=saved.pk)
+    return render(
+        request,
+        "reservations/staff_edit.html",
+        {"form": form, "counter": counter if counter.pk else None, "errors": bool(form.errors)},
+        status=422 if form.errors else 200,
+    )

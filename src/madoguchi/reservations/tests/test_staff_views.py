@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 from django.urls import reverse
 
 from madoguchi.reservations import services
-from madoguchi.reservations.models import BlockedSlot, BookingStatus
+from madoguchi.reservations.models import BlockedSlot, BookingStatus, Counter
 from madoguchi.testing import reservations as data
-from madoguchi.testing.factories import StaffFactory
+from madoguchi.testing.factories import DepartmentFactory, StaffFactory
 from madoguchi.testing.staff import log_in_staff
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +51,35 @@ def test_staff_of_another_department_cannot_see_the_counter() -> None:
     )
 
     assert page.status_code == 404
+
+
+def test_staff_define_a_counter_with_opening_hours_for_their_department_only() -> None:
+    department = DepartmentFactory()
+    other = DepartmentFactory(municipality=department.municipality)
+    clerk = StaffFactory(departments=[department], municipality=department.municipality)
+    browser = log_in_staff(clerk)
+    fields = {
+        "name": "市民課 窓口",
+        "capacity": "2",
+        "slot_minutes": "20",
+        "horizon_days": "14",
+        "cutoff_hours": "3",
+        "new_year_closed": "on",
+        "opens_0": "09:00",
+        "closes_0": "12:00",
+    }
+
+    foreign = browser.post(reverse("reservations_staff:new"), fields | {"department": other.pk})
+    wrong = browser.post(
+        reverse("reservations_staff:new"),
+        fields | {"department": department.pk, "opens_1": "13:00", "closes_1": "12:00"},
+    )
+    saved = browser.post(reverse("reservations_staff:new"), fields | {"department": department.pk})
+
+    assert foreign.status_code == 422
+    assert wrong.status_code == 422
+    assert saved.status_code == 302
+    counter = Counter.objects.get()
+    assert (counter.department, counter.capacity, counter.slot_minutes) == (department, 2, 20)
+    assert [(h.weekday, h.opens, h.closes) for h in counter.hours.all()] == [(0, time(9), time(12))]
+    assert browser.get(reverse("reservations_staff:edit", args=[counter.pk])).status_code == 200
