@@ -13,4 +13,6 @@ urlpatterns: list[URLPattern] = [
     path("prereg/<str:token>/<str:day>/", views.prereg_day, name="prereg_day"),
     path("booking/<str:token>/", views.booking, name="booking"),
     path("booking/<str:token>/cancel/", views.cancel, name="cancel"),
+    path("booking/<str:token>/change/", views.change_calendar, name="change"),
+    path("booking/<str:token>/change/<str:day>/", views.change_day, name="change_day"),
 ]

@@ -25,7 +25,7 @@ from madoguchi.counter import selectors as counter_selectors
 from madoguchi.counter.models import Preregistration, PreregistrationStatus
 
 from . import notify, selectors, services, slots
-from .models import BookingStatus, Counter
+from .models import Booking, BookingStatus, Counter
 
 
 class BookingForm(forms.Form):
@@ -194,3 +194,75 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
         if refused.code == "reservation_unknown":
             raise Http404 from refused
     return redirect("reservations:booking", token=token)
+
+
+class ChangeForm(forms.Form):
+    start = forms.ChoiceField(label=_("Time"), widget=forms.RadioSelect)
+
+
+def _active_booking(token: str) -> Booking:
+    try:
+        found = services.booking_for_token(token)
+    except Refused as error:
+        raise Http404 from error
+    return found
+
+
+@never_cache
+@require_GET
+def change_calendar(request: HttpRequest, token: str) -> HttpResponse:
+    """Choose another day for a booking (same counter, same procedure)."""
+    found = _active_booking(token)
+    if found.status != BookingStatus.BOOKED:
+        return redirect("reservations:booking", token=token)
+    return render(
+        request,
+        "reservations/calendar.html",
+        {
+            "counter": found.counter,
+            "weeks": _weeks(found.counter, timezone.localdate()),
+            "change_token": token,
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def change_day(request: HttpRequest, token: str, day: str) -> HttpResponse:
+    found = _active_booking(token)
+    if found.status != BookingStatus.BOOKED:
+        return redirect("reservations:booking", token=token)
+    try:
+        chosen = date.fromisoformat(day)
+    except ValueError as error:
+        raise Http404 from error
+    offered = selectors.free_slots(found.counter, chosen, form=found.form)
+    form = ChangeForm(request.POST or None)
+    start_field = form.fields["start"]
+    assert isinstance(start_field, forms.ChoiceField)
+    start_field.choices = [
+        (slot.start.isoformat(), f"{slot.start:%H:%M}–{slot.end:%H:%M}") for slot in offered
+    ]
+    refusal: Refused | None = None
+    if request.method == "POST" and form.is_valid():
+        start = next(s.start for s in offered if s.start.isoformat() == form.cleaned_data["start"])
+        try:
+            services.change(token=token, start=start)
+        except Refused as refused:
+            refusal = refused
+        else:
+            return redirect("reservations:booking", token=token)
+    return render(
+        request,
+        "reservations/day.html",
+        {
+            "counter": found.counter,
+            "day": chosen,
+            "form": form,
+            "offered": offered,
+            "refusal": refusal,
+            "errors": bool(refusal or form.errors),
+            "change_token": token,
+        },
+        status=refusal.status if refusal else (422 if form.errors else 200),
+    )

@@ -96,3 +96,19 @@ def test_a_department_without_a_counter_says_to_come_in_opening_hours(client: Cl
     page = client.get(reverse("reservations:prereg_calendar", args=[token]))
 
     assert 'data-testid="reservation-no-counter"' in page.content.decode()
+
+
+def test_a_resident_moves_the_booking_to_another_time_by_the_secret_link(client: Client) -> None:
+    counter = data.counter(capacity=1)
+    day = _next_open_day(counter).date()
+    offered = selectors.free_slots(counter, day)
+    booking, token = services.book(counter=counter, start=offered[0].start, name="加賀 太郎")
+    change_url = reverse("reservations:change_day", args=[token, day.isoformat()])
+
+    calendar = client.get(reverse("reservations:change", args=[token]))
+    moved = client.post(change_url, {"start": offered[1].start.isoformat()})
+
+    assert change_url in calendar.content.decode()
+    assert moved.status_code == 302
+    booking.refresh_from_db()
+    assert booking.start == offered[1].start
