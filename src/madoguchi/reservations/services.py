@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +22,7 @@ from madoguchi.forms.models import Form
 from madoguchi.tenants.models import StaffMember
 
 from . import selectors, slots
-from .models import BlockedSlot, Booking, BookingStatus, Counter, OpeningHours
+from .models import BlockedSlot, Booking, BookingStatus, Closure, Counter, OpeningHours
 from .refusals import BookingClosed, NotYourCounter, SlotFull, SlotNotOffered, UnknownBooking
 
 
@@ -221,3 +221,14 @@ def save_counter(
             for day, (opens, closes) in sorted(hours.items())
         )
     return counter
+
+
+def add_closure(
+    *, counter: Counter, first_day: date, last_day: date, reason: str, by: StaffMember
+) -> Closure:
+    """Close a counter for a range of days (inclusive); bookings in it stay, staff call them."""
+    if not selectors.counters_for(by).filter(pk=counter.pk).exists():
+        raise NotYourCounter()
+    return Closure.objects.create(
+        counter=counter, first_day=first_day, last_day=last_day, reason=reason
+    )

@@ -79,3 +79,18 @@ class CounterForm(forms.ModelForm[Counter]):
             for weekday in range(7)
             if self.cleaned_data.get(f"opens_{weekday}") is not None
         }
+
+
+class ClosureForm(forms.Form):
+    first_day = forms.DateField(
+        label=_("First day"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, last = cleaned.get("first_day"), cleaned.get("last_day")
+        if first and last and first > last:
+            self.add_error("last_day", _("The last day must not be before the first day."))
+        return cleaned

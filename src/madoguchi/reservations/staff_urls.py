@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("", staff_views.index, name="index"),
     path("new/", staff_views.edit, name="new"),
     path("<int:counter_id>/edit/", staff_views.edit, name="edit"),
+    path("<int:counter_id>/closures/", staff_views.add_closure, name="add_closure"),
     path("<int:counter_id>/block/", staff_views.block, name="block"),
     path("<int:counter_id>/<str:day>/", staff_views.day, name="day"),
     path("bookings/<int:booking_id>/mark/", staff_views.mark, name="mark"),

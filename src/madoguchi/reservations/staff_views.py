@@ -21,7 +21,7 @@ from madoguchi.core.staff import staff_of, staff_required
 
 from . import selectors, services, slots
 from .models import Booking, BookingStatus, Counter
-from .staff_forms import CounterForm
+from .staff_forms import ClosureForm, CounterForm
 
 
 def _counter(request: HttpRequest, counter_id: int) -> Counter:
@@ -114,6 +114,27 @@ def edit(request: HttpRequest, counter_id: int | None = None) -> HttpResponseBas
     return render(
         request,
         "reservations/staff_edit.html",
-        {"form": form, "counter": counter if counter.pk else None, "errors": bool(form.errors)},
+        {
+            "form": form,
+            "counter": counter if counter.pk else None,
+            "closure_form": ClosureForm(),
+            "closures": counter.closures.all() if counter.pk else [],
+            "errors": bool(form.errors),
+        },
         status=422 if form.errors else 200,
     )
+
+
+@staff_required
+@require_POST
+def add_closure(request: HttpRequest, counter_id: int) -> HttpResponseBase:
+    counter = _counter(request, counter_id)
+    form = ClosureForm(request.POST)
+    if form.is_valid():
+        services.add_closure(counter=counter, by=staff_of(request), **form.cleaned_data)
+        messages.success(request, gettext("The closure is saved."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    return redirect("reservations_staff:edit", counter_id=counter.pk)

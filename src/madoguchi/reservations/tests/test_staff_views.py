@@ -7,7 +7,7 @@ from datetime import time
 import pytest
 from django.urls import reverse
 
-from madoguchi.reservations import services
+from madoguchi.reservations import selectors, services
 from madoguchi.reservations.models import BlockedSlot, BookingStatus, Counter
 from madoguchi.testing import reservations as data
 from madoguchi.testing.factories import DepartmentFactory, StaffFactory
@@ -83,3 +83,27 @@ def test_staff_define_a_counter_with_opening_hours_for_their_department_only() -
     assert (counter.department, counter.capacity, counter.slot_minutes) == (department, 2, 20)
     assert [(h.weekday, h.opens, h.closes) for h in counter.hours.all()] == [(0, time(9), time(12))]
     assert browser.get(reverse("reservations_staff:edit", args=[counter.pk])).status_code == 200
+
+
+def test_staff_close_their_counter_for_days_and_those_days_offer_no_slot() -> None:
+    counter = data.counter()
+    clerk = StaffFactory(
+        departments=[counter.department], municipality=counter.department.municipality
+    )
+    browser = log_in_staff(clerk)
+    monday = data.MONDAY.date().isoformat()
+
+    backwards = browser.post(
+        reverse("reservations_staff:add_closure", args=[counter.pk]),
+        {"first_day": monday, "last_day": "2027-06-01"},
+    )
+    browser.post(
+        reverse("reservations_staff:add_closure", args=[counter.pk]),
+        {"first_day": monday, "last_day": monday, "reason": "システム停止"},
+    )
+
+    assert backwards.status_code == 302
+    assert counter.closures.count() == 1
+    assert selectors.free_slots(counter, data.MONDAY.date(), now=data.NOW) == []
+    page = browser.get(reverse("reservations_staff:edit", args=[counter.pk]))
+    assert "システム停止" in page.content.decode()
