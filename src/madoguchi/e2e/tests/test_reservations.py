@@ -60,4 +60,8 @@ def test_a_phone_books_a_visit_and_the_clerk_sees_it_in_the_day_view(
     assert_accessible(staff, name="staff reservation day view")
     staff.get_by_role("button", name="来庁済み").click()
     expect(staff.get_by_test_id("reservation-day")).to_contain_text("来庁済み")
+    staff.goto(f"{live_server.url}/staff/reservations/")
+    assert_accessible(staff, name="staff reservation counters")
+    staff.goto(f"{live_server.url}/staff/reservations/{counter.pk}/edit/")
+    assert_accessible(staff, name="staff reservation counter settings")
     context.close()
