@@ -97,3 +97,17 @@ def day_bookings(counter: Counter, day: date) -> QuerySet[Booking]:
         .select_related("form", "preregistration")
         .order_by("start", "id")
     )
+
+
+def counter_procedures(counter: Counter, *, language: str) -> list[tuple[Form, str]]:
+    """The procedures residents can book a visit for at ``counter``: its department's
+    published forms that offer the counter channel, with their titles in ``language``."""
+    forms = Form.objects.filter(
+        department_id=counter.department_id, current_version__isnull=False
+    ).select_related("current_version")
+    found = []
+    for form in forms:
+        version = form.current_version
+        if version is not None and "counter" in version.schema.channels:
+            found.append((form, str(version.schema.title.get(language))))
+    return found

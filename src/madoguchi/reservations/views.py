@@ -23,6 +23,7 @@ from madoguchi.core.ratelimit import allow
 from madoguchi.core.refusals import Refused
 from madoguchi.counter import selectors as counter_selectors
 from madoguchi.counter.models import Preregistration, PreregistrationStatus
+from madoguchi.forms.models import Form
 
 from . import notify, selectors, services, slots
 from .models import Booking, BookingStatus, Counter
@@ -36,7 +37,9 @@ class BookingForm(forms.Form):
     )
 
 
-def _weeks(counter: Counter, today: date) -> list[list[tuple[date, int | None]]]:
+def _weeks(
+    counter: Counter, today: date, form: Form | None = None
+) -> list[list[tuple[date, int | None]]]:
     """Rows of Monday-to-Sunday cells: each day with its free slot count (None: not bookable)."""
     rules = selectors.rules_for(counter)
     now = timezone.now()
@@ -48,7 +51,7 @@ def _weeks(counter: Counter, today: date) -> list[list[tuple[date, int | None]]]
         for _offset in range(7):
             count = None
             if today <= day <= last and not slots.is_closed(rules, day):
-                count = len(selectors.free_slots(counter, day, now=now))
+                count = len(selectors.free_slots(counter, day, form=form, now=now))
             week.append((day, count))
             day += timedelta(days=1)
         weeks.append(week)
@@ -58,15 +61,34 @@ def _weeks(counter: Counter, today: date) -> list[list[tuple[date, int | None]]]
 @require_GET
 def calendar(request: HttpRequest, counter_id: int) -> HttpResponse:
     counter = get_object_or_404(Counter.objects.select_related("department"), pk=counter_id)
-    return _calendar(request, counter)
+    procedures = selectors.counter_procedures(counter, language=get_language() or "ja")
+    chosen = _chosen_procedure(request, procedures)
+    return render(
+        request,
+        "reservations/calendar.html",
+        {
+            "counter": counter,
+            "weeks": _weeks(counter, timezone.localdate(), chosen),
+            "procedures": procedures,
+            "procedure": chosen,
+        },
+    )
 
 
-def _calendar(request: HttpRequest, counter: Counter, token: str | None = None) -> HttpResponse:
+def _chosen_procedure(request: HttpRequest, procedures: list[tuple[Form, str]]) -> Form | None:
+    """The procedure the resident chose (``form`` in the query or the posted form), if offered."""
+    wanted = request.POST.get("form") or request.GET.get("form") or ""
+    return next((form for form, _title in procedures if str(form.pk) == wanted), None)
+
+
+def _calendar(
+    request: HttpRequest, counter: Counter, token: str, form: Form | None
+) -> HttpResponse:
     today = timezone.localdate()
     return render(
         request,
         "reservations/calendar.html",
-        {"counter": counter, "weeks": _weeks(counter, today), "token": token},
+        {"counter": counter, "weeks": _weeks(counter, today, form), "token": token},
     )
 
 
@@ -93,7 +115,7 @@ def prereg_calendar(request: HttpRequest, token: str) -> HttpResponse:
     preregistration, counter = _preregistration(token)
     if counter is None:
         return render(request, "reservations/no_counter.html", {"preregistration": preregistration})
-    return _calendar(request, counter, token)
+    return _calendar(request, counter, token, preregistration.form_version.form)
 
 
 @never_cache
@@ -108,7 +130,8 @@ def prereg_day(request: HttpRequest, token: str, day: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def day(request: HttpRequest, counter_id: int, day: str) -> HttpResponse:
     counter = get_object_or_404(Counter.objects.select_related("department"), pk=counter_id)
-    return _day(request, counter, day)
+    procedures = selectors.counter_procedures(counter, language=get_language() or "ja")
+    return _day(request, counter, day, procedure=_chosen_procedure(request, procedures))
 
 
 def _day(
@@ -118,8 +141,9 @@ def _day(
     *,
     preregistration: Preregistration | None = None,
     token: str | None = None,
+    procedure: Form | None = None,
 ) -> HttpResponse:
-    form_of = preregistration.form_version.form if preregistration else None
+    form_of = preregistration.form_version.form if preregistration else procedure
     try:
         chosen = date.fromisoformat(day)
     except ValueError as error:
@@ -167,6 +191,7 @@ def _day(
             "refusal": refusal,
             "errors": bool(refusal or form.errors),
             "token": token,
+            "procedure": procedure,
         },
         status=status,
     )

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from madoguchi.reservations import selectors, services, slots
-from madoguchi.reservations.models import Booking, BookingStatus, Counter
+from madoguchi.reservations.models import Booking, BookingStatus, Counter, ProcedureLength
 from madoguchi.testing import counter as counter_data
 from madoguchi.testing import reservations as data
 
@@ -112,3 +112,23 @@ def test_a_resident_moves_the_booking_to_another_time_by_the_secret_link(client:
     assert moved.status_code == 302
     booking.refresh_from_db()
     assert booking.start == offered[1].start
+
+
+def test_a_resident_chooses_the_procedure_and_its_length_is_booked(client: Client) -> None:
+    counter = data.counter(capacity=1)
+    form = counter_data.counter_form(department=counter.department).form
+    ProcedureLength.objects.create(counter=counter, form=form, minutes=50)
+    day = _next_open_day(counter).date()
+
+    calendar = client.get(reverse("reservations:calendar", args=[counter.pk]), {"form": form.pk})
+    day_url = reverse("reservations:day", args=[counter.pk, day.isoformat()])
+    offered = client.get(day_url, {"form": form.pk}).context["offered"]
+    booked = client.post(
+        day_url, {"form": form.pk, "start": offered[0].start.isoformat(), "name": "加賀 太郎"}
+    )
+
+    assert f"?form={form.pk}" in calendar.content.decode()
+    assert booked.status_code == 302
+    booking = Booking.objects.get()
+    assert booking.form == form
+    assert booking.end - booking.start == timedelta(hours=1)
