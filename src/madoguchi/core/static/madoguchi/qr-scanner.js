@@ -182,10 +182,14 @@ function enhance(input) {
     start();
   });
   close.addEventListener("click", () => { dialog.close(); });
-  /* Esc closes a modal dialog by itself ("cancel", then "close"); every way out stops it. */
+  /* Esc closes a modal dialog by itself ("cancel", then "close"); every way out stops it.
+     "close" comes a task after the dialog shut: where the clerk (or found(), for a fill-only
+     input) has put the focus meanwhile, it stays; only a focus left nowhere returns to the
+     camera button. */
   dialog.addEventListener("close", () => {
     stop();
-    open.focus();
+    const focused = document.activeElement;
+    if (focused === null || focused === document.body || dialog.contains(focused)) { open.focus(); }
   });
   window.addEventListener("pagehide", stop);
 }
