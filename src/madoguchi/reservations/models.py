@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from madoguchi.counter.models import Preregistration
 from madoguchi.forms.models import Form
-from madoguchi.tenants.models import Department
+from madoguchi.tenants.models import Department, StaffMember
 
 
 class Counter(models.Model):
@@ -161,3 +161,55 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.counter} {self.start:%Y-%m-%d %H:%M}"
+
+
+class TicketStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    CALLED = "called", _("Called")
+    SERVED = "served", _("Served")
+    ABSENT = "absent", _("Absent")
+
+
+class WaitingTicket(models.Model):
+    """A waiting number (呼出番号) handed out at a counter on one day, 1, 2, 3 … per day.
+
+    A walk-in has no booking; a booked visitor gets one ticket when marked arrived.
+    ``called_at`` is the first call (the waiting time is ``called_at - issued_at``);
+    ``announced_at`` moves on every recall so the wall display shows the number again.
+    No personal data: the number, the times and the desk only.
+    """
+
+    counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="tickets")
+    day = models.DateField()
+    number = models.PositiveIntegerField()
+    booking = models.ForeignKey(
+        Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+    )
+    status = models.CharField(
+        max_length=10, choices=TicketStatus.choices, default=TicketStatus.WAITING
+    )
+    issued_at = models.DateTimeField()
+    called_at = models.DateTimeField(null=True, blank=True)
+    announced_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    called_by = models.ForeignKey(
+        StaffMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    desk = models.CharField(_("desk"), max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["counter", "day", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["counter", "day", "number"], name="reservation_ticket_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=models.Q(booking__isnull=False),
+                name="reservation_ticket_one_per_booking",
+            ),
+        ]
+        indexes = [models.Index(fields=["counter", "day", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.counter_id} {self.day} #{self.number}"
