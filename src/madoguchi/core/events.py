@@ -72,6 +72,11 @@ class Event(enum.StrEnum):
     RESERVATION_CANCELLED = "reservation.cancelled"
     RESERVATION_ARRIVED = "reservation.arrived"
     RESERVATION_NO_SHOW = "reservation.no_show"
+    # Waiting numbers (呼出番号) at a reserved counter: a number issued, called (or called
+    # again), and finished as served or absent (subject: the ticket's id, never a person).
+    RESERVATION_TICKET_ISSUED = "reservation.ticket_issued"
+    RESERVATION_TICKET_CALLED = "reservation.ticket_called"
+    RESERVATION_TICKET_FINISHED = "reservation.ticket_finished"
 
 
 Subscriber = Callable[[Event, str, str, dict[str, str]], None]

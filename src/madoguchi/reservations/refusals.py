@@ -55,3 +55,12 @@ class NotYourCounter(ReservationRefused):
     default_message = _(
         "This counter belongs to a department you do not handle. Ask an administrator."
     )
+
+
+class TicketClosed(ReservationRefused):
+    code = "reservation_ticket_closed"
+    status = 409
+    default_message = _(
+        "This number is not being called any more: it was served or marked absent meanwhile. "
+        "Call the next number."
+    )
