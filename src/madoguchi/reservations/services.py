@@ -21,7 +21,7 @@ from madoguchi.counter.models import Preregistration
 from madoguchi.forms.models import Form
 from madoguchi.tenants.models import StaffMember
 
-from . import selectors, slots
+from . import selectors, slots, waiting
 from .models import BlockedSlot, Booking, BookingStatus, Closure, Counter, OpeningHours
 from .refusals import BookingClosed, NotYourCounter, SlotFull, SlotNotOffered, UnknownBooking
 
@@ -163,8 +163,14 @@ def cancel(*, token: str) -> Booking:
     return booking
 
 
-def mark(*, booking: Booking, status: BookingStatus, by: StaffMember) -> Booking:
-    """At the counter: the visitor arrived (``arrived``) or did not come (``no_show``)."""
+def mark(
+    *, booking: Booking, status: BookingStatus, by: StaffMember, now: datetime | None = None
+) -> Booking:
+    """At the counter: the visitor arrived (``arrived``) or did not come (``no_show``).
+
+    Arriving on the day of the visit also hands out the visitor's waiting number (once,
+    see waiting.issue_on_arrival).
+    """
     if status not in (BookingStatus.ARRIVED, BookingStatus.NO_SHOW):
         raise ValueError(status)
     if not selectors.counters_for(by).filter(pk=booking.counter_id).exists():
@@ -184,6 +190,8 @@ def mark(*, booking: Booking, status: BookingStatus, by: StaffMember) -> Booking
             subject=booking_subject(booking),
             detail=_detail(booking),
         )
+        if status == BookingStatus.ARRIVED:
+            waiting.issue_on_arrival(booking=booking, by=by, now=now)
     return booking
 
 
