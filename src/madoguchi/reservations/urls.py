@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern] = [
     path("prereg/<str:token>/<str:day>/", views.prereg_day, name="prereg_day"),
     path("booking/<str:token>/", views.booking, name="booking"),
     path("booking/<str:token>/cancel/", views.cancel, name="cancel"),
+    path("booking/<str:token>/visit.ics", views.booking_ics, name="booking_ics"),
     path("booking/<str:token>/change/", views.change_calendar, name="change"),
     path("booking/<str:token>/change/<str:day>/", views.change_day, name="change_day"),
 ]

@@ -211,6 +211,19 @@ def booking(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@never_cache
+@require_GET
+def booking_ics(request: HttpRequest, token: str) -> HttpResponse:
+    """The visit as an .ics file to add to the phone's calendar (the same as the email's),
+    for a resident who gave no email or lost it."""
+    found = _active_booking(token)
+    if found.status != BookingStatus.BOOKED:
+        raise Http404
+    response = HttpResponse(notify.ics_for(found), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="visit.ics"'
+    return response
+
+
 @require_POST
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
     try:
