@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from . import staff_views
+from . import staff_views, waiting_views
 
 app_name = "reservations_staff"
 
@@ -12,6 +12,12 @@ urlpatterns: list[URLPattern] = [
     path("<int:counter_id>/edit/", staff_views.edit, name="edit"),
     path("<int:counter_id>/closures/", staff_views.add_closure, name="add_closure"),
     path("<int:counter_id>/block/", staff_views.block, name="block"),
+    path("<int:counter_id>/waiting/", waiting_views.queue, name="waiting"),
+    path("<int:counter_id>/waiting/issue/", waiting_views.issue, name="waiting_issue"),
+    path("<int:counter_id>/waiting/call/", waiting_views.call_next, name="waiting_call"),
+    path("tickets/<int:ticket_id>/", waiting_views.ticket, name="ticket"),
+    path("tickets/<int:ticket_id>/recall/", waiting_views.recall, name="ticket_recall"),
+    path("tickets/<int:ticket_id>/finish/", waiting_views.finish, name="ticket_finish"),
     path("<int:counter_id>/<str:day>/", staff_views.day, name="day"),
     path("bookings/<int:booking_id>/mark/", staff_views.mark, name="mark"),
 ]

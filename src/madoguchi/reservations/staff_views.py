@@ -77,6 +77,12 @@ def mark(request: HttpRequest, booking_id: int) -> HttpResponseBase:
         raise Http404
     try:
         services.mark(booking=booking, status=BookingStatus(status), by=staff)
+        ticket = booking.tickets.first() if status == BookingStatus.ARRIVED else None
+        if ticket is not None:
+            messages.success(
+                request,
+                gettext("Waiting number %(number)d is the visitor's.") % {"number": ticket.number},
+            )
     except Refused as refused:
         messages.error(request, str(refused.message))
     local = timezone.localtime(booking.start).date()

@@ -2,12 +2,14 @@
 
 from django.urls import URLPattern, path
 
-from . import views
+from . import views, waiting_views
 
 app_name = "reservations"
 
 urlpatterns: list[URLPattern] = [
     path("<int:counter_id>/", views.calendar, name="calendar"),
+    path("<int:counter_id>/display/", waiting_views.display, name="display"),
+    path("<int:counter_id>/display/state/", waiting_views.display_state, name="display_state"),
     path("<int:counter_id>/<str:day>/", views.day, name="day"),
     path("prereg/<str:token>/", views.prereg_calendar, name="prereg_calendar"),
     path("prereg/<str:token>/<str:day>/", views.prereg_day, name="prereg_day"),
