@@ -17,6 +17,8 @@ from madoguchi.forms.schema import KEY_PATTERN, Channel, JsonLogic, Text, condit
 from madoguchi.jp import text as jp_text
 
 QuestionKind = Literal["single", "multiple", "yes_no"]
+# The life events a guide is written for (引越し, 出生, おくやみ, 結婚, 介護).
+LifeEvent = Literal["moving", "birth", "death", "marriage", "care"]
 
 
 class Option(BaseModel):
@@ -95,6 +97,7 @@ class GuideDefinition(BaseModel):
     schema_version: Literal[1] = 1
     title: Text
     intro: Text | None = None
+    life_event: LifeEvent | None = None
     questions: list[Question] = Field(min_length=1, max_length=30)
     procedures: list[Procedure] = Field(min_length=1, max_length=60)
 

@@ -1,0 +1,421 @@
+"""Pure edits of a guide definition, and the parsing of what the builder's forms post.
+
+A definition here is the schema's JSON (``GuideDefinition.model_dump(mode="json",
+exclude_none=True)``, as ``Guide.definition`` stores it). Every function returns a new
+definition (the input is never changed), so a refused edit leaves nothing behind, and tests
+need no database. Nothing here decides whether a definition is valid: the schema does
+(see ``services.save_candidate``).
+
+Conditions are the form builder's simple rules (``forms/builder/rules.py``): a guide's
+"show only if" and "applies if" are "all" or "any" of "question = answer", written as JSON
+Logic with the same helpers, so a form and a guide store and read a rule the same way.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.utils.translation import gettext, gettext_lazy, override
+from django.utils.translation import gettext_lazy as _
+
+from madoguchi.forms.builder import rules as form_rules
+from madoguchi.forms.builder.edits import BuilderError, options_text, parse_options, text
+
+from ..schema import KEY_PATTERN
+
+Definition = dict[str, Any]
+Section = Literal["questions", "procedures"]
+ConditionMode = Literal["always", "all", "any", "keep"]
+
+__all__ = ["BuilderError", "options_text", "parse_options", "text"]
+
+LIFE_EVENTS: dict[str, Any] = {
+    "moving": _("Moving (引越し)"),
+    "birth": _("Birth (出生)"),
+    "death": _("Death of a family member (おくやみ)"),
+    "marriage": _("Marriage (結婚)"),
+    "care": _("Long-term care (介護)"),
+}
+KINDS: dict[str, Any] = {
+    "yes_no": _("Yes or no"),
+    "single": _("Choose one"),
+    "multiple": _("Choose any (several allowed)"),
+}
+CHANNELS: dict[str, Any] = {
+    "online": gettext_lazy("Online"),
+    "mail": gettext_lazy("By post"),
+    "counter": gettext_lazy("At the counter"),
+}
+_FORM_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def localized(ja: str, en: str = "") -> dict[str, str] | None:
+    """Text as the schema stores it; None when both languages are empty (an optional text).
+
+    English without Japanese is kept as typed: the schema then says the Japanese is missing.
+    """
+    ja, en = ja.strip(), en.strip()
+    if not ja and not en:
+        return None
+    value = {"ja": ja}
+    if en:
+        value["en"] = en
+    return value
+
+
+def lines_of(raw: str) -> list[dict[str, str]]:
+    """What to bring, one item per line: ``日本語`` or ``日本語 | English``."""
+    items = []
+    for line in raw.splitlines():
+        ja, _bar, en = line.partition("|")
+        item = localized(ja, en)
+        if item is not None:
+            items.append(item)
+    return items
+
+
+def lines_text(items: list[Any]) -> str:
+    lines = []
+    for item in items:
+        english = item.get("en") if isinstance(item, dict) else None
+        lines.append(" | ".join([text(item)] + ([english] if english else [])))
+    return "\n".join(lines)
+
+
+def _copy(definition: Definition) -> Definition:
+    return copy.deepcopy(definition)
+
+
+def items(definition: Definition, section: Section) -> list[dict[str, Any]]:
+    found = definition.get(section)
+    return found if isinstance(found, list) else []
+
+
+def index_of(definition: Definition, section: Section, key: str) -> int:
+    for index, item in enumerate(items(definition, section)):
+        if item.get("key") == key:
+            return index
+    raise BuilderError(gettext("That item is no longer in the guide. Reload the page."))
+
+
+def get(definition: Definition, section: Section, key: str) -> dict[str, Any]:
+    item: dict[str, Any] = items(definition, section)[index_of(definition, section, key)]
+    return item
+
+
+def fresh_key(prefix: str, taken: set[str]) -> str:
+    number = 1
+    while f"{prefix}_{number}" in taken:
+        number += 1
+    return f"{prefix}_{number}"
+
+
+def _keys(definition: Definition, section: Section) -> set[str]:
+    return {str(item.get("key")) for item in items(definition, section)}
+
+
+def add(
+    definition: Definition, section: Section, item: dict[str, Any], *, key_hint: str = ""
+) -> tuple[Definition, str]:
+    """Append ``item`` under a fresh key (``key_hint`` when free and a valid key)."""
+    new = _copy(definition)
+    taken = _keys(new, section)
+    hint = key_hint.replace("-", "_")
+    if re.fullmatch(KEY_PATTERN, hint) and hint not in taken:
+        key = hint
+    else:
+        key = fresh_key("question" if section == "questions" else "procedure", taken)
+    new.setdefault(section, []).append({"key": key, **item})
+    return new, key
+
+
+def replace(definition: Definition, section: Section, key: str, item: dict[str, Any]) -> Definition:
+    """Put ``item`` (without its key: the key never changes here) in place of ``key``."""
+    new = _copy(definition)
+    index = index_of(new, section, key)
+    new[section][index] = {"key": key, **{k: v for k, v in item.items() if v is not None}}
+    return new
+
+
+def move(definition: Definition, section: Section, key: str, *, direction: int) -> Definition:
+    new = _copy(definition)
+    index = index_of(new, section, key)
+    target = index + direction
+    if not 0 <= target < len(new[section]):
+        raise BuilderError(gettext("It is already at the end of the list."))
+    listed = new[section]
+    listed[index], listed[target] = listed[target], listed[index]
+    return new
+
+
+def remove(definition: Definition, section: Section, key: str) -> Definition:
+    new = _copy(definition)
+    del new[section][index_of(new, section, key)]
+    return new
+
+
+def set_settings(definition: Definition, *, title: Any, intro: Any, life_event: str) -> Definition:
+    new = {k: v for k, v in _copy(definition).items() if k not in ("title", "intro", "life_event")}
+    settings: Definition = {"title": title}
+    if intro is not None:
+        settings["intro"] = intro
+    if life_event:
+        settings["life_event"] = life_event
+    # The settings come first, as a definition is written by hand.
+    return {"schema_version": 1, **settings, **new}
+
+
+# --- conditions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One "question = answer" the condition editor offers as a checkbox."""
+
+    token: str  # what the checkbox posts: "<question key>=<option value | yes | no>"
+    rule: form_rules.Rule
+    question: str  # the question's text, for the fieldset grouping
+    answer: str  # the answer's label
+
+
+def _rule_for(question: dict[str, Any], answer: str | bool) -> form_rules.Rule:
+    op = "contains" if question.get("kind") == "multiple" else "eq"
+    return form_rules.Rule(str(question.get("key")), op, answer)
+
+
+def token_for(question_key: str, answer: str | bool) -> str:
+    if isinstance(answer, bool):
+        return f"{question_key}={'yes' if answer else 'no'}"
+    return f"{question_key}={answer}"
+
+
+def choices(definition: Definition, *, before: str | None, language: str) -> list[Choice]:
+    """Every answer of the questions a condition may read: those before ``before`` (a
+    question's "show only if"), or all of them (``before=None``: a procedure's rule)."""
+    found = []
+    for question in items(definition, "questions"):
+        if before is not None and question.get("key") == before:
+            break
+        key = str(question.get("key"))
+        question_text = text(question.get("text"), language) or key
+        answers: list[tuple[str | bool, str]]
+        if question.get("kind") == "yes_no":
+            with override(language):
+                answers = [(True, gettext("Yes")), (False, gettext("No"))]
+        else:
+            answers = [
+                (str(o.get("value")), text(o.get("label"), language))
+                for o in question.get("options") or []
+            ]
+        for answer, label in answers:
+            found.append(
+                Choice(token_for(key, answer), _rule_for(question, answer), question_text, label)
+            )
+    return found
+
+
+def condition_state(logic: Any, offered: list[Choice]) -> tuple[str, set[str]]:
+    """How the editor shows a stored condition: (mode, checked tokens); mode ``keep`` for a
+    rule written by hand (in YAML) that the checkboxes cannot express."""
+    if not logic:
+        return "always", set()
+    parsed = form_rules.rules_from_logic(logic)
+    by_rule = {choice.rule: choice.token for choice in offered}
+    if parsed is None or not parsed[1] or any(rule not in by_rule for rule in parsed[1]):
+        return "keep", set()
+    match, rules = parsed
+    return match, {by_rule[rule] for rule in rules}
+
+
+def condition_from(
+    mode: str, tokens: list[str], offered: list[Choice], *, current: Any
+) -> dict[str, Any] | None:
+    """The JSON Logic for the editor's answer; BuilderError (in the user's language) when
+    the answer does not make a condition."""
+    if mode == "keep":
+        return current or None
+    if mode == "always":
+        return None
+    if mode not in ("all", "any"):
+        raise BuilderError(gettext("Choose when this applies."), field="condition")
+    by_token = {choice.token: choice.rule for choice in offered}
+    unknown = [token for token in tokens if token not in by_token]
+    if unknown:
+        raise BuilderError(
+            gettext("An answer you ticked is no longer in the guide. Tick the answers again."),
+            field="condition",
+        )
+    rules = [by_token[token] for token in dict.fromkeys(tokens)]
+    if not rules:
+        raise BuilderError(
+            gettext("Tick at least one answer, or choose “always”."), field="condition"
+        )
+    return form_rules.rules_to_logic(rules, match=mode)
+
+
+def summary(definition: Definition, logic: Any, language: str) -> str:
+    """The condition in words, as the form builder writes its rules (「…」が「はい」のとき)."""
+    if not logic:
+        return ""
+    # The form builder's summary reads questions as a form's fields: give it the
+    # questions in that shape, so both builders word a rule the same way.
+    fields = [
+        {
+            "key": q.get("key"),
+            "label": q.get("text"),
+            "type": "consent" if q.get("kind") == "yes_no" else "choice",
+            "options": q.get("options") or [],
+        }
+        for q in items(definition, "questions")
+    ]
+    as_form = {"steps": [{"key": "guide", "fields": fields}]}
+    return form_rules.logic_summary(as_form, logic, language)
+
+
+def is_form_slug(value: str) -> bool:
+    return _FORM_SLUG.fullmatch(value) is not None
+
+
+# --- starting a guide --------------------------------------------------------------------------
+
+_MOJ = "https://www.moj.go.jp/"
+_MYNA = "https://myna.go.jp/"
+_PITTARI = "https://app.oss.myna.go.jp/"
+
+
+def _external(
+    title: str,
+    what: str,
+    who: str,
+    *,
+    deadline: str = "",
+    bring: list[str],
+    url: str,
+    site: str,
+    channel: str = "counter",
+) -> dict[str, Any]:
+    procedure: dict[str, Any] = {
+        "channel": channel,
+        "site": {"ja": site},
+        "url": url,
+        "title": {"ja": title},
+        "what": {"ja": what},
+        "who": {"ja": who},
+        "bring": [{"ja": item} for item in bring],
+        "fee": {"ja": "無料"},
+    }
+    if deadline:
+        procedure["deadline"] = {"ja": deadline}
+    return procedure
+
+
+# One question and one procedure every guide for the life event starts from: a guide needs
+# both to be valid, and staff change or replace them in the builder.
+_STARTERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "moving": (
+        {"key": "move_type", "kind": "single", "text": {"ja": "どのような引越しですか"}},
+        {
+            "key": "moving_notice",
+            **_external(
+                "転出届・転入予約（引越しワンストップサービス）",
+                "マイナンバーカードを使って、転出届と転入の予約をオンラインで行います",
+                "引越しする本人または世帯主",
+                deadline="転出届は引越しの前に、転入届は引越しした日から14日以内",
+                bring=["マイナンバーカード"],
+                url=_MYNA,
+                site="マイナポータル",
+                channel="online",
+            ),
+        },
+    ),
+    "birth": (
+        {"key": "child_allowance", "kind": "yes_no", "text": {"ja": "児童手当を受け取りますか"}},
+        {
+            "key": "birth_notice",
+            **_external(
+                "出生届",
+                "子の出生を届け出て、戸籍と住民票に記載します",
+                "父または母",
+                deadline="生まれた日を含めて14日以内",
+                bring=["出生届（出生証明書の記入があるもの）", "母子健康手帳"],
+                url=_MOJ,
+                site="法務省",
+            ),
+        },
+    ),
+    "death": (
+        {
+            "key": "national_health_insurance",
+            "kind": "yes_no",
+            "text": {"ja": "亡くなった方は国民健康保険に加入していましたか"},
+        },
+        {
+            "key": "death_notice",
+            **_external(
+                "死亡届",
+                "亡くなったことを届け出ます",
+                "親族、同居者など",
+                deadline="亡くなったことを知った日から7日以内",
+                bring=["死亡届（死亡診断書の記入があるもの）"],
+                url=_MOJ,
+                site="法務省",
+            ),
+        },
+    ),
+    "marriage": (
+        {
+            "key": "name_changes",
+            "kind": "yes_no",
+            "text": {"ja": "結婚後、氏（名字）が変わりますか"},
+        },
+        {
+            "key": "marriage_notice",
+            **_external(
+                "婚姻届",
+                "婚姻を届け出て、二人の新しい戸籍をつくります",
+                "夫になる人と妻になる人",
+                bring=["婚姻届（成人の証人2人の署名があるもの）", "本人確認書類"],
+                url=_MOJ,
+                site="法務省",
+            ),
+        },
+    ),
+    "care": (
+        {"key": "aged_65", "kind": "yes_no", "text": {"ja": "介護が必要な方は65歳以上ですか"}},
+        {
+            "key": "care_certification",
+            **_external(
+                "要介護・要支援認定の申請",
+                "介護保険のサービスを使うために、介護が必要な度合いの認定を申請します",
+                "本人または家族",
+                bring=["介護保険被保険者証"],
+                url=_PITTARI,
+                site="マイナポータル（ぴったりサービス）",
+                channel="online",
+            ),
+        },
+    ),
+}
+_MOVING_OPTIONS = [
+    {"value": "from_outside", "label": {"ja": "ほかの市区町村から転入する"}},
+    {"value": "within", "label": {"ja": "市内で引越しする"}},
+    {"value": "to_outside", "label": {"ja": "ほかの市区町村へ転出する"}},
+]
+
+
+def starter(*, title: dict[str, str], life_event: str) -> Definition:
+    """A new guide's definition: its title, and the life event's first question and
+    procedure (a guide is only valid with at least one of each)."""
+    question, procedure = copy.deepcopy(_STARTERS[life_event])
+    if life_event == "moving":
+        question["options"] = copy.deepcopy(_MOVING_OPTIONS)
+    return {
+        "schema_version": 1,
+        "title": title,
+        "life_event": life_event,
+        "questions": [question],
+        "procedures": [procedure],
+    }
