@@ -1,0 +1,98 @@
+"""Waiting numbers (呼出番号) in a browser: the Kaga 市民課 clerk issues a walk-in number and
+prints its ticket, the wall display (a big screen, JavaScript on) shows the number called to
+its desk without being reloaded and announces it; without JavaScript it shows the state at
+load and a 「更新」 link. axe on the staff page, the ticket and the display; the screenshots
+reservations-waiting-staff and reservations-waiting-display go to docs/images/."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from PIL import Image
+from playwright.sync_api import expect
+
+from madoguchi.demo.services import DEMO_PASSWORD, demo_totp_key
+from madoguchi.reservations.models import Counter
+from madoguchi.testing.staff import code_for
+
+from .conftest import REPO, _csp_violations, assert_accessible, screenshot
+
+DOC_IMAGES = REPO / "docs" / "images"
+
+
+def _doc_shot(page: Any, name: str) -> None:
+    """The page in test-artifacts/, and a small copy (CSS pixels, 256 colours) for the docs."""
+    screenshot(page, name)
+    png = page.screenshot(full_page=True, scale="css")
+    DOC_IMAGES.mkdir(parents=True, exist_ok=True)
+    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256)
+    image.save(DOC_IMAGES / f"{name}.png", optimize=True)
+
+
+def _log_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/staff/")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.fill("#code", code_for(demo_totp_key(username)))
+    page.locator("form button[type=submit]").last.click()
+
+
+def test_a_clerk_calls_a_walk_in_number_and_the_wall_display_shows_it(
+    demo: None, live_server: Any, browser: Any, no_js_page: Any
+) -> None:
+    counter = Counter.objects.get(
+        department__code="shimin", department__municipality__lg_code="172065"
+    )
+    base = live_server.url
+    wall_context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ja-JP")
+    wall = wall_context.new_page()
+    wall_refused = _csp_violations(wall)
+    wall.goto(f"{base}/reservations/{counter.pk}/display/")
+    expect(wall.get_by_test_id("waiting-latest")).to_contain_text("—")
+
+    staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    staff = staff_context.new_page()
+    staff_refused = _csp_violations(staff)
+    _log_in(staff, base, "kaga-shimin")
+    staff.goto(f"{base}/staff/reservations/")
+    staff.get_by_role("link", name="呼出番号").first.click()
+    expect(staff.get_by_role("heading", level=1)).to_contain_text("呼出番号")
+
+    staff.get_by_test_id("waiting-issue").click()
+    expect(staff.get_by_test_id("waiting-ticket-number")).to_have_text("1")
+    assert_accessible(staff, name="waiting ticket")
+    staff.get_by_role("link", name="呼出番号の画面に戻る").click()
+    staff.get_by_test_id("waiting-issue").click()
+    staff.get_by_role("link", name="呼出番号の画面に戻る").click()
+    expect(staff.get_by_test_id("waiting-queue")).to_contain_text("予約なし")
+    staff.get_by_label("窓口（任意。例：3番窓口）").fill("3番窓口")
+    staff.get_by_test_id("waiting-call-next").click()
+
+    expect(staff.get_by_role("status").first).to_have_text("1番の方を3番窓口へ呼び出しました。")
+    expect(staff.get_by_test_id("waiting-called")).to_contain_text("3番窓口")
+    expect(staff.get_by_test_id("waiting-statistics")).to_contain_text("発券から最初の呼出まで")
+    assert_accessible(staff, name="staff waiting numbers")
+    _doc_shot(staff, "reservations-waiting-staff")
+
+    # The wall display was opened before the call: its script brings the call in.
+    expect(wall.get_by_test_id("waiting-latest")).to_contain_text("1", timeout=15_000)
+    expect(wall.get_by_test_id("waiting-latest")).to_contain_text("3番窓口")
+    expect(wall.get_by_role("status")).to_have_text("1番の方、3番窓口へお越しください。")
+    expect(wall.get_by_test_id("waiting-count")).to_contain_text("1")
+    assert_accessible(wall, name="waiting-number wall display")
+    _doc_shot(wall, "reservations-waiting-display")
+
+    staff.get_by_role("button", name="1番を再呼出").click()
+    staff.get_by_role("button", name="1番を対応済みにする").click()
+    expect(staff.get_by_test_id("waiting-called")).to_contain_text("呼出中の番号はありません")
+
+    no_js_page.goto(f"{base}/reservations/{counter.pk}/display/")
+    expect(no_js_page.get_by_test_id("waiting-calls")).to_contain_text("3番窓口")
+    expect(no_js_page.get_by_test_id("waiting-refresh")).to_have_text("更新")
+    assert no_js_page.locator("meta[http-equiv]").count() == 0
+
+    staff_context.close()
+    wall_context.close()
+    assert not staff_refused and not wall_refused
