@@ -33,11 +33,11 @@ ConditionMode = Literal["always", "all", "any", "keep"]
 __all__ = ["BuilderError", "options_text", "parse_options", "text"]
 
 LIFE_EVENTS: dict[str, Any] = {
-    "moving": _("Moving (引越し)"),
-    "birth": _("Birth (出生)"),
-    "death": _("Death of a family member (おくやみ)"),
-    "marriage": _("Marriage (結婚)"),
-    "care": _("Long-term care (介護)"),
+    "moving": _("Moving"),
+    "birth": _("Birth"),
+    "death": _("Death of a family member"),
+    "marriage": _("Marriage"),
+    "care": _("Long-term care"),
 }
 KINDS: dict[str, Any] = {
     "yes_no": _("Yes or no"),
