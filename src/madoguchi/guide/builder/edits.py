@@ -217,12 +217,41 @@ def choices(definition: Definition, *, before: str | None, language: str) -> lis
     return found
 
 
+def _swap_boolean_equality(logic: Any, old: str, new: str) -> Any:
+    if isinstance(logic, list):
+        return [_swap_boolean_equality(item, old, new) for item in logic]
+    if not isinstance(logic, dict) or len(logic) != 1:
+        return logic
+    ((op, argument),) = logic.items()
+    if op in ("and", "or"):
+        return {op: _swap_boolean_equality(argument, old, new)}
+    if (
+        op == old
+        and isinstance(argument, list)
+        and len(argument) == 2
+        and isinstance(argument[1], bool)
+    ):
+        return {new: argument}
+    return logic
+
+
+def strict(logic: Any) -> Any:
+    """A yes/no rule compares strictly (``===``): JSON Logic's loose ``==`` takes a question
+    that was never asked (no answer) for "no", and its procedure would apply to everyone."""
+    return _swap_boolean_equality(logic, "==", "===")
+
+
+def loose(logic: Any) -> Any:
+    """The rule as the form builder's rule helpers read it (see :func:`strict`)."""
+    return _swap_boolean_equality(logic, "===", "==")
+
+
 def condition_state(logic: Any, offered: list[Choice]) -> tuple[str, set[str]]:
     """How the editor shows a stored condition: (mode, checked tokens); mode ``keep`` for a
     rule written by hand (in YAML) that the checkboxes cannot express."""
     if not logic:
         return "always", set()
-    parsed = form_rules.rules_from_logic(logic)
+    parsed = form_rules.rules_from_logic(loose(logic))
     by_rule = {choice.rule: choice.token for choice in offered}
     if parsed is None or not parsed[1] or any(rule not in by_rule for rule in parsed[1]):
         return "keep", set()
@@ -253,7 +282,7 @@ def condition_from(
         raise BuilderError(
             gettext("Tick at least one answer, or choose “always”."), field="condition"
         )
-    return form_rules.rules_to_logic(rules, match=mode)
+    return strict(form_rules.rules_to_logic(rules, match=mode))
 
 
 def summary(definition: Definition, logic: Any, language: str) -> str:
@@ -272,7 +301,7 @@ def summary(definition: Definition, logic: Any, language: str) -> str:
         for q in items(definition, "questions")
     ]
     as_form = {"steps": [{"key": "guide", "fields": fields}]}
-    return form_rules.logic_summary(as_form, logic, language)
+    return form_rules.logic_summary(as_form, loose(logic), language)
 
 
 def is_form_slug(value: str) -> bool:

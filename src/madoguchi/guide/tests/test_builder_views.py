@@ -109,7 +109,7 @@ def test_adding_a_conditional_question_saves_a_new_version(admin: Any, guide: Gu
     guide.refresh_from_db()
     assert guide.version == 3
     question = guide.parsed.questions[1]
-    assert question.visible_if == {"==": [{"var": "name_changes"}, True]}
+    assert question.visible_if == {"===": [{"var": "name_changes"}, True]}
 
 
 def test_a_choice_without_options_is_refused_beside_the_options_and_nothing_is_saved(
