@@ -40,7 +40,7 @@ def _log_in(page: Any, base: str, username: str) -> None:
 
 
 def test_a_clerk_calls_a_walk_in_number_and_the_wall_display_shows_it(
-    demo: None, live_server: Any, browser: Any, no_js_page: Any
+    demo: None, live_server: Any, browser: Any, no_js_page: Any, phone_page: Any
 ) -> None:
     counter = Counter.objects.get(
         department__code="shimin", department__municipality__lg_code="172065"
@@ -63,6 +63,7 @@ def test_a_clerk_calls_a_walk_in_number_and_the_wall_display_shows_it(
     staff.get_by_test_id("waiting-issue").click()
     expect(staff.get_by_test_id("waiting-ticket-number")).to_have_text("1")
     assert_accessible(staff, name="waiting ticket")
+    screenshot(staff, "reservations-waiting-ticket")  # test-artifacts/ only
     staff.get_by_role("link", name="呼出番号の画面に戻る").click()
     staff.get_by_test_id("waiting-issue").click()
     staff.get_by_role("link", name="呼出番号の画面に戻る").click()
@@ -83,6 +84,11 @@ def test_a_clerk_calls_a_walk_in_number_and_the_wall_display_shows_it(
     expect(wall.get_by_test_id("waiting-count")).to_contain_text("1")
     assert_accessible(wall, name="waiting-number wall display")
     _doc_shot(wall, "reservations-waiting-display")
+
+    phone_page.goto(f"{base}/reservations/{counter.pk}/display/")
+    expect(phone_page.get_by_test_id("waiting-latest")).to_contain_text("3番窓口")
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_accessible(phone_page, name="waiting-number display (phone)")
 
     staff.get_by_role("button", name="1番を再呼出").click()
     staff.get_by_role("button", name="1番を対応済みにする").click()
