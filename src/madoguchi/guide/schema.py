@@ -17,6 +17,30 @@ from madoguchi.forms.schema import KEY_PATTERN, Channel, JsonLogic, Text, condit
 from madoguchi.jp import text as jp_text
 
 QuestionKind = Literal["single", "multiple", "yes_no"]
+
+
+class GuideProblem(ValueError):
+    """One thing to fix, raised by this module's own validators.
+
+    ``str()`` is the English line (what logs and the demo loader print); ``code`` and
+    ``params`` let guide/schema_errors.py say it in the staff member's language. pydantic
+    keeps the exception in the error's ``ctx["error"]``.
+    """
+
+    def __init__(self, code: str, message: str, **params: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+class GuideProblems(ValueError):
+    """Several problems of the whole definition at once (keys, conditions)."""
+
+    def __init__(self, problems: list[GuideProblem]) -> None:
+        super().__init__("; ".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
 # The life events a guide is written for (引越し, 出生, おくやみ, 結婚, 介護).
 LifeEvent = Literal["moving", "birth", "death", "marriage", "care"]
 
@@ -43,12 +67,24 @@ class Question(BaseModel):
     @model_validator(mode="after")
     def _options_fit_kind(self) -> Question:
         if self.kind == "yes_no" and self.options:
-            raise ValueError(f"question {self.key}: a yes/no question has no options")
+            raise GuideProblem(
+                "yes_no_options",
+                f"question {self.key}: a yes/no question has no options",
+                key=self.key,
+            )
         if self.kind != "yes_no" and len(self.options) < 2:
-            raise ValueError(f"question {self.key}: a choice needs at least two options")
+            raise GuideProblem(
+                "too_few_options",
+                f"question {self.key}: a choice needs at least two options",
+                key=self.key,
+            )
         values = [o.value for o in self.options]
         if len(set(values)) != len(values):
-            raise ValueError(f"question {self.key}: option values must be unique")
+            raise GuideProblem(
+                "repeated_option",
+                f"question {self.key}: option values must be unique",
+                key=self.key,
+            )
         return self
 
 
@@ -75,14 +111,18 @@ class Procedure(BaseModel):
     @model_validator(mode="after")
     def _form_or_external(self) -> Procedure:
         if self.form is None and (self.channel is None or self.url is None or self.site is None):
-            raise ValueError(
+            raise GuideProblem(
+                "form_or_external",
                 f"procedure {self.key}: give a form slug, or channel, site and url"
-                " for an external procedure"
+                " for an external procedure",
+                key=self.key,
             )
         if self.form is not None and (self.channel or self.url or self.site):
-            raise ValueError(
+            raise GuideProblem(
+                "form_and_external",
                 f"procedure {self.key}: a form's channels come from the form;"
-                " remove channel, site and url"
+                " remove channel, site and url",
+                key=self.key,
             )
         return self
 
@@ -109,9 +149,9 @@ class GuideDefinition(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> GuideDefinition:
-        problems = definition_problems(self)
+        problems = definition_issues(self)
         if problems:
-            raise ValueError("; ".join(problems))
+            raise GuideProblems(problems)
         return self
 
     def procedure(self, key: str) -> Procedure:
@@ -122,28 +162,48 @@ class GuideDefinition(BaseModel):
 
 
 def definition_problems(definition: GuideDefinition) -> list[str]:
-    """Keys that repeat and conditions that read a question not asked before."""
-    problems: list[str] = []
+    """Keys that repeat and conditions that read a question not asked before (English)."""
+    return [str(problem) for problem in definition_issues(definition)]
+
+
+def definition_issues(definition: GuideDefinition) -> list[GuideProblem]:
+    """:func:`definition_problems` with a code and the values each message names."""
+    problems: list[GuideProblem] = []
     asked: set[str] = set()
     for question in definition.questions:
-        if question.key in asked:
-            problems.append(f"question {question.key} appears twice")
-        unknown = condition_variables(question.visible_if) - asked
+        key = question.key
+        if key in asked:
+            problems.append(
+                GuideProblem("repeated_question", f"question {key} appears twice", key=key)
+            )
+        unknown = ", ".join(sorted(condition_variables(question.visible_if) - asked))
         if unknown:
             problems.append(
-                f"question {question.key}: its condition reads {', '.join(sorted(unknown))},"
-                " which is not an earlier question"
+                GuideProblem(
+                    "condition_not_earlier",
+                    f"question {key}: its condition reads {unknown},"
+                    " which is not an earlier question",
+                    key=key,
+                    names=unknown,
+                )
             )
-        asked.add(question.key)
+        asked.add(key)
     seen: set[str] = set()
     for procedure in definition.procedures:
-        if procedure.key in seen:
-            problems.append(f"procedure {procedure.key} appears twice")
-        seen.add(procedure.key)
-        unknown = condition_variables(procedure.applies_if) - asked
+        key = procedure.key
+        if key in seen:
+            problems.append(
+                GuideProblem("repeated_procedure", f"procedure {key} appears twice", key=key)
+            )
+        seen.add(key)
+        unknown = ", ".join(sorted(condition_variables(procedure.applies_if) - asked))
         if unknown:
             problems.append(
-                f"procedure {procedure.key}: its rule reads {', '.join(sorted(unknown))},"
-                " which is not a question"
+                GuideProblem(
+                    "rule_not_a_question",
+                    f"procedure {key}: its rule reads {unknown}, which is not a question",
+                    key=key,
+                    names=unknown,
+                )
             )
     return problems

@@ -9,34 +9,41 @@ import yaml
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from pydantic import ValidationError
 
 from madoguchi.tenants.models import Municipality
 
 from .models import Guide, GuideCount
 from .schema import GuideDefinition
+from .schema_errors import Line, line, lines_of
 
 
 class InvalidGuide(ValueError):
-    """A guide definition that cannot be saved; ``lines`` says what to fix, one per problem."""
+    """A guide definition that cannot be saved, with what to fix, one line per problem.
 
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__("\n".join(lines))
-        self.lines = lines
+    ``lines`` are in English (the schema's words, for logs and commands); :meth:`translated`
+    says them in the active language, for the page.
+    """
+
+    def __init__(self, problems: list[Line]) -> None:
+        self.problems = problems
+        self.lines = [problem.english_line for problem in problems]
+        super().__init__("\n".join(self.lines))
+
+    def translated(self) -> list[str]:
+        return [problem.text() for problem in self.problems]
 
 
 def parse_definition(data: Any) -> GuideDefinition:
     if not isinstance(data, dict):
-        raise InvalidGuide(["definition: expected a mapping (title, questions, procedures)"])
+        english = "expected a mapping (title, questions, procedures)"
+        what = gettext_noop("Write a mapping with title, questions and procedures.")
+        raise InvalidGuide([line("definition", english, what)])
     try:
         return GuideDefinition.model_validate(data)
     except ValidationError as error:
-        raise InvalidGuide(
-            [
-                f"{'.'.join(str(p) for p in problem['loc']) or 'definition'}: {problem['msg']}"
-                for problem in error.errors()
-            ]
-        ) from error
+        raise InvalidGuide(lines_of(error)) from error
 
 
 def parse_yaml(text: str) -> GuideDefinition:
@@ -45,8 +52,15 @@ def parse_yaml(text: str) -> GuideDefinition:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "YAML"
-        raise InvalidGuide([f"{where}: {getattr(error, 'problem', None) or error}"]) from error
+        detail = str(getattr(error, "problem", None) or error)
+        if mark is None:
+            raise InvalidGuide([line("YAML", detail)]) from error
+        # PyYAML's own words (e.g. "expected ',' or ']'") stay as they are, after ours.
+        number = str(mark.line + 1)
+        what = gettext_noop("the YAML cannot be read here (%(detail)s).")
+        place = gettext_noop("line %(line)s")
+        problem = line(f"line {number}", detail, what, place=place, line=number, detail=detail)
+        raise InvalidGuide([problem]) from error
     return parse_definition(data)
 
 

@@ -77,7 +77,7 @@ def guide_edit(request: HttpRequest, slug: str = "") -> HttpResponse:
         try:
             definition = services.parse_yaml(text)
         except services.InvalidGuide as invalid:
-            errors.extend(invalid.lines)
+            errors.extend(invalid.translated())
         if not errors:
             services.save_guide(
                 municipality=staff.municipality,

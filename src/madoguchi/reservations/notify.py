@@ -20,15 +20,21 @@ from django.utils.translation import gettext
 from .models import Booking, BookingStatus
 
 
-def ics_for(booking: Booking) -> bytes:
-    """An iCalendar file with the visit as one event (no personal data but the place)."""
+def ics_for(booking: Booking, *, now: datetime | None = None) -> bytes:
+    """An iCalendar file with the visit as one event (no personal data but the place).
+
+    The event keeps its UID when the visit moves; its SEQUENCE (minutes since booking)
+    grows, so a calendar that imported the first file replaces it with a later one.
+    """
+    now = now or timezone.now()
     department = booking.counter.department
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Madoguchi//reservations//JA")
     calendar.add("version", "2.0")
     event = icalendar.Event()
     event.add("uid", f"booking-{booking.pk}-{booking.token_hash[:16]}@madoguchi")
-    event.add("dtstamp", booking.created_at)
+    event.add("dtstamp", max(now, booking.created_at))
+    event.add("sequence", max(0, int((now - booking.created_at) / timedelta(minutes=1))))
     event.add("dtstart", booking.start)
     event.add("dtend", booking.end)
     event.add("summary", f"{department.municipality.name} {department.name} {booking.counter.name}")
@@ -60,6 +66,24 @@ def send_confirmation(*, booking: Booking, url: str) -> None:
             to=[booking.email],
         )
         message.attach("visit.ics", ics_for(booking), "text/calendar")
+        message.send()
+
+
+def send_moved(*, booking: Booking, now: datetime | None = None) -> None:
+    """Tell the resident staff moved their visit, with a fresh .ics, if they gave an email.
+
+    The secret link is not known here (only its hash is kept): the email points to the
+    confirmation email for it, like the reminder.
+    """
+    if not booking.email:
+        return
+    with translation.override(booking.language):
+        message = EmailMessage(
+            subject=gettext("Your visit has been moved"),
+            body=render_to_string("reservations/email/moved.txt", _context(booking)),
+            to=[booking.email],
+        )
+        message.attach("visit.ics", ics_for(booking, now=now), "text/calendar")
         message.send()
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from . import staff_views, waiting_views
+from . import planning_views, staff_views, waiting_views
 
 app_name = "reservations_staff"
 
@@ -18,6 +18,10 @@ urlpatterns: list[URLPattern] = [
     path("tickets/<int:ticket_id>/", waiting_views.ticket, name="ticket"),
     path("tickets/<int:ticket_id>/recall/", waiting_views.recall, name="ticket_recall"),
     path("tickets/<int:ticket_id>/finish/", waiting_views.finish, name="ticket_finish"),
+    path("<int:counter_id>/week/", planning_views.week, name="week"),
+    path("<int:counter_id>/lengths/", planning_views.lengths, name="lengths"),
+    path("<int:counter_id>/statistics/", planning_views.statistics_page, name="statistics"),
+    path("bookings/<int:booking_id>/move/", planning_views.move, name="move"),
     path("<int:counter_id>/<str:day>/", staff_views.day, name="day"),
     path("bookings/<int:booking_id>/mark/", staff_views.mark, name="mark"),
 ]

@@ -7,7 +7,7 @@ pre-registration a button that checks it in on the counter screen. Slots can be 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
@@ -57,6 +57,8 @@ def day(request: HttpRequest, counter_id: int, day: str) -> HttpResponse:
         {
             "counter": counter,
             "day": chosen,
+            "day_before": chosen - timedelta(days=1),
+            "day_after": chosen + timedelta(days=1),
             "bookings": selectors.day_bookings(counter, chosen),
             "starts": [s for s in slots.day_starts(rules, chosen) if s not in rules.blocked],
             "blocked": sorted(s for s in rules.blocked if timezone.localtime(s).date() == chosen),
