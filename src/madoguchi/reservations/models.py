@@ -135,12 +135,15 @@ class BookingStatus(models.TextChoices):
 
 
 class Booking(models.Model):
-    """One resident's visit at a counter: ``start`` to ``end``, possibly several slots."""
+    """One resident's visit at a counter: ``start`` to ``end``, possibly several slots.
+
+    The procedures of the visit are its :class:`BookingProcedure` rows (none for a counter
+    whose department offers no procedure to choose); the visit lasts their lengths added up.
+    ``preregistration`` is the pre-registration the booking was started from, if any: its
+    procedure is one of the booking's.
+    """
 
     counter = models.ForeignKey(Counter, on_delete=models.PROTECT, related_name="bookings")
-    form = models.ForeignKey(
-        Form, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
     preregistration = models.ForeignKey(
         Preregistration, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -161,6 +164,25 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.counter} {self.start:%Y-%m-%d %H:%M}"
+
+
+class BookingProcedure(models.Model):
+    """One procedure (a form) a visit is booked for, in the order the resident chose them."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="procedures")
+    form = models.ForeignKey(Form, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["booking", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking", "form"], name="reservation_procedure_once_per_booking"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id}:{self.position} form {self.form_id}"
 
 
 class TicketStatus(models.TextChoices):

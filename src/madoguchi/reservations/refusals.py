@@ -64,3 +64,12 @@ class TicketClosed(ReservationRefused):
         "This number is not being called any more: it was served or marked absent meanwhile. "
         "Call the next number."
     )
+
+
+class ProcedureNotOffered(ReservationRefused):
+    code = "reservation_procedure_not_offered"
+    status = 422
+    default_message = _(
+        "A procedure you chose cannot be booked at this counter (any more). Choose the "
+        "procedures again from the counter's page."
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter as Tally
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from django.db.models import QuerySet
@@ -41,12 +42,21 @@ def rules_for(
     )
 
 
-def procedure_minutes(counter: Counter, form: Form | None) -> int | None:
-    """How long ``form``'s procedure takes at ``counter``; None for one slot."""
-    if form is None:
+def procedure_minutes(counter: Counter, forms: Sequence[Form]) -> int | None:
+    """How long a visit for ``forms`` takes at ``counter``: each procedure's length there
+    (its ProcedureLength, else one slot) added up; None (one slot) for no procedure.
+
+    The slots then round the sum up to whole slots (slots.slots_needed), so two 10-minute
+    procedures fit one 30-minute slot and two 20-minute ones take two.
+    """
+    if not forms:
         return None
-    length = ProcedureLength.objects.filter(counter=counter, form=form).first()
-    return length.minutes if length else None
+    lengths = dict(
+        ProcedureLength.objects.filter(counter=counter, form__in=forms).values_list(
+            "form_id", "minutes"
+        )
+    )
+    return sum(lengths.get(form.pk, counter.slot_minutes) for form in forms)
 
 
 def taken_on(counter: Counter, rules: slots.CounterRules, day: date) -> dict[datetime, int]:
@@ -65,16 +75,16 @@ def taken_on(counter: Counter, rules: slots.CounterRules, day: date) -> dict[dat
 
 
 def free_slots(
-    counter: Counter, day: date, *, form: Form | None = None, now: datetime | None = None
+    counter: Counter, day: date, *, forms: Sequence[Form] = (), now: datetime | None = None
 ) -> list[slots.Slot]:
-    """The slots of ``day`` at ``counter`` a visit for ``form`` can be booked into now."""
+    """The slots of ``day`` at ``counter`` a visit for ``forms`` can be booked into now."""
     rules = rules_for(counter, first=day, last=day)
     return slots.free_slots(
         rules,
         day,
         now=now or timezone.now(),
         taken=taken_on(counter, rules, day),
-        minutes=procedure_minutes(counter, form),
+        minutes=procedure_minutes(counter, forms),
     )
 
 
@@ -94,20 +104,43 @@ def day_bookings(counter: Counter, day: date) -> QuerySet[Booking]:
     """Everyone booked at ``counter`` on ``day`` (cancelled ones excluded), by time."""
     return (
         Booking.objects.filter(counter=counter, start__date=day, status__in=ACTIVE)
-        .select_related("form", "preregistration")
+        .select_related("preregistration")
+        .prefetch_related("procedures__form__current_version")
         .order_by("start", "id")
     )
 
 
-def counter_procedures(counter: Counter, *, language: str) -> list[tuple[Form, str]]:
-    """The procedures residents can book a visit for at ``counter``: its department's
-    published forms that offer the counter channel, with their titles in ``language``."""
+def bookable_forms(counter: Counter) -> list[Form]:
+    """The procedures a visit at ``counter`` can be booked for: its department's published
+    forms that offer the counter channel."""
     forms = Form.objects.filter(
         department_id=counter.department_id, current_version__isnull=False
     ).select_related("current_version")
-    found = []
-    for form in forms:
-        version = form.current_version
-        if version is not None and "counter" in version.schema.channels:
-            found.append((form, str(version.schema.title.get(language))))
-    return found
+    return [
+        form
+        for form in forms
+        if form.current_version is not None and "counter" in form.current_version.schema.channels
+    ]
+
+
+def procedure_title(form: Form, *, language: str) -> str:
+    """A procedure's title in ``language`` (its current version's), else its slug."""
+    version = form.current_version
+    return str(version.schema.title.get(language)) if version is not None else form.slug
+
+
+def counter_procedures(counter: Counter, *, language: str) -> list[tuple[Form, str]]:
+    """The procedures residents can book a visit for at ``counter``, with their titles in
+    ``language``."""
+    return [(form, procedure_title(form, language=language)) for form in bookable_forms(counter)]
+
+
+def booking_forms(booking: Booking) -> list[Form]:
+    """The procedures of ``booking``, in the order they were chosen (what day_bookings
+    prefetched, if it did)."""
+    return [procedure.form for procedure in booking.procedures.all()]
+
+
+def booking_procedure_titles(booking: Booking, *, language: str) -> list[str]:
+    """The titles of ``booking``'s procedures in ``language``, in the order chosen."""
+    return [procedure_title(form, language=language) for form in booking_forms(booking)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -22,8 +23,23 @@ from madoguchi.forms.models import Form
 from madoguchi.tenants.models import StaffMember
 
 from . import selectors, slots, waiting
-from .models import BlockedSlot, Booking, BookingStatus, Closure, Counter, OpeningHours
-from .refusals import BookingClosed, NotYourCounter, SlotFull, SlotNotOffered, UnknownBooking
+from .models import (
+    BlockedSlot,
+    Booking,
+    BookingProcedure,
+    BookingStatus,
+    Closure,
+    Counter,
+    OpeningHours,
+)
+from .refusals import (
+    BookingClosed,
+    NotYourCounter,
+    ProcedureNotOffered,
+    SlotFull,
+    SlotNotOffered,
+    UnknownBooking,
+)
 
 
 def hash_token(token: str) -> str:
@@ -38,11 +54,36 @@ def _counter_subject(counter: Counter) -> str:
     return f"reservation-counter:{counter.pk}"
 
 
+def _offered_procedures(
+    counter: Counter, forms: Sequence[Form], preregistration: Preregistration | None = None
+) -> list[Form]:
+    """``forms`` without repeats, the pre-registration's procedure first if missing, each
+    checked to be one the counter takes (its department's, offering the counter channel).
+
+    A pre-registration's procedure offered the counter channel when it was made; it stays
+    bookable at its department's counter even if a later version of the form dropped it.
+    """
+    wanted = list(forms)
+    offered = {form.pk for form in selectors.bookable_forms(counter)}
+    if preregistration is not None:
+        prepared = preregistration.form_version.form
+        if prepared.department_id == counter.department_id:
+            offered.add(prepared.pk)
+        if all(form.pk != prepared.pk for form in wanted):
+            wanted.insert(0, prepared)
+    unique: dict[int, Form] = {}
+    for form in wanted:
+        if form.pk not in offered:
+            raise ProcedureNotOffered()
+        unique.setdefault(form.pk, form)
+    return list(unique.values())
+
+
 def _take_seats(
     *,
     counter: Counter,
     start: datetime,
-    form: Form | None,
+    forms: Sequence[Form],
     now: datetime,
     ignore: Booking | None = None,
 ) -> datetime:
@@ -50,7 +91,7 @@ def _take_seats(
     Counter.objects.select_for_update().only("pk").get(pk=counter.pk)
     day = start.astimezone(timezone.get_default_timezone()).date()
     rules = selectors.rules_for(counter, first=day, last=day)
-    minutes = selectors.procedure_minutes(counter, form)
+    minutes = selectors.procedure_minutes(counter, forms)
     if not slots.bookable(rules, start, now=now):
         raise SlotNotOffered()
     taken = selectors.taken_on(counter, rules, day)
@@ -78,23 +119,27 @@ def book(
     start: datetime,
     name: str,
     email: str = "",
-    form: Form | None = None,
+    forms: Sequence[Form] = (),
     preregistration: Preregistration | None = None,
     language: str = "ja",
     now: datetime | None = None,
 ) -> tuple[Booking, str]:
-    """Book a visit at ``counter`` from ``start``; return it and the secret change/cancel token.
+    """Book a visit for ``forms`` at ``counter`` from ``start``; return it and the secret
+    change/cancel token.
 
-    Raises :class:`SlotNotOffered` for a time the counter does not offer now and
-    :class:`SlotFull` when its seats were taken meanwhile. Only the token's hash is kept.
+    The visit lasts the procedures' lengths at the counter added up (one slot without any);
+    a pre-registration's procedure is always one of them. Raises :class:`ProcedureNotOffered`
+    for a procedure the counter does not take, :class:`SlotNotOffered` for a time the
+    counter does not offer now and :class:`SlotFull` when a seat of a slot the visit spans
+    was taken meanwhile. Only the token's hash is kept.
     """
     now = now or timezone.now()
     token = secrets.token_urlsafe(24)
+    chosen = _offered_procedures(counter, forms, preregistration)
     with transaction.atomic():
-        end = _take_seats(counter=counter, start=start, form=form, now=now)
+        end = _take_seats(counter=counter, start=start, forms=chosen, now=now)
         booking = Booking.objects.create(
             counter=counter,
-            form=form,
             preregistration=preregistration,
             start=start,
             end=end,
@@ -103,6 +148,10 @@ def book(
             language=language,
             token_hash=hash_token(token),
             created_at=now,
+        )
+        BookingProcedure.objects.bulk_create(
+            BookingProcedure(booking=booking, form=form, position=position)
+            for position, form in enumerate(chosen)
         )
         events.record(
             events.Event.RESERVATION_BOOKED,
@@ -116,7 +165,7 @@ def book(
 def booking_for_token(token: str) -> Booking:
     """The booking a resident's secret link names, or :class:`UnknownBooking`."""
     booking = (
-        Booking.objects.select_related("counter__department", "form", "preregistration")
+        Booking.objects.select_related("counter__department", "preregistration")
         .filter(token_hash=hash_token(token))
         .first()
     )
@@ -126,14 +175,19 @@ def booking_for_token(token: str) -> Booking:
 
 
 def change(*, token: str, start: datetime, now: datetime | None = None) -> Booking:
-    """Move a booking to another start at the same counter, keeping its link."""
+    """Move a booking to another start at the same counter, keeping its link and its
+    procedures (checked again: :class:`ProcedureNotOffered` if the counter no longer takes
+    one, then the resident books anew)."""
     now = now or timezone.now()
     with transaction.atomic():
         booking = booking_for_token(token)
         if booking.status != BookingStatus.BOOKED:
             raise BookingClosed()
+        chosen = _offered_procedures(
+            booking.counter, selectors.booking_forms(booking), booking.preregistration
+        )
         end = _take_seats(
-            counter=booking.counter, start=start, form=booking.form, now=now, ignore=booking
+            counter=booking.counter, start=start, forms=chosen, now=now, ignore=booking
         )
         booking.start, booking.end, booking.reminded_at = start, end, None
         booking.save(update_fields=["start", "end", "reminded_at"])
@@ -201,8 +255,9 @@ def _detail(booking: Booking) -> dict[str, str]:
         "start": booking.start.isoformat(),
         "minutes": str(int((booking.end - booking.start) / timedelta(minutes=1))),
     }
-    if booking.form_id is not None:
-        detail["form"] = str(booking.form_id)
+    form_ids = [str(procedure.form_id) for procedure in booking.procedures.all()]
+    if form_ids:
+        detail["forms"] = ",".join(form_ids)
     if booking.preregistration is not None:
         detail["preregistration"] = booking.preregistration.reference
     return detail

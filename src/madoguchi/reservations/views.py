@@ -7,7 +7,10 @@ the resident cancels. Refusals come back on the same page with what to do next.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
@@ -37,8 +40,59 @@ class BookingForm(forms.Form):
     )
 
 
+@dataclass(frozen=True)
+class Procedures:
+    """The procedures a counter offers and those the resident chose (``form`` in the query
+    or the posted form, repeated: the calendar's checkboxes), the pre-registration's first."""
+
+    offered: list[tuple[Form, str]]
+    chosen: list[Form]
+    prepared: Form | None = None
+
+    @property
+    def missing(self) -> bool:
+        """True when the counter offers procedures and none is chosen yet."""
+        return bool(self.offered) and not self.chosen
+
+    @property
+    def chosen_ids(self) -> set[int]:
+        return {form.pk for form in self.chosen}
+
+    @property
+    def titles(self) -> list[str]:
+        by_id = {form.pk: title for form, title in self.offered}
+        return [by_id.get(form.pk, form.slug) for form in self.chosen]
+
+    @property
+    def query(self) -> str:
+        """The choice as a query string for the next step's links (``form=1&form=2``)."""
+        return urlencode([("form", form.pk) for form in self.chosen])
+
+
+def _procedures(
+    request: HttpRequest, counter: Counter, preregistration: Preregistration | None = None
+) -> Procedures:
+    language = get_language() or "ja"
+    offered = selectors.counter_procedures(counter, language=language)
+    prepared = preregistration.form_version.form if preregistration else None
+    if prepared is not None and all(form.pk != prepared.pk for form, _title in offered):
+        # Pre-registered while the form offered the counter; it is still this visit's.
+        title = preregistration.form_version.schema.title.get(language) if preregistration else ""
+        offered.insert(0, (prepared, str(title)))
+    source = request.POST if request.method == "POST" else request.GET
+    wanted = set(source.getlist("form"))
+    chosen = [
+        form
+        for form, _title in offered
+        if str(form.pk) in wanted or (prepared is not None and form.pk == prepared.pk)
+    ]
+    if prepared is not None:
+        chosen.sort(key=lambda form: form.pk != prepared.pk)
+    return Procedures(offered=offered, chosen=chosen, prepared=prepared)
+
+
 def _weeks(
-    counter: Counter, today: date, form: Form | None = None
+    counter: Counter, today: date, forms: Sequence[Form] = ()
 ) -> list[list[tuple[date, int | None]]]:
     """Rows of Monday-to-Sunday cells: each day with its free slot count (None: not bookable)."""
     rules = selectors.rules_for(counter)
@@ -51,7 +105,7 @@ def _weeks(
         for _offset in range(7):
             count = None
             if today <= day <= last and not slots.is_closed(rules, day):
-                count = len(selectors.free_slots(counter, day, form=form, now=now))
+                count = len(selectors.free_slots(counter, day, forms=forms, now=now))
             week.append((day, count))
             day += timedelta(days=1)
         weeks.append(week)
@@ -61,34 +115,29 @@ def _weeks(
 @require_GET
 def calendar(request: HttpRequest, counter_id: int) -> HttpResponse:
     counter = get_object_or_404(Counter.objects.select_related("department"), pk=counter_id)
-    procedures = selectors.counter_procedures(counter, language=get_language() or "ja")
-    chosen = _chosen_procedure(request, procedures)
+    return _calendar(request, counter, _procedures(request, counter))
+
+
+def _calendar(
+    request: HttpRequest, counter: Counter, procedures: Procedures, token: str | None = None
+) -> HttpResponse:
+    """The procedures' checkboxes, then (once one is chosen) the days a visit for all of
+    them fits. Asking for the days with none checked says to choose one (422)."""
+    unchosen = procedures.missing and "show" in request.GET
     return render(
         request,
         "reservations/calendar.html",
         {
             "counter": counter,
-            "weeks": _weeks(counter, timezone.localdate(), chosen),
+            "weeks": None
+            if procedures.missing
+            else _weeks(counter, timezone.localdate(), procedures.chosen),
             "procedures": procedures,
-            "procedure": chosen,
+            "unchosen": unchosen,
+            "titles": procedures.titles,
+            "token": token,
         },
-    )
-
-
-def _chosen_procedure(request: HttpRequest, procedures: list[tuple[Form, str]]) -> Form | None:
-    """The procedure the resident chose (``form`` in the query or the posted form), if offered."""
-    wanted = request.POST.get("form") or request.GET.get("form") or ""
-    return next((form for form, _title in procedures if str(form.pk) == wanted), None)
-
-
-def _calendar(
-    request: HttpRequest, counter: Counter, token: str, form: Form | None
-) -> HttpResponse:
-    today = timezone.localdate()
-    return render(
-        request,
-        "reservations/calendar.html",
-        {"counter": counter, "weeks": _weeks(counter, today, form), "token": token},
+        status=422 if unchosen else 200,
     )
 
 
@@ -111,11 +160,12 @@ def _preregistration(token: str) -> tuple[Preregistration, Counter | None]:
 @never_cache
 @require_GET
 def prereg_calendar(request: HttpRequest, token: str) -> HttpResponse:
-    """The calendar for a pre-registration's department; the booking will carry it."""
+    """The calendar for a pre-registration's department; the booking will carry it and its
+    procedure (checked and fixed), and the resident may add others."""
     preregistration, counter = _preregistration(token)
     if counter is None:
         return render(request, "reservations/no_counter.html", {"preregistration": preregistration})
-    return _calendar(request, counter, token, preregistration.form_version.form)
+    return _calendar(request, counter, _procedures(request, counter, preregistration), token)
 
 
 @never_cache
@@ -124,31 +174,39 @@ def prereg_day(request: HttpRequest, token: str, day: str) -> HttpResponse:
     preregistration, counter = _preregistration(token)
     if counter is None:
         raise Http404
-    return _day(request, counter, day, preregistration=preregistration, token=token)
+    return _day(
+        request,
+        counter,
+        day,
+        _procedures(request, counter, preregistration),
+        preregistration=preregistration,
+        token=token,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def day(request: HttpRequest, counter_id: int, day: str) -> HttpResponse:
     counter = get_object_or_404(Counter.objects.select_related("department"), pk=counter_id)
-    procedures = selectors.counter_procedures(counter, language=get_language() or "ja")
-    return _day(request, counter, day, procedure=_chosen_procedure(request, procedures))
+    return _day(request, counter, day, _procedures(request, counter))
 
 
 def _day(
     request: HttpRequest,
     counter: Counter,
     day: str,
+    procedures: Procedures,
     *,
     preregistration: Preregistration | None = None,
     token: str | None = None,
-    procedure: Form | None = None,
 ) -> HttpResponse:
-    form_of = preregistration.form_version.form if preregistration else procedure
     try:
         chosen = date.fromisoformat(day)
     except ValueError as error:
         raise Http404 from error
-    offered = selectors.free_slots(counter, chosen, form=form_of)
+    if procedures.missing:
+        # A day reached without choosing (an old or edited link): choose first.
+        return redirect(reverse("reservations:calendar", args=[counter.pk]) + "?show=1")
+    offered = selectors.free_slots(counter, chosen, forms=procedures.chosen)
     form = BookingForm(request.POST or None)
     start_field = form.fields["start"]
     assert isinstance(start_field, forms.ChoiceField)
@@ -169,7 +227,7 @@ def _day(
                     start=start,
                     name=form.cleaned_data["name"],
                     email=form.cleaned_data["email"],
-                    form=form_of,
+                    forms=procedures.chosen,
                     preregistration=preregistration,
                     language=get_language() or "ja",
                 )
@@ -191,7 +249,8 @@ def _day(
             "refusal": refusal,
             "errors": bool(refusal or form.errors),
             "token": token,
-            "procedure": procedure,
+            "procedures": procedures,
+            "titles": procedures.titles,
         },
         status=status,
     )
@@ -258,7 +317,8 @@ def change_calendar(request: HttpRequest, token: str) -> HttpResponse:
         "reservations/calendar.html",
         {
             "counter": found.counter,
-            "weeks": _weeks(found.counter, timezone.localdate()),
+            "weeks": _weeks(found.counter, timezone.localdate(), selectors.booking_forms(found)),
+            "titles": selectors.booking_procedure_titles(found, language=get_language() or "ja"),
             "change_token": token,
         },
     )
@@ -274,7 +334,7 @@ def change_day(request: HttpRequest, token: str, day: str) -> HttpResponse:
         chosen = date.fromisoformat(day)
     except ValueError as error:
         raise Http404 from error
-    offered = selectors.free_slots(found.counter, chosen, form=found.form)
+    offered = selectors.free_slots(found.counter, chosen, forms=selectors.booking_forms(found))
     form = ChangeForm(request.POST or None)
     start_field = form.fields["start"]
     assert isinstance(start_field, forms.ChoiceField)
@@ -300,6 +360,7 @@ def change_day(request: HttpRequest, token: str, day: str) -> HttpResponse:
             "offered": offered,
             "refusal": refusal,
             "errors": bool(refusal or form.errors),
+            "titles": selectors.booking_procedure_titles(found, language=get_language() or "ja"),
             "change_token": token,
         },
         status=refusal.status if refusal else (422 if form.errors else 200),

@@ -6,10 +6,12 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from madoguchi.reservations.models import Counter, OpeningHours
+from madoguchi.forms.models import Form
+from madoguchi.reservations.models import Counter, OpeningHours, ProcedureLength
 from madoguchi.tenants.models import Department
 
-from .factories import DepartmentFactory
+from .counter import COUNTER_SCHEMA
+from .factories import DepartmentFactory, publish_form
 
 TOKYO = timezone.get_default_timezone()
 # A Monday that is no holiday, and "now" a week before it.
@@ -34,3 +36,13 @@ def counter(
 def at(hour: int, minute: int = 0) -> datetime:
     """A start time on :data:`MONDAY`."""
     return MONDAY.replace(hour=hour, minute=minute)
+
+
+def procedure(counter: Counter, *, slug: str, ja: str, en: str, minutes: int | None = None) -> Form:
+    """A procedure residents can book at ``counter`` (a form of its department offering the
+    counter channel), titled ``ja``/``en``, taking ``minutes`` there (None: one slot)."""
+    schema = COUNTER_SCHEMA | {"title": {"ja": ja, "en": en}}
+    form = publish_form(department=counter.department, slug=slug, schema=schema).form
+    if minutes is not None:
+        ProcedureLength.objects.create(counter=counter, form=form, minutes=minutes)
+    return form

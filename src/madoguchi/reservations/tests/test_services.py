@@ -9,9 +9,9 @@ import pytest
 from madoguchi.core.refusals import Refused
 from madoguchi.ledger.models import LedgerEntry
 from madoguchi.reservations import selectors, services
-from madoguchi.reservations.models import BlockedSlot, BookingStatus, Closure, ProcedureLength
+from madoguchi.reservations.models import BlockedSlot, BookingStatus, Closure
 from madoguchi.testing import reservations as data
-from madoguchi.testing.factories import StaffFactory, publish_form
+from madoguchi.testing.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,11 +79,10 @@ def test_cutoff_closure_and_blocked_slot_are_refused() -> None:
 
 def test_a_long_procedure_takes_consecutive_slots() -> None:
     counter = data.counter()
-    form = publish_form(department=counter.department).form
-    ProcedureLength.objects.create(counter=counter, form=form, minutes=50)
+    form = data.procedure(counter, slug="tennyu", ja="転入届", en="Moving in", minutes=50)
 
     booking, _token = services.book(
-        counter=counter, start=data.at(9), name="加賀 太郎", form=form, now=data.NOW
+        counter=counter, start=data.at(9), name="加賀 太郎", forms=[form], now=data.NOW
     )
 
     assert booking.end == data.at(10)
@@ -91,7 +90,8 @@ def test_a_long_procedure_takes_consecutive_slots() -> None:
     assert data.at(9, 30) not in starts
     # The last slot of the day cannot hold a 50-minute visit.
     long = [
-        s.start for s in selectors.free_slots(counter, data.MONDAY.date(), form=form, now=data.NOW)
+        s.start
+        for s in selectors.free_slots(counter, data.MONDAY.date(), forms=[form], now=data.NOW)
     ]
     assert data.at(11, 30) not in long
 
