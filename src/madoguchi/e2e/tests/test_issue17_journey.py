@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import icalendar
+import pytest
+from django.core import mail
 from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from madoguchi.counter.models import Preregistration
+from madoguchi.counter.models import Preregistration, PreregistrationStatus
 from madoguchi.demo.services import DEMO_PASSWORD, demo_totp_key
 from madoguchi.reservations.models import Booking
 from madoguchi.testing.staff import code_for
@@ -27,6 +30,14 @@ from .conftest import REPO, assert_accessible, screenshot
 
 DOC_IMAGES = REPO / "docs" / "images"
 PHONE_WIDTH = 390
+
+
+@pytest.fixture
+def clerk_page(browser: Any) -> Iterator[Any]:
+    """The clerk's desktop page, in the session's one browser."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    yield context.new_page()
+    context.close()
 
 
 def _doc_shot(page: Any, name: str, *, down_to: str | None = None) -> None:
@@ -117,7 +128,12 @@ def _pre_register_for_the_card(page: Any) -> None:
 
 
 def test_a_resident_goes_from_the_guide_to_a_booked_visit_and_the_clerk_checks_it_in(
-    demo: None, live_server: Any, phone_page: Any, browser: Any, settings: Any, tmp_path: Any
+    demo: None,
+    live_server: Any,
+    phone_page: Any,
+    clerk_page: Any,
+    settings: Any,
+    tmp_path: Any,
 ) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     base = live_server.url
@@ -160,20 +176,27 @@ def test_a_resident_goes_from_the_guide_to_a_booked_visit_and_the_clerk_checks_i
     assert_accessible(page, name="reservation confirmation (phone)")
     _doc_shot(page, "reservations-confirmation-phone")
     booking = Booking.objects.select_related("counter__department").get()
-    assert booking.preregistration == preregistration
 
+    # The .ics: downloaded from the booking's page, and the same file in the confirmation email.
     with page.expect_download() as download:
         page.get_by_test_id("reservation-ics").click()
-    event = _the_event(download.value.path().read_bytes())
+    ics = download.value.path().read_bytes()
+    event = _the_event(ics)
     assert event.decoded("dtstart") == booking.start
+    assert event.decoded("dtend") == booking.end
     assert "市民課" in str(event.get("summary"))
     assert str(event.get("location")) == booking.counter.department.postal_address
+    (email,) = mail.outbox
+    assert email.to == ["hanako@example.jp"]
+    assert [name for name, _content, _type in email.attachments] == ["visit.ics"]
+    assert _the_event(email.attachments[0][1]).decoded("dtstart") == booking.start
 
     # The visit is today at the counter: move it there in the database (the resident's pages
     # refuse a time inside the cut-off, rightly).
     _move_to_today(booking)
 
-    staff = _staff_page(browser, base, "kaga-shimin")
+    staff = clerk_page
+    _log_in(staff, base, "kaga-shimin")
     staff.goto(f"{base}/staff/reservations/")
     assert_accessible(staff, name="staff reservation counters")
     staff.get_by_test_id("reservation-counters").get_by_role(
@@ -185,6 +208,7 @@ def test_a_resident_goes_from_the_guide_to_a_booked_visit_and_the_clerk_checks_i
     assert_accessible(staff, name="staff day view")
     row.get_by_role("button", name="来庁済み").click()
     row = day_view.get_by_role("row", name=re.compile("加賀 花子"))
+    expect(row.get_by_role("button", name="来庁済み")).to_have_count(0)
     expect(row).to_contain_text("来庁済み")
     assert_accessible(staff, name="staff day view, arrived")
     _doc_shot(staff, "reservations-day-view")
@@ -196,7 +220,8 @@ def test_a_resident_goes_from_the_guide_to_a_booked_visit_and_the_clerk_checks_i
     expect(application).to_contain_text("カガ ハナコ")
     expect(application).to_contain_text("12345678901234567890123")
     assert_accessible(staff, name="counter visit with the prepared application")
-    staff.context.close()
+    preregistration.refresh_from_db()
+    assert preregistration.status == PreregistrationStatus.CHECKED_IN
 
 
 def _the_event(ics: bytes) -> Any:
@@ -216,13 +241,10 @@ def _move_to_today(booking: Booking) -> None:
     )
 
 
-def _staff_page(browser: Any, base: str, username: str) -> Any:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
-    page = context.new_page()
+def _log_in(page: Any, base: str, username: str) -> None:
     page.goto(f"{base}/staff/")
     page.fill("#username", username)
     page.fill("#password", DEMO_PASSWORD)
     page.locator("form button[type=submit]").last.click()
     page.fill("#code", code_for(demo_totp_key(username)))
     page.locator("form button[type=submit]").last.click()
-    return page
