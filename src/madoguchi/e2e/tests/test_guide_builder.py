@@ -135,3 +135,28 @@ def test_an_administrator_builds_a_marriage_guide_and_a_phone_sees_the_right_res
     assert_accessible(phone, name="built guide result (phone)")
     card.get_by_role("link", name="窓口の事前登録をする").click()
     expect(phone).to_have_url(re.compile(r"/172065/mynumber-card-shinsei/\?channel=counter$"))
+
+
+def test_the_builder_works_without_javascript(
+    demo: None, live_server: Any, no_js_page: Any
+) -> None:
+    page = no_js_page
+    base = live_server.url
+    _log_in(page, base)
+
+    page.goto(f"{base}/staff/guides/new/build/")
+    page.fill("#title", "介護")
+    page.fill("#slug", "kaigo")
+    page.get_by_label("介護", exact=True).check()
+    page.get_by_role("button", name="ガイドを作成する").click()
+    page.fill("#q_text", "介護が必要な方はどちらにお住まいですか")
+    page.get_by_label("一つ選ぶ").check()
+    page.fill("#q_options", "自宅\n施設")
+    page.get_by_role("button", name="質問を追加する").click()
+    page.get_by_role("link", name="ガイドに戻る").click()
+    page.locator("#question-question_1").get_by_role("button", name="上へ").click()
+
+    questions = Guide.objects.get(slug="kaigo").parsed.questions
+    assert questions[0].text.ja == "介護が必要な方はどちらにお住まいですか"
+    assert [o.label.ja for o in questions[0].options] == ["自宅", "施設"]
+    expect(page.get_by_test_id("builder-questions").locator("li").first).to_contain_text("自宅")
