@@ -186,3 +186,41 @@ def test_publishing_is_explicit(admin: Any, guide: Guide) -> None:
     assert response.status_code == 302
     guide.refresh_from_db()
     assert guide.published and guide.version == 1
+
+
+def test_a_refused_question_edit_keeps_what_was_typed_and_saves_nothing(
+    admin: Any, guide: Guide
+) -> None:
+    browser = log_in_staff(admin, language="ja")
+    url = reverse("guide_staff:build_question", args=[guide.slug, "name_changes"])
+
+    response = browser.post(
+        url,
+        {
+            "text": "氏は変わりますか（変更後）",
+            "kind": "single",
+            "options": "変わる",
+            "condition_mode": "always",
+        },
+    )
+
+    assert response.status_code == 422
+    text = response.content.decode()
+    assert 'href="#options"' in text and 'id="options-error"' in text
+    assert 'value="氏は変わりますか（変更後）"' in text and ">変わる</textarea>" in text
+    guide.refresh_from_db()
+    assert guide.version == 1
+    assert guide.parsed.questions[0].kind == "yes_no"
+
+
+def test_the_builder_pages_read_in_english(admin: Any, guide: Guide) -> None:
+    browser = log_in_staff(admin, language="en")
+    procedure = reverse("guide_staff:build_procedure", args=[guide.slug, "marriage_notice"])
+    values = browser.get(procedure).context["values"]
+    browser.post(procedure, values | {"condition_mode": "all", "condition": ["name_changes=yes"]})
+
+    text = browser.get(_build(guide)).content.decode()
+
+    assert "Guide builder" in text and "Add a procedure" in text
+    assert "Applies when" in text
+    assert browser.get(procedure).status_code == 200
