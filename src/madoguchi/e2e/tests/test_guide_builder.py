@@ -72,6 +72,7 @@ def test_an_administrator_builds_a_marriage_guide_and_a_phone_sees_the_right_res
     page.fill("#q_text", "マイナンバーカードをお持ちですか")
     page.get_by_role("button", name="質問を追加する").click()
     assert_accessible(page, name="guide builder: question")
+    screenshot(page, "guide-builder-question")
     _applies_when_yes_to(page, "結婚後、氏（名字）が変わりますか")
     page.get_by_role("button", name="質問を保存する").click()
     expect(page.get_by_test_id("builder-questions")).to_contain_text(
@@ -87,6 +88,7 @@ def test_an_administrator_builds_a_marriage_guide_and_a_phone_sees_the_right_res
         who="本人",
     )
     assert_accessible(page, name="guide builder: procedure")
+    screenshot(page, "guide-builder-procedure")
     _applies_when_yes_to(page, "マイナンバーカードをお持ちですか")
     page.get_by_role("button", name="手続きを保存する").click()
 
