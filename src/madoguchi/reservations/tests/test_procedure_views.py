@@ -11,6 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from madoguchi.forms.models import Form
 from madoguchi.reservations import notify, selectors, services, slots
@@ -181,3 +183,31 @@ def test_the_staff_day_view_shows_every_procedure_of_a_booking() -> None:
 
     row = page.content.decode().split("加賀 太郎")[1].split("</tr>")[0]
     assert "<li>転入届</li>" in row and "<li>児童手当</li>" in row
+
+
+def test_whatever_the_query_says_only_offered_procedures_are_checked(client: Client) -> None:
+    counter = data.counter()
+    moving_in, allowance = _two_procedures(counter)
+    offered = {str(moving_in.pk), str(allowance.pk)}
+    url = reverse("reservations:calendar", args=[counter.pk])
+
+    @given(
+        st.lists(
+            st.one_of(
+                st.sampled_from(sorted(offered)),
+                st.integers(min_value=-5, max_value=10**12).map(str),
+                # Control characters are refused before any view (jp/errors.py, 400).
+                st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=8),
+            ),
+            max_size=6,
+        )
+    )
+    @settings(max_examples=60, deadline=None)
+    def check(values: list[str]) -> None:
+        page = client.get(url, {"form": values, "show": "1"})
+
+        expected = len(offered & set(values))
+        assert page.status_code == (200 if expected else 422)
+        assert page.content.decode().count(" checked") == expected
+
+    check()
