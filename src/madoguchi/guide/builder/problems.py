@@ -2,24 +2,23 @@
 in the user's language.
 
 ``GuideDefinition`` stays the one validator; this module only reads where each error is
-(pydantic's ``loc``, or the question or procedure a consistency problem names) and says it
+(pydantic's ``loc``, or the key and code the schema's own validators raise) and says it
 in words staff can act on. A message this module does not know is shown as the schema
 wrote it, so no problem is ever hidden.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
-from .edits import Definition, items
+from madoguchi.jp.errors import InvalidJapaneseInput
 
-# The consistency problems ``schema.py`` writes, one per item: "question k: ..." etc.
-_NAMED = re.compile(r"^(question|procedure) ([a-z][a-z0-9_]*)(?::| appears) ?(.*)$")
+from ..schema import GuideProblem, GuideProblems
+from .edits import Definition, items
 
 
 @dataclass(frozen=True)
@@ -30,33 +29,57 @@ class Problem:
     message: str
 
 
-def _named_message(rest: str) -> tuple[str, str]:
-    """(field, message) for the text after "question k:" or "procedure k:"."""
-    if "is not an earlier question" in rest:
-        return "condition", _(
-            "The condition reads the answer to a question that is not asked before this one."
-            " Move this question down, or change the condition."
+def _own_problem(problem: GuideProblem) -> tuple[str, str, str]:
+    """(section, field, message) for a problem the schema's own validators raise, by code."""
+    code = problem.code
+    if code == "condition_not_earlier":
+        return (
+            "questions",
+            "condition",
+            _(
+                "The condition reads the answer to a question that is not asked before this one."
+                " Move this question down, or change the condition."
+            ),
         )
-    if "which is not a question" in rest:
-        return "condition", _(
-            "The rule reads the answer to a question that is no longer in the guide."
-            " Change the rule."
+    if code == "rule_not_a_question":
+        return (
+            "procedures",
+            "condition",
+            _(
+                "The rule reads the answer to a question that is no longer in the guide."
+                " Change the rule."
+            ),
         )
-    if "twice" in rest:
-        return "", _("Another question or procedure already uses this key.")
-    if "at least two options" in rest:
-        return "options", _("A choice question needs at least two options, one per line.")
-    if "option values must be unique" in rest:
-        return "options", _("Two options have the same value.")
-    if "has no options" in rest:
-        return "options", _("A yes/no question has no options: leave the options empty.")
-    if "give a form slug" in rest:
-        return "source", _(
-            "Choose a form, or give the channel, the site's name and the link of the procedure."
+    if code in ("repeated_question", "repeated_procedure"):
+        section = "questions" if code == "repeated_question" else "procedures"
+        return section, "", _("Another question or procedure already uses this key.")
+    if code == "too_few_options":
+        return (
+            "questions",
+            "options",
+            _("A choice question needs at least two options, one per line."),
         )
-    if "channels come from the form" in rest:
-        return "source", _("A procedure with a form takes its channels from the form.")
-    return "", rest
+    if code == "repeated_option":
+        return "questions", "options", _("Two options have the same value.")
+    if code == "yes_no_options":
+        return (
+            "questions",
+            "options",
+            _("A yes/no question has no options: leave the options empty."),
+        )
+    if code == "form_or_external":
+        return (
+            "procedures",
+            "source",
+            _("Choose a form, or give the channel, the site's name and the link of the procedure."),
+        )
+    if code == "form_and_external":
+        return (
+            "procedures",
+            "source",
+            _("A procedure with a form takes its channels from the form."),
+        )
+    return "", "", str(problem)
 
 
 def _field_message(loc: tuple[Any, ...], kind: str, raw: str) -> tuple[str, str]:
@@ -89,17 +112,17 @@ def problems_of(error: ValidationError, candidate: Definition) -> list[Problem]:
         loc = tuple(item["loc"])
         kind = str(item["type"])
         raw = str(item["msg"]).removeprefix("Value error, ")
-        if not loc and kind == "value_error":
-            # The whole definition's consistency: "; "-joined problems that name their item.
-            for part in raw.split("; "):
-                named = _NAMED.match(part)
-                if named is None:
-                    found.append(Problem("", "", "", part))
-                    continue
-                section = f"{named.group(1)}s"
-                field, message = _named_message(named.group(3))
-                found.append(Problem(section, named.group(2), field, message))
+        cause = (item.get("ctx") or {}).get("error")
+        if isinstance(cause, GuideProblems | GuideProblem):
+            # The schema's own validators name the item by its key, and say what by a code.
+            own = cause.problems if isinstance(cause, GuideProblems) else [cause]
+            for problem in own:
+                section, field, message = _own_problem(problem)
+                found.append(Problem(section, problem.params.get("key", ""), field, message))
             continue
+        if isinstance(cause, InvalidJapaneseInput):
+            # A character that cannot be stored: the refusal says which, in the user's language.
+            raw = str(cause)
         if loc and loc[0] in ("questions", "procedures"):
             section = str(loc[0])
             if len(loc) == 1:
@@ -116,12 +139,7 @@ def problems_of(error: ValidationError, candidate: Definition) -> list[Problem]:
             listed = items(candidate, section)  # type: ignore[arg-type]
             index = loc[1] if isinstance(loc[1], int) and loc[1] < len(listed) else None
             key = str(listed[index].get("key")) if index is not None else ""
-            if len(loc) == 2:
-                named = _NAMED.match(raw)
-                field, message = _named_message(named.group(3)) if named else ("", raw)
-                found.append(Problem(section, key, field, message))
-                continue
-            field, message = _field_message(loc[2:], kind, raw)
+            field, message = _field_message(loc[2:], kind, raw) if len(loc) > 2 else ("", raw)
             found.append(Problem(section, key, field, message))
             continue
         field, message = _field_message(loc, kind, raw)

@@ -157,3 +157,26 @@ def test_what_to_bring_round_trips_through_its_lines(pairs: list[tuple[str, str]
     items = [i for i in items if i is not None and i["ja"]]
 
     assert edits.lines_of(edits.lines_text(items)) == items
+
+
+def test_a_character_that_cannot_be_stored_is_refused_with_words() -> None:
+    definition = _definition()
+    definition["questions"][0]["text"] = {"ja": "どこから\x07"}
+
+    with pytest.raises(InvalidCandidate) as refused:
+        validate(definition)
+
+    (problem,) = refused.value.problems
+    assert problem.message and "Value error" not in problem.message
+
+
+def test_a_repeated_option_value_is_explained_on_the_options() -> None:
+    definition = _definition()
+    definition["questions"][0]["options"][1]["value"] = "from_other"
+
+    with pytest.raises(InvalidCandidate) as refused:
+        validate(definition)
+
+    assert [(p.section, p.key, p.field) for p in refused.value.problems] == [
+        ("questions", "move_type", "options")
+    ]
