@@ -211,3 +211,23 @@ def test_whatever_the_query_says_only_offered_procedures_are_checked(client: Cli
         assert page.content.decode().count(" checked") == expected
 
     check()
+
+
+def test_the_reminder_and_the_moved_email_list_the_procedures() -> None:
+    counter = data.counter()
+    moving_in, allowance = _two_procedures(counter)
+    booking, _token = services.book(
+        counter=counter,
+        start=data.at(9),
+        name="加賀 太郎",
+        email="taro@example.jp",
+        forms=[moving_in, allowance],
+        now=data.NOW,
+    )
+
+    notify.send_reminders(now=data.at(9) - timedelta(days=1))
+    notify.send_moved(booking=booking, now=data.NOW)
+
+    reminder, moved = mail.outbox
+    assert "- 転入届\n- 児童手当\n" in reminder.body
+    assert "- 転入届\n- 児童手当\n" in moved.body
