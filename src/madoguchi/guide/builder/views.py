@@ -98,6 +98,13 @@ def create(request: HttpRequest) -> HttpResponse:
 # --- the overview --------------------------------------------------------------------------------
 
 
+def _unusual(definition: edits.Definition, logic: Any, *, before: str | None) -> bool:
+    """A condition the ticks cannot show: written in YAML, or naming an answer no longer
+    offered (an option removed, a kind changed), which then never holds."""
+    offered = edits.choices(definition, before=before, language="ja")
+    return bool(logic) and edits.condition_state(logic, offered)[0] == "keep"
+
+
 def _overview(
     request: HttpRequest,
     staff: StaffMember,
@@ -128,6 +135,7 @@ def _overview(
             "kind": str(edits.KINDS.get(str(q.get("kind")), "")),
             "options": [edits.text(o.get("label"), language) for o in q.get("options") or []],
             "condition": edits.summary(definition, q.get("visible_if"), language),
+            "unusual": _unusual(definition, q.get("visible_if"), before=str(q.get("key"))),
         }
         for q in edits.items(definition, "questions")
     ]
@@ -139,6 +147,7 @@ def _overview(
             "site": edits.text(p.get("site"), language),
             "channels": channels_of(guide, p),
             "condition": edits.summary(definition, p.get("applies_if"), language),
+            "unusual": _unusual(definition, p.get("applies_if"), before=None),
         }
         for p in edits.items(definition, "procedures")
     ]

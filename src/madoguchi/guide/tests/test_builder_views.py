@@ -224,3 +224,37 @@ def test_the_builder_pages_read_in_english(admin: Any, guide: Guide) -> None:
     assert "Guide builder" in text and "Add a procedure" in text
     assert "Applies when" in text
     assert browser.get(procedure).status_code == 200
+
+
+def test_a_rule_naming_a_removed_option_is_flagged_on_the_guide_page(
+    admin: Any, guide: Guide
+) -> None:
+    browser = log_in_staff(admin)
+    question = reverse("guide_staff:build_question", args=[guide.slug, "name_changes"])
+    procedure = reverse("guide_staff:build_procedure", args=[guide.slug, "marriage_notice"])
+    browser.post(
+        question,
+        {
+            "text": "氏",
+            "kind": "single",
+            "options": "変わる\n変わらない",
+            "condition_mode": "always",
+        },
+    )
+    values = browser.get(procedure).context["values"]
+    browser.post(
+        procedure, values | {"condition_mode": "all", "condition": ["name_changes=option_2"]}
+    )
+    assert 'data-testid="unusual-condition"' not in browser.get(_build(guide)).content.decode()
+
+    browser.post(
+        question,
+        {
+            "text": "氏",
+            "kind": "single",
+            "options": "変わる\nわからない",
+            "condition_mode": "always",
+        },
+    )
+
+    assert 'data-testid="unusual-condition"' in browser.get(_build(guide)).content.decode()
