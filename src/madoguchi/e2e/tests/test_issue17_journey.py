@@ -197,7 +197,9 @@ def test_a_resident_goes_from_the_guide_to_a_booked_visit_and_the_clerk_checks_i
 
     staff = clerk_page
     _log_in(staff, base, "kaga-shimin")
-    staff.goto(f"{base}/staff/reservations/")
+    staff.get_by_role("navigation", name="職員メニュー").get_by_role(
+        "link", name="来庁予約"
+    ).click()
     assert_accessible(staff, name="staff reservation counters")
     staff.get_by_test_id("reservation-counters").get_by_role(
         "link", name=re.compile("市民課")

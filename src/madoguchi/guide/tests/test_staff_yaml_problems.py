@@ -66,9 +66,10 @@ def test_each_problem_of_the_yaml_is_listed_in_the_staff_members_language(
 
 
 @pytest.mark.parametrize("role", [StaffRole.DEPARTMENT_STAFF, StaffRole.MUNICIPALITY_ADMIN])
-def test_the_staff_menu_links_to_the_guides(role: StaffRole) -> None:
+def test_the_staff_menu_links_to_the_guides_and_the_visit_reservations(role: StaffRole) -> None:
     browser = log_in_staff(cast(StaffMember, StaffFactory(role=role)), language="ja")
 
     page = browser.get(reverse("backoffice:inbox")).content.decode()
 
     assert f'href="{reverse("guide_staff:list")}">手続きガイド</a>' in page
+    assert f'href="{reverse("reservations_staff:index")}">来庁予約</a>' in page
