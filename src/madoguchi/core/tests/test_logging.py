@@ -117,6 +117,8 @@ PUBLIC_PARAMETERS = {
     "step_key",
     "visit_id",  # a counter visit (staff pages, department-scoped)
     "transaction_id",  # devidp simulator, development and tests only
+    "ticket_id",  # a waiting number (staff pages, department-scoped)
+    "key",  # a question or procedure key in the guide builder (staff, administrators)
 }
 SAMPLE_VALUES: dict[str, Any] = {"int": 1, "uuid": uuid.UUID(int=7), "slug": "a-form"}
 
