@@ -14,10 +14,13 @@ Logic with the same helpers, so a form and a guide store and read a rule the sam
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from django.utils.translation import gettext, gettext_lazy, override
 from django.utils.translation import gettext_lazy as _
 
@@ -310,141 +313,24 @@ def is_form_slug(value: str) -> bool:
 
 # --- starting a guide --------------------------------------------------------------------------
 
-_MOJ = "https://www.moj.go.jp/"
-_MYNA = "https://myna.go.jp/"
-_PITTARI = "https://app.oss.myna.go.jp/"
+_STARTERS = Path(__file__).with_name("starters.yaml")
 
 
-def _external(
-    title: str,
-    what: str,
-    who: str,
-    *,
-    deadline: str = "",
-    bring: list[str],
-    url: str,
-    site: str,
-    channel: str = "counter",
-) -> dict[str, Any]:
-    procedure: dict[str, Any] = {
-        "channel": channel,
-        "site": {"ja": site},
-        "url": url,
-        "title": {"ja": title},
-        "what": {"ja": what},
-        "who": {"ja": who},
-        "bring": [{"ja": item} for item in bring],
-        "fee": {"ja": "無料"},
-    }
-    if deadline:
-        procedure["deadline"] = {"ja": deadline}
-    return procedure
-
-
-# One question and one procedure every guide for the life event starts from: a guide needs
-# both to be valid, and staff change or replace them in the builder.
-_STARTERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    "moving": (
-        {"key": "move_type", "kind": "single", "text": {"ja": "どのような引越しですか"}},
-        {
-            "key": "moving_notice",
-            **_external(
-                "転出届・転入予約（引越しワンストップサービス）",
-                "マイナンバーカードを使って、転出届と転入の予約をオンラインで行います",
-                "引越しする本人または世帯主",
-                deadline="転出届は引越しの前に、転入届は引越しした日から14日以内",
-                bring=["マイナンバーカード"],
-                url=_MYNA,
-                site="マイナポータル",
-                channel="online",
-            ),
-        },
-    ),
-    "birth": (
-        {"key": "child_allowance", "kind": "yes_no", "text": {"ja": "児童手当を受け取りますか"}},
-        {
-            "key": "birth_notice",
-            **_external(
-                "出生届",
-                "子の出生を届け出て、戸籍と住民票に記載します",
-                "父または母",
-                deadline="生まれた日を含めて14日以内",
-                bring=["出生届（出生証明書の記入があるもの）", "母子健康手帳"],
-                url=_MOJ,
-                site="法務省",
-            ),
-        },
-    ),
-    "death": (
-        {
-            "key": "national_health_insurance",
-            "kind": "yes_no",
-            "text": {"ja": "亡くなった方は国民健康保険に加入していましたか"},
-        },
-        {
-            "key": "death_notice",
-            **_external(
-                "死亡届",
-                "亡くなったことを届け出ます",
-                "親族、同居者など",
-                deadline="亡くなったことを知った日から7日以内",
-                bring=["死亡届（死亡診断書の記入があるもの）"],
-                url=_MOJ,
-                site="法務省",
-            ),
-        },
-    ),
-    "marriage": (
-        {
-            "key": "name_changes",
-            "kind": "yes_no",
-            "text": {"ja": "結婚後、氏（名字）が変わりますか"},
-        },
-        {
-            "key": "marriage_notice",
-            **_external(
-                "婚姻届",
-                "婚姻を届け出て、二人の新しい戸籍をつくります",
-                "夫になる人と妻になる人",
-                bring=["婚姻届（成人の証人2人の署名があるもの）", "本人確認書類"],
-                url=_MOJ,
-                site="法務省",
-            ),
-        },
-    ),
-    "care": (
-        {"key": "aged_65", "kind": "yes_no", "text": {"ja": "介護が必要な方は65歳以上ですか"}},
-        {
-            "key": "care_certification",
-            **_external(
-                "要介護・要支援認定の申請",
-                "介護保険のサービスを使うために、介護が必要な度合いの認定を申請します",
-                "本人または家族",
-                bring=["介護保険被保険者証"],
-                url=_PITTARI,
-                site="マイナポータル（ぴったりサービス）",
-                channel="online",
-            ),
-        },
-    ),
-}
-_MOVING_OPTIONS = [
-    {"value": "from_outside", "label": {"ja": "ほかの市区町村から転入する"}},
-    {"value": "within", "label": {"ja": "市内で引越しする"}},
-    {"value": "to_outside", "label": {"ja": "ほかの市区町村へ転出する"}},
-]
+@functools.cache
+def _starters() -> dict[str, Any]:
+    # Data, not code: each life event's first question and procedure, in both languages.
+    loaded: dict[str, Any] = yaml.safe_load(_STARTERS.read_text(encoding="utf-8"))
+    return loaded
 
 
 def starter(*, title: dict[str, str], life_event: str) -> Definition:
     """A new guide's definition: its title, and the life event's first question and
     procedure (a guide is only valid with at least one of each)."""
-    question, procedure = copy.deepcopy(_STARTERS[life_event])
-    if life_event == "moving":
-        question["options"] = copy.deepcopy(_MOVING_OPTIONS)
+    first = copy.deepcopy(_starters()[life_event])
     return {
         "schema_version": 1,
         "title": title,
         "life_event": life_event,
-        "questions": [question],
-        "procedures": [procedure],
+        "questions": [first["question"]],
+        "procedures": [first["procedure"]],
     }
