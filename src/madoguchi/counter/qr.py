@@ -16,29 +16,38 @@ from PIL import Image, ImageDraw, ImageFont
 from . import reference as references
 
 
-def _code(reference: str) -> segno.QRCode:
-    return segno.make_qr(references.payload(reference), error="m")
+def _code(text: str) -> segno.QRCode:
+    return segno.make_qr(text, error="m")
 
 
 def svg(reference: str, *, label: str) -> str:
     """An inline ``<svg>`` that scales to its box (CSS sets the size), named ``label``."""
-    markup = _code(reference).svg_inline(
+    return svg_of(references.payload(reference), label=label)
+
+
+def png(reference: str) -> bytes:
+    """A PNG of the code with the reference written under it (digits and Latin letters
+    only, so no font with kana is needed): what the clerk types if the scan fails."""
+    return png_of(references.payload(reference), caption=references.grouped(reference))
+
+
+def svg_of(text: str, *, label: str) -> str:
+    """:func:`svg` for any code text (the booking's ``MDR1`` code uses it too)."""
+    markup = _code(text).svg_inline(
         scale=1, border=4, dark="#000", light="#fff", omitsize=True, svgclass="prereg-qr-svg"
     )
     safe = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
     return markup.replace("<svg ", f'<svg role="img" aria-label="{safe}" ', 1)
 
 
-def png(reference: str) -> bytes:
-    """A PNG of the code with the reference written under it (digits and Latin letters
-    only, so no font with kana is needed): what the clerk types if the scan fails."""
+def png_of(text: str, *, caption: str) -> bytes:
+    """:func:`png` for any code text, with ``caption`` (ASCII) written under the code."""
     buffer = io.BytesIO()
-    _code(reference).save(buffer, kind="png", scale=12, border=4, dark="#000", light="#fff")
+    _code(text).save(buffer, kind="png", scale=12, border=4, dark="#000", light="#fff")
     code = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
     margin = 24
     font = ImageFont.load_default(size=48)
-    text = references.grouped(reference)
-    left, top, right, bottom = (int(v) for v in font.getbbox(text))
+    left, top, right, bottom = (int(v) for v in font.getbbox(caption))
     width = max(code.width, right - left + 2 * margin)
     height = code.height + (bottom - top) + 2 * margin
     image = Image.new("RGB", (width, height), "white")
@@ -46,7 +55,7 @@ def png(reference: str) -> bytes:
     draw = ImageDraw.Draw(image)
     draw.text(
         ((width - (right - left)) // 2 - left, code.height + margin - top),
-        text,
+        caption,
         fill="black",
         font=font,
     )

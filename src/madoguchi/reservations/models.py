@@ -18,6 +18,8 @@ from madoguchi.counter.models import Preregistration
 from madoguchi.forms.models import Form
 from madoguchi.tenants.models import Department, StaffMember
 
+from . import reference as references
+
 
 class Counter(models.Model):
     """A counter residents can book a visit at (窓口), run by one department."""
@@ -144,6 +146,10 @@ class Booking(models.Model):
     """
 
     counter = models.ForeignKey(Counter, on_delete=models.PROTECT, related_name="bookings")
+    # The booking number (予約番号) the resident shows at reception, in its QR code (MDR1).
+    reference = models.CharField(
+        _("booking number"), max_length=8, unique=True, default=references.new, editable=False
+    )
     preregistration = models.ForeignKey(
         Preregistration, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from . import reference as references
 from . import selectors
 from .models import Booking, BookingStatus
 
@@ -41,9 +42,11 @@ def ics_for(booking: Booking, *, now: datetime | None = None) -> bytes:
     event.add("summary", f"{department.municipality.name} {department.name} {booking.counter.name}")
     event.add("location", department.postal_address or department.name)
     titles = selectors.booking_procedure_titles(booking, language=booking.language)
-    if titles:
-        with translation.override(booking.language):
-            event.add("description", "\n".join([gettext("Procedures") + ":", *titles]))
+    with translation.override(booking.language):
+        lines = [f"{gettext('Booking number')}: {references.grouped(booking.reference)}"]
+        if titles:
+            lines += [gettext("Procedures") + ":", *titles]
+        event.add("description", "\n".join(lines))
     calendar.add_component(event)
     return bytes(calendar.to_ical())
 
@@ -56,6 +59,7 @@ def _context(booking: Booking) -> dict[str, object]:
         "start": timezone.localtime(booking.start),
         "end": timezone.localtime(booking.end),
         "procedures": selectors.booking_procedure_titles(booking, language=booking.language),
+        "reference": references.grouped(booking.reference),
     }
 
 

@@ -73,3 +73,77 @@ class ProcedureNotOffered(ReservationRefused):
         "A procedure you chose cannot be booked at this counter (any more). Choose the "
         "procedures again from the counter's page."
     )
+
+
+# Check-in at reception (checkin.py): these speak to the clerk at the counter.
+
+
+class UnknownBookingReference(ReservationRefused):
+    code = "reservation_reference_unknown"
+    status = 404
+    default_message = _(
+        "No booking has this number. Check the number with the visitor, or issue a number "
+        "without a booking."
+    )
+
+
+class BookingAtAnotherCounter(ReservationRefused):
+    code = "reservation_checkin_other_counter"
+    status = 409
+    default_message = _("This booking is for another counter. Check it in at that counter.")
+
+    def __init__(self, *, counter: str) -> None:
+        super().__init__(
+            _("This booking is for %(counter)s. Check it in on that counter's page.")
+            % {"counter": counter}
+        )
+
+
+class BookingOfAnotherDepartment(ReservationRefused):
+    code = "reservation_checkin_other_department"
+    status = 403
+    default_message = _(
+        "This booking is for a department you do not handle. Send the visitor to its counter."
+    )
+
+    def __init__(self, *, counter: str) -> None:
+        super().__init__(
+            _(
+                "This booking is for %(counter)s, a department you do not handle. Send the "
+                "visitor to its counter."
+            )
+            % {"counter": counter}
+        )
+
+
+class BookingWasCancelled(ReservationRefused):
+    code = "reservation_checkin_cancelled"
+    status = 409
+    default_message = _(
+        "This booking was cancelled. If the visitor is to be served today, issue a number "
+        "without a booking."
+    )
+
+
+class BookingOnAnotherDay(ReservationRefused):
+    code = "reservation_checkin_other_day"
+    status = 409
+    default_message = _("This booking is for another day, not today.")
+
+    def __init__(self, *, day: str) -> None:
+        super().__init__(
+            _(
+                "This booking is for %(day)s, not today. Check the day with the visitor; to "
+                "serve them today, issue a number without a booking."
+            )
+            % {"day": day}
+        )
+
+
+class BookingMarkedNoShow(ReservationRefused):
+    code = "reservation_checkin_no_show"
+    status = 409
+    default_message = _(
+        "This booking is already marked as not come. If the visitor is here after all, "
+        "mark them arrived in the day view."
+    )

@@ -94,3 +94,9 @@ class ClosureForm(forms.Form):
         if first and last and first > last:
             self.add_error("last_day", _("The last day must not be before the first day."))
         return cleaned
+
+
+class CheckInForm(forms.Form):
+    """Reception's one input: what the scanner types (USB or camera) or the clerk types."""
+
+    scan = forms.CharField(label=_("Booking number or code"), max_length=200, strip=True)

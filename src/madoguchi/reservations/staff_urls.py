@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from . import planning_views, staff_views, waiting_views
+from . import checkin_views, planning_views, staff_views, waiting_views
 
 app_name = "reservations_staff"
 
@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern] = [
     path("<int:counter_id>/waiting/", waiting_views.queue, name="waiting"),
     path("<int:counter_id>/waiting/issue/", waiting_views.issue, name="waiting_issue"),
     path("<int:counter_id>/waiting/call/", waiting_views.call_next, name="waiting_call"),
+    path("<int:counter_id>/waiting/checkin/", checkin_views.check_in, name="waiting_checkin"),
     path("tickets/<int:ticket_id>/", waiting_views.ticket, name="ticket"),
     path("tickets/<int:ticket_id>/recall/", waiting_views.recall, name="ticket_recall"),
     path("tickets/<int:ticket_id>/finish/", waiting_views.finish, name="ticket_finish"),

@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern] = [
     path("booking/<str:token>/", views.booking, name="booking"),
     path("booking/<str:token>/cancel/", views.cancel, name="cancel"),
     path("booking/<str:token>/visit.ics", views.booking_ics, name="booking_ics"),
+    path("booking/<str:token>/code.png", views.booking_code_png, name="booking_code_png"),
     path("booking/<str:token>/change/", views.change_calendar, name="change"),
     path("booking/<str:token>/change/<str:day>/", views.change_day, name="change_day"),
 ]

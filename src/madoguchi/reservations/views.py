@@ -17,18 +17,20 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from madoguchi.core.ratelimit import allow
 from madoguchi.core.refusals import Refused
+from madoguchi.counter import qr
 from madoguchi.counter import selectors as counter_selectors
 from madoguchi.counter.models import Preregistration, PreregistrationStatus
 from madoguchi.forms.models import Form
 
 from . import notify, selectors, services, slots
+from . import reference as references
 from .models import Booking, BookingStatus, Counter
 
 
@@ -263,11 +265,42 @@ def booking(request: HttpRequest, token: str) -> HttpResponse:
         found = services.booking_for_token(token)
     except Refused as error:
         raise Http404 from error
+    active = found.status == BookingStatus.BOOKED
+    number = references.grouped(found.reference)
     return render(
         request,
         "reservations/booking.html",
-        {"booking": found, "token": token, "active": found.status == BookingStatus.BOOKED},
+        {
+            "booking": found,
+            "token": token,
+            "active": active,
+            "reference": number,
+            "spelled": " ".join(number),
+            # Only the booking number is in the code (MDR1.<number>): nothing personal.
+            "qr_svg": qr.svg_of(
+                references.payload(found.reference),
+                label=gettext("Code to show at reception (booking number %(reference)s)")
+                % {"reference": number},
+            )
+            if active
+            else "",
+        },
     )
+
+
+@never_cache
+@require_GET
+def booking_code_png(request: HttpRequest, token: str) -> HttpResponse:
+    """The booking's code as a PNG to save (photo album, wallet), while the booking stands."""
+    found = _active_booking(token)
+    if found.status != BookingStatus.BOOKED:
+        return redirect("reservations:booking", token=token)
+    number = references.grouped(found.reference)
+    response = HttpResponse(
+        qr.png_of(references.payload(found.reference), caption=number), content_type="image/png"
+    )
+    response["Content-Disposition"] = f'attachment; filename="madoguchi-booking-{number}.png"'
+    return response
 
 
 @never_cache

@@ -15,16 +15,18 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from madoguchi.core.csp import allow_webassembly
 from madoguchi.core.refusals import Refused
 from madoguchi.core.staff import staff_of, staff_required
 
-from . import selectors, waiting
+from . import checkin, selectors, waiting
 from .models import Counter, TicketStatus, WaitingTicket
+from .staff_forms import CheckInForm
 
 # The desk last called to is remembered per counter in the clerk's session.
 DESK_SESSION_KEY = "reservations_waiting_desk"
@@ -71,8 +73,20 @@ def _desks(request: HttpRequest) -> dict[str, str]:
 @staff_required
 @require_http_methods(["GET"])
 def queue(request: HttpRequest, counter_id: int) -> HttpResponse:
-    """Today's numbers at a counter, the forms to issue and call, and the waiting times."""
-    counter = _counter(request, counter_id)
+    """Today's numbers at a counter, the forms to check in, issue and call, and the
+    waiting times."""
+    return queue_page(request, _counter(request, counter_id))
+
+
+def queue_page(
+    request: HttpRequest,
+    counter: Counter,
+    *,
+    checkin_form: CheckInForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The clerk's waiting page; ``checkin_form`` is a refused reception scan to show again
+    (checkin_views), ``?checked_in=<booking>`` the booking just checked in."""
     today = timezone.localdate()
     statistics_form = StatisticsForm(request.GET if "first" in request.GET else None)
     first = last = today
@@ -85,7 +99,7 @@ def queue(request: HttpRequest, counter_id: int) -> HttpResponse:
         first = today - timedelta(days=6)
     tickets = list(waiting.queue(counter, today))
     now = timezone.now()
-    return render(
+    response = render(
         request,
         "reservations/waiting_staff.html",
         {
@@ -109,10 +123,31 @@ def queue(request: HttpRequest, counter_id: int) -> HttpResponse:
             "statistics": waiting.waiting_statistics(counter, first, last),
             "first": first,
             "last": last,
-            "errors": bool(statistics_form.errors),
+            "errors": bool(statistics_form.errors or (checkin_form and checkin_form.errors)),
+            **_reception(request, counter, checkin_form),
         },
-        status=422 if statistics_form.errors else 200,
+        status=422 if statistics_form.errors else status,
     )
+    # The reception input's camera reader (core/templatetags/qr_scanner.py) is WebAssembly.
+    return allow_webassembly(response)
+
+
+def _reception(
+    request: HttpRequest, counter: Counter, checkin_form: CheckInForm | None
+) -> dict[str, object]:
+    checked_in = None
+    booking_id = request.GET.get("checked_in", "")
+    if checkin_form is None and booking_id.isdigit():
+        checked_in = checkin.checked_in(counter=counter, booking_id=int(booking_id))
+    return {
+        "checkin_form": checkin_form or CheckInForm(),
+        "checked_in": checked_in,
+        "prepared": checkin.prepared_applications(
+            checked_in.booking, language=get_language() or "ja"
+        )
+        if checked_in
+        else [],
+    }
 
 
 def _minutes(span: timedelta | None) -> int | None:

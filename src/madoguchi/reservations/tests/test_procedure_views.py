@@ -92,7 +92,7 @@ def test_two_procedures_are_booked_in_one_visit_of_their_added_length(client: Cl
     (email,) = mail.outbox
     assert "- 転入届\n- 児童手当\n" in email.body
     event = icalendar.Calendar.from_ical(email.attachments[0][1]).walk("VEVENT")[0]
-    assert str(event["description"]) == "手続き:\n転入届\n児童手当"
+    assert str(event["description"]).endswith("\n手続き:\n転入届\n児童手当")
 
 
 def test_a_mistake_keeps_the_procedures_and_what_was_typed(client: Client) -> None:
@@ -162,7 +162,10 @@ def test_the_ics_lists_the_procedures_in_the_residents_language() -> None:
     with override("ja"):
         event = icalendar.Calendar.from_ical(notify.ics_for(booking)).walk("VEVENT")[0]
 
-    assert str(event["description"]) == "Procedures:\nMoving in\nChild allowance"
+    assert str(event["description"]) == (
+        f"Booking number: {booking.reference[:4]}-{booking.reference[4:]}\n"
+        "Procedures:\nMoving in\nChild allowance"
+    )
 
 
 def test_the_staff_day_view_shows_every_procedure_of_a_booking() -> None:
