@@ -142,7 +142,8 @@ class Booking(models.Model):
     The procedures of the visit are its :class:`BookingProcedure` rows (none for a counter
     whose department offers no procedure to choose); the visit lasts their lengths added up.
     ``preregistration`` is the pre-registration the booking was started from, if any: its
-    procedure is one of the booking's.
+    procedure is one of the booking's. ``reference`` is the booking number the resident shows
+    at reception (its QR code ``MDR1.<number>``, reference.py; checkin.py reads it).
     """
 
     counter = models.ForeignKey(Counter, on_delete=models.PROTECT, related_name="bookings")
