@@ -60,3 +60,25 @@ def test_a_phone_books_one_visit_for_two_procedures_and_sees_both(
     assert len(selectors.booking_forms(booking)) == 2
     # 30 minutes (one slot) + 40 minutes = 70 minutes: three 30-minute slots.
     assert booking.end - booking.start == timedelta(minutes=90)
+
+
+def test_without_javascript_the_checkboxes_lead_to_the_days_and_keep_the_choice(
+    demo: None, live_server: Any, no_js_page: Any
+) -> None:
+    counter = Counter.objects.get(
+        department__code="shimin", department__municipality__lg_code="172065"
+    )
+    page = no_js_page
+
+    page.goto(f"{live_server.url}/reservations/{counter.pk}/")
+    page.get_by_label("マイナンバーカード交付申請（窓口サポート）").check()
+    page.get_by_role("button", name="選んだ手続きで予約できる日を表示").click()
+
+    expect(page.get_by_label("マイナンバーカード交付申請（窓口サポート）")).to_be_checked()
+    page.get_by_test_id("reservation-calendar").get_by_role("link").first.click()
+    page.get_by_role("button", name="この時間で予約する").click()
+    # Nothing typed: the same page answers, still for the chosen procedure (axe cannot run
+    # without JavaScript; the phone test above runs it on these pages).
+    expect(page.get_by_test_id("reservation-procedures")).to_contain_text("マイナンバーカード")
+    expect(page.locator("input[type=hidden][name=form]")).to_have_count(1)
+    assert not Booking.objects.exists()
