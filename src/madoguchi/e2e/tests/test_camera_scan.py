@@ -181,8 +181,9 @@ def test_the_open_scanner_is_accessible_films_and_closes_with_esc_stopping_the_c
 
     camera.keyboard.press("Escape")
     dialog.wait_for(state="hidden")
-    assert camera.evaluate(f"document.querySelector('{DIALOG} video').srcObject") is None
-    assert camera.evaluate("document.activeElement.textContent") == "カメラで読み取る"
+    # The dialog hides at once; its "close" event, which stops the camera, comes a task later.
+    camera.wait_for_function(f"document.querySelector('{DIALOG} video').srcObject === null")
+    camera.wait_for_function("document.activeElement.textContent === 'カメラで読み取る'")
     assert camera.url == f"{base}/staff/mail/"
 
 
