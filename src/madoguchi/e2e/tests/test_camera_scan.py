@@ -172,7 +172,7 @@ def test_the_open_scanner_is_accessible_films_and_closes_with_esc_stopping_the_c
     dialog = camera.locator(DIALOG)
     dialog.get_by_role("status").filter(has_text="カメラが起動しました").wait_for()
     camera.wait_for_function(
-        f"document.querySelector('{DIALOG} video').srcObject?.active === true"
+        f"() => document.querySelector('{DIALOG} video').srcObject?.active === true"
         f" && document.querySelector('{DIALOG} video').videoWidth === {FRAME[0]}"
     )
     assert dialog.get_by_role("heading").inner_text() == "カメラでコードを読み取る"
@@ -182,8 +182,9 @@ def test_the_open_scanner_is_accessible_films_and_closes_with_esc_stopping_the_c
     camera.keyboard.press("Escape")
     dialog.wait_for(state="hidden")
     # The dialog hides at once; its "close" event, which stops the camera, comes a task later.
-    camera.wait_for_function(f"document.querySelector('{DIALOG} video').srcObject === null")
-    camera.wait_for_function("document.activeElement.textContent === 'カメラで読み取る'")
+    # (Functions, not expressions: the page's CSP refuses Playwright's eval of a polled string.)
+    camera.wait_for_function(f"() => document.querySelector('{DIALOG} video').srcObject === null")
+    camera.wait_for_function("() => document.activeElement.textContent === 'カメラで読み取る'")
     assert camera.url == f"{base}/staff/mail/"
 
 
