@@ -55,3 +55,10 @@ def staff_of(request: HttpRequest) -> StaffMember:
     if not isinstance(staff, StaffMember):
         raise RuntimeError("staff_of() called in a view that is not wrapped by staff_required")
     return staff
+
+
+def staff_context(request: HttpRequest) -> dict[str, StaffMember]:
+    """Template context processor: ``staff`` on every page behind `staff_required`, so the
+    staff menu shows without each view passing it (a view's own ``staff`` still wins)."""
+    staff = getattr(request, _ATTRIBUTE, None)
+    return {"staff": staff} if isinstance(staff, StaffMember) else {}

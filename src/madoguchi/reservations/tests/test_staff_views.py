@@ -107,3 +107,24 @@ def test_staff_close_their_counter_for_days_and_those_days_offer_no_slot() -> No
     assert selectors.free_slots(counter, data.MONDAY.date(), now=data.NOW) == []
     page = browser.get(reverse("reservations_staff:edit", args=[counter.pk]))
     assert "システム停止" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "name", ["index", "day", "edit", "waiting", "week", "statistics", "lengths"]
+)
+def test_every_staff_reservation_page_has_the_staff_menu_and_log_out(name: str) -> None:
+    counter = data.counter()
+    clerk = StaffFactory(
+        departments=[counter.department], municipality=counter.department.municipality
+    )
+    browser = log_in_staff(clerk)
+    args: list[object] = {
+        "index": [],
+        "day": [counter.pk, data.MONDAY.date().isoformat()],
+    }.get(name, [counter.pk])
+
+    page = browser.get(reverse(f"reservations_staff:{name}", args=args)).content.decode()
+
+    assert 'class="staff-nav"' in page
+    assert reverse("backoffice:logout") in page
+    assert clerk.display_name in page
