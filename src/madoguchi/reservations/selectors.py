@@ -144,3 +144,12 @@ def booking_forms(booking: Booking) -> list[Form]:
 def booking_procedure_titles(booking: Booking, *, language: str) -> list[str]:
     """The titles of ``booking``'s procedures in ``language``, in the order chosen."""
     return [procedure_title(form, language=language) for form in booking_forms(booking)]
+
+
+def counters_of_municipality(lg_code: str) -> QuerySet[Counter]:
+    """The counters residents of one municipality can book, for its public list."""
+    return (
+        Counter.objects.filter(department__municipality__lg_code=lg_code)
+        .select_related("department", "department__municipality")
+        .order_by("department__name", "name")
+    )

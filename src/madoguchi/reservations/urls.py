@@ -7,6 +7,7 @@ from . import views, waiting_views
 app_name = "reservations"
 
 urlpatterns: list[URLPattern] = [
+    path("city/<str:lg_code>/", views.municipality, name="municipality"),
     path("<int:counter_id>/", views.calendar, name="calendar"),
     path("<int:counter_id>/display/", waiting_views.display, name="display"),
     path("<int:counter_id>/display/state/", waiting_views.display_state, name="display_state"),

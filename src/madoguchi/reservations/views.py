@@ -115,6 +115,19 @@ def _weeks(
 
 
 @require_GET
+def municipality(request: HttpRequest, lg_code: str) -> HttpResponse:
+    """The counters of one municipality that take bookings: the page a city links to."""
+    counters = list(selectors.counters_of_municipality(lg_code))
+    if not counters:
+        raise Http404
+    return render(
+        request,
+        "reservations/municipality.html",
+        {"municipality": counters[0].department.municipality, "counters": counters},
+    )
+
+
+@require_GET
 def calendar(request: HttpRequest, counter_id: int) -> HttpResponse:
     counter = get_object_or_404(Counter.objects.select_related("department"), pk=counter_id)
     return _calendar(request, counter, _procedures(request, counter))

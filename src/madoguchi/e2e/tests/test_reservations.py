@@ -29,7 +29,10 @@ def test_a_phone_books_a_visit_and_the_clerk_sees_it_in_the_day_view(
         day += timedelta(days=1)
     page = phone_page
 
-    page.goto(f"{live_server.url}/reservations/{counter.pk}/")
+    page.goto(f"{live_server.url}/reservations/city/172065/")  # the page the city links to
+    assert_accessible(page, name="reservation counters of a city (phone)")
+    page.get_by_test_id("reservation-counters").get_by_role("link").first.click()
+    page.wait_for_url(f"{live_server.url}/reservations/{counter.pk}/")
     page.get_by_label("マイナンバーカード交付申請（窓口サポート）").check()
     page.get_by_role("button", name="選んだ手続きで予約できる日を表示").click()
     assert_accessible(page, name="reservation calendar (phone)")

@@ -132,3 +132,18 @@ def test_a_resident_chooses_the_procedure_and_its_length_is_booked(client: Clien
     booking = Booking.objects.get()
     assert selectors.booking_forms(booking) == [form]
     assert booking.end - booking.start == timedelta(hours=1)
+
+
+def test_a_municipality_lists_its_bookable_counters_and_only_its_own() -> None:
+    kaga = data.counter()
+    other_city = data.counter()
+    lg_code = kaga.department.municipality.lg_code
+
+    page = Client().get(reverse("reservations:municipality", args=[lg_code]))
+    nowhere = Client().get(reverse("reservations:municipality", args=["999999"]))
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert reverse("reservations:calendar", args=[kaga.pk]) in html
+    assert reverse("reservations:calendar", args=[other_city.pk]) not in html
+    assert nowhere.status_code == 404
