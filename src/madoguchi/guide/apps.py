@@ -7,3 +7,10 @@ class GuideConfig(AppConfig):
 
     name = "madoguchi.guide"
     label = "guide"
+
+    def ready(self) -> None:
+        from madoguchi.core import municipality_links
+
+        from .links import guide_links
+
+        municipality_links.register("guide", guide_links)

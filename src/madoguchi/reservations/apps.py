@@ -7,3 +7,10 @@ class ReservationsConfig(AppConfig):
 
     name = "madoguchi.reservations"
     label = "reservations"
+
+    def ready(self) -> None:
+        from madoguchi.core import municipality_links
+
+        from .links import booking_links
+
+        municipality_links.register("reservations", booking_links)

@@ -71,7 +71,11 @@ def _next(page: Any) -> None:
 
 
 def _answer_the_moving_guide(page: Any, base: str) -> None:
-    page.goto(f"{base}/guide/172065/hikkoshi/")
+    page.goto(f"{base}/172065/")  # the city's procedure list links its guides
+    page.get_by_test_id("municipality-links").get_by_role(
+        "link", name="引越し（加賀市への転入・市内での転居）"
+    ).click()
+    page.wait_for_url(f"{base}/guide/172065/hikkoshi/")
     assert_accessible(page, name="guide questions (phone)")
     page.get_by_label("ほかの市区町村から加賀市へ").check()
     page.get_by_role("group", name="マイナンバーカードをお持ちですか").get_by_label(

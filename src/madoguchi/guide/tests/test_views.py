@@ -154,3 +154,17 @@ def test_counts_add_up_on_the_same_day(guide: Guide) -> None:
         services.count(guide=guide, procedure="tennyu", event="external")
 
     assert _counts(guide) == {("tennyu", "external"): 3}
+
+
+def test_the_municipality_procedure_list_links_its_published_guides_only(
+    client: Client, guide: Guide
+) -> None:
+    procedures = reverse("submissions:procedures", args=[guide.municipality.lg_code])
+
+    shown = client.get(procedures).content.decode()
+    Guide.objects.filter(pk=guide.pk).update(published=False)
+    hidden = client.get(procedures).content.decode()
+
+    assert f'href="{_url(guide)}"' in shown
+    assert guide.parsed.title.get("ja") in shown
+    assert _url(guide) not in hidden

@@ -14,6 +14,7 @@ from madoguchi.reservations import selectors, services, slots
 from madoguchi.reservations.models import Booking, BookingStatus, Counter, ProcedureLength
 from madoguchi.testing import counter as counter_data
 from madoguchi.testing import reservations as data
+from madoguchi.testing.factories import DepartmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +148,19 @@ def test_a_municipality_lists_its_bookable_counters_and_only_its_own() -> None:
     assert reverse("reservations:calendar", args=[kaga.pk]) in html
     assert reverse("reservations:calendar", args=[other_city.pk]) not in html
     assert nowhere.status_code == 404
+
+
+def test_the_municipality_procedure_list_links_booking_when_it_has_counters() -> None:
+    counter = data.counter()
+    without = DepartmentFactory()
+    booking_list = reverse(
+        "reservations:municipality", args=[counter.department.municipality.lg_code]
+    )
+
+    shown = Client().get(
+        reverse("submissions:procedures", args=[counter.department.municipality.lg_code])
+    )
+    none = Client().get(reverse("submissions:procedures", args=[without.municipality.lg_code]))
+
+    assert f'href="{booking_list}"' in shown.content.decode()
+    assert "/reservations/city/" not in none.content.decode()

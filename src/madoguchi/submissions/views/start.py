@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from madoguchi.core import municipality_links
 from madoguchi.core.ratelimit import allow
 from madoguchi.forms import selectors as form_selectors
 from madoguchi.forms.builder import selectors as builder_selectors
@@ -54,6 +55,8 @@ def procedures(request: HttpRequest, lg_code: str) -> HttpResponse:
         "submissions/procedures.html",
         {
             "municipality": municipality,
+            # The procedure guide's and reservations' pages (apps above this one).
+            "links": municipality_links.links_for(municipality, language),
             # 「その他」 last, however the catch-all is spelled.
             "groups": sorted(groups.items(), key=lambda g: form_selectors.category_order(g[0])),
         },
