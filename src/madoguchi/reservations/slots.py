@@ -82,6 +82,14 @@ def day_starts(rules: CounterRules, day: date) -> list[datetime]:
     """The start of every slot of ``day``, whether booked or not; empty when closed."""
     if is_closed(rules, day):
         return []
+    return nominal_starts(rules, day)
+
+
+def nominal_starts(rules: CounterRules, day: date) -> list[datetime]:
+    """The slot starts of ``day`` by its weekday's hours, even when a closure or a holiday
+    closes it (staff still see the bookings made before it); empty on a weekday without hours."""
+    if day.weekday() not in rules.hours:
+        return []
     opens, closes = rules.hours[day.weekday()]
     start = datetime.combine(day, opens, tzinfo=rules.tz)
     end = datetime.combine(day, closes, tzinfo=rules.tz)

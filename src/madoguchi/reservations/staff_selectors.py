@@ -44,22 +44,6 @@ def closed_because(rules: slots.CounterRules, day: date) -> ClosedBecause | None
     return None
 
 
-def _nominal_starts(rules: slots.CounterRules, day: date) -> list[datetime]:
-    """The slot starts of ``day`` by its weekday's hours, even when the day is closed (a
-    closure or a holiday keeps the bookings made before it: staff must see them)."""
-    if day.weekday() not in rules.hours:
-        return []
-    opens, closes = rules.hours[day.weekday()]
-    start = datetime.combine(day, opens, tzinfo=rules.tz)
-    end = datetime.combine(day, closes, tzinfo=rules.tz)
-    step = timedelta(minutes=rules.slot_minutes)
-    starts = []
-    while start + step <= end:
-        starts.append(start)
-        start += step
-    return starts
-
-
 @dataclass(frozen=True)
 class WeekCell:
     """One slot of the week: seats taken of ``capacity``, blocked, or on a closed day."""
@@ -120,7 +104,7 @@ def week_of(counter: Counter, first: date) -> Week:
         day = first + timedelta(days=offset)
         closed = closed_because(rules, day)
         taken = selectors.taken_on(counter, rules, day)
-        for start in _nominal_starts(rules, day):
+        for start in slots.nominal_starts(rules, day):
             cells = by_time.setdefault(start.time(), [None] * 7)
             cells[offset] = WeekCell(
                 start=start,
