@@ -148,3 +148,37 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def doc_screenshot(page: Any, name: str, *, down_to: str | None = None) -> None:
+    """The page in test-artifacts/, and a small copy for the docs in docs/images/: CSS pixels
+    (not a phone's 2x), 256 colours, and cut below the element ``down_to`` if given."""
+    import io
+
+    from PIL import Image
+
+    screenshot(page, name)
+    clip = None
+    if down_to is not None:
+        box = page.locator(down_to).bounding_box()
+        assert box is not None
+        width = page.evaluate("document.documentElement.clientWidth")
+        clip = {"x": 0, "y": 0, "width": width, "height": box["y"] + box["height"] + 16}
+    png = page.screenshot(full_page=True, scale="css", clip=clip)
+    images = REPO / "docs" / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256)
+    image.save(images / f"{name}.png", optimize=True)
+
+
+def log_in_demo_staff(page: Any, base: str, username: str) -> None:
+    """Log a demo staff member in: password, then the authenticator's current code."""
+    from madoguchi.demo.services import DEMO_PASSWORD, demo_totp_key
+    from madoguchi.testing.staff import code_for
+
+    page.goto(f"{base}/staff/")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.fill("#code", code_for(demo_totp_key(username)))
+    page.locator("form button[type=submit]").last.click()

@@ -4,37 +4,14 @@ paper-only notice), publishes it, and a phone gets the right result."""
 
 from __future__ import annotations
 
-import io
 import re
 from typing import Any
 
-from PIL import Image
 from playwright.sync_api import expect
 
-from madoguchi.demo.services import DEMO_PASSWORD, demo_totp_key
 from madoguchi.guide.models import Guide
-from madoguchi.testing.staff import code_for
 
-from .conftest import REPO, assert_accessible, screenshot
-
-DOC_IMAGES = REPO / "docs" / "images"
-
-
-def _log_in(page: Any, base: str) -> None:
-    page.goto(f"{base}/staff/")
-    page.fill("#username", "kaga-admin")
-    page.fill("#password", DEMO_PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.fill("#code", code_for(demo_totp_key("kaga-admin")))
-    page.locator("form button[type=submit]").last.click()
-
-
-def _doc_shot(page: Any, name: str) -> None:
-    screenshot(page, name)
-    png = page.screenshot(full_page=True, scale="css")
-    DOC_IMAGES.mkdir(parents=True, exist_ok=True)
-    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256)
-    image.save(DOC_IMAGES / f"{name}.png", optimize=True)
+from .conftest import assert_accessible, doc_screenshot, log_in_demo_staff, screenshot
 
 
 def _add_procedure(page: Any, *, title: str, what: str, who: str) -> None:
@@ -55,7 +32,7 @@ def test_an_administrator_builds_a_marriage_guide_and_a_phone_sees_the_right_res
     base = live_server.url
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
     page = context.new_page()
-    _log_in(page, base)
+    log_in_demo_staff(page, base, "kaga-admin")
 
     page.goto(f"{base}/staff/guides/")
     page.get_by_role("link", name="新しいガイド", exact=True).click()
@@ -116,7 +93,7 @@ def test_an_administrator_builds_a_marriage_guide_and_a_phone_sees_the_right_res
     assert_accessible(page, name="guide builder")
     page.get_by_role("button", name="このガイドを公開する").click()
     expect(page.get_by_test_id("builder-status")).to_contain_text("公開中")
-    _doc_shot(page, "guide-builder")
+    doc_screenshot(page, "guide-builder")
     context.close()
 
     phone = phone_page
@@ -144,7 +121,7 @@ def test_the_builder_works_without_javascript(
 ) -> None:
     page = no_js_page
     base = live_server.url
-    _log_in(page, base)
+    log_in_demo_staff(page, base, "kaga-admin")
 
     page.goto(f"{base}/staff/guides/new/build/")
     page.fill("#title", "介護")

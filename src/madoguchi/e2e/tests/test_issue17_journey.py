@@ -22,13 +22,10 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from madoguchi.counter.models import Preregistration, PreregistrationStatus
-from madoguchi.demo.services import DEMO_PASSWORD, demo_totp_key
 from madoguchi.reservations.models import Booking
-from madoguchi.testing.staff import code_for
 
-from .conftest import REPO, assert_accessible, screenshot
+from .conftest import assert_accessible, doc_screenshot, log_in_demo_staff
 
-DOC_IMAGES = REPO / "docs" / "images"
 PHONE_WIDTH = 390
 
 
@@ -38,22 +35,6 @@ def clerk_page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
     yield context.new_page()
     context.close()
-
-
-def _doc_shot(page: Any, name: str, *, down_to: str | None = None) -> None:
-    """The page in test-artifacts/, and a small copy for the docs in docs/images/: CSS pixels
-    (not the phone's 2x), 256 colours, and cut below the element ``down_to`` if given."""
-    screenshot(page, name)
-    clip = None
-    if down_to is not None:
-        box = page.locator(down_to).bounding_box()
-        assert box is not None
-        width = page.evaluate("document.documentElement.clientWidth")
-        clip = {"x": 0, "y": 0, "width": width, "height": box["y"] + box["height"] + 16}
-    png = page.screenshot(full_page=True, scale="css", clip=clip)
-    DOC_IMAGES.mkdir(parents=True, exist_ok=True)
-    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256)
-    image.save(DOC_IMAGES / f"{name}.png", optimize=True)
 
 
 def _fits_the_phone(page: Any) -> None:
@@ -150,7 +131,7 @@ def test_a_resident_goes_from_the_guide_to_a_booked_visit_and_the_clerk_checks_i
     expect(result.locator("li.card")).to_have_count(6)
     _fits_the_phone(page)
     assert_accessible(page, name="guide result, six procedures (phone)")
-    _doc_shot(page, "guide-kaga-result", down_to="#procedure-mynumber_card")
+    doc_screenshot(page, "guide-kaga-result", down_to="#procedure-mynumber_card")
     result.locator("#procedure-mynumber_card").get_by_role(
         "link", name="窓口の事前登録をする"
     ).click()
@@ -166,7 +147,7 @@ def test_a_resident_goes_from_the_guide_to_a_booked_visit_and_the_clerk_checks_i
     expect(calendar).to_be_visible()
     _fits_the_phone(page)
     assert_accessible(page, name="reservation calendar from the pre-registration (phone)")
-    _doc_shot(page, "reservations-calendar-phone")
+    doc_screenshot(page, "reservations-calendar-phone")
     calendar.get_by_role("link").first.click()
     assert_accessible(page, name="reservation day (phone)")
     page.locator("input[name=start]").first.check()
@@ -178,7 +159,7 @@ def test_a_resident_goes_from_the_guide_to_a_booked_visit_and_the_clerk_checks_i
     expect(page.get_by_test_id("reservation-status")).to_have_text("予約済み")
     _fits_the_phone(page)
     assert_accessible(page, name="reservation confirmation (phone)")
-    _doc_shot(page, "reservations-confirmation-phone")
+    doc_screenshot(page, "reservations-confirmation-phone")
     booking = Booking.objects.select_related("counter__department").get()
 
     # The .ics: downloaded from the booking's page, and the same file in the confirmation email.
@@ -200,7 +181,7 @@ def test_a_resident_goes_from_the_guide_to_a_booked_visit_and_the_clerk_checks_i
     _move_to_today(booking)
 
     staff = clerk_page
-    _log_in(staff, base, "kaga-shimin")
+    log_in_demo_staff(staff, base, "kaga-shimin")
     staff.get_by_role("navigation", name="職員メニュー").get_by_role(
         "link", name="来庁予約"
     ).click()
@@ -217,7 +198,7 @@ def test_a_resident_goes_from_the_guide_to_a_booked_visit_and_the_clerk_checks_i
     expect(row.get_by_role("button", name="来庁済み")).to_have_count(0)
     expect(row).to_contain_text("来庁済み")
     assert_accessible(staff, name="staff day view, arrived")
-    _doc_shot(staff, "reservations-day-view")
+    doc_screenshot(staff, "reservations-day-view")
     row.get_by_role("button", name="窓口画面で受付する").click()
 
     staff.wait_for_url("**/staff/counter/visits/**")
@@ -245,12 +226,3 @@ def _move_to_today(booking: Booking) -> None:
     Booking.objects.filter(pk=booking.pk).update(
         start=start, end=start + (booking.end - booking.start)
     )
-
-
-def _log_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/staff/")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.fill("#code", code_for(demo_totp_key(username)))
-    page.locator("form button[type=submit]").last.click()

@@ -9,26 +9,21 @@ opens on the counter screen with the resident's answers (axe on each page).
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.utils import timezone
-from PIL import Image
 from playwright.sync_api import expect
 
 from madoguchi.counter import services as counter_services
-from madoguchi.demo.services import DEMO_PASSWORD, demo_totp_key
 from madoguchi.reservations import reference
 from madoguchi.reservations.models import Booking, BookingStatus, Counter
 from madoguchi.testing.counter import counter_draft, counter_form
-from madoguchi.testing.staff import code_for
 
-from .conftest import REPO, assert_accessible, screenshot
+from .conftest import assert_accessible, doc_screenshot, log_in_demo_staff, screenshot
 
-DOC_IMAGES = REPO / "docs" / "images"
 PHONE_WIDTH = 390
 
 
@@ -37,29 +32,6 @@ def clerk_page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
     yield context.new_page()
     context.close()
-
-
-def _doc_shot(page: Any, name: str, *, down_to: str) -> None:
-    """The page in test-artifacts/, and a small copy for the docs (CSS pixels, 256 colours,
-    cut below the element ``down_to``)."""
-    screenshot(page, name)
-    box = page.locator(down_to).bounding_box()
-    assert box is not None
-    width = page.evaluate("document.documentElement.clientWidth")
-    clip = {"x": 0, "y": 0, "width": width, "height": box["y"] + box["height"] + 16}
-    png = page.screenshot(full_page=True, scale="css", clip=clip)
-    DOC_IMAGES.mkdir(parents=True, exist_ok=True)
-    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256)
-    image.save(DOC_IMAGES / f"{name}.png", optimize=True)
-
-
-def _log_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/staff/")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.fill("#code", code_for(demo_totp_key(username)))
-    page.locator("form button[type=submit]").last.click()
 
 
 def _move_to_today(booking: Booking) -> None:
@@ -101,7 +73,7 @@ def test_a_booked_visitor_shows_the_code_and_the_clerk_checks_the_booking_in(
     expect(page.get_by_test_id("booking-reference")).to_contain_text(number)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
     assert_accessible(page, name="booking with its code (phone)")
-    _doc_shot(page, "reservations-booking-qr-phone", down_to="[data-testid=booking-png]")
+    doc_screenshot(page, "reservations-booking-qr-phone", down_to="[data-testid=booking-png]")
     with page.expect_download() as download:
         page.get_by_test_id("booking-png").click()
     assert download.value.path().read_bytes().startswith(b"\x89PNG")
@@ -109,7 +81,7 @@ def test_a_booked_visitor_shows_the_code_and_the_clerk_checks_the_booking_in(
     _move_to_today(booking)
 
     staff = clerk_page
-    _log_in(staff, base, "kaga-shimin")
+    log_in_demo_staff(staff, base, "kaga-shimin")
     staff.goto(f"{base}/staff/reservations/{counter.pk}/waiting/")
     reception = staff.get_by_test_id("reception")
     expect(reception.get_by_role("heading", level=2)).to_have_text("予約の受付")

@@ -6,42 +6,23 @@ reservations-statistics go to docs/images/."""
 
 from __future__ import annotations
 
-import io
 import secrets
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core import mail
 from django.utils import timezone
-from PIL import Image
 from playwright.sync_api import expect
 
-from madoguchi.demo.services import DEMO_PASSWORD, demo_totp_key
 from madoguchi.reservations import selectors, services, slots
 from madoguchi.reservations.models import Booking, BookingStatus, Counter
-from madoguchi.testing.staff import code_for
 
-from .conftest import REPO, _csp_violations, assert_accessible, screenshot
-
-DOC_IMAGES = REPO / "docs" / "images"
-
-
-def _doc_shot(page: Any, name: str) -> None:
-    """The page in test-artifacts/, and a small copy (CSS pixels, 256 colours) for the docs."""
-    screenshot(page, name)
-    png = page.screenshot(full_page=True, scale="css")
-    DOC_IMAGES.mkdir(parents=True, exist_ok=True)
-    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256)
-    image.save(DOC_IMAGES / f"{name}.png", optimize=True)
-
-
-def _log_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/staff/")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.fill("#code", code_for(demo_totp_key(username)))
-    page.locator("form button[type=submit]").last.click()
+from .conftest import (
+    _csp_violations,
+    assert_accessible,
+    doc_screenshot,
+    log_in_demo_staff,
+)
 
 
 def _open_days(counter: Counter, count: int) -> list[date]:
@@ -99,7 +80,7 @@ def test_a_clerk_sees_the_week_moves_a_booking_sets_lengths_and_reads_statistics
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
     staff = context.new_page()
     refused = _csp_violations(staff)
-    _log_in(staff, base, "kaga-shimin")
+    log_in_demo_staff(staff, base, "kaga-shimin")
 
     staff.goto(f"{base}/staff/reservations/")
     staff.get_by_role("link", name="週の一覧").first.click()
@@ -110,7 +91,7 @@ def test_a_clerk_sees_the_week_moves_a_booking_sets_lengths_and_reads_statistics
     expect(week).to_contain_text("2/2 満席")
     expect(staff.get_by_test_id("reservation-week-nav")).to_contain_text("次の週")
     assert_accessible(staff, name="staff reservation week view")
-    _doc_shot(staff, "reservations-week")
+    doc_screenshot(staff, "reservations-week")
 
     week.get_by_role("link", name=first.strftime("%-m/%-d"), exact=False).first.click()
     expect(staff.get_by_test_id("reservation-day")).to_contain_text("加賀 太郎")
@@ -147,7 +128,7 @@ def test_a_clerk_sees_the_week_moves_a_booking_sets_lengths_and_reads_statistics
     expect(table.locator("tfoot")).to_contain_text("合計")
     expect(staff.locator("svg.bars")).to_be_visible()
     assert_accessible(staff, name="staff reservation statistics")
-    _doc_shot(staff, "reservations-statistics")
+    doc_screenshot(staff, "reservations-statistics")
     staff.get_by_label("集計単位").select_option("day")
     staff.get_by_role("button", name="表示", exact=True).click()
     expect(table.locator("tbody tr")).to_have_count(28)

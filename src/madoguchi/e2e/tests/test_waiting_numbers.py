@@ -6,37 +6,19 @@ reservations-waiting-staff and reservations-waiting-display go to docs/images/."
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from PIL import Image
 from playwright.sync_api import expect
 
-from madoguchi.demo.services import DEMO_PASSWORD, demo_totp_key
 from madoguchi.reservations.models import Counter
-from madoguchi.testing.staff import code_for
 
-from .conftest import REPO, _csp_violations, assert_accessible, screenshot
-
-DOC_IMAGES = REPO / "docs" / "images"
-
-
-def _doc_shot(page: Any, name: str) -> None:
-    """The page in test-artifacts/, and a small copy (CSS pixels, 256 colours) for the docs."""
-    screenshot(page, name)
-    png = page.screenshot(full_page=True, scale="css")
-    DOC_IMAGES.mkdir(parents=True, exist_ok=True)
-    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256)
-    image.save(DOC_IMAGES / f"{name}.png", optimize=True)
-
-
-def _log_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/staff/")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.fill("#code", code_for(demo_totp_key(username)))
-    page.locator("form button[type=submit]").last.click()
+from .conftest import (
+    _csp_violations,
+    assert_accessible,
+    doc_screenshot,
+    log_in_demo_staff,
+    screenshot,
+)
 
 
 def test_a_clerk_calls_a_walk_in_number_and_the_wall_display_shows_it(
@@ -55,7 +37,7 @@ def test_a_clerk_calls_a_walk_in_number_and_the_wall_display_shows_it(
     staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
     staff = staff_context.new_page()
     staff_refused = _csp_violations(staff)
-    _log_in(staff, base, "kaga-shimin")
+    log_in_demo_staff(staff, base, "kaga-shimin")
     staff.goto(f"{base}/staff/reservations/")
     staff.get_by_role("link", name="呼出番号").first.click()
     expect(staff.get_by_role("heading", level=1)).to_contain_text("呼出番号")
@@ -75,7 +57,7 @@ def test_a_clerk_calls_a_walk_in_number_and_the_wall_display_shows_it(
     expect(staff.get_by_test_id("waiting-called")).to_contain_text("3番窓口")
     expect(staff.get_by_test_id("waiting-statistics")).to_contain_text("発券から最初の呼出まで")
     assert_accessible(staff, name="staff waiting numbers")
-    _doc_shot(staff, "reservations-waiting-staff")
+    doc_screenshot(staff, "reservations-waiting-staff")
 
     # The wall display was opened before the call: its script brings the call in.
     expect(wall.get_by_test_id("waiting-latest")).to_contain_text("1", timeout=15_000)
@@ -83,7 +65,7 @@ def test_a_clerk_calls_a_walk_in_number_and_the_wall_display_shows_it(
     expect(wall.get_by_role("status")).to_have_text("1番の方、3番窓口へお越しください。")
     expect(wall.get_by_test_id("waiting-count")).to_contain_text("1")
     assert_accessible(wall, name="waiting-number wall display")
-    _doc_shot(wall, "reservations-waiting-display")
+    doc_screenshot(wall, "reservations-waiting-display")
 
     phone_page.goto(f"{base}/reservations/{counter.pk}/display/")
     expect(phone_page.get_by_test_id("waiting-latest")).to_contain_text("3番窓口")
