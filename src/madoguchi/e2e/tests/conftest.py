@@ -130,6 +130,9 @@ def assert_accessible(page: Any, *, name: str) -> None:
     if not AXE.exists():
         pytest.fail("axe-core is missing: run `npm ci` (make test does)")
     source = AXE.read_text(encoding="utf-8")
+    # A click on a link returns once the navigation has started: axe must read the new page
+    # once it has loaded, not the half-parsed one (CI once saw document.documentElement null).
+    page.wait_for_load_state("load")
     page.evaluate(f"() => {{ if (!window.axe) {{ {source}\n window.axe = axe; }} }}")
     result = page.evaluate(
         """async () => await window.axe.run(document, {

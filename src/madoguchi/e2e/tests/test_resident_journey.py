@@ -38,6 +38,7 @@ def test_resident_applies_for_ningen_dock_on_a_phone_and_staff_find_it(
     page.goto(f"{base}/172065/")
     assert_accessible(page, name="procedure list")
     page.get_by_role("link", name="人間ドック助成金申請").click()
+    page.wait_for_url(f"{base}/172065/ningen-dock-josei/")
     assert_accessible(page, name="form start")
     page.get_by_role("button", name="カードを使わずに始める（すべて手入力）").click()
 
