@@ -77,6 +77,15 @@ class Event(enum.StrEnum):
     RESERVATION_TICKET_ISSUED = "reservation.ticket_issued"
     RESERVATION_TICKET_CALLED = "reservation.ticket_called"
     RESERVATION_TICKET_FINISHED = "reservation.ticket_finished"
+    # Payments (madoguchi.payments), subject: the submission. Detail: amount, currency,
+    # provider and its reference, never card data or the payer's name.
+    PAYMENT_REQUESTED = "payment.requested"
+    PAYMENT_PAID = "payment.paid"
+    PAYMENT_FAILED = "payment.failed"
+    PAYMENT_EXPIRED = "payment.expired"
+    PAYMENT_CANCELLED = "payment.cancelled"
+    PAYMENT_REFUND_REQUESTED = "payment.refund_requested"
+    PAYMENT_REFUNDED = "payment.refunded"
 
 
 Subscriber = Callable[[Event, str, str, dict[str, str]], None]

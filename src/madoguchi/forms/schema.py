@@ -292,6 +292,68 @@ class MailSettings(BaseModel):
         return self
 
 
+# Fees (手数料): the largest amount one application may ask for, in yen. Card payment
+# providers cap a single charge too; above this a city invoices (納付書) instead.
+FEE_MAX_AMOUNT = 1_000_000
+FEE_ITEMS_MAX = 20
+# Japan's consumption tax (消費税) rates; prices are shown tax-inclusive (総額表示).
+TaxRate = Literal[8, 10]
+FeeTiming = Literal["on_submission", "after_review"]
+PaymentMethod = Literal["card", "konbini", "paypay"]
+
+
+class FeeItem(BaseModel):
+    """One line of what an application costs.
+
+    Modes, by which keys are set: ``unit_amount`` alone is a fixed fee; with
+    ``quantity_field`` it is per quantity (300円 × 通数, the quantity being a number answer
+    or the count of ticked options); ``amount`` (JSON Logic over the answers, in yen) computes
+    the line outright. ``applies_if`` leaves the line out unless it holds. A public fee
+    (手数料 under a city's fee ordinance) is not taxable; a taxable item (a sale, e.g. a
+    garbage sticker) has ``tax_rate`` and its price includes the tax.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(pattern=KEY_PATTERN)
+    label: Text
+    unit_amount: int = Field(default=0, ge=0, le=FEE_MAX_AMOUNT)
+    quantity_field: str | None = Field(default=None, pattern=KEY_PATTERN)
+    amount: JsonLogic | None = None
+    applies_if: JsonLogic | None = None
+    taxable: bool = False
+    tax_rate: TaxRate = 10
+
+
+class FeeSettings(BaseModel):
+    """What a form charges and when: at submission (the application is accepted once paid)
+    or after review (事後決済: staff confirm the amount when they approve)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timing: FeeTiming = "on_submission"
+    items: list[FeeItem] = Field(default_factory=list, max_length=FEE_ITEMS_MAX)
+    methods: list[PaymentMethod] = Field(
+        default_factory=lambda: list[PaymentMethod](["card"]), min_length=1
+    )
+    # Shown with the amount: how the fee is set, e.g. 「品目を確認してから金額をお知らせします」.
+    description: Text | None = None
+
+    @field_validator("items")
+    @classmethod
+    def _unique_keys(cls, items: list[FeeItem]) -> list[FeeItem]:
+        keys = [item.key for item in items]
+        if len(keys) != len(set(keys)):
+            raise ValueError("fee item keys must be unique")
+        return items
+
+    @model_validator(mode="after")
+    def _chargeable(self) -> FeeSettings:
+        if self.timing == "on_submission" and not self.items:
+            raise ValueError("a fee paid at submission needs at least one item")
+        return self
+
+
 class FormSchema(BaseModel):
     """One version of a form. Immutable once published."""
 
@@ -304,6 +366,8 @@ class FormSchema(BaseModel):
     channels: list[Channel] = Field(default_factory=lambda: list[Channel](["online"]), min_length=1)
     # Only read when ``channels`` offers "mail".
     mail: MailSettings | None = None
+    # What the application costs and when it is paid (madoguchi.forms.fees); none: free.
+    fees: FeeSettings | None = None
     # Shown on the confirmation page and in the confirmation email.
     confirmation_message: Text | None = None
     # Field whose value names the applicant in the staff inbox (never logged).
@@ -407,6 +471,21 @@ def schema_problems(schema: FormSchema) -> list[str]:
                     problems.append(
                         f"field '{field.key}' fills unknown address field '{field.address_field}'"
                     )
+    if schema.fees is not None:
+        for item in schema.fees.items:
+            check_logic(f"fee '{item.key}' amount", item.amount)
+            check_logic(f"fee '{item.key}' applies_if", item.applies_if)
+            if item.quantity_field is None:
+                continue
+            if item.quantity_field not in keys:
+                problems.append(f"fee '{item.key}' counts unknown field '{item.quantity_field}'")
+                continue
+            counted = schema.field(item.quantity_field)
+            if not isinstance(counted, NumberField | ChoiceField):
+                problems.append(
+                    f"fee '{item.key}' counts field '{item.quantity_field}', "
+                    "which is neither a number nor a choice"
+                )
     if schema.applicant_name_field and schema.applicant_name_field not in keys:
         problems.append(
             f"applicant_name_field refers to unknown field '{schema.applicant_name_field}'"

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "madoguchi.signatures",
     "madoguchi.ledger",
     "madoguchi.documents",
+    "madoguchi.payments",
     "madoguchi.backoffice",
     "madoguchi.exports",
     "madoguchi.mailin",

@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("submissions",),
     ("signatures",),
     ("documents",),
+    ("payments",),
     ("backoffice", "exports", "mailin"),
     ("counter",),
     ("reservations", "guide"),
