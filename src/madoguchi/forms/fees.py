@@ -86,15 +86,26 @@ def quote(schema: FormSchema, answers: Mapping[str, Any]) -> Quote | None:
     lines: list[QuoteLine] = []
     problems: list[str] = []
     for item in schema.fees.items:
-        if not holds(item.applies_if, answers):
+        applies = _applies(item, answers)
+        if applies is False:
             continue
-        line = _line(schema, item, answers)
+        line = _line(schema, item, answers) if applies else None
         if line is None:
             problems.append(item.key)
             continue
         if line.amount or line.quantity:
             lines.append(line)
     return Quote(lines=tuple(lines), problems=tuple(problems))
+
+
+def _applies(item: FeeItem, answers: Mapping[str, Any]) -> bool | None:
+    """Whether the line's ``applies_if`` holds, as the form's conditions decide it; None when
+    the rule fails in a way ``holds`` does not expect (an index past a list's end, a
+    number too large for a float, a method on the wrong type): the line is flagged."""
+    try:
+        return holds(item.applies_if, answers)
+    except Exception:  # any answers must give a quote, never a crash
+        return None
 
 
 def _line(schema: FormSchema, item: FeeItem, answers: Mapping[str, Any]) -> QuoteLine | None:
@@ -108,7 +119,13 @@ def _line(schema: FormSchema, item: FeeItem, answers: Mapping[str, Any]) -> Quot
         amount = _whole_yen(_evaluate(item.amount, answers))
         if amount is None:
             return None
-        unit = amount if quantity == 1 else 0
+        # A line always reads unit × quantity = amount (the 領収書 prints all three): the
+        # counted quantity where the rule's amount divides by it, else one of the amount.
+        if amount == 0:
+            quantity = 0
+        elif quantity == 0 or amount % quantity:
+            quantity = 1
+        unit = amount // quantity if quantity else 0
     else:
         unit = item.unit_amount
         amount = unit * quantity
@@ -136,14 +153,17 @@ def _quantity(schema: FormSchema, key: str, answers: Mapping[str, Any]) -> int |
     except KeyError:
         return None
     if isinstance(counted, ChoiceField):
-        return len(value) if isinstance(value, list) else 1
+        # The options ticked, each once; a value that is not an option counts nothing.
+        offered = {option.value for option in counted.options}
+        chosen = value if isinstance(value, list) else [value]
+        return len({v for v in chosen if isinstance(v, str) and v in offered})
     return _whole_yen(value)
 
 
 def _evaluate(logic: Any, answers: Mapping[str, Any]) -> Any:
     try:
         return jsonLogic(logic, dict(answers))
-    except (TypeError, ValueError, KeyError, ZeroDivisionError, OverflowError):
+    except Exception:  # a rule failing for these answers gives no amount
         return None
 
 
