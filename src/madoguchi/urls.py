@@ -26,6 +26,7 @@ urlpatterns = [
     path("counter/", include("madoguchi.counter.resident_urls")),
     path("guide/", include("madoguchi.guide.urls")),
     path("reservations/", include("madoguchi.reservations.urls")),
+    path("payments/", include("madoguchi.payments.urls")),
     path("", include("madoguchi.submissions.urls")),
 ]
 

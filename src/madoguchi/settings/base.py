@@ -345,3 +345,8 @@ MADOGUCHI_TSA_URL = env("MADOGUCHI_TSA_URL")
 MADOGUCHI_TSA_TIMEOUT = env("MADOGUCHI_TSA_TIMEOUT")
 # TrueType fonts of receipts: {"gothic": path, "mincho": path}; None: Debian's IPAex fonts.
 MADOGUCHI_PDF_FONTS: dict[str, str] | None = env("MADOGUCHI_PDF_FONTS") or None
+
+# --- payments (madoguchi.payments; issue 18) --------------------------------------------
+# Each municipality's merchant account by LG code (JSON from the environment, checked at
+# start; empty: no online payment). Development and tests point it at the simulator.
+MADOGUCHI_PAYMENT_ACCOUNTS: dict[str, dict[str, str]] = env("MADOGUCHI_PAYMENT_ACCOUNTS")

@@ -13,6 +13,7 @@ Django is configured.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -110,6 +111,57 @@ def _fonts(raw: str) -> dict[str, str]:
     return fonts
 
 
+# Payment providers an account may name (payments.registry; settings load before apps).
+PAYMENT_PROVIDERS = frozenset({"stripe"})
+_ACCOUNT_KEYS = {"provider", "secret_key", "webhook_secret", "api_base"}
+
+
+def _payment_accounts(raw: str) -> dict[str, dict[str, str]]:
+    """``{"<lg_code>": {"provider": "stripe", "secret_key": …, "webhook_secret": …,
+    "api_base": optional}}``. Messages name LG codes and keys, never a key's value."""
+    if not raw.strip():
+        return {}
+    try:
+        accounts = json.loads(raw)
+    except ValueError:
+        raise ValueError(
+            'a JSON object {"<lg_code>": {"provider": "stripe", "secret_key": "sk_…", '
+            '"webhook_secret": "whsec_…"}} (this is not valid JSON)'
+        ) from None
+    if not isinstance(accounts, dict):
+        raise ValueError('a JSON object by LG code: {"<lg_code>": {...}}')
+    parsed: dict[str, dict[str, str]] = {}
+    for lg_code, entry in accounts.items():
+        if not (isinstance(lg_code, str) and len(lg_code) == 6 and lg_code.isdigit()):
+            raise ValueError(f"6-digit LG codes as keys ({str(lg_code)[:12]!r} is not one)")
+        if not isinstance(entry, dict):
+            raise ValueError(f"an object for {lg_code}")
+        unknown = sorted(set(entry) - _ACCOUNT_KEYS)
+        if unknown:
+            raise ValueError(
+                f"only {', '.join(sorted(_ACCOUNT_KEYS))} for {lg_code} (not {unknown})"
+            )
+        provider = entry.get("provider")
+        if provider not in PAYMENT_PROVIDERS:
+            raise ValueError(
+                f"a known provider for {lg_code} ({', '.join(sorted(PAYMENT_PROVIDERS))}), "
+                f"not {str(provider)[:30]!r}"
+            )
+        for key in ("secret_key", "webhook_secret"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise ValueError(f"a non-empty {key} for {lg_code}")
+        api_base = entry.get("api_base") or ""
+        if not isinstance(api_base, str):
+            raise ValueError(f"api_base of {lg_code} as a URL")
+        parsed[lg_code] = {
+            "provider": provider,
+            "secret_key": entry["secret_key"].strip(),
+            "webhook_secret": entry["webhook_secret"].strip(),
+            "api_base": _url(api_base),
+        }
+    return parsed
+
+
 def _choice(*allowed: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         if raw.strip() not in allowed:
@@ -129,6 +181,8 @@ class Variable:
     default: str = ""
     default_text: str = ""
     section: str = "General"
+    # Holds keys: an error never repeats the value.
+    secret: bool = False
 
     def read(self, environ: Mapping[str, str]) -> Any:
         # Set but empty counts as unset: `VAR=` in an env file must not mean "nothing".
@@ -136,8 +190,9 @@ class Variable:
         try:
             return self.parse(raw)
         except ValueError as error:
+            shown = "(value hidden)" if self.secret else repr(raw)
             raise ImproperlyConfigured(
-                f"{self.name}={raw!r} is not valid: expected {error}. See docs/operations.md."
+                f"{self.name}={shown} is not valid: expected {error}. See docs/operations.md."
             ) from None
 
     @property
@@ -442,6 +497,17 @@ VARIABLES: dict[str, Variable] = _variables(
         "(its answers are deleted)",
         default="30",
         section="Counter",
+    ),
+    # --- payments -------------------------------------------------------------------------
+    Variable(
+        "MADOGUCHI_PAYMENT_ACCOUNTS",
+        _payment_accounts,
+        "each municipality's payment account as JSON by LG code: "
+        '`{"172031": {"provider": "stripe", "secret_key": "sk_live_…", '
+        '"webhook_secret": "whsec_…"}}` (docs/deploy.md); keep it in a secret file',
+        default_text="none: no online payment",
+        section="Payments",
+        secret=True,
     ),
     # --- exports --------------------------------------------------------------------------
     Variable(
