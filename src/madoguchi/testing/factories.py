@@ -8,12 +8,15 @@ from typing import Any
 import factory
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.forms import services as form_services
 from madoguchi.forms.models import Form, FormVersion
 from madoguchi.forms.schema import FormSchema
 from madoguchi.jp.lgcode import check_digit
+from madoguchi.payments.models import Payment, Purpose
+from madoguchi.payments.states import PaymentStatus
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.models import Attachment, Submission
 from madoguchi.tenants.models import Department, Municipality, StaffMember, StaffRole
@@ -175,4 +178,47 @@ def attach_file(
         size=len(content),
         content_type="application/pdf",
         sha256=hashlib.sha256(content).hexdigest(),
+    )
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A card payment as the provider's webhook leaves it: paid, with its fee and 領収書番号.
+
+    Give ``submission`` (its city and department follow); without one, a new form of a new
+    city gets an application. ``provider_fee`` is 3.6% (rounded down), ``net`` what remains.
+    """
+
+    class Meta:
+        model = Payment
+
+    submission = factory.LazyFunction(lambda: submit_application(publish_form()))
+    municipality = factory.LazyAttribute(lambda p: p.submission.municipality)
+    department = factory.LazyAttribute(lambda p: p.submission.form_version.form.department)
+    purpose = Purpose.ON_SUBMISSION
+    amount = 300
+    status = PaymentStatus.PAID
+    provider = "stripe"
+    account = factory.LazyAttribute(lambda p: p.municipality.lg_code)
+    provider_reference = factory.Sequence(lambda n: f"pi_test_{n:08d}")
+    method = "card"
+    provider_fee = factory.LazyAttribute(lambda p: p.amount * 36 // 1000)
+    net = factory.LazyAttribute(lambda p: p.amount - p.provider_fee)
+    created_at = factory.LazyFunction(timezone.now)
+    paid_at = factory.LazyAttribute(lambda p: p.created_at)
+    receipt_serial = factory.LazyAttributeSequence(
+        lambda p, n: f"R-{p.municipality.lg_code}-2026-{n:06d}"
+    )
+    lines = factory.LazyAttribute(
+        lambda p: [
+            {
+                "key": "fee",
+                "label": {"ja": "手数料", "en": "Fee"},
+                "unit_amount": p.amount,
+                "quantity": 1,
+                "amount": p.amount,
+                "taxable": False,
+                "tax_rate": 0,
+                "tax": 0,
+            }
+        ]
     )
