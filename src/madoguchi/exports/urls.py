@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from . import views
+from . import payment_views, views
 
 app_name = "exports"
 
 urlpatterns = [
     path("", views.export_home, name="home"),
+    path("payments/", payment_views.export_payments, name="payments"),
     path("selected/", views.export_selected, name="selected"),
     path("forms/<int:form_id>/", views.export_form, name="form"),
     path("forms/<int:form_id>/profiles/new/", views.export_profile, name="profile_new"),

@@ -40,6 +40,7 @@ from .models import (
     JobStatus,
     Unencodable,
 )
+from .payment_selectors import may_export_payments
 from .writers import TooManyRows
 
 DEFAULT_PROFILE = "default"
@@ -97,6 +98,7 @@ def export_home(request: HttpRequest) -> HttpResponse:
             "forms": forms,
             "jobs": selectors.jobs_for(staff)[:20],
             "may_export": selectors.may_export(staff),
+            "may_export_payments": may_export_payments(staff),
         },
     )
 

@@ -19,7 +19,14 @@ from .cells import CHUNK_SIZE, FILE_CHUNK_SIZE, CellValue, Problem, Problems, Ro
 from .cp932 import GETA, JIS_TO_CP932, cp932_unholdable, map_to_cp932, to_cp932
 from .csvfile import BOM, Encoding, csv_chunks
 from .jsonl import jsonl_chunks
-from .xlsx import XLSX_DATE_FORMATS, XLSX_MAX_ROWS, TooManyRows, write_xlsx
+from .xlsx import (
+    XLSX_DATE_FORMATS,
+    XLSX_MAX_ROWS,
+    Sheet,
+    TooManyRows,
+    write_xlsx,
+    write_xlsx_sheets,
+)
 
 __all__ = [
     "BOM",
@@ -37,6 +44,7 @@ __all__ = [
     "Problem",
     "Problems",
     "Row",
+    "Sheet",
     "TooManyRows",
     "ZipItem",
     "cp932_unholdable",
@@ -49,5 +57,6 @@ __all__ = [
     "starts_formula",
     "to_cp932",
     "write_xlsx",
+    "write_xlsx_sheets",
     "zip_chunks",
 ]

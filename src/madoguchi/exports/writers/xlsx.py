@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from madoguchi.core.spreadsheet import starts_formula
 
@@ -39,6 +40,19 @@ def write_xlsx(
     ``RowBuilder(typed=True)``) are written as numbers and Excel dates, so SUM and date
     sorting work; ``date_style`` picks ISO or 和暦 display for the dates.
     """
+    write_xlsx_sheets([Sheet("export", header, rows)], path, date_style=date_style)
+
+
+class Sheet(NamedTuple):
+    """One worksheet: its tab name, header row and rows (written in this order)."""
+
+    name: str
+    header: list[str]
+    rows: Iterable[Row]
+
+
+def write_xlsx_sheets(sheets: Iterable[Sheet], path: Path, *, date_style: str = "iso") -> None:
+    """A workbook of several sheets, each written row by row as :func:`write_xlsx` does."""
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(
@@ -52,35 +66,51 @@ def write_xlsx(
         },
     )
     try:
-        sheet = workbook.add_worksheet("export")
-        bold = workbook.add_format({"bold": True})
-        bold_text = workbook.add_format({"bold": True, "quote_prefix": True})
-        text_only = workbook.add_format({"quote_prefix": True})
         day_format, moment_format = XLSX_DATE_FORMATS.get(date_style, XLSX_DATE_FORMATS["iso"])
-        day_cell = workbook.add_format({"num_format": day_format})
-        moment_cell = workbook.add_format({"num_format": moment_format})
-        for column, text in enumerate(header):
-            sheet.write_string(0, column, text, bold_text if starts_formula(text) else bold)
-        sheet.freeze_panes(1, 0)
-        for number, row in enumerate(rows, start=1):
-            if number >= XLSX_MAX_ROWS:
-                raise TooManyRows(f"XLSX holds at most {XLSX_MAX_ROWS - 1} rows")
-            for column, cell in enumerate(row.cells):
-                if type(cell) is str:
-                    if starts_formula(cell):
-                        sheet.write_string(number, column, cell, text_only)
-                    else:
-                        sheet.write_string(number, column, cell)
-                elif isinstance(cell, datetime):
-                    sheet.write_datetime(number, column, cell.replace(tzinfo=None), moment_cell)
-                elif isinstance(cell, date):
-                    sheet.write_datetime(number, column, cell, day_cell)
-                elif isinstance(cell, int | float) and not isinstance(cell, bool):
-                    sheet.write_number(number, column, cell)
-                else:
-                    text = str(cell)
-                    sheet.write_string(
-                        number, column, text, text_only if starts_formula(text) else None
-                    )
+        formats = _Formats(
+            bold=workbook.add_format({"bold": True}),
+            bold_text=workbook.add_format({"bold": True, "quote_prefix": True}),
+            text_only=workbook.add_format({"quote_prefix": True}),
+            day=workbook.add_format({"num_format": day_format}),
+            moment=workbook.add_format({"num_format": moment_format}),
+        )
+        for sheet in sheets:
+            _write_sheet(workbook.add_worksheet(sheet.name), sheet, formats)
     finally:
         workbook.close()
+
+
+class _Formats(NamedTuple):
+    bold: Any
+    bold_text: Any
+    text_only: Any
+    day: Any
+    moment: Any
+
+
+def _write_sheet(sheet: Any, content: Sheet, formats: _Formats) -> None:
+    for column, text in enumerate(content.header):
+        sheet.write_string(
+            0, column, text, formats.bold_text if starts_formula(text) else formats.bold
+        )
+    sheet.freeze_panes(1, 0)
+    for number, row in enumerate(content.rows, start=1):
+        if number >= XLSX_MAX_ROWS:
+            raise TooManyRows(f"XLSX holds at most {XLSX_MAX_ROWS - 1} rows")
+        for column, cell in enumerate(row.cells):
+            if type(cell) is str:
+                if starts_formula(cell):
+                    sheet.write_string(number, column, cell, formats.text_only)
+                else:
+                    sheet.write_string(number, column, cell)
+            elif isinstance(cell, datetime):
+                sheet.write_datetime(number, column, cell.replace(tzinfo=None), formats.moment)
+            elif isinstance(cell, date):
+                sheet.write_datetime(number, column, cell, formats.day)
+            elif isinstance(cell, int | float) and not isinstance(cell, bool):
+                sheet.write_number(number, column, cell)
+            else:
+                text = str(cell)
+                sheet.write_string(
+                    number, column, text, formats.text_only if starts_formula(text) else None
+                )
