@@ -7,6 +7,7 @@ from django.core.management import call_command
 from hypothesis import settings
 
 from madoguchi.testing.factories import DepartmentFactory, StaffFactory, publish_form
+from madoguchi.testing.payments import paysim  # noqa: F401 (the payment simulator's fixture)
 from madoguchi.testing.staff import LogIn, log_in_staff
 
 # No per-example deadline: on a loaded CI machine (two xdist workers beside browser tests)

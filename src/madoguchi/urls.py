@@ -34,3 +34,7 @@ urlpatterns = [
 # tests) and enabled. It goes first so that no catch-all pattern can shadow it.
 if apps.is_installed("madoguchi.simulators.idp") and settings.MADOGUCHI_DEVIDP_ENABLED is True:
     urlpatterns.insert(0, path("devidp/", include("madoguchi.simulators.idp.urls")))
+
+# The payment provider simulator (a Stripe stand-in), likewise.
+if apps.is_installed("madoguchi.simulators.payments") and settings.MADOGUCHI_PAYSIM_ENABLED is True:
+    urlpatterns.insert(0, path("paysim/", include("madoguchi.simulators.payments.urls")))

@@ -251,6 +251,8 @@ MADOGUCHI_SITE_URL: str = env("MADOGUCHI_SITE_URL")
 # Where devidp is reached (its issuer); empty: MADOGUCHI_SITE_URL. `make run` puts it on
 # the other loopback name, so the demo's card login crosses origins like production.
 MADOGUCHI_DEVIDP_URL: str = env("MADOGUCHI_DEVIDP_URL")
+# The local simulator of the payment provider (paysim, a Stripe stand-in): dev and tests only.
+MADOGUCHI_PAYSIM_ENABLED = False
 
 # --- background work and exports (backoffice exports) -------------------------------
 # The Django tasks API (the django-tasks backport until Django 6) with its database

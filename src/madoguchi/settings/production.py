@@ -21,6 +21,7 @@ DEBUG = False
 # The switches are forced off (each of those apps refuses to start without its switch, so
 # a settings module built on this one cannot add them either), and the apps are refused.
 MADOGUCHI_DEVIDP_ENABLED = False
+MADOGUCHI_PAYSIM_ENABLED = False
 MADOGUCHI_ALLOW_DEMO = False
 DEVELOPMENT_ONLY_APPS = ("madoguchi.simulators", "madoguchi.demo")
 
