@@ -37,6 +37,10 @@ _FORM_PROPERTIES: dict[str, Promise] = {
     "mail.enclosures": pgettext_lazy("form property", "the enclosures to post"),
     "mail.handwritten_signature": pgettext_lazy("form property", "the handwritten signature box"),
     "mail.description": pgettext_lazy("form property", "the explanation of applying by post"),
+    # The fees block (手数料); its items are compared one by one (``_fee_changes``).
+    "fees.timing": pgettext_lazy("form property", "when the fee is paid"),
+    "fees.methods": pgettext_lazy("form property", "the ways to pay"),
+    "fees.description": pgettext_lazy("form property", "the explanation of the fee"),
 }
 _FIELD_PROPERTIES: dict[str, Promise] = {
     "label": pgettext_lazy("question property", "label"),
@@ -70,6 +74,15 @@ _VALUE_LABELS: dict[str, dict[str, Promise]] = {
         "completed": pgettext_lazy("status", "completed"),
         "result_delivered": pgettext_lazy("status", "result delivered"),
     },
+    "fees.timing": {
+        "on_submission": pgettext_lazy("fee timing", "when applying"),
+        "after_review": pgettext_lazy("fee timing", "after review (事後決済)"),
+    },
+    "fees.methods": {
+        "card": pgettext_lazy("payment method", "credit card"),
+        "konbini": pgettext_lazy("payment method", "convenience store"),
+        "paypay": pgettext_lazy("payment method", "PayPay"),
+    },
     "prefill": {
         "name": pgettext_lazy("prefill", "name"),
         "name_kana": pgettext_lazy("prefill", "name in katakana"),
@@ -89,7 +102,7 @@ _VALUE_LABELS: dict[str, dict[str, Promise]] = {
     },
 }
 # Properties whose value is the key of another question: shown as that question's label.
-_FIELD_REFERENCES = frozenset({"applicant_name_field", "address_field"})
+_FIELD_REFERENCES = frozenset({"applicant_name_field", "address_field", "quantity_field"})
 # Properties whose stored codes are shown in words.
 _CODED = frozenset({*_VALUE_LABELS, "type"})
 
@@ -159,6 +172,12 @@ def _changes(old: Definition, new: Definition, language: str) -> list[str]:
             before, after = bool(before), bool(after)
             if first and not after:
                 continue
+        if name == "fees.timing" and (before or after):  # a fees block is paid when applying
+            before = (before or "on_submission") if _property(old, "fees") else None
+            after = (after or "on_submission") if _property(new, "fees") else None
+        if name == "fees.methods" and (before or after):
+            before = (before or ["card"]) if _property(old, "fees") else None
+            after = (after or ["card"]) if _property(new, "fees") else None
         if first and after not in (None, "", [], {}):
             # Nothing published yet: what the form will be, 「本人確認: なし（自己申告）」.
             shown = _shown(new, name, after, language)
@@ -174,6 +193,7 @@ def _changes(old: Definition, new: Definition, language: str) -> list[str]:
                     "after": _shown(new, name, after, language),
                 }
             )
+    changes.extend(_fee_changes(old, new, language))
     old_steps = {str(s.get("key")): s for s in steps(old)}
     new_steps = {str(s.get("key")): s for s in steps(new)}
     for key, step in new_steps.items():
@@ -240,4 +260,62 @@ def _changes(old: Definition, new: Definition, language: str) -> list[str]:
     new_order = [k for k in new_fields if k in old_fields]
     if old_order != new_order and not moved:
         changes.append(gettext("Changed the order of the questions"))
+    return changes
+
+
+def _fee_items(definition: Definition) -> dict[str, dict[str, Any]]:
+    fees = definition.get("fees")
+    items = fees.get("items") if isinstance(fees, dict) else None
+    return {str(i.get("key")): i for i in items or [] if isinstance(i, dict)}
+
+
+def _fee_summary(definition: Definition, item: dict[str, Any], language: str) -> str:
+    """How a fee item charges, in words: 「300円 × 通数（税込 10%）」, 「規則で計算」."""
+    if item.get("amount"):
+        summary = gettext("computed by a rule")
+    else:
+        summary = gettext("%(amount)s yen") % {"amount": f"{int(item.get('unit_amount') or 0):,}"}
+        counted = item.get("quantity_field")
+        if counted:
+            summary += f" × {_value_label(definition, 'quantity_field', counted, language)}"
+    if item.get("taxable"):
+        summary += gettext(" (including %(rate)s%% tax)") % {"rate": item.get("tax_rate", 10)}
+    if item.get("applies_if"):
+        summary += gettext(" when %(rule)s") % {
+            "rule": logic_summary(definition, item["applies_if"], language)
+        }
+    return summary
+
+
+def _fee_changes(old: Definition, new: Definition, language: str) -> list[str]:
+    """One sentence per fee item added, removed or changed (its name or how it charges)."""
+    changes: list[str] = []
+    before, after = _fee_items(old), _fee_items(new)
+    for key, item in after.items():
+        label = text(item.get("label"), language) or key
+        summary = _fee_summary(new, item, language)
+        if key not in before:
+            changes.append(
+                gettext("Added the fee “%(label)s”: %(summary)s")
+                % {"label": label, "summary": summary}
+            )
+            continue
+        old_label = text(before[key].get("label"), language) or key
+        if old_label != label:
+            changes.append(
+                gettext("Renamed the fee “%(before)s” to “%(after)s”")
+                % {"before": old_label, "after": label}
+            )
+        old_summary = _fee_summary(old, before[key], language)
+        if old_summary != summary:
+            changes.append(
+                gettext("Changed the fee “%(label)s” from “%(before)s” to “%(after)s”")
+                % {"label": label, "before": old_summary, "after": summary}
+            )
+        elif before[key].get("amount") != item.get("amount"):
+            changes.append(gettext("Changed the rule of the fee “%(label)s”") % {"label": label})
+    for key, item in before.items():
+        if key not in after:
+            label = text(item.get("label"), language) or key
+            changes.append(gettext("Removed the fee “%(label)s”") % {"label": label})
     return changes

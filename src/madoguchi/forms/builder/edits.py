@@ -351,6 +351,13 @@ def rename_references(definition: Definition, old: str, new: str) -> Definition:
                 field["address_field"] = new
     if result.get("applicant_name_field") == old:
         result["applicant_name_field"] = new
+    fees = result.get("fees")
+    for item in (fees.get("items") or []) if isinstance(fees, dict) else []:
+        if item.get("quantity_field") == old:
+            item["quantity_field"] = new
+        for name in ("amount", "applies_if"):
+            if item.get(name):
+                item[name] = _rename_var(item[name], old, new)
     return result
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext, gettext_noop, override
 from pydantic import ValidationError
 
 from ..schema import FormSchema, condition_variables, schema_problems
-from .edits import Definition, field_keys, steps, text
+from .edits import Definition, all_fields, field_keys, steps, text
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,7 @@ def publish_problems(definition: Definition) -> list[Problem]:
                         problems.append(
                             _problem(what, step=step_key, field=key, label=label, name=name)
                         )
+    problems.extend(_fee_problems(definition, keys))
     if definition.get("identity") == "mynumber_sign" and "online" not in (
         definition.get("channels") or []
     ):
@@ -171,4 +172,57 @@ def publish_problems(definition: Definition) -> list[Problem]:
         return problems
     for message in schema_problems(schema):  # defensive: model_validate already ran these
         problems.append(Problem(message, translate=False))
+    return problems
+
+
+def _fee_problems(definition: Definition, keys: list[str]) -> list[Problem]:
+    """A fee item that counts or reads a question that was deleted, or that now counts a
+    question which is neither a number nor a choice (its type was changed). They link to
+    the settings page, where the 手数料 section chooses the question."""
+    fees = definition.get("fees")
+    if not isinstance(fees, dict):
+        return []
+    types = {str(f.get("key")): f.get("type") for f in all_fields(definition)}
+    problems: list[Problem] = []
+    for item in fees.get("items") or []:
+        if not isinstance(item, dict):
+            continue
+        label = text(item.get("label")) or str(item.get("key"))
+        counted = item.get("quantity_field")
+        if counted and counted not in keys:
+            problems.append(
+                _problem(
+                    gettext_noop(
+                        "The fee “%(label)s” is multiplied by the deleted question “%(name)s”: "
+                        "choose another question in the fee settings, or none."
+                    ),
+                    label=label,
+                    name=str(counted),
+                )
+            )
+        elif counted and types.get(counted) not in ("number", "choice"):
+            problems.append(
+                _problem(
+                    gettext_noop(
+                        "The fee “%(label)s” is multiplied by the answer to “%(name)s”, which "
+                        "is no longer a number or a choice: choose another question in the fee "
+                        "settings."
+                    ),
+                    label=label,
+                    name=str(counted),
+                )
+            )
+        for rule in ("amount", "applies_if"):
+            for name in sorted(condition_variables(item.get(rule))):
+                if name not in keys:
+                    problems.append(
+                        _problem(
+                            gettext_noop(
+                                "A rule of the fee “%(label)s” refers to the deleted question "
+                                "“%(name)s”: fix the rule in the YAML definition."
+                            ),
+                            label=label,
+                            name=name,
+                        )
+                    )
     return problems

@@ -20,7 +20,7 @@ from madoguchi.core.staff import staff_required
 from ... import selectors as form_selectors
 from ...models import Form
 from ...schema import DEFAULT_NOTIFY_STATUSES, MAIL_ENCLOSURES_MAX
-from .. import edits, services
+from .. import edits, fee_settings, services
 from ..forms import SettingsForm, TemplateMarkForm
 from ..selectors import editable_departments
 from .common import (
@@ -100,7 +100,12 @@ def _settings_values(form: Form, definition: dict[str, Any]) -> dict[str, Any]:
         "opens_at": _local_input(form.opens_at),
         "closes_at": _local_input(form.closes_at),
         "max_submissions": str(form.max_submissions or ""),
-    } | _mail_values(definition)
+    } | _block_values(definition)
+
+
+def _block_values(definition: dict[str, Any]) -> dict[str, Any]:
+    """The mail and fee blocks as the page's inputs."""
+    return _mail_values(definition) | fee_settings.fee_values(definition)
 
 
 def _mail_values(definition: dict[str, Any]) -> dict[str, Any]:
@@ -152,6 +157,13 @@ def _settings_from_post(
     else:  # the page did not show the mail block: shown again as stored
         entered |= _mail_values(definition)
     errors = field_errors(posted)
+    fees: dict[str, Any] | None = None
+    if data.get("fee_settings"):  # else the page did not show the fees: the stored block stays
+        fees, fee_entered, fee_errors = fee_settings.fees_from_post(data, definition)
+        entered |= fee_entered
+        errors = _in_page_order(errors, fee_errors)
+    else:
+        entered |= fee_settings.fee_values(definition)
 
     def localized(prefix: str) -> dict[str, str] | None:
         ja, en = entered[f"{prefix}_ja"], entered[f"{prefix}_en"]
@@ -169,6 +181,8 @@ def _settings_from_post(
     }
     if "mail" in posted.cleaned_data:  # else the stored block stays as it is
         properties["mail"] = posted.cleaned_data["mail"]
+    if data.get("fee_settings"):
+        properties["fees"] = fees
     new = edits.set_form_properties(definition, properties)
     for field in edits.all_fields(new):
         if field.get("type") == "email":
@@ -177,6 +191,15 @@ def _settings_from_post(
             else:
                 field.pop("confirmation", None)
     return new, entered, errors
+
+
+def _in_page_order(errors: dict[str, str], fee_errors: dict[str, str]) -> dict[str, str]:
+    """The settings' and the fees' problems as the page shows them: the fees section comes
+    before the owner and acceptance inputs."""
+    later = ("department", "category_ja", "category_en", "opens_at", "closes_at")
+    first = {k: v for k, v in errors.items() if k not in later and k != "max_submissions"}
+    rest = {k: v for k, v in errors.items() if k not in first}
+    return first | fee_errors | rest
 
 
 def _settings_values_keys() -> list[str]:
@@ -253,6 +276,12 @@ def settings_edit(request: HttpRequest, form_id: int) -> HttpResponse:
             channel_choices=CHANNEL_CHOICES,
             notify_choices=NOTIFY_CHOICES,
             mail_enclosures_max=MAIL_ENCLOSURES_MAX,
+            fee_timing_choices=fee_settings.TIMING_CHOICES,
+            fee_method_choices=fee_settings.METHOD_CHOICES,
+            fee_quantity_fields=fee_settings.quantity_fields(draft.definition, language),
+            fee_quantity_keys=[
+                key for key, _label in fee_settings.quantity_fields(draft.definition, language)
+            ],
             departments=departments_for(staff),
             # Offered for the Japanese name, whatever the page's language.
             categories=form_selectors.category_names(form.municipality_id, language="ja"),
