@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import status_links
+from . import status_links, status_panels
 from .models import Status
 
 if TYPE_CHECKING:
@@ -62,6 +62,8 @@ def send_confirmation(submission: Submission) -> None:
         context = confirmation_context(submission, submission.language)
         context["site_url"] = settings.MADOGUCHI_SITE_URL
         context["status_url"] = status_links.absolute_url(status_links.issue(submission))
+        # What apps above add (the fee to pay), in the applicant's language.
+        context["notes"] = status_panels.email_notes(submission)
         subject = _("[%(municipality)s] Your application was received (%(receipt)s)") % {
             "municipality": context["municipality"],
             "receipt": submission.receipt_number,

@@ -27,7 +27,7 @@ from madoguchi.forms.schema import EmailField, FileField
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import VerifiedIdentity
 
-from . import document, notifications, uploads
+from . import after_submit, document, notifications, uploads
 from .models import Attachment, Channel, Draft, ReceiptCounter, Submission
 from .signing import Signature
 
@@ -353,6 +353,8 @@ def create_submission(
     )
     if signed is not None:
         signed.record(submission)  # the evidence and its SIGNED event, after SUBMITTED
+    # Apps above add their records (a fee to pay) before the confirmation email reads them.
+    after_submit.run(submission)
     transaction.on_commit(lambda: notifications.send_confirmation(submission))
     return submission
 

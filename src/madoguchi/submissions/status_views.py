@@ -31,6 +31,7 @@ from . import (
     resident_session,
     selectors,
     status_links,
+    status_panels,
     workflow,
 )
 from .models import ResultDocument, Submission
@@ -62,6 +63,9 @@ def _context(request: HttpRequest, submission: Submission, token: str) -> dict[s
         "news": notifications.status_news(submission.status),
         "locked": locked,
         "mypage_url_code": submission.municipality.lg_code,
+        "panels": status_panels.render(
+            request, submission, status_panels.Where("status", token=token, locked=locked)
+        ),
     }
     if locked:
         return context

@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from madoguchi.forms import rendering
+from madoguchi.forms import fees, rendering
 from madoguchi.identity import csp as identity_csp
 
-from .. import navigation, notifications, selectors, services, signing
+from .. import fee_display, navigation, notifications, selectors, services, signing, status_panels
 from ..models import Channel, Draft, Submission
 from .access import current_language, open_draft, remember_receipt
 from .steps import step_url
@@ -35,6 +35,15 @@ def _review_rows(draft: Draft, token: str) -> list[dict[str, Any]]:
         }
         for section in rendering.answer_sections(draft.form_version.schema, draft.answers)
     ]
+
+
+def _fee(draft: Draft) -> fee_display.QuoteView | None:
+    """What these answers cost, as the form's fee items work it out (None: no fee)."""
+    schema = draft.form_version.schema
+    quote = fees.quote(schema, draft.answers)
+    if schema.fees is None or quote is None:
+        return None
+    return fee_display.quote_view(schema.fees, quote)
 
 
 @require_http_methods(["GET", "POST"])
@@ -122,6 +131,7 @@ def review_page(
             "signing_error": signing_error,
             "by_mail": by_mail,
             "at_counter": at_counter,
+            "fee": _fee(draft),
         },
         status=status,
     )
@@ -138,11 +148,9 @@ def done(request: HttpRequest, public_id: UUID) -> HttpResponse:
     submission = Submission.objects.select_related(
         "form_version__form", "municipality", "department"
     ).get(public_id=public_id)
-    return render(
-        request,
-        "submissions/done.html",
-        notifications.confirmation_context(submission, current_language()),
-    )
+    context = notifications.confirmation_context(submission, current_language())
+    context["panels"] = status_panels.render(request, submission, status_panels.Where("done"))
+    return render(request, "submissions/done.html", context)
 
 
 @require_POST
