@@ -9,3 +9,13 @@ class PaymentsConfig(AppConfig):
         from . import registry
 
         registry.register_builtin_providers()
+
+        # The resident's side (madoguchi.submissions' ports): the fee asked at submission
+        # becomes a payment; the confirmation and status pages show it; so does the email.
+        from madoguchi.submissions import after_submit, status_panels
+
+        from . import resident_panel
+
+        after_submit.register("payments", resident_panel.start_on_submission)
+        status_panels.register("payments", resident_panel.panel)
+        status_panels.register_email_note("payments", resident_panel.email_note)
