@@ -373,3 +373,75 @@ def test_the_xlsx_holds_the_rows_and_the_totals_as_two_sheets(
     assert sheets["明細"][0] == payment_services.HEADER
     assert [row[4] for row in sheets["明細"][1:]] == ["300", "600", "400", "-600"]
     assert sheets["集計"][3][:1] + sheets["集計"][3][6:] == ["合計", "700", "45", "655"]
+
+
+# --- against the provider simulator's balance transactions ----------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_totals_equal_the_providers_balance_transactions_per_reporting_category(
+    paysim: Any,
+) -> None:
+    from datetime import UTC, timedelta
+
+    kaga = MunicipalityFactory(lg_code="172065", name="加賀市")
+    version = titled(DepartmentFactory(municipality=kaga, name="市民課"), "juminhyo", "住民票")
+    admin = StaffFactory(municipality=kaga, role=StaffRole.MUNICIPALITY_ADMIN)
+    client = paysim.client("172065")
+    started = datetime.now(UTC) - timedelta(minutes=1)
+    payments = []
+    for amount in (300, 600, 750):
+        session = client.v1.checkout.sessions.create(
+            params={
+                "mode": "payment",
+                "line_items": [
+                    {
+                        "price_data": {
+                            "currency": "jpy",
+                            "unit_amount": amount,
+                            "product_data": {"name": "住民票"},
+                        },
+                        "quantity": 1,
+                    }
+                ],
+                "success_url": "http://testserver/done",
+                "cancel_url": "http://testserver/cancel",
+            }
+        )
+        assert paysim.pay(session.id).ok
+        paid = client.v1.checkout.sessions.retrieve(
+            session.id, params={"expand": ["payment_intent.latest_charge.balance_transaction"]}
+        )
+        balance = paid.payment_intent.latest_charge.balance_transaction
+        # What the app stores from the provider's answer (webhook or return page).
+        payments.append(
+            pay(
+                version,
+                amount,
+                datetime.fromtimestamp(balance.created, UTC),
+                provider_reference=paid.payment_intent.id,
+                provider_fee=balance.fee,
+                net=balance.net,
+            )
+        )
+    refunded = client.v1.refunds.create(params={"payment_intent": payments[1].provider_reference})
+    refund(payments[1], datetime.fromtimestamp(refunded.created, UTC))
+    listed = client.v1.balance_transactions.list(
+        params={"created": {"gte": int(started.timestamp())}, "limit": 100}
+    )
+
+    today = datetime.now(TOKYO).date()
+    summary = payment_selectors.summarize(
+        payment_selectors.movements(admin, period=Period(today - timedelta(days=1), today))
+    )
+
+    for category in ("charge", "refund"):
+        theirs = [t for t in listed.data if t.reporting_category == category]
+        ours = summary.by_category[category]
+        assert (ours.count, ours.gross, ours.fee, ours.net) == (
+            len(theirs),
+            sum(t.amount for t in theirs),
+            sum(t.fee for t in theirs),
+            sum(t.net for t in theirs),
+        ), category
+    assert summary.by_category["refund"].count == 1
