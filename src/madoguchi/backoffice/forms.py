@@ -8,13 +8,18 @@ keeps what was typed (``entered``).
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from madoguchi.forms.schema import FEE_MAX_AMOUNT
 from madoguchi.submissions.models import Status
 from madoguchi.tenants.models import StaffMember
+
+from .fees import QUANTITY_MAX, FeeOffer, confirmed_lines, total_of, yen
 
 
 class StatusForm(forms.Form):
@@ -34,7 +39,15 @@ class StatusForm(forms.Form):
         strip=False,
     )
 
-    def __init__(self, *args: Any, field_keys: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        field_keys: list[str],
+        offer: FeeOffer | None = None,
+        refundable: bool = False,
+        language: str = "ja",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         # Added here, not declared: a field named "fields" would hide Form.fields. Which
         # answers may be reopened is the workflow's check (it names the problem).
@@ -43,6 +56,140 @@ class StatusForm(forms.Form):
             required=False,
             choices=[(key, key) for key in field_keys],
         )
+        self.offer = offer
+        self.refundable = refundable
+        # Set by clean() when approving a 事後決済 form: the lines to charge ([] for none)
+        # and whether they differ from the quote.
+        self.fee_lines: list[dict[str, Any]] = []
+        self.fee_changed = False
+        if offer is not None:
+            for line in offer.lines:
+                label = line.label.get(language)
+                self.fields[line.quantity_field] = forms.CharField(
+                    label=gettext("Quantity: %(item)s") % {"item": label}, required=False
+                )
+                self.fields[line.unit_field] = forms.CharField(
+                    label=gettext("Unit amount (yen): %(item)s") % {"item": label},
+                    required=False,
+                )
+            self.fields["no_fee"] = forms.BooleanField(
+                label=_("Approve without a fee (0 yen: no payment is asked for)"), required=False
+            )
+            self.fields["fee_reason"] = forms.CharField(
+                label=_("Reason for changing the quoted fee"), required=False
+            )
+            # Never an input: the line the summary links for a problem with the total.
+            self.fields["fee_total"] = forms.CharField(label=_("Fee"), required=False)
+        if refundable:
+            self.fields["refund"] = forms.BooleanField(label=_("Refund the fee"), required=False)
+            self.fields["refund_reason"] = forms.CharField(
+                label=_("Reason for the refund"), required=False
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.offer is not None and cleaned.get("to_status") == Status.APPROVED:
+            self._clean_fee(cleaned)
+        return cleaned
+
+    def _clean_fee(self, cleaned: dict[str, Any]) -> None:
+        assert self.offer is not None
+        entered: dict[str, tuple[int, int]] = {}
+        for line in self.offer.lines:
+            quantity = _whole(self.data.get(line.quantity_field, ""), QUANTITY_MAX)
+            unit = _whole(self.data.get(line.unit_field, ""), FEE_MAX_AMOUNT)
+            if quantity is None:
+                self.add_error(
+                    line.quantity_field,
+                    gettext("Enter the quantity as a whole number from 0 to %(max)s.")
+                    % {"max": f"{QUANTITY_MAX:,}"},
+                )
+            if unit is None:
+                self.add_error(
+                    line.unit_field,
+                    gettext("Enter the unit amount in whole yen from 0 to %(max)s.")
+                    % {"max": f"{FEE_MAX_AMOUNT:,}"},
+                )
+            if quantity is not None and unit is not None:
+                entered[line.key] = (quantity, unit)
+        if len(entered) != len(self.offer.lines):
+            return
+        lines = confirmed_lines(self.offer, entered)
+        total = total_of(lines)
+        no_fee = bool(cleaned.get("no_fee"))
+        if no_fee:
+            lines, total = [], 0
+        elif total == 0:
+            self.add_error(
+                "fee_total",
+                gettext(
+                    "The fee comes to 0 yen. Enter the quantities and amounts, or tick "
+                    "“Approve without a fee” to approve without asking for a payment."
+                ),
+            )
+        elif total > FEE_MAX_AMOUNT:
+            self.add_error(
+                "fee_total",
+                gettext(
+                    "The fee comes to %(total)s; one payment can be at most %(max)s. Check "
+                    "the quantities and unit amounts."
+                )
+                % {"total": yen(total), "max": yen(FEE_MAX_AMOUNT)},
+            )
+        quoted = [
+            (line.key, line.quantity, line.unit_amount, line.amount)
+            for line in self.offer.lines
+            if not line.problem
+        ]
+        charged = [
+            (line["key"], line["quantity"], line["unit_amount"], line["amount"]) for line in lines
+        ]
+        self.fee_changed = quoted != charged
+        if self.fee_changed and not str(cleaned.get("fee_reason", "")).strip():
+            self.add_error(
+                "fee_reason",
+                gettext(
+                    "Give the reason for changing the quoted fee of %(quoted)s (kept in the "
+                    "internal comments)."
+                )
+                % {"quoted": yen(self.offer.total)},
+            )
+        self.fee_lines = lines
+
+    def wants_refund(self) -> bool:
+        """A rejection that also refunds the paid fee (the box is ticked when offered)."""
+        return self.refundable and bool(self.cleaned_data.get("refund"))
+
+    def refund_reason(self) -> str:
+        """The refund's reason; the rejection's own when none was given."""
+        given = str(self.cleaned_data.get("refund_reason", "")).strip()
+        return (given or str(self.cleaned_data.get("reason", "")).strip())[:REFUND_REASON_MAX]
+
+
+REFUND_REASON_MAX = 500
+
+
+def _whole(value: str, largest: int) -> int | None:
+    """A whole number from 0 to ``largest`` as typed (full-width digits and commas fold:
+    １，２００ is 1200), or None."""
+    text = unicodedata.normalize("NFKC", value).strip().replace(",", "")
+    if not text.isdecimal():
+        return None
+    number = int(text)
+    return number if number <= largest else None
+
+
+class RefundForm(forms.Form):
+    """The reason for refunding a paid fee (the applicant is told; kept with the payment)."""
+
+    refund_reason = forms.CharField(
+        label=_("Reason for the refund"),
+        max_length=REFUND_REASON_MAX,
+        error_messages={
+            "required": _("Give the reason for the refund."),
+            "max_length": _("Write the reason in at most %(limit_value)d characters."),
+        },
+    )
 
 
 class AssignForm(forms.Form):

@@ -17,7 +17,7 @@ from madoguchi.submissions.models import Status, Submission
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import staff_who_can_act, visible_departments
 
-from . import search
+from . import fees, search
 
 
 def colleagues_for(submission: Submission) -> list[StaffMember]:
@@ -70,6 +70,8 @@ class InboxFilters:
     identity_level: str = ""
     query: str = ""
     oldest_first: bool = False
+    # 支払状況: one of fees.PAYMENT_FILTERS (unpaid, paid, refunded).
+    payment: str = ""
 
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> InboxFilters:
@@ -83,6 +85,7 @@ class InboxFilters:
         status = params.get("status", "")
         assignee = params.get("assignee", "")
         level = params.get("identity", "")
+        payment = params.get("payment", "")
         return cls(
             form=int(form) if form.isdigit() else None,
             status=status if status in Status.values else "",
@@ -92,6 +95,7 @@ class InboxFilters:
             identity_level=level if level in IDENTITY_LEVELS else "",
             query=params.get("q", "").strip()[:100],
             oldest_first=params.get("sort") == "oldest",
+            payment=payment if payment in fees.PAYMENT_FILTERS else "",
         )
 
     def as_query(self) -> dict[str, str]:
@@ -105,6 +109,7 @@ class InboxFilters:
             "identity": self.identity_level,
             "q": self.query,
             "sort": "oldest" if self.oldest_first else "",
+            "payment": self.payment,
         }
         return {key: value for key, value in values.items() if value}
 
@@ -157,6 +162,8 @@ def filtered_inbox(staff: StaffMember, filters: InboxFilters) -> QuerySet[Submis
         # Names, readings and receipt numbers by prefix of normalised terms: an index
         # seek, which a "contains" search over a million rows cannot be (see search.py).
         submissions = submissions.filter(search.matching(filters.query))
+    if filters.payment:
+        submissions = fees.filter_by_payment(submissions, filters.payment)
     return submissions
 
 
@@ -180,9 +187,10 @@ def inbox_page(
     newest_first = descending != backwards
     order = ["-submitted_at", "-id"] if newest_first else ["submitted_at", "id"]
     rows = list(
-        submissions.select_related("form_version__form", "department", "assignee__user").order_by(
-            *order
-        )[: PAGE_SIZE + 1]
+        # Each row's payment state comes with it (a subquery per row in the same query).
+        fees.with_payment_state(submissions)
+        .select_related("form_version__form", "department", "assignee__user")
+        .order_by(*order)[: PAGE_SIZE + 1]
     )
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
@@ -220,6 +228,9 @@ def inbox_choices(
             )
         ],
         "identity_choices": identity_levels.choices(),
+        "payment_choices": [
+            (value, fees.PAYMENT_STATE_LABELS[value]) for value in fees.PAYMENT_FILTERS
+        ],
         "bulk_choices": bulk_choices(staff, rows),
     }
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import inbox, login, statistics, submission
+from .views import inbox, login, payment, statistics, submission
 
 app_name = "backoffice"
 
@@ -29,6 +29,11 @@ urlpatterns = [
         "submissions/<str:receipt_number>/result/",
         submission.deliver_result,
         name="deliver_result",
+    ),
+    path(
+        "submissions/<str:receipt_number>/payments/<uuid:public_id>/refund/",
+        payment.refund,
+        name="refund",
     ),
     path("bulk/status/", inbox.bulk_status, name="bulk_status"),
     path("statistics/", statistics.statistics, name="statistics"),

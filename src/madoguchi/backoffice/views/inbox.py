@@ -16,7 +16,7 @@ from madoguchi.submissions import selectors as submission_selectors
 from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Status
 
-from .. import selectors
+from .. import fees, selectors
 from ..forms import BulkStatusForm
 
 
@@ -39,6 +39,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
                 "title": titles[s.form_version_id],
                 "department": s.department.localized_name(language),
                 "transitions": " ".join(sorted(selectors.bulk_transitions(s))),
+                "payment": fees.PAYMENT_STATE_LABELS.get(getattr(s, "payment_state", ""), ""),
             }
         )
     kept = filters.as_query()

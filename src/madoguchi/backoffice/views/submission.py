@@ -24,6 +24,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from madoguchi.core.forms import field_errors, summary
+from madoguchi.core.refusals import Refused
 from madoguchi.core.staff import staff_of, staff_required
 from madoguchi.forms import rendering
 from madoguchi.forms.answers import display_date
@@ -32,7 +33,7 @@ from madoguchi.submissions import selectors as submission_selectors
 from madoguchi.submissions.models import Attachment, Status, Submission
 from madoguchi.tenants.models import StaffMember
 
-from .. import selectors, services
+from .. import fee_services, fees, selectors, services
 from ..forms import AssignForm, CommentForm, ResultForm, StatusForm
 
 
@@ -135,11 +136,59 @@ def _render_detail(
     } | selectors.workflow_context(staff, submission, language=language)
     # Labels and readable values, before → after (never keys or stored structures).
     context["correction_history"] = corrections.correction_history(submission, language=language)
+    context |= _fee_context(staff, submission, form, language=language, allowed=context)
     return render(request, "backoffice/detail.html", context, status=status)
 
 
+def _fee_context(
+    staff: StaffMember,
+    submission: Submission,
+    form: django_forms.Form | None,
+    *,
+    language: str,
+    allowed: dict[str, Any],
+) -> dict[str, Any]:
+    """The payment section, and the fee parts of the status form (the amount asked for on
+    approval of a 事後決済 form, the refund on rejection), with what was typed."""
+    transitions = {value for value, _label in allowed["transitions"]}
+    rows = fees.payment_rows(submission, language=language, can_act=staff.can_act)
+    offer = (
+        fees.approval_offer(submission, language=language)
+        if Status.APPROVED in transitions
+        else None
+    )
+    data = form.data if isinstance(form, StatusForm) and form.offer is not None else None
+    return {
+        "has_fees": fees.fee_settings(submission) is not None or bool(rows),
+        "payments": rows,
+        "withdrawn_paid": submission.status == Status.WITHDRAWN
+        and any(row.status == "paid" for row in rows),
+        "fee_offer": offer,
+        "fee_inputs": [
+            {
+                "label": line.label.get(language),
+                "problem": line.problem,
+                "quoted": fees.yen(line.amount),
+                "quantity_name": line.quantity_field,
+                "quantity": data.get(line.quantity_field, "") if data else line.quantity,
+                "unit_name": line.unit_field,
+                "unit": data.get(line.unit_field, "") if data else line.unit_amount,
+            }
+            for line in (offer.lines if offer else ())
+        ],
+        "fee_quoted_total": fees.yen(offer.total) if offer else "",
+        "refund_offered": Status.REJECTED in transitions
+        and any(row.status == "paid" for row in rows),
+    }
+
+
 # Where a field's link in the error summary goes when its first input is not its name.
-_ANCHORS = {"to_status": "status-choices", "fields": "fix-choices"}
+_ANCHORS = {
+    "to_status": "status-choices",
+    "fields": "fix-choices",
+    "fee_total": "fee-lines",
+    "no_fee": "no_fee",
+}
 
 
 @staff_required
@@ -257,16 +306,39 @@ def print_view(request: HttpRequest, receipt_number: str) -> HttpResponse:
 def change_status(request: HttpRequest, receipt_number: str) -> HttpResponse:
     staff = staff_of(request)
     submission = _submission_or_404(staff, receipt_number)
+    language = get_language() or "ja"
     keys = [f.key for f in submission.form_version.schema.fields()]
-    form = StatusForm(request.POST, field_keys=keys)
+    offer = fees.approval_offer(submission, language=language)
+    form = StatusForm(
+        request.POST,
+        field_keys=keys,
+        offer=offer,
+        refundable=fees.paid_payment(submission) is not None,
+        language=language,
+    )
     if not form.is_valid():
         return _render_detail(request, staff, submission, form=form, status=422)
     data = form.cleaned_data
+    done = _("The status was changed and the applicant was told.")
     try:
         if data["to_status"] == Status.RETURNED:
             workflow.return_for_correction(
                 submission=submission, staff=staff, reason=data["reason"], fields=data["fields"]
             )
+        elif data["to_status"] == Status.APPROVED and offer is not None:
+            done = _approve(submission, staff, form, offer)
+        elif data["to_status"] == Status.REJECTED and form.refundable:
+            refunded = fee_services.reject(
+                submission=submission,
+                staff=staff,
+                reason=data["reason"],
+                refund_reason=form.refund_reason() if form.wants_refund() else None,
+            )
+            if refunded is not None:
+                done = _(
+                    "The application was rejected and the fee of %(amount)s is being refunded. "
+                    "The applicant was told."
+                ) % {"amount": fees.yen(refunded.amount)}
         else:
             workflow.change_status(
                 submission=submission,
@@ -278,8 +350,36 @@ def change_status(request: HttpRequest, receipt_number: str) -> HttpResponse:
         return _render_detail(
             request, staff, submission, form=form, refusals=refused.messages, status=422
         )
-    messages.success(request, _("The status was changed and the applicant was told."))
+    except Refused as refused:
+        # The payments app's refusal (the provider is unreachable, the account is not set
+        # up): nothing was changed, the decision can be taken again.
+        return _render_detail(
+            request, staff, submission, form=form, refusals=[str(refused)], status=422
+        )
+    messages.success(request, done)
     return redirect("backoffice:detail", receipt_number=receipt_number)
+
+
+def _approve(
+    submission: Submission, staff: StaffMember, form: StatusForm, offer: fees.FeeOffer
+) -> str:
+    """Approve a 事後決済 application with the fee confirmed in ``form``; what to tell staff."""
+    payment = fee_services.approve(
+        submission=submission,
+        staff=staff,
+        reason=form.cleaned_data["reason"],
+        lines=form.fee_lines,
+        quoted_total=offer.total,
+        fee_reason=form.cleaned_data.get("fee_reason", "") if form.fee_changed else "",
+    )
+    if payment is None:
+        return _(
+            "The application was approved without a fee: no payment was asked for. "
+            "The applicant was told."
+        )
+    return _("The application was approved and the applicant was asked to pay %(amount)s.") % {
+        "amount": fees.yen(payment.amount)
+    }
 
 
 @staff_required
