@@ -78,9 +78,14 @@ class PaySim:
         ``konbini_paid``) or ``paypay`` (approved or not with ``approve``)."""
         url = self._page(session_id_or_url)
         http = requests.Session()
-        page = http.get(url, timeout=10)
+        page = http.get(url, timeout=10, allow_redirects=False)
         form = {"method": method, "number": card, "expiry": expiry, "cvc": cvc}
-        answer = self._post(http, url, page.text, form)
+        if page.is_redirect:  # already paid, or a konbini slip
+            answer = page
+        elif page.status_code != 200:  # expired (410) or unknown (404)
+            return Paid(page.status_code, None, page.text)
+        else:
+            answer = self._post(http, url, page.text, form)
         while answer.is_redirect:
             target = urljoin(answer.url, answer.headers["Location"])
             if not urlsplit(target).path.startswith("/paysim/"):

@@ -261,6 +261,15 @@ def create_session(account: Account, params: dict[str, Any], *, page_url: str) -
     )
 
 
+def update_session(checkout: StoredObject, params: dict[str, Any]) -> StoredObject:
+    """POST /v1/checkout/sessions/{id}: the simulator lets only metadata change."""
+    _unknown(params, {"metadata", "expand"})
+    merged = {**checkout.data["metadata"], **_metadata(params.get("metadata"))}
+    checkout.data["metadata"] = {k: v for k, v in merged.items() if v != ""}
+    _save(checkout)
+    return checkout
+
+
 def session(session_id: str) -> StoredObject | None:
     """A session by id alone (the hosted page knows no API key), after expiring it if due."""
     found = StoredObject.objects.filter(id=session_id, kind="checkout.session").first()
@@ -292,13 +301,15 @@ def expire_session(checkout: StoredObject) -> StoredObject:
     return checkout
 
 
-def sweep() -> None:
-    """Expire every session and konbini voucher that is past its time."""
-    for checkout in StoredObject.objects.filter(kind="checkout.session", data__status="open"):
+def sweep(account: str | None = None) -> None:
+    """Expire the sessions and konbini slips that are past their time (Stripe does it on its
+    own clock; the simulator does it whenever it is asked something, and in paysim_deliver)."""
+    sessions = StoredObject.objects.filter(kind="checkout.session")
+    if account is not None:
+        sessions = sessions.filter(account=account)
+    for checkout in sessions.filter(data__status="open", data__expires_at__lte=now()):
         expire_due(checkout)
-    for checkout in StoredObject.objects.filter(
-        kind="checkout.session", data__status="complete", data__payment_status="unpaid"
-    ):
+    for checkout in sessions.filter(data__status="complete", data__payment_status="unpaid"):
         intent = _intent_of(checkout)
         if intent is not None and intent.data["status"] == "requires_action":
             details = (intent.data.get("next_action") or {}).get("konbini_display_details") or {}
@@ -796,6 +807,18 @@ def create_refund(account: Account, params: dict[str, Any]) -> StoredObject:
     _save(charge)
     emit(account.id, "refund.created", refund.data)
     emit(account.id, "charge.refunded", charge.data, previous_attributes=previous)
+    return refund
+
+
+def update_refund(refund: StoredObject, params: dict[str, Any]) -> StoredObject:
+    """POST /v1/refunds/{id}: only metadata can change (Stripe sends refund.updated)."""
+    _unknown(params, {"metadata", "expand"})
+    previous = {"metadata": dict(refund.data["metadata"])}
+    merged = {**refund.data["metadata"], **_metadata(params.get("metadata"))}
+    # An empty value deletes the key, as in Stripe.
+    refund.data["metadata"] = {k: v for k, v in merged.items() if v != ""}
+    _save(refund)
+    emit(refund.account, "refund.updated", refund.data, previous_attributes=previous)
     return refund
 
 

@@ -9,7 +9,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from . import selectors, services
-from .protocol import Account, ApiError, api
+from .endpoint import api
+from .protocol import Account, ApiError
 
 
 def _page_url(request: HttpRequest) -> str:
@@ -52,17 +53,8 @@ def session(
 ) -> dict[str, Any]:
     found = services.load(account.id, "checkout.session", session_id)
     services.expire_due(found)
-    if request.method == "POST":  # updating a session: only metadata
-        for name in params:
-            if name not in {"metadata", "expand"}:
-                raise ApiError(
-                    400, f"Received unknown parameter: {name}", code="parameter_unknown", param=name
-                )
-        found.data["metadata"] = {
-            **found.data["metadata"],
-            **services._metadata(params.get("metadata")),
-        }
-        found.save(update_fields=["data"])
+    if request.method == "POST":
+        found = services.update_session(found, params)
     else:
         _only_expand(params)
     return selectors.expanded(found, params.get("expand"))
@@ -103,7 +95,20 @@ def _retrieve(kind: str, parameter: str) -> Any:
 
 payment_intent = _retrieve("payment_intent", "intent_id")
 charge = _retrieve("charge", "charge_id")
-refund = _retrieve("refund", "refund_id")
+
+
+@api("GET", "POST")
+def refund(
+    request: HttpRequest, account: Account, params: dict[str, Any], refund_id: str
+) -> dict[str, Any]:
+    found = services.load(account.id, "refund", refund_id)
+    if request.method == "POST":
+        found = services.update_refund(found, params)
+    else:
+        _only_expand(params)
+    return selectors.expanded(found, params.get("expand"))
+
+
 balance_transaction = _retrieve("balance_transaction", "transaction_id")
 event = _retrieve("event", "event_id")
 webhook_endpoint = _retrieve("webhook_endpoint", "endpoint_id")

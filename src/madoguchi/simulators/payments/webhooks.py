@@ -213,4 +213,9 @@ def _deliver_in_background(event_id: str) -> None:
             state=DeliveryState.FAILED
         )
     finally:
-        connection.close()
+        _close()
+
+
+def _close() -> None:
+    """A background thread's connection is its own: close it when the thread ends."""
+    connection.close()

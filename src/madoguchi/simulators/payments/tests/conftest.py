@@ -75,6 +75,15 @@ def webhook_secret(paysim: PaySim) -> str:
     return str(paysim.accounts[KAGA]["webhook_secret"])
 
 
+def as_received(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` as the simulator reads them after the SDK's form encoding."""
+    from stripe._encode import _api_encode
+
+    from madoguchi.simulators.payments.protocol import nested
+
+    return nested((k, str(v)) for k, v in _api_encode(params))
+
+
 def session_params(**overrides: Any) -> dict[str, Any]:
     params: dict[str, Any] = {
         "mode": "payment",
