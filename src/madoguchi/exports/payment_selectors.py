@@ -34,7 +34,7 @@ from django.utils.translation import get_language
 from madoguchi.forms.models import Form, FormVersion
 from madoguchi.payments.models import Payment
 from madoguchi.payments.states import PaymentStatus
-from madoguchi.tenants.models import Department, StaffMember, StaffRole
+from madoguchi.tenants.models import Department, Municipality, StaffMember, StaffRole
 from madoguchi.tenants.selectors import visible_departments
 
 from .selectors import may_export
@@ -127,7 +127,21 @@ class Movement:
 
 def movements(staff: StaffMember, *, period: Period, form_id: int | None = None) -> list[Movement]:
     """Every charge paid and refund made in ``period``, oldest first, in the staff's scope."""
-    scoped = payments_in_scope(staff)
+    return movements_of(payments_in_scope(staff), period=period, form_id=form_id)
+
+
+def city_movements(
+    municipality: Municipality, *, period: Period, form_id: int | None = None
+) -> list[Movement]:
+    """The same for a whole city, for the operator's command (``reconcile_report``)."""
+    scoped = Payment.objects.filter(municipality=municipality)
+    return movements_of(scoped, period=period, form_id=form_id)
+
+
+def movements_of(
+    scoped: QuerySet[Payment], *, period: Period, form_id: int | None = None
+) -> list[Movement]:
+    """The movements of ``scoped`` payments (already limited to what the reader may see)."""
     if form_id is not None:
         scoped = scoped.filter(submission__form_version__form_id=form_id)
     charges = scoped.filter(paid_at__gte=period.start, paid_at__lt=period.end)

@@ -26,10 +26,18 @@ from django.utils.translation import gettext_lazy
 
 from madoguchi.core import events
 from madoguchi.core.refusals import Refused
-from madoguchi.tenants.models import StaffMember
+from madoguchi.tenants.models import Municipality, StaffMember
 
 from . import writers
-from .payment_selectors import Movement, Period, Summary, Totals, may_export_payments, summarize
+from .payment_selectors import (
+    Movement,
+    Period,
+    Summary,
+    Totals,
+    city_movements,
+    may_export_payments,
+    summarize,
+)
 from .payment_selectors import movements as read_movements
 from .services import ExportNotAllowed
 
@@ -89,6 +97,7 @@ class PaymentExport:
     content_type: str
     sha256: str
     rows: int
+    total: Totals
 
 
 def export_payments(
@@ -106,6 +115,49 @@ def export_payments(
     # The file is for the treasury's systems: Japanese names whatever the page's language.
     with translation.override("ja"):
         found = read_movements(staff, period=period, form_id=form_id)
+    return _export(
+        found,
+        actor=events.pseudonym("staff", staff.pk),
+        municipality=staff.municipality,
+        period=period,
+        form_id=form_id,
+        file_format=file_format,
+        encoding=encoding,
+    )
+
+
+def export_city_payments(
+    *,
+    municipality: Municipality,
+    period: Period,
+    form_id: int | None = None,
+    file_format: PaymentFormat = "csv",
+    encoding: writers.Encoding = "utf-8-sig",
+) -> PaymentExport:
+    """The same file for a whole city, made by the operator (``madoguchi reconcile_report``)."""
+    with translation.override("ja"):
+        found = city_movements(municipality, period=period, form_id=form_id)
+    return _export(
+        found,
+        actor="operator",
+        municipality=municipality,
+        period=period,
+        form_id=form_id,
+        file_format=file_format,
+        encoding=encoding,
+    )
+
+
+def _export(
+    found: list[Movement],
+    *,
+    actor: str,
+    municipality: Municipality,
+    period: Period,
+    form_id: int | None,
+    file_format: PaymentFormat,
+    encoding: writers.Encoding,
+) -> PaymentExport:
     summary = summarize(found)
     if file_format == "xlsx":
         encoding = "utf-8-sig"
@@ -115,19 +167,18 @@ def export_payments(
     else:
         content = _csv(HEADER, movement_rows(found, typed=False), encoding)
     sha256 = hashlib.sha256(content).hexdigest()
-    rows = len(found)
     with transaction.atomic():
         events.record(
             events.Event.EXPORTED,
-            actor=events.pseudonym("staff", staff.pk),
+            actor=actor,
             subject=f"payments_export:{uuid.uuid4()}",
             detail={
                 "kind": "payments",
-                "municipality": staff.municipality.lg_code,
+                "municipality": municipality.lg_code,
                 "from": period.first.isoformat(),
                 "to": period.last.isoformat(),
                 "form": str(form_id) if form_id is not None else "",
-                "rows": str(rows),
+                "rows": str(len(found)),
                 "format": file_format,
                 "encoding": encoding,
                 "sha256": sha256,
@@ -135,15 +186,16 @@ def export_payments(
         )
     return PaymentExport(
         content=content,
-        file_name=file_name(staff, period, file_format, encoding),
+        file_name=file_name(municipality, period, file_format, encoding),
         content_type=CONTENT_TYPES["xlsx" if file_format == "xlsx" else "csv"],
         sha256=sha256,
-        rows=rows,
+        rows=len(found),
+        total=summary.total,
     )
 
 
-def file_name(staff: StaffMember, period: Period, file_format: str, encoding: str) -> str:
-    stem = f"payments-{staff.municipality.lg_code}-{period.first:%Y%m%d}-{period.last:%Y%m%d}"
+def file_name(municipality: Municipality, period: Period, file_format: str, encoding: str) -> str:
+    stem = f"payments-{municipality.lg_code}-{period.first:%Y%m%d}-{period.last:%Y%m%d}"
     if file_format == "xlsx":
         return f"{stem}.xlsx"
     part = "-summary" if file_format == "summary_csv" else ""

@@ -445,3 +445,30 @@ def test_totals_equal_the_providers_balance_transactions_per_reporting_category(
             sum(t.net for t in theirs),
         ), category
     assert summary.by_category["refund"].count == 1
+
+
+# --- the operator's command ----------------------------------------------------------------
+
+
+def test_reconcile_report_writes_a_days_file_for_the_whole_city(
+    city: dict[str, Any], tmp_path: Any
+) -> None:
+    from django.core.management import call_command
+
+    lg_code = city["juminhyo"].form.municipality.lg_code
+    out = io.StringIO()
+
+    call_command(
+        "reconcile_report",
+        "--date=2026-12-01",
+        f"--municipality={lg_code}",
+        f"--output={tmp_path}",
+        stdout=out,
+    )
+
+    written = tmp_path / f"payments-{lg_code}-20261201-20261201.csv"
+    rows = list(csv.reader(io.StringIO(written.read_bytes().decode("utf-8-sig"), newline="")))
+    assert [r[4] for r in rows[1:]] == ["300", "600"]
+    assert "2 rows, gross 900, fee 31, net 869" in out.getvalue()
+    entry = Entry.objects.get(event="submission.exported")
+    assert entry.actor == "operator" and entry.detail["municipality"] == lg_code
