@@ -44,6 +44,7 @@ from .models import Payment, Purpose, WebhookEvent
 from .providers.base import (
     CHECKOUT_NOTICES,
     REFUND_NOTICES,
+    Account,
     CheckoutLine,
     CheckoutRequest,
     InvalidSignature,
@@ -53,6 +54,7 @@ from .providers.base import (
     ProviderError,
     ProviderPayment,
     RefundState,
+    State,
 )
 from .states import LIVE, PaymentStatus
 
@@ -158,8 +160,9 @@ def request_payment(
     account = accounts.account(submission.municipality.lg_code)
     pending = _live(submission)
     if pending is not None and pending.status == PaymentStatus.PENDING and pending.checkout_id:
-        # Close its checkout first, so the old amount can no longer be paid.
-        _close_checkout(pending)
+        # Close its checkout first, so the old amount can no longer be paid; if it was paid
+        # meanwhile, that is applied and the new amount refused.
+        _close_checkout(pending, apply_only_paid=True)
     with transaction.atomic():
         _lock_submission(submission)
         live = _live(submission)
@@ -308,27 +311,39 @@ def checkout_url(payment: Payment, *, language: str) -> str:
         _close_checkout(locked)
         changes._refresh(payment, locked)
         raise PaymentNotPayable
+    # No transaction is held while the provider answers (SQLite would block the simulator,
+    # PostgreSQL a connection): a second click sends the same request under the same
+    # idempotency key and gets the same checkout back; should two checkouts still exist
+    # (two languages at once), the one not stored is closed at once.
+    try:
+        checkout = backend.create_checkout(account, _checkout_request(locked, language=language))
+    except ProviderError as error:
+        logger.warning("payment %s: no checkout: %s", locked.public_id, error)
+        raise PaymentProviderDown from None
     with transaction.atomic():
-        # The row lock is held while the provider answers: a second click waits here, then
-        # finds the checkout this one opened.
         locked = changes.lock(payment)
-        if locked.status != PaymentStatus.PENDING:
-            raise PaymentNotPayable
-        if locked.checkout_id:
-            return locked.checkout_url
-        assert locked.checkout_expires_at is not None
-        request = _checkout_request(locked, language=language)
-        try:
-            checkout = backend.create_checkout(account, request)
-        except ProviderError as error:
-            logger.warning("payment %s: no checkout: %s", locked.public_id, error)
-            raise PaymentProviderDown from None
-        locked.checkout_id = checkout.id
-        locked.checkout_url = checkout.url
-        locked.checkout_expires_at = checkout.expires_at or locked.checkout_expires_at
-        locked.save(update_fields=["checkout_id", "checkout_url", "checkout_expires_at"])
+        stored = locked.status == PaymentStatus.PENDING and locked.checkout_id in (
+            None,
+            checkout.id,
+        )
+        if stored and locked.checkout_id is None:
+            locked.checkout_id = checkout.id
+            locked.checkout_url = checkout.url
+            locked.checkout_expires_at = checkout.expires_at or locked.checkout_expires_at
+            locked.save(update_fields=["checkout_id", "checkout_url", "checkout_expires_at"])
         changes._refresh(payment, locked)
-        return checkout.url
+    if not stored:
+        _expire_quietly(account, backend, checkout.id)
+        if payment.status != PaymentStatus.PENDING:
+            raise PaymentNotPayable
+    return payment.checkout_url
+
+
+def _expire_quietly(account: Account, backend: PaymentProvider, checkout_id: str) -> None:
+    try:
+        backend.expire(account, checkout_id)
+    except ProviderError as error:
+        logger.warning("checkout %s left open (expires by itself): %s", checkout_id, error)
 
 
 def _checkout_request(payment: Payment, *, language: str) -> CheckoutRequest:
@@ -403,16 +418,22 @@ def _synced(payment: Payment) -> ProviderPayment | None:
     return state
 
 
-def _close_checkout(payment: Payment) -> None:
-    """Expire a pending payment's open checkout at the provider, then apply its state."""
+def _close_checkout(payment: Payment, *, apply_only_paid: bool = False) -> None:
+    """Expire a pending payment's open checkout at the provider, then apply its state (only
+    a payment made meanwhile with ``apply_only_paid``: the caller cancels it instead)."""
     account = accounts.account(payment.account)
+    backend = _backend(payment.provider)
     assert payment.checkout_id
     try:
-        _backend(payment.provider).expire(account, payment.checkout_id)
+        backend.expire(account, payment.checkout_id)
+        state = backend.fetch(account, payment.checkout_id)
     except ProviderError as error:
         logger.warning("payment %s: checkout not closed: %s", payment.public_id, error)
         raise PaymentProviderDown from None
-    _synced(payment)
+    if apply_only_paid and state.state != State.PAID:
+        return
+    with transaction.atomic():
+        changes.apply_checkout(payment, state)
 
 
 # --- refunds --------------------------------------------------------------------------------
