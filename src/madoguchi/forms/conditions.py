@@ -11,17 +11,35 @@ from typing import Any
 
 from json_logic import jsonLogic
 
-from .schema import FormField, FormSchema, JsonLogic, Step
+from .schema import FormField, FormSchema, JsonLogic, Step, refused_operators
+
+
+class RuleFailed(Exception):
+    """A rule could not be evaluated for these answers (or uses a refused operator)."""
+
+
+def evaluate(logic: JsonLogic, answers: Mapping[str, Any]) -> Any:
+    """The value of a JSON Logic rule for these answers.
+
+    Rules come from form definitions, which cities exchange as files: an operator outside
+    ``schema.ALLOWED_OPERATORS`` is refused here too, not only when the schema is read.
+    """
+    if refused_operators(logic):
+        raise RuleFailed("the rule uses an operator forms may not use")
+    try:
+        return jsonLogic(logic, dict(answers))
+    except Exception as error:  # any answers must give an answer, never a crash
+        # A missing or mistyped answer, an index past a list's end, a number too large.
+        raise RuleFailed(type(error).__name__) from error
 
 
 def holds(logic: JsonLogic | None, answers: Mapping[str, Any], *, default: bool = True) -> bool:
     """Evaluate a condition against answers; no condition means ``default``."""
     if not logic:
         return default
-    data = dict(answers)
     try:
-        return bool(jsonLogic(logic, data))
-    except (TypeError, ValueError, KeyError, ZeroDivisionError):
+        return bool(evaluate(logic, answers))
+    except RuleFailed:
         # A rule comparing a missing or mistyped answer is simply not satisfied.
         return False
 

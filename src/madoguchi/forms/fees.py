@@ -14,9 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from json_logic import jsonLogic
-
-from .conditions import holds
+from .conditions import RuleFailed, evaluate
 from .schema import (
     FEE_MAX_AMOUNT,
     ChoiceField,
@@ -99,12 +97,13 @@ def quote(schema: FormSchema, answers: Mapping[str, Any]) -> Quote | None:
 
 
 def _applies(item: FeeItem, answers: Mapping[str, Any]) -> bool | None:
-    """Whether the line's ``applies_if`` holds, as the form's conditions decide it; None when
-    the rule fails in a way ``holds`` does not expect (an index past a list's end, a
-    number too large for a float, a method on the wrong type): the line is flagged."""
+    """Whether the line's ``applies_if`` holds; None when the rule fails for these answers
+    (an index past a list's end, a number too large for a float): the line is flagged."""
+    if not item.applies_if:
+        return True
     try:
-        return holds(item.applies_if, answers)
-    except Exception:  # any answers must give a quote, never a crash
+        return bool(evaluate(item.applies_if, answers))
+    except RuleFailed:
         return None
 
 
@@ -162,8 +161,8 @@ def _quantity(schema: FormSchema, key: str, answers: Mapping[str, Any]) -> int |
 
 def _evaluate(logic: Any, answers: Mapping[str, Any]) -> Any:
     try:
-        return jsonLogic(logic, dict(answers))
-    except Exception:  # a rule failing for these answers gives no amount
+        return evaluate(logic, answers)
+    except RuleFailed:  # a rule failing for these answers gives no amount
         return None
 
 

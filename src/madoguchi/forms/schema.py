@@ -421,6 +421,33 @@ class FormSchema(BaseModel):
         return self
 
 
+# The JSON Logic operators a form's rules may use. Not "method": it calls any Python method
+# on a value, and from a string's attributes one reaches every class in the process (code
+# execution from a form definition file a city received); not "log": it writes answers to
+# the log.
+ALLOWED_OPERATORS = frozenset(
+    {
+        "var", "missing", "missing_some", "if", "?:", "==", "===", "!=", "!==", "!", "!!",
+        "or", "and", ">", ">=", "<", "<=", "max", "min", "+", "-", "*", "/", "%", "in",
+        "cat", "substr", "merge", "count", "all", "none", "some", "map", "filter", "reduce",
+    }
+)  # fmt: skip
+
+
+def refused_operators(logic: Any) -> set[str]:
+    """The operators of a JSON Logic expression that forms may not use."""
+    found: set[str] = set()
+    if isinstance(logic, dict):
+        for operator, argument in logic.items():
+            if operator not in ALLOWED_OPERATORS:
+                found.add(str(operator))
+            found |= refused_operators(argument)
+    elif isinstance(logic, list):
+        for item in logic:
+            found |= refused_operators(item)
+    return found
+
+
 def condition_variables(logic: Any) -> set[str]:
     """Every answer key a JSON Logic expression reads (``{"var": "key"}``)."""
     found: set[str] = set()
@@ -456,6 +483,8 @@ def schema_problems(schema: FormSchema) -> list[str]:
             keys[field.key] = step.key
 
     def check_logic(owner: str, logic: JsonLogic | None) -> None:
+        for operator in sorted(refused_operators(logic)):
+            problems.append(f"{owner} uses the operator '{operator}', which forms may not use")
         for name in sorted(condition_variables(logic)):
             if name not in keys:
                 problems.append(f"{owner} refers to unknown field '{name}'")

@@ -17,6 +17,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from madoguchi.forms.conditions import RuleFailed, evaluate, holds
 from madoguchi.forms.fees import Quote, included_tax, quote
 from madoguchi.forms.schema import FEE_MAX_AMOUNT, FormSchema
 
@@ -80,7 +81,7 @@ answers_of_any_shape = st.dictionaries(
 )
 
 # Rules staff might write, including ones that go wrong for some answers: negative,
-# fractional, too large, an index past a list's end, a method on the wrong type.
+# fractional, too large, an index past a list's end, a string where a list is expected.
 RULES: list[dict[str, Any]] = [
     {"if": [{"==": [{"var": "kind"}, "business"]}, 2000, 500]},
     {"*": [{"var": "copies"}, 300]},
@@ -91,7 +92,7 @@ RULES: list[dict[str, Any]] = [
     {"*": [{"var": "copies"}, FEE_MAX_AMOUNT]},
     {"var": "copies.0"},
     {"var": "items.2"},
-    {"method": [{"var": "name"}, "upper"]},
+    {"substr": [{"var": "items"}, 1]},
     {"cat": ["1", {"var": "copies"}]},
     {"max": [{"var": "copies"}, 0]},
     {"var": "items"},
@@ -103,7 +104,7 @@ CONDITIONS: list[dict[str, Any] | None] = [
     {">": [{"/": [{"var": "copies"}, 2]}, 3]},
     {"in": ["sofa", {"var": "items"}]},
     {"==": [{"var": "items.3"}, "bike"]},
-    {"method": [{"var": "name"}, "startswith", ["加"]]},
+    {"in": [{"var": "name"}, 3]},
 ]
 
 
@@ -340,7 +341,7 @@ def test_a_computed_fee_is_what_its_rule_gives(kind: str, copies: int) -> None:
         ({"var": "kind"}, {"kind": "business"}),  # not a number
         ({"==": [1, 1]}, {}),  # a truth value is not an amount
         ({"var": "items.3"}, {"items": ["sofa"]}),  # past the list's end
-        ({"method": [{"var": "name"}, "upper"]}, {"name": ["加賀"]}),  # wrong type
+        ({"substr": [{"var": "name"}, 1]}, {"name": ["加賀"]}),  # wrong type
         ({"/": [{"var": "copies"}, 2]}, {"copies": 10**400}),  # beyond a float
     ],
 )
@@ -525,3 +526,29 @@ def test_a_condition_that_fails_for_these_answers_flags_its_line() -> None:
     result = quoted(schema, {"items": ["sofa"]})
 
     assert (result.lines, result.problems) == ((), ("bike",))
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        # JSON Logic's "method" calls any Python method: from a string, through __class__,
+        # __mro__ and __subclasses__, a form definition file could run code on the server.
+        {"method": [{"method": ["", "__class__"]}, "__subclasses__"]},
+        {"method": [{"var": "name"}, "upper"]},
+        {"log": {"var": "name"}},  # would write an answer to the log
+        {"+": [1, {"method": [{"var": "name"}, "count", ["a"]]}]},
+    ],
+)
+def test_rules_may_not_call_methods_or_log(rule: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError, match="which forms may not use"):
+        fee_schema({"key": "computed", "label": "手数料", "amount": rule})
+    with pytest.raises(ValidationError, match="which forms may not use"):
+        fee_schema({"key": "fixed", "label": "手数料", "unit_amount": 100, "applies_if": rule})
+
+
+def test_a_refused_operator_is_refused_at_evaluation_too() -> None:
+    """A schema stored before the check (or built without validation) never evaluates it."""
+    rule = {"method": [{"method": ["", "__class__"]}, "__subclasses__"]}
+    with pytest.raises(RuleFailed):
+        evaluate(rule, {})
+    assert holds(rule, {}) is False
