@@ -47,7 +47,7 @@ run: export MADOGUCHI_COUNTER_AGENT_PORT = $(COUNTER_AGENT_PORT)
 run: export MADOGUCHI_DEVIDP_URL = $(DEVIDP_URL)
 run: system-packages-run $(STAMP) $(IPAEX)
 	$(BIN)/madoguchi migrate --noinput
-	$(BIN)/madoguchi demo
+	$(BIN)/madoguchi demo --payments
 	$(BIN)/madoguchi serve $(HOST):$(PORT)
 
 ## test: set up and run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)

@@ -12,6 +12,7 @@ import hashlib
 from pathlib import Path
 
 import yaml
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -23,6 +24,8 @@ from madoguchi.guide.models import Guide
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import Assurance, IdentityProvider
 from madoguchi.mailin.models import MailApplication
+from madoguchi.payments.models import Payment, WebhookEvent
+from madoguchi.payments.models import ReceiptCounter as PaymentReceiptCounter
 from madoguchi.reservations.models import Booking, Counter, OpeningHours
 from madoguchi.submissions.models import Attachment, Draft, ReceiptCounter, Submission
 from madoguchi.tenants.models import Department, Municipality, StaffMember
@@ -103,6 +106,10 @@ def wipe() -> None:
     Visit.objects.all().delete()  # with their applications and the clerk's edits
     Preregistration.objects.all().delete()
     MailApplication.objects.all().delete()
+    WebhookEvent.objects.all().delete()
+    Payment.objects.all().delete()
+    PaymentReceiptCounter.objects.all().delete()
+    _wipe_payment_simulator()
     Attachment.objects.all().delete()
     Draft.objects.all().delete()
     Submission.objects.all().delete()
@@ -116,6 +123,17 @@ def wipe() -> None:
     get_user_model().objects.filter(is_superuser=False).delete()
     Department.objects.all().delete()
     Municipality.objects.all().delete()
+
+
+def _wipe_payment_simulator() -> None:
+    """What the payment simulator keeps (Stripe's side of the payments just deleted)."""
+    if not apps.is_installed("madoguchi.simulators.payments"):
+        return
+    from madoguchi.simulators.payments.models import Delivery, IdempotentRequest, StoredObject
+
+    Delivery.objects.all().delete()
+    IdempotentRequest.objects.all().delete()
+    StoredObject.objects.all().delete()
 
 
 def load_tenants() -> list[Municipality]:
