@@ -34,7 +34,7 @@ from madoguchi.core.refusals import Refused
 from madoguchi.core.registry import UnknownBackend
 from madoguchi.forms import fees
 from madoguchi.forms.schema import FEE_MAX_AMOUNT, LocalizedText
-from madoguchi.submissions.models import Submission
+from madoguchi.submissions.models import Channel, Submission
 from madoguchi.tenants.models import StaffMember
 
 from . import accounts, changes, registry
@@ -199,7 +199,9 @@ def payment_to_pay(submission: Submission) -> Payment | None:
         latest = Payment.objects.filter(submission=submission).order_by("-created_at", "-id")
         last = latest.first()
         if last is None:
-            return start_payment(submission)
+            # A paper application (mail-in, counter) pays the way the paper says.
+            online = submission.channel == Channel.ONLINE
+            return start_payment(submission) if online else None
         if last.status not in (PaymentStatus.EXPIRED, PaymentStatus.FAILED):
             return None
         return _create(

@@ -7,6 +7,8 @@ import re
 
 import pytest
 import requests
+from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from madoguchi.core import events
@@ -286,3 +288,22 @@ def _minutes(n: int):
     from datetime import timedelta
 
     return timedelta(minutes=n)
+
+
+def test_pay_needs_the_csrf_token_of_the_status_page(site):
+    token = status_links.issue(data.application())
+
+    answer = Client(enforce_csrf_checks=True).post(reverse("payments:pay", kwargs={"token": token}))
+
+    assert answer.status_code == 403
+
+
+def test_pay_is_rate_limited_like_other_resident_posts(site, client, settings):
+    settings.MADOGUCHI_RATE_LIMITS = {**settings.MADOGUCHI_RATE_LIMITS, "draft_start": 1}
+    token = status_links.issue(data.application())
+    url = reverse("payments:pay", kwargs={"token": token})
+    cache.clear()
+
+    first, second = client.post(url), client.post(url)
+
+    assert (first.status_code, second.status_code) == (303, 429)
