@@ -48,6 +48,9 @@ class Paid:
 class PaySim:
     base_url: str  # the live server
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # MADOGUCHI_PAYMENT_ACCOUNTS
+    # Closed after the test, so that no live-server thread keeps a database connection open
+    # for a kept-alive socket (PostgreSQL refuses to drop a test database still in use).
+    _open: list[Any] = field(default_factory=list)
 
     @property
     def api_base(self) -> str:
@@ -56,11 +59,19 @@ class PaySim:
     def client(self, lg_code: str = "172065") -> stripe.StripeClient:
         """Stripe's client for a city's account, as the app builds it."""
         account = self.accounts[lg_code]
+        http_client = stripe.RequestsClient()
+        self._open.append(http_client)
         return stripe.StripeClient(
             account["secret_key"],
             base_addresses={"api": account["api_base"]},
             max_network_retries=0,
+            http_client=http_client,
         )
+
+    def close(self) -> None:
+        for opened in self._open:
+            opened.close()
+        self._open.clear()
 
     def pay(
         self,
@@ -78,6 +89,7 @@ class PaySim:
         ``konbini_paid``) or ``paypay`` (approved or not with ``approve``)."""
         url = self._page(session_id_or_url)
         http = requests.Session()
+        self._open.append(http)
         page = http.get(url, timeout=10, allow_redirects=False)
         form = {"method": method, "number": card, "expiry": expiry, "cvc": cvc}
         if page.is_redirect:  # already paid, or a konbini slip
@@ -153,7 +165,7 @@ class PaySim:
         """Every event so far, oldest first (their JSON as sent)."""
         from madoguchi.simulators.payments.models import StoredObject
 
-        found = StoredObject.objects.filter(kind="event").order_by("created", "pk")
+        found = StoredObject.objects.filter(kind="event").order_by("created", "recorded_at")
         return [e.data for e in found if type is None or e.data["type"] == type]
 
     def _page(self, session_id_or_url: str) -> str:
@@ -163,6 +175,7 @@ class PaySim:
 
     def _konbini(self, session_id: str, action: str) -> None:
         http = requests.Session()
+        self._open.append(http)
         url = f"{self.api_base}/checkout/{session_id}/konbini/"
         page = http.get(url, timeout=10)
         answer = self._post(http, url, page.text, {"action": action})
@@ -197,4 +210,6 @@ def paysim(live_server: Any, settings: Any) -> Iterator[PaySim]:
         for key, account in settings.MADOGUCHI_PAYSIM_ACCOUNTS.items()
     }
     settings.MADOGUCHI_PAYSIM_DELIVERY = "manual"
-    yield PaySim(base_url=base, accounts=settings.MADOGUCHI_PAYMENT_ACCOUNTS)
+    simulator = PaySim(base_url=base, accounts=settings.MADOGUCHI_PAYMENT_ACCOUNTS)
+    yield simulator
+    simulator.close()

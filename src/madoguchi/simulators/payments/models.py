@@ -9,6 +9,7 @@ keeps to itself (line items, the test card's behaviour, the last error on the pa
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 
 class StoredObject(models.Model):
@@ -20,6 +21,8 @@ class StoredObject(models.Model):
     created = models.BigIntegerField()
     data = models.JSONField()
     private = models.JSONField(default=dict)
+    # Orders objects made in the same second (``created`` has Stripe's one-second grain).
+    recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [models.Index(fields=["account", "kind", "created"])]

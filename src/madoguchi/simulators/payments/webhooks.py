@@ -164,7 +164,7 @@ def deliver_pending(*, held: bool = False) -> list[Sent]:
     """Send every queued delivery once, oldest event first; with ``held``, the held ones too."""
     states = [DeliveryState.PENDING, DeliveryState.HELD] if held else [DeliveryState.PENDING]
     queued = Delivery.objects.filter(state__in=states).select_related("event")
-    return [_attempt(d) for d in queued.order_by("event__created", "id")]
+    return [_attempt(d) for d in queued.order_by("event__recorded_at", "id")]
 
 
 def replay(event_id: str) -> list[Sent]:

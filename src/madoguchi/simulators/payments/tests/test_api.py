@@ -22,7 +22,10 @@ def paid_session(paysim, kaga):
 
 def test_an_unknown_key_raises_authentication_error(paysim):
     client = stripe.StripeClient(
-        "sk_test_nobody", base_addresses={"api": paysim.api_base}, max_network_retries=0
+        "sk_test_nobody",
+        base_addresses={"api": paysim.api_base},
+        max_network_retries=0,
+        http_client=stripe.RequestsClient(),
     )
 
     with pytest.raises(stripe.AuthenticationError) as raised:
