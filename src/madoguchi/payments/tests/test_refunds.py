@@ -95,3 +95,34 @@ def test_staff_of_another_city_cannot_refund(site):
 
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PAID
+
+
+def test_a_refund_whose_answer_was_lost_is_finished_by_the_providers_webhook(site, recorded):
+    payment = paid(site)
+    staff = data.staff_of(payment.submission)
+    Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.REFUNDING)
+    # The provider refunded (our request's answer never came back).
+    site.client().v1.refunds.create(
+        {
+            "payment_intent": payment.provider_reference,
+            "metadata": {"payment": str(payment.public_id)},
+        }
+    )
+
+    sent = site.deliver()
+
+    assert {s.type for s in sent} >= {"charge.refunded", "refund.created"}
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.REFUNDED and payment.refunded_at is not None
+    assert kinds(recorded).count(events.Event.PAYMENT_REFUNDED) == 1
+    assert staff  # (the refund was staff's; the webhook only confirms it)
+
+
+def test_a_refund_made_outside_madoguchi_marks_the_paid_payment_refunded(site):
+    payment = paid(site)
+
+    site.client().v1.refunds.create({"payment_intent": payment.provider_reference})
+    site.deliver()
+
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.REFUNDED

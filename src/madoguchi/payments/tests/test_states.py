@@ -5,9 +5,14 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import given
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from madoguchi.core import events
+from madoguchi.payments import changes
 from madoguchi.payments.states import (
     FINAL,
     LIVE,
@@ -17,6 +22,7 @@ from madoguchi.payments.states import (
     can_move,
     check_move,
 )
+from madoguchi.testing.factories import PaymentFactory
 
 STATUSES = list(PaymentStatus)
 # What money has been received at some point: once there, a payment never goes back to
@@ -92,3 +98,31 @@ def test_replaying_a_sequence_twice_in_a_row_is_the_same_as_once(requests):
     doubled = [target for target in requests for _ in range(2)]
 
     assert run(doubled) == run(requests)
+
+
+@pytest.mark.django_db
+@hypothesis_settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.sampled_from(STATUSES), max_size=12))
+def test_moves_on_a_stored_payment_record_one_ledger_event_per_change(requests):
+    payment = PaymentFactory(status=PaymentStatus.PENDING, paid_at=None, receipt_serial=None)
+    seen: list[str] = []
+    subscriber = lambda event, actor, subject, detail: seen.append(str(event))  # noqa: E731
+    events._subscribers.append(subscriber)
+    changed = 0
+    try:
+        for target in requests:
+            with transaction.atomic():
+                locked = changes.lock(payment)
+                if not can_move(locked.status, target):
+                    with pytest.raises(IllegalTransition):
+                        changes.move(locked, target, actor="system", now=timezone.now())
+                    continue
+                changed += changes.move(locked, target, actor="system", now=timezone.now())
+    finally:
+        events._subscribers.remove(subscriber)
+
+    payment.refresh_from_db()
+    assert len(seen) == changed
+    assert all(event.startswith("payment.") for event in seen)
