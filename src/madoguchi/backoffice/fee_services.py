@@ -1,20 +1,22 @@
 """Writes about fees that go with a staff decision: asking for the fee when approving
 (事後決済), refunding it when rejecting, and a refund on its own.
 
-The decision and the money move together: the status change and the payment request (or
-refund) are one transaction, so an approval whose payment cannot be created is not
-approved, and the page says why. The payments app does the payment's own work (its state,
+An approval and its payment request are one transaction, so an approval whose payment
+cannot be created is not approved, and the page says why. A rejection's refund follows
+the rejection (see :func:`reject`). The payments app does the payment's own work (its state,
 the provider, its ledger events); this module only joins it to the workflow.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from madoguchi.core.refusals import Refused
 from madoguchi.payments import services as payment_services
 from madoguchi.payments.models import Payment
 from madoguchi.submissions import workflow
@@ -61,23 +63,37 @@ def approve(
     return payment
 
 
+@dataclass(frozen=True)
+class Rejection:
+    # The payment being refunded (None: nothing was paid, or no refund was asked for).
+    refunded: Payment | None = None
+    # Why the refund was refused after the rejection was made (it stands; refund later).
+    refund_refused: str = ""
+
+
 def reject(
     *, submission: Submission, staff: StaffMember, reason: str, refund_reason: str | None
-) -> Payment | None:
-    """Reject; with ``refund_reason``, also refund the paid fee, in the same transaction.
+) -> Rejection:
+    """Reject; with ``refund_reason``, then refund the paid fee.
 
-    Returns the refunded payment (None when nothing was paid or no refund was asked for).
+    The refund follows the rejection's own transaction rather than sharing it: it asks the
+    provider over the network, which must not happen while the submission's row is locked
+    (the payments app calls the provider after its own commit for the same reason). A
+    refund refused then leaves the rejection made and says why; the 返金 action remains.
     """
-    with transaction.atomic():
-        workflow.change_status(
-            submission=submission, to_status=Status.REJECTED, staff=staff, reason=reason
+    workflow.change_status(
+        submission=submission, to_status=Status.REJECTED, staff=staff, reason=reason
+    )
+    payment = paid_payment(submission) if refund_reason is not None else None
+    if payment is None:
+        return Rejection()
+    try:
+        refunded = payment_services.request_refund(
+            payment, staff=staff, reason=refund_reason or reason
         )
-        payment = paid_payment(submission) if refund_reason is not None else None
-        if payment is not None:
-            payment = payment_services.request_refund(
-                payment, staff=staff, reason=refund_reason or reason
-            )
-    return payment
+    except Refused as refused:
+        return Rejection(refund_refused=str(refused))
+    return Rejection(refunded=refunded)
 
 
 def refund(*, payment: Payment, staff: StaffMember, reason: str) -> Payment:

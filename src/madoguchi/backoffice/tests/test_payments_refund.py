@@ -235,3 +235,22 @@ def test_a_payment_of_another_submission_is_not_found_under_this_one(
     url = reverse("backoffice:refund", args=[collection.receipt_number, payment.public_id])
 
     assert log_in_staff(clerk).get(url).status_code == 404
+
+
+def test_a_refund_refused_after_the_rejection_leaves_it_rejected_and_says_why(
+    collection: Submission, clerk: StaffMember, no_refund_call: list[Payment]
+) -> None:
+    # A paid payment without the provider's reference cannot be refunded by the provider.
+    payment = paid(collection, provider_reference="")
+    browser = log_in_staff(clerk)
+
+    response = reject(browser, collection, refund="1")
+
+    assert response.status_code == 302
+    assert Submission.objects.get(pk=collection.pk).status == Status.REJECTED
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PAID
+    assert (
+        "the fee was not refunded: Only a paid payment can be refunded."
+        in browser.get(detail_url(collection)).text
+    )

@@ -59,7 +59,7 @@ def refund(request: HttpRequest, receipt_number: str, public_id: uuid.UUID) -> H
         else:
             messages.success(
                 request,
-                _("The refund of %(amount)s was requested. The applicant was told.")
+                _("The refund of %(amount)s was requested.")
                 % {"amount": fees.yen(refunded.amount)},
             )
             return redirect("backoffice:detail", receipt_number=receipt_number)

@@ -328,17 +328,27 @@ def change_status(request: HttpRequest, receipt_number: str) -> HttpResponse:
         elif data["to_status"] == Status.APPROVED and offer is not None:
             done = _approve(submission, staff, form, offer)
         elif data["to_status"] == Status.REJECTED and form.refundable:
-            refunded = fee_services.reject(
+            rejection = fee_services.reject(
                 submission=submission,
                 staff=staff,
                 reason=data["reason"],
                 refund_reason=form.refund_reason() if form.wants_refund() else None,
             )
-            if refunded is not None:
+            if rejection.refunded is not None:
                 done = _(
                     "The application was rejected and the fee of %(amount)s is being refunded. "
                     "The applicant was told."
-                ) % {"amount": fees.yen(refunded.amount)}
+                ) % {"amount": fees.yen(rejection.refunded.amount)}
+            elif rejection.refund_refused:
+                messages.warning(
+                    request,
+                    _(
+                        "The application was rejected, but the fee was not refunded: "
+                        "%(problem)s Refund it from the payment section."
+                    )
+                    % {"problem": rejection.refund_refused},
+                )
+                return redirect("backoffice:detail", receipt_number=receipt_number)
         else:
             workflow.change_status(
                 submission=submission,
