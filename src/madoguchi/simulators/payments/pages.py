@@ -7,7 +7,7 @@ hosted Checkout, the 3-D Secure challenge, the konbini voucher and PayPay's appr
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -185,6 +185,7 @@ def konbini(request: HttpRequest, session_id: str) -> HttpResponse:
         session,
         "paysim/konbini.html",
         intent_status=intent.data["status"],
+        deadline=datetime.fromtimestamp(session.private["konbini"]["expires_at"], tz=UTC),
         success_url=str(session.data.get("success_url") or "").replace(
             "{CHECKOUT_SESSION_ID}", session.id
         ),

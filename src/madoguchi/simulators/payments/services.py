@@ -71,6 +71,7 @@ SESSION_PARAMS = {
     "locale",
     "currency",
     "payment_intent_data",
+    "payment_method_options",
     "submit_type",
     "expand",
 }
@@ -211,6 +212,16 @@ def create_session(account: Account, params: dict[str, Any], *, page_url: str) -
     intent_data = params.get("payment_intent_data") or {}
     if not isinstance(intent_data, dict):
         raise invalid("payment_intent_data", "Invalid hash", "parameter_invalid_hash")
+    konbini_days = KONBINI_DAYS
+    options = params.get("payment_method_options") or {}
+    if not isinstance(options, dict):
+        raise invalid("payment_method_options", "Invalid hash", "parameter_invalid_hash")
+    konbini_options = options.get("konbini") or {}
+    if isinstance(konbini_options, dict) and konbini_options.get("expires_after_days") is not None:
+        param = "payment_method_options[konbini][expires_after_days]"
+        konbini_days = _integer(konbini_options["expires_after_days"], param, minimum=1)
+        if konbini_days > 60:
+            raise invalid(param, "This value must be less than or equal to 60.")
     session_id = new_id("cs_test_", 58)
     data = {
         "id": session_id,
@@ -253,6 +264,7 @@ def create_session(account: Account, params: dict[str, Any], *, page_url: str) -
         private={
             "line_items": items,
             "merchant": account.name,
+            "konbini_days": konbini_days,
             "payment_intent_data": {
                 "metadata": _metadata(intent_data.get("metadata"), "payment_intent_data[metadata]"),
                 "description": intent_data.get("description"),
@@ -631,7 +643,7 @@ def choose_konbini(checkout: StoredObject) -> None:
     if "konbini" not in checkout.data["payment_method_types"]:
         raise PaymentFailed("payment_method_unavailable")
     intent = _intent_for(checkout, "konbini")
-    expires_at = now() + KONBINI_DAYS * 24 * 60 * 60
+    expires_at = now() + int(checkout.private.get("konbini_days", KONBINI_DAYS)) * 24 * 60 * 60
     number = f"{secrets.randbelow(10**11):011d}"
     intent.data.update(
         status="requires_action",

@@ -147,3 +147,20 @@ def test_a_paid_session_cannot_be_paid_again(paysim, kaga):
 
     assert again.redirect.endswith(created.id)  # straight to success_url
     assert len(paysim.events("checkout.session.completed")) == 1
+
+
+def test_konbini_expires_after_days_sets_the_slips_deadline(paysim, kaga):
+    created = kaga.v1.checkout.sessions.create(
+        params=session_params(
+            payment_method_types=["konbini"],
+            payment_method_options={"konbini": {"expires_after_days": 7}},
+        )
+    )
+    paysim.pay(created.id, method="konbini")
+
+    intent = kaga.v1.checkout.sessions.retrieve(
+        created.id, params={"expand": ["payment_intent"]}
+    ).payment_intent
+
+    deadline = intent.next_action.konbini_display_details.expires_at
+    assert 7 * 86400 - 60 <= deadline - intent.created <= 7 * 86400 + 60
