@@ -26,13 +26,6 @@ from .fixtures import kinds
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-# Stripe needs payment_method_options[konbini][expires_after_days] for konbini; the
-# simulator's first slice refuses the parameter (parameter_unknown): remove once it takes it.
-konbini_options = pytest.mark.xfail(
-    reason="paysim does not take payment_method_options yet", strict=False
-)
-
-
 def pending_payment(methods: list[str] | None = None) -> Payment:
     payment = services.start_payment(data.application(data.fee_form(methods=methods)))
     assert payment is not None
@@ -92,7 +85,6 @@ def test_paying_by_card_marks_it_paid_with_reference_fee_net_and_receipt_number(
     assert "加賀" not in str(detail) and "4242" not in str(detail)
 
 
-@konbini_options
 def test_the_checkout_lists_the_lines_in_the_residents_language_with_the_methods(site):
     payment = pending_payment(data.ALL_METHODS)
     url = services.checkout_url(payment, language="en")
@@ -142,7 +134,6 @@ def test_a_card_asking_for_3d_secure_pays_once_authenticated_and_not_before(site
     assert payment.status == PaymentStatus.PAID
 
 
-@konbini_options
 def test_konbini_waits_for_the_store_then_is_paid_by_its_webhook(site):
     payment = pending_payment(data.ALL_METHODS)
     services.checkout_url(payment, language="ja")
@@ -159,7 +150,6 @@ def test_konbini_waits_for_the_store_then_is_paid_by_its_webhook(site):
     assert (payment.status, payment.method) == (PaymentStatus.PAID, "konbini")
 
 
-@konbini_options
 def test_a_konbini_slip_not_paid_in_time_fails_the_payment(site):
     payment = pending_payment(data.ALL_METHODS)
     services.checkout_url(payment, language="ja")
@@ -307,3 +297,13 @@ def test_pay_is_rate_limited_like_other_resident_posts(site, client, settings):
     first, second = client.post(url), client.post(url)
 
     assert (first.status_code, second.status_code) == (303, 429)
+
+
+def test_paypay_approved_on_its_page_pays(site):
+    payment = pending_payment(data.ALL_METHODS)
+    services.checkout_url(payment, language="ja")
+
+    assert site.pay(payment.checkout_id, method="paypay").ok
+    services.sync_from_provider(payment)
+
+    assert (payment.status, payment.method) == (PaymentStatus.PAID, "paypay")
