@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -47,8 +48,8 @@ def _messages() -> dict[str, str]:
     }
 
 
-def _load(session_id: str) -> StoredObject:
-    found = services.session(session_id)
+def _load(request: HttpRequest, session_id: str) -> StoredObject:
+    found = services.session(session_id, lock=request.method == "POST")
     if found is None:
         raise Http404
     return found
@@ -109,8 +110,9 @@ def _card_problem(post: Any) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@transaction.atomic
 def checkout(request: HttpRequest, session_id: str) -> HttpResponse:
-    session = _load(session_id)
+    session = _load(request, session_id)
     data = session.data
     if data["status"] == "expired":
         return _render(request, session, "paysim/expired.html", status=410)
@@ -152,8 +154,9 @@ def checkout(request: HttpRequest, session_id: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@transaction.atomic
 def challenge(request: HttpRequest, session_id: str) -> HttpResponse:
-    session = _load(session_id)
+    session = _load(request, session_id)
     if request.method == "GET":
         if session.data["status"] != "open":
             return HttpResponseRedirect(reverse("paysim:checkout", args=[session.id]), status=303)
@@ -166,8 +169,9 @@ def challenge(request: HttpRequest, session_id: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@transaction.atomic
 def konbini(request: HttpRequest, session_id: str) -> HttpResponse:
-    session = _load(session_id)
+    session = _load(request, session_id)
     if not session.private.get("konbini"):
         return HttpResponseRedirect(reverse("paysim:checkout", args=[session.id]), status=303)
     if request.method == "POST":
@@ -193,8 +197,9 @@ def konbini(request: HttpRequest, session_id: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@transaction.atomic
 def paypay(request: HttpRequest, session_id: str) -> HttpResponse:
-    session = _load(session_id)
+    session = _load(request, session_id)
     if request.method == "GET":
         if session.data["status"] != "open":
             return HttpResponseRedirect(reverse("paysim:checkout", args=[session.id]), status=303)

@@ -282,9 +282,14 @@ def update_session(checkout: StoredObject, params: dict[str, Any]) -> StoredObje
     return checkout
 
 
-def session(session_id: str) -> StoredObject | None:
-    """A session by id alone (the hosted page knows no API key), after expiring it if due."""
-    found = StoredObject.objects.filter(id=session_id, kind="checkout.session").first()
+def session(session_id: str, *, lock: bool = False) -> StoredObject | None:
+    """A session by id alone (the hosted page knows no API key), after expiring it if due.
+
+    ``lock`` (inside a transaction) makes a second click on "Pay" wait for the first one,
+    which then finds the session complete instead of charging twice.
+    """
+    sessions = StoredObject.objects.filter(id=session_id, kind="checkout.session")
+    found = (sessions.select_for_update() if lock else sessions).first()
     if found is not None:
         expire_due(found)
     return found
