@@ -371,7 +371,7 @@ def receipt_pdf(payment: Payment) -> bytes:
         )
         or not payment.receipt_serial
     ):
-        raise ValueError(f"payment {payment.public_id} has no 領収書 (status {payment.status})")
+        raise ValueError(f"payment {payment.public_id} has no receipt (status {payment.status})")
     submission = payment.submission
     language = submission.language or "ja"
     credential = seal.seal_for(submission.municipality)

@@ -91,6 +91,39 @@ _ALLOWED: dict[str, set[str]] = {
     "documents/seal.py": {" 公印（試験用）"},
     "documents/management/commands/verify.py": {"check a receipt PDF (受付証)"},
     # Excel number formats for 和暦 dates.
+    # The treasury's reconciliation files (消込) have fixed Japanese column and sheet names,
+    # whatever the page's language: the 会計課's systems read them by name.
+    "exports/payment_services.py": {
+        "領収書番号",
+        "受付番号",
+        "手続",
+        "担当課",
+        "金額",
+        "手数料(決済)",
+        "入金額",
+        "決済方法",
+        "決済事業者参照",
+        "支払日時",
+        "返金日時",
+        "区分",
+        "集計",
+        "項目",
+        "件数",
+        "入金件数",
+        "返金件数",
+        "区分別",
+        "合計",
+        "日別",
+        "手続別",
+        "明細",
+    },
+    # The 領収書's 和暦 date and time, a legal format like the receipt's.
+    "payments/receipt_pdf.py": {"時", "分", "年", "月", "日"},
+    # Amounts staff type with the yen sign (300円).
+    "forms/builder/fee_settings.py": {"円"},
+    # The simulator's merchant names for the demo cities (data shown on its checkout page).
+    "settings/dev.py": {"加賀市", "神戸市"},
+    "settings/test.py": {"加賀市", "神戸市"},
     "exports/writers/xlsx.py": {
         '[$-411]ggge"年"m"月"d"日"',
         '[$-411]ggge"年"m"月"d"日" hh:mm:ss',

@@ -27,14 +27,18 @@ def _day(value: str) -> date:
 
 class Command(BaseCommand):
     help = (
-        "Write the reconciliation file (消込) of a city's payments and refunds for a day "
+        "Write the reconciliation file of a city's payments and refunds for a day "
         "(or --date to --to), as the treasury's page downloads it."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--date", required=True, help="the (first) day, YYYY-MM-DD, Japan time")
         parser.add_argument("--to", help="the last day (default: --date)")
-        parser.add_argument("--municipality", required=True, help="全国地方公共団体コード")
+        parser.add_argument(
+            "--municipality",
+            required=True,
+            help="the local government code (6 digits, e.g. 281000)",
+        )
         parser.add_argument(
             "--format", choices=payment_services.FORMATS, default="csv", dest="file_format"
         )
