@@ -144,7 +144,7 @@ def test_there_is_no_receipt_before_the_fee_is_paid(submission: Submission, stat
     response = Client().get(reverse("payments:receipt", args=[token, made.public_id]))
 
     assert response.status_code == 404
-    with pytest.raises(ValueError, match="no 領収書"):
+    with pytest.raises(ValueError, match="has no receipt"):
         receipt_pdf.receipt_pdf(made)
 
 
