@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
+from madoguchi.demo.services import DEMO_PASSWORD, demo_totp_key
+from madoguchi.exports import payment_selectors
+from madoguchi.exports.payment_selectors import Period
 from madoguchi.payments.models import Payment, WebhookEvent
 from madoguchi.payments.states import PaymentStatus
 from madoguchi.simulators.payments.models import StoredObject
 from madoguchi.simulators.payments.services import fee_for
 from madoguchi.submissions.models import Status
+from madoguchi.tenants.models import StaffMember
+from madoguchi.testing.staff import CODE_URL, LOGIN_URL, code_for
 
 
 def _load() -> list[Payment]:
@@ -49,23 +58,49 @@ def test_kobe_gets_paid_refunded_and_awaiting_payments_of_both_timings() -> None
 
 
 @pytest.mark.django_db
-def test_the_payments_agree_with_the_simulators_balance_transactions() -> None:
+def test_the_treasury_totals_equal_the_simulators_balance_transactions() -> None:
     payments = _load()
+    kobe_admin = StaffMember.objects.get(user__username="kobe-admin")
 
-    charged = [p for p in payments if p.provider_reference]
-    for payment in charged:
+    today = timezone.localdate()
+    summary = payment_selectors.summarize(
+        payment_selectors.movements(kobe_admin, period=Period(today - timedelta(days=1), today))
+    )
+
+    for payment in (p for p in payments if p.provider_reference):
         assert payment.provider_fee == fee_for(payment.amount)
         assert payment.net == payment.amount - payment.provider_fee
     balance = [o.data for o in StoredObject.objects.filter(kind="balance_transaction")]
-    by_category = {
-        category: [b for b in balance if b["reporting_category"] == category]
-        for category in ("charge", "refund")
-    }
-    assert sum(b["amount"] for b in by_category["charge"]) == sum(p.amount for p in charged)
-    assert sum(b["fee"] for b in by_category["charge"]) == sum(p.provider_fee for p in charged)
-    refunded = [p for p in payments if p.status == PaymentStatus.REFUNDED]
-    assert [b["amount"] for b in by_category["refund"]] == [-p.amount for p in refunded]
-    assert {b["fee"] for b in by_category["refund"]} == {0}
+    for category in ("charge", "refund"):
+        theirs = [b for b in balance if b["reporting_category"] == category]
+        ours = summary.by_category[category]
+        assert (ours.count, ours.gross, ours.fee, ours.net) == (
+            len(theirs),
+            sum(b["amount"] for b in theirs),
+            sum(b["fee"] for b in theirs),
+            sum(b["net"] for b in theirs),
+        ), category
+    assert summary.by_category["refund"].count == 1
+
+
+@pytest.mark.django_db
+def test_kobes_staff_pages_show_them() -> None:
+    payments = _load()
+    browser = Client(headers={"accept-language": "ja"}, REMOTE_ADDR="127.0.0.1")
+    browser.post(LOGIN_URL, {"username": "kobe-admin", "password": DEMO_PASSWORD})
+    assert (
+        browser.post(CODE_URL, {"code": code_for(demo_totp_key("kobe-admin"))}).status_code == 302
+    )
+
+    assert browser.get(reverse("backoffice:inbox")).status_code == 200
+    for payment in payments:
+        page = browser.get(reverse("backoffice:detail", args=[payment.submission.receipt_number]))
+        assert page.status_code == 200
+        assert f"{payment.amount:,}" in page.text
+    today = timezone.localdate().isoformat()
+    export = browser.get(reverse("exports:payments"), {"from": today, "to": today})
+    assert export.status_code == 200
+    assert "粗大ごみ" in export.text and "納税証明書" in export.text
 
 
 @pytest.mark.django_db
