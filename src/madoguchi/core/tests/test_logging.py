@@ -119,6 +119,9 @@ PUBLIC_PARAMETERS = {
     "transaction_id",  # devidp simulator, development and tests only
     "ticket_id",  # a waiting number (staff pages, department-scoped)
     "key",  # a question or procedure key in the guide builder (staff, administrators)
+    "provider",  # a payment provider's name (the webhook URL)
+    "account",  # the LG code of a city's payment account (the webhook URL)
+    "session_id",  # a checkout session of the payment simulator, development and tests only
 }
 SAMPLE_VALUES: dict[str, Any] = {"int": 1, "uuid": uuid.UUID(int=7), "slug": "a-form"}
 
