@@ -18,4 +18,5 @@ class PaymentsConfig(AppConfig):
 
         after_submit.register("payments", resident_panel.start_on_submission)
         status_panels.register("payments", resident_panel.panel)
+        status_panels.register_form_action("payments", resident_panel.checkout_origins)
         status_panels.register_email_note("payments", resident_panel.email_note)

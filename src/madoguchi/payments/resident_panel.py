@@ -147,3 +147,16 @@ def email_note(submission: Submission) -> str:
             "You will be told the amount by email."
         )
     return ""
+
+
+def checkout_origins(submission: Submission) -> list[str]:
+    """Where 「支払う」 on this submission's pages redirects: its city's provider's hosted
+    pages, or nothing when the form charges no fee or the city has no payment account."""
+    from . import accounts, registry
+
+    if submission.form_version.schema.fees is None:
+        return []
+    account = accounts.account_or_none(submission.municipality.lg_code)
+    if account is None:
+        return []
+    return registry.provider(account.provider).checkout_origins(account)

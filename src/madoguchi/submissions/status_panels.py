@@ -11,6 +11,11 @@ Invariants: a panel only shows what concerns the submission it is given and, whe
 nothing personal; it returns a rendered template (SafeString: escaped by the template), or
 an empty SafeString for nothing.
 An email note is plain text in the active language, with no card data and no answers.
+
+A panel's form may send the browser to another origin (「支払う」 answers with a redirect to
+the payment provider's hosted page). Every page sends ``form-action 'self'``, which browsers
+apply to a form's redirects too, so such a panel also registers the origins its forms lead
+to; the pages allow exactly those (``form_action_origins``).
 """
 
 from __future__ import annotations
@@ -42,9 +47,11 @@ class Where:
 
 Panel = Callable[["HttpRequest", "Submission", Where], SafeString]
 EmailNote = Callable[["Submission"], str]
+Origins = Callable[["Submission"], list[str]]
 
 _panels: dict[str, Panel] = {}
 _email_notes: dict[str, EmailNote] = {}
+_form_actions: dict[str, Origins] = {}
 
 
 def register(name: str, panel: Panel) -> None:
@@ -55,6 +62,19 @@ def register(name: str, panel: Panel) -> None:
 def register_email_note(name: str, note: EmailNote) -> None:
     """Add (or replace) a note for the confirmation email called ``name``."""
     _email_notes[name] = note
+
+
+def register_form_action(name: str, origins: Origins) -> None:
+    """Add (or replace) the origins the forms of the panel called ``name`` redirect to."""
+    _form_actions[name] = origins
+
+
+def form_action_origins(submission: Submission) -> list[str]:
+    """The origins beyond our own that the panels' forms for ``submission`` redirect to."""
+    found: list[str] = []
+    for origins in _form_actions.values():
+        found.extend(o for o in origins(submission) if o and o not in found)
+    return found
 
 
 def render(request: HttpRequest, submission: Submission, where: Where) -> list[SafeString]:

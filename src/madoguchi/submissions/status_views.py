@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from madoguchi.identity import csp as identity_csp
+
 from . import (
     downloads,
     notifications,
@@ -97,7 +99,8 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         if pending is None:
             raise Http404 from error
         return redirect(pending)
-    return render(request, "submissions/status.html", _context(request, submission, token))
+    page = render(request, "submissions/status.html", _context(request, submission, token))
+    return identity_csp.with_form_action(page, status_panels.form_action_origins(submission))
 
 
 @never_cache

@@ -134,14 +134,6 @@ def test_a_resident_pays_the_certificate_fee_on_a_phone_and_downloads_the_receip
     expect(page.get_by_test_id("payment-status")).to_have_text("支払済")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cross-origin checkout is dropped by form-action twice: the confirmation and status "
-    "pages send form-action 'self' only, so the browser drops 「支払う」's 303 to a hosted page "
-    "on another origin (checkout.stripe.com; the simulator at devidp's origin under make run); "
-    "and the simulator's hosted page sends form-action 'self' too, dropping its 303 back to "
-    "success_url on the app's origin",
-)
 def test_paying_on_a_hosted_checkout_on_another_origin_and_coming_back(
     demo: None,
     live_server: Any,

@@ -166,6 +166,10 @@ class PaymentProvider(abc.ABC):
     label: str
 
     @abc.abstractmethod
+    def checkout_origins(self, account: Account) -> list[str]:
+        """The origins of the hosted pages a resident is sent to (for ``form-action``)."""
+
+    @abc.abstractmethod
     def create_checkout(self, account: Account, request: CheckoutRequest) -> Checkout:
         """Open a hosted checkout; the same ``idempotency_key`` gives the same checkout."""
 

@@ -323,3 +323,36 @@ def test_a_mail_in_application_is_not_asked_to_pay_online(
     )
 
     assert mailed.payments.count() == 0
+
+
+def test_the_status_and_confirmation_pages_let_pay_redirect_to_the_providers_hosted_page_only(
+    submission: Submission, form_version: FormVersion, settings: Any
+) -> None:
+    """form-action also governs the 303 that answers 「支払う」: without the provider's origin
+    the browser drops it (Chromium silently). Only the city's provider, only on fee forms."""
+    settings.MADOGUCHI_PAYMENT_ACCOUNTS = {
+        submission.municipality.lg_code: {
+            "provider": "stripe",
+            "secret_key": "sk_live_not_used_here",
+            "webhook_secret": "whsec_not_used_here",
+        }
+    }
+    payment(submission, PaymentStatus.PENDING)
+    token = status_links.issue(submission)
+    applicant = Client()
+    session = applicant.session
+    resident_session.remember_receipt(session, "x", str(submission.public_id))
+    session.save()
+
+    for url in (
+        reverse("submissions:status", args=[token]),
+        reverse("submissions:done", args=[submission.public_id]),
+    ):
+        policy = applicant.get(url)["Content-Security-Policy"]
+        form_action = next(d for d in policy.split(";") if "form-action" in d)
+        assert form_action.split() == ["form-action", "'self'", "https://checkout.stripe.com"]
+
+    free = applicant.get(
+        reverse("submissions:status", args=[status_links.issue(submit_application(form_version))])
+    )
+    assert "checkout.stripe.com" not in free["Content-Security-Policy"]

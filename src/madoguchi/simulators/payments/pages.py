@@ -19,6 +19,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from madoguchi.core.origins import origin
+from madoguchi.identity.csp import with_form_action
+
 from . import services
 from .models import StoredObject
 
@@ -94,7 +97,10 @@ def _render(
         response = render(request, template, context, status=status)
         # Not "no-referrer": browsers then send "Origin: null" with the form, which fails CSRF.
         response["Referrer-Policy"] = "same-origin"
-        return response
+        # The page's forms are answered with a redirect back to the merchant (success_url),
+        # on another origin, as Stripe's hosted pages are: allow exactly that origin.
+        back = {origin(str(checkout.data.get(k) or "")) for k in ("success_url", "cancel_url")}
+        return with_form_action(response, sorted(back - {""}))
 
 
 def _card_problem(post: Any) -> str:

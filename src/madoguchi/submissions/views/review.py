@@ -150,7 +150,8 @@ def done(request: HttpRequest, public_id: UUID) -> HttpResponse:
     ).get(public_id=public_id)
     context = notifications.confirmation_context(submission, current_language())
     context["panels"] = status_panels.render(request, submission, status_panels.Where("done"))
-    return render(request, "submissions/done.html", context)
+    page = render(request, "submissions/done.html", context)
+    return identity_csp.with_form_action(page, status_panels.form_action_origins(submission))
 
 
 @require_POST

@@ -27,6 +27,7 @@ from typing import Any
 
 import stripe
 
+from madoguchi.core.origins import origin
 from madoguchi.payments.providers.base import (
     Account,
     Checkout,
@@ -62,6 +63,10 @@ _REFUND_STATES = {
 }
 
 
+# Where Stripe Checkout sends the resident (docs.stripe.com: CSP for Checkout's redirect).
+CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+
+
 def client(account: Account) -> stripe.StripeClient:
     """The SDK's client for one municipality's account (at the simulator when api_base)."""
     if account.api_base:
@@ -87,6 +92,11 @@ def _expanded(value: Any) -> Mapping[str, Any] | None:
 class StripeProvider(PaymentProvider):
     name = "stripe"
     label = "Stripe"
+
+    def checkout_origins(self, account: Account) -> list[str]:
+        # Stripe Checkout's hosted pages; a development account's simulator serves its own
+        # pages beside its API (the simulator's origin).
+        return [origin(account.api_base) if account.api_base else CHECKOUT_ORIGIN]
 
     def create_checkout(self, account: Account, request: CheckoutRequest) -> Checkout:
         params: dict[str, Any] = {
