@@ -102,6 +102,9 @@ class NumberField(BaseField):
     max: float | None = None
     integer: bool = True
     unit: Text | None = None
+    # Thousands separators when shown (12,000円); off for numbers that are names, such as a
+    # year (2025年度) or a lot number.
+    grouping: bool = True
 
 
 class ChoiceOption(BaseModel):

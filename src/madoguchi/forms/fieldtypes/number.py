@@ -36,6 +36,7 @@ class Number(FieldType[NumberField]):
         EditorProp("max", "number", gettext_lazy("Largest allowed number")),
         EditorProp("integer", "bool", gettext_lazy("Whole numbers only")),
         EditorProp("unit", "ltext", gettext_lazy("Unit, e.g. 円 or 人")),
+        EditorProp("grouping", "bool", gettext_lazy("Show thousands separators (off for a year)")),
     )
 
     def clean(self, form_field: NumberField, value: Any) -> int | float:
@@ -66,7 +67,8 @@ class Number(FieldType[NumberField]):
 
     def display(self, form_field: NumberField, value: Any, *, language: str) -> str:
         unit = form_field.unit.get(language) if form_field.unit else ""
-        return f"{number_text(value)}{unit}"
+        shown = number_text(value) if form_field.grouping else number_text(value).replace(",", "")
+        return f"{shown}{unit}"
 
     def widget(
         self, form_field: NumberField, *, value: Any, language: str, locked_keys: frozenset[str]

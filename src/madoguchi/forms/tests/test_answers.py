@@ -11,7 +11,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from madoguchi.forms.answers import CleanResult, clean_answers, display_value
-from madoguchi.forms.schema import FormSchema
+from madoguchi.forms.schema import FormSchema, NumberField
 from madoguchi.testing.factories import SIMPLE_SCHEMA
 from madoguchi.testing.markers import requires_japanese_catalog
 
@@ -571,6 +571,15 @@ def test_an_answer_is_displayed_in_the_active_language(
         shown_in_english = display_value(field, value)
 
     assert (shown_in_japanese, shown_in_english) == (japanese, english)
+
+
+def test_a_number_that_names_a_year_is_shown_without_a_thousands_separator() -> None:
+    year = NumberField.model_validate(
+        {"key": "fiscal_year", "type": "number", "label": "年度", "unit": "年度", "grouping": False}
+    )
+
+    assert display_value(year, 2025) == "2025年度"
+    assert display_value(year.model_copy(update={"grouping": True}), 2025) == "2,025年度"
 
 
 def test_an_unknown_choice_value_is_displayed_as_stored() -> None:
