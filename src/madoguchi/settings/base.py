@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "madoguchi.counter",
     "madoguchi.reservations",
     "madoguchi.guide",
+    "madoguchi.catalog",
     "madoguchi.api",
 ]
 

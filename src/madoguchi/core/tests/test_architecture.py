@@ -34,7 +34,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("payments",),
     ("backoffice", "exports", "mailin"),
     ("counter",),
-    ("reservations", "guide"),
+    ("reservations", "guide", "catalog"),
     ("api",),
     # Development and test only, never imported by production code (and never by each other
     # the wrong way: the demo loader may use a simulator, not the reverse).
