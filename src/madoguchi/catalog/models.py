@@ -40,8 +40,12 @@ class Procedure(models.Model):
     the Madoguchi form that takes it online, if any (its receipts are counted live).
     """
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="+", verbose_name=_("department")
+    )
     procedure_id = models.CharField(_("procedure ID"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("name in English"), max_length=200, blank=True)
@@ -65,7 +69,12 @@ class Procedure(models.Model):
     # OfferedChannel values: how a resident can do it today.
     channels = models.JSONField(_("channels"), default=list, blank=True)
     form = models.ForeignKey(
-        Form, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Form,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Madoguchi form"),
     )
     annual_volume = models.PositiveIntegerField(
         _("receipts per year (estimate)"), null=True, blank=True
@@ -75,17 +84,27 @@ class Procedure(models.Model):
         _("standard processing period (business days)"), null=True, blank=True
     )
     review_state = models.CharField(
-        max_length=10, choices=ReviewState.choices, default=ReviewState.DRAFT
+        _("review state"), max_length=10, choices=ReviewState.choices, default=ReviewState.DRAFT
     )
     review_note = models.TextField(_("DX office note"), blank=True)
     reviewed_by = models.ForeignKey(
-        StaffMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        StaffMember,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     updated_by = models.ForeignKey(
-        StaffMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        StaffMember,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         constraints = [
@@ -94,6 +113,8 @@ class Procedure(models.Model):
             )
         ]
         ordering = ["municipality", "procedure_id"]
+        verbose_name = _("procedure")
+        verbose_name_plural = _("procedures")
 
     def __str__(self) -> str:
         return f"{self.procedure_id} {self.name}"
@@ -107,18 +128,27 @@ class MonthlyVolume(models.Model):
     back-office systems, and the national service's counts. ``month`` is the 1st of it.
     """
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="volumes")
-    month = models.DateField()
-    channel = models.CharField(max_length=16, choices=VolumeChannel.choices)
-    count = models.PositiveIntegerField()
-    recorded_by = models.ForeignKey(
-        StaffMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="volumes", verbose_name=_("procedure")
     )
-    recorded_at = models.DateTimeField()
+    month = models.DateField(_("month"))
+    channel = models.CharField(_("channel"), max_length=16, choices=VolumeChannel.choices)
+    count = models.PositiveIntegerField(_("receipts"))
+    recorded_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
     # "entered" on the page or "imported" from a file (its SHA-256 in the ledger event).
-    source = models.CharField(max_length=10, default="entered")
+    source = models.CharField(_("source"), max_length=10, default="entered")
 
     class Meta:
+        verbose_name = _("monthly volume")
+        verbose_name_plural = _("monthly volumes")
         constraints = [
             models.UniqueConstraint(
                 fields=["procedure", "month", "channel"], name="one_volume_per_month_channel"
@@ -132,13 +162,24 @@ class MonthlyVolume(models.Model):
 class CoverageTarget(models.Model):
     """The DX office's goal: this coverage rate by this date (Kobe: 70% by FY2025's end)."""
 
-    municipality = models.OneToOneField(Municipality, on_delete=models.CASCADE, related_name="+")
-    target_percent = models.DecimalField(max_digits=5, decimal_places=2)
-    deadline = models.DateField()
-    set_by = models.ForeignKey(
-        StaffMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    municipality = models.OneToOneField(
+        Municipality, on_delete=models.CASCADE, related_name="+", verbose_name=_("municipality")
     )
-    set_at = models.DateTimeField()
+    target_percent = models.DecimalField(_("target (%)"), max_digits=5, decimal_places=2)
+    deadline = models.DateField(_("deadline"))
+    set_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
+    set_at = models.DateTimeField(_("set at"))
+
+    class Meta:
+        verbose_name = _("coverage target")
+        verbose_name_plural = _("coverage targets")
 
     def __str__(self) -> str:
         return f"{self.municipality_id}: {self.target_percent}% by {self.deadline}"
