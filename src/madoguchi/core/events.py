@@ -86,6 +86,12 @@ class Event(enum.StrEnum):
     PAYMENT_CANCELLED = "payment.cancelled"
     PAYMENT_REFUND_REQUESTED = "payment.refund_requested"
     PAYMENT_REFUNDED = "payment.refunded"
+    # The procedure inventory (madoguchi.catalog, 棚卸), subject: the procedure's public id
+    # ("procedure:<lg_code>/<procedure_id>"). Detail: department codes, field names, states and
+    # the imported file's SHA-256 and row count, never the texts typed.
+    CATALOG_PROCEDURE_CHANGED = "catalog.procedure_changed"
+    CATALOG_REVIEWED = "catalog.reviewed"
+    CATALOG_IMPORTED = "catalog.imported"
 
 
 Subscriber = Callable[[Event, str, str, dict[str, str]], None]
