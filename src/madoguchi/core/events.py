@@ -92,6 +92,9 @@ class Event(enum.StrEnum):
     CATALOG_PROCEDURE_CHANGED = "catalog.procedure_changed"
     CATALOG_REVIEWED = "catalog.reviewed"
     CATALOG_IMPORTED = "catalog.imported"
+    # Monthly volumes by channel imported from a file (subject: "catalog:<lg_code>"; detail:
+    # the file's SHA-256 and the number of rows).
+    CATALOG_VOLUMES_IMPORTED = "catalog.volumes_imported"
 
 
 Subscriber = Callable[[Event, str, str, dict[str, str]], None]
