@@ -32,6 +32,9 @@ def mismatch(request: HttpRequest) -> str:
     devidp = origin(getattr(settings, "MADOGUCHI_DEVIDP_URL", "") or settings.MADOGUCHI_SITE_URL)
     if request.path.startswith("/devidp/") and here == devidp:
         return ""  # the simulator on its own origin, as configured
+    paysim = getattr(settings, "MADOGUCHI_PAYSIM_URL", "")
+    if paysim and request.path.startswith("/paysim/") and here == origin(paysim):
+        return ""  # the payment simulator's hosted pages, on their own origin like a provider's
     return str(settings.MADOGUCHI_SITE_URL)
 
 

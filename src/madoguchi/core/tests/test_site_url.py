@@ -41,9 +41,16 @@ def test_a_development_page_opened_at_another_port_says_where_the_site_url_point
     MIDDLEWARE=DEV_MIDDLEWARE,
     MADOGUCHI_SITE_URL="http://127.0.0.1:8000",
     MADOGUCHI_DEVIDP_URL="http://localhost:8000",
+    MADOGUCHI_PAYSIM_URL="http://localhost:8000/paysim",
 )
 @pytest.mark.parametrize(
-    ("host", "path"), [("127.0.0.1:8000", "/"), ("localhost:8000", "/devidp/api/realms/main")]
+    ("host", "path"),
+    [
+        ("127.0.0.1:8000", "/"),
+        ("localhost:8000", "/devidp/api/realms/main"),
+        # The payment simulator's hosted page, on its own origin as make run serves it.
+        ("localhost:8000", "/paysim/checkout/cs_test_unknown/"),
+    ],
 )
 def test_the_site_url_and_the_simulators_own_address_get_no_notice(host: str, path: str) -> None:
     page = Client(HTTP_HOST=host).get(path)
