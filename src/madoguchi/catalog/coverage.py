@@ -246,7 +246,9 @@ class Mover:
     rate_if_digitised: Decimal | None
 
 
-def series(rows: Iterable[VolumeRow], first: date, last: date) -> list[MonthRate]:
+def series(
+    rows: Iterable[VolumeRow], first: date, last: date, *, targets_only: bool = True
+) -> list[MonthRate]:
     """The rate of every month from ``first`` to ``last`` (months without receipts: None)."""
     by_month: dict[date, list[VolumeRow]] = defaultdict(list)
     for row in rows:
@@ -254,7 +256,9 @@ def series(rows: Iterable[VolumeRow], first: date, last: date) -> list[MonthRate
     result = []
     month = month_of(first)
     while month <= last:
-        result.append(MonthRate(month=month, rate=rate(by_month.get(month, []))))
+        result.append(
+            MonthRate(month=month, rate=rate(by_month.get(month, []), targets_only=targets_only))
+        )
         month = add_months(month, 1)
     return result
 

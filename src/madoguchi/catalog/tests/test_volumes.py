@@ -67,7 +67,9 @@ def test_a_good_file_records_every_row_who_and_when_and_one_ledger_event(
     assert all(
         v.recorded_by == staff and v.source == "imported" for v in MonthlyVolume.objects.all()
     )
-    [(event, _actor, subject, detail)] = [r for r in recorded if r[0] == "catalog.volumes_imported"]
+    [(_event, _actor, subject, detail)] = [
+        r for r in recorded if r[0] == "catalog.volumes_imported"
+    ]
     assert subject == f"catalog:{department.municipality.lg_code}"
     assert detail == {"sha256": result.sha256, "rows": "4"}
 
