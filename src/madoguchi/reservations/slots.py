@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from math import ceil
 
-import jpholiday
+import jpholiday  # noqa: F401 (staff_selectors reads holiday names through it)
 
-# The city's closed days at the turn of the year (年末年始): (month, day) pairs.
-NEW_YEAR_CLOSED_DAYS = frozenset({(12, 29), (12, 30), (12, 31), (1, 1), (1, 2), (1, 3)})
+# The one business-day calendar (holidays, 年末年始) lives in jp; re-exported here.
+from madoguchi.jp.business_days import NEW_YEAR_CLOSED_DAYS as NEW_YEAR_CLOSED_DAYS
+from madoguchi.jp.business_days import is_public_holiday as is_public_holiday
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,6 @@ class Slot:
     start: datetime
     end: datetime
     free: int
-
-
-def is_public_holiday(day: date) -> bool:
-    return bool(jpholiday.is_holiday(day))
 
 
 def is_closed(rules: CounterRules, day: date) -> bool:
