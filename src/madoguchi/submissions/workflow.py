@@ -26,7 +26,7 @@ from madoguchi.core.refusals import Refused
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
-from . import filenames, filetypes, notifications, uploads
+from . import filenames, filetypes, notifications, status_hooks, uploads
 from .models import (
     Comment,
     Correction,
@@ -128,6 +128,7 @@ def record_change(
         }
         | (extra or {}),
     )
+    status_hooks.run(submission, change)
     return change
 
 
