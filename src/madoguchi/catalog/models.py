@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from madoguchi.forms.models import Form
 from madoguchi.tenants.models import Department, Municipality, StaffMember
 
-from .channels import VolumeChannel
+from .channels import OfferedChannel, VolumeChannel
 
 
 class Applicant(models.TextChoices):
@@ -118,6 +118,14 @@ class Procedure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procedure_id} {self.name}"
+
+    def channel_labels(self) -> list[str]:
+        """The ways to do it, as their labels in the current language."""
+        return [
+            str(OfferedChannel(value).label)
+            for value in self.channels
+            if value in OfferedChannel.values
+        ]
 
 
 class MonthlyVolume(models.Model):
