@@ -83,7 +83,8 @@ def _chart(series: list[coverage.MonthRate], target: CoverageTarget | None) -> o
     return line_chart(
         series,
         target=target.target_percent,
-        target_label=gettext("Target %(percent)s%%") % {"percent": target.target_percent},
+        target_label=gettext("Target %(percent)s%%")
+        % {"percent": target.target_percent.quantize(coverage.PERCENT_STEP)},
     )
 
 
@@ -111,6 +112,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "year_form": form,
             "year": year,
+            "this_month": coverage.month_of(timezone.localdate()),
             "first": first,
             "last": last,
             "city": city,
@@ -171,6 +173,7 @@ def department(request: HttpRequest, pk: int) -> HttpResponse:
             "department": chosen,
             "year_form": form,
             "year": year,
+            "this_month": coverage.month_of(timezone.localdate()),
             "first": first,
             "last": last,
             "rate": coverage.rate(rows),
@@ -213,6 +216,7 @@ def procedure(request: HttpRequest, pk: int) -> HttpResponse:
             "procedure": chosen,
             "year_form": form,
             "year": year,
+            "this_month": coverage.month_of(timezone.localdate()),
             "first": first,
             "last": last,
             "rate": coverage.rate(rows, targets_only=False),
