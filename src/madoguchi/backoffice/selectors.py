@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from madoguchi.forms.models import Form
-from madoguchi.submissions import identity_levels, workflow
+from madoguchi.submissions import due_dates, identity_levels, workflow
 from madoguchi.submissions import selectors as submission_selectors
 from madoguchi.submissions.models import Status, Submission
 from madoguchi.tenants.models import StaffMember
@@ -72,6 +72,8 @@ class InboxFilters:
     oldest_first: bool = False
     # 支払状況: one of fees.PAYMENT_FILTERS (unpaid, paid, refunded).
     payment: str = ""
+    # 期限超過: past the due date while the department has it (submissions.due_dates).
+    overdue: bool = False
 
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> InboxFilters:
@@ -96,6 +98,7 @@ class InboxFilters:
             query=params.get("q", "").strip()[:100],
             oldest_first=params.get("sort") == "oldest",
             payment=payment if payment in fees.PAYMENT_FILTERS else "",
+            overdue=params.get("overdue") == "1",
         )
 
     def as_query(self) -> dict[str, str]:
@@ -110,6 +113,7 @@ class InboxFilters:
             "q": self.query,
             "sort": "oldest" if self.oldest_first else "",
             "payment": self.payment,
+            "overdue": "1" if self.overdue else "",
         }
         return {key: value for key, value in values.items() if value}
 
@@ -164,6 +168,8 @@ def filtered_inbox(staff: StaffMember, filters: InboxFilters) -> QuerySet[Submis
         submissions = submissions.filter(search.matching(filters.query))
     if filters.payment:
         submissions = fees.filter_by_payment(submissions, filters.payment)
+    if filters.overdue:
+        submissions = due_dates.overdue(submissions, due_dates.today())
     return submissions
 
 

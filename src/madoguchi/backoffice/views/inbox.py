@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from madoguchi.core.staff import staff_of, staff_required
+from madoguchi.submissions import due_dates, workflow
 from madoguchi.submissions import selectors as submission_selectors
-from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Status
 
 from .. import fees, selectors
@@ -28,6 +28,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         staff, filters, after=request.GET.get("after", ""), before=request.GET.get("before", "")
     )
     language = get_language() or "ja"
+    today = due_dates.today()
     titles: dict[int, str] = {}
     rows = []
     for s in page.rows:
@@ -40,6 +41,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
                 "department": s.department.localized_name(language),
                 "transitions": " ".join(sorted(selectors.bulk_transitions(s))),
                 "payment": fees.PAYMENT_STATE_LABELS.get(getattr(s, "payment_state", ""), ""),
+                "overdue": due_dates.is_overdue(s, today),
             }
         )
     kept = filters.as_query()
