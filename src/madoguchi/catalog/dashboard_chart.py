@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import dateformat
+
 from .coverage import MonthRate
 
 WIDTH = 640
@@ -27,7 +29,7 @@ TICKS = (0, 25, 50, 75, 100)
 class Point:
     x: float
     y: float
-    label: str  # "2025年4月: 52.3%"
+    label: str  # "2025-04: 52.3%"
     value: str  # "52.3%"
     value_y: float
 
@@ -79,7 +81,7 @@ def line_chart(
     months = []
     for index, month_rate in enumerate(series):
         x = round(LEFT + 12 + step * index, 1)
-        months.append(MonthTick(x=x, label=f"{month_rate.month.month}月"))
+        months.append(MonthTick(x=x, label=dateformat.format(month_rate.month, "M")))
         percent = month_rate.rate.percent
         if percent is None:
             if len(run) > 1:
@@ -92,7 +94,7 @@ def line_chart(
             Point(
                 x=x,
                 y=y,
-                label=f"{month_rate.month.year}年{month_rate.month.month}月: {percent}%",
+                label=f"{month_rate.month:%Y-%m}: {percent}%",
                 value=f"{percent}%",
                 value_y=y - 8 if y > TOP + 14 else y + 16,
             )

@@ -161,3 +161,19 @@ def test_departments_and_procedures_have_their_own_rates() -> None:
         ("C-001 手続C-001", Decimal("100.0")),
         ("C-002 手続C-002", Decimal("0.0")),
     ]
+
+
+def test_the_chart_breaks_its_line_at_months_without_receipts_and_draws_the_target() -> None:
+    from madoguchi.catalog.dashboard_chart import line_chart
+
+    months = [
+        coverage.MonthRate(date(2025, m, 1), coverage.Rate(s, t, coverage.percent_of(s, t)))
+        for m, s, t in [(4, 1, 2), (5, 3, 4), (6, 0, 0), (7, 1, 1), (8, 1, 4)]
+    ]
+
+    chart = line_chart(months, target=Decimal("70"), target_label="目標 70.0%")
+
+    assert [p.value for p in chart.points] == ["50.0%", "75.0%", "100.0%", "25.0%"]
+    assert len(chart.lines) == 2  # April–May, then July–August
+    assert chart.target_y is not None and chart.bottom > chart.target_y > chart.top
+    assert len(chart.months) == 5
