@@ -1,0 +1,24 @@
+"""The city's public coverage page, as a link on its procedure list."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from madoguchi.core.municipality_links import MunicipalityLink
+from madoguchi.tenants.models import Municipality
+
+from .models import Procedure
+
+
+def coverage_links(municipality: Municipality, language: str) -> list[MunicipalityLink]:
+    """The public page, once the city has an inventory to publish."""
+    if not Procedure.objects.filter(municipality=municipality).exists():
+        return []
+    return [
+        MunicipalityLink(
+            url=reverse("catalog_public:city", args=[municipality.lg_code]),
+            label=_("Coverage rate and procedures"),
+            hint=_("How many applications are made online, every procedure and open data"),
+        )
+    ]
