@@ -22,6 +22,8 @@ class ProcedureForm(forms.ModelForm[Procedure]):
         label=_("channels"),
         choices=OfferedChannel.choices,
         widget=forms.CheckboxSelectMultiple,
+        # Required, with the inventory's own message (clean()).
+        required=False,
         help_text=_("How a resident can do it today."),
     )
 
@@ -63,6 +65,8 @@ class ProcedureForm(forms.ModelForm[Procedure]):
         department = self.fields["department"]
         assert isinstance(department, forms.ModelChoiceField)
         department.queryset = departments
+        if not self.instance.pk and len(departments) == 1:
+            self.initial["department"] = departments[0].pk
         form = self.fields["form"]
         assert isinstance(form, forms.ModelChoiceField)
         form.queryset = forms_available
