@@ -6,12 +6,16 @@ class CatalogConfig(AppConfig):
     label = "catalog"
 
     def ready(self) -> None:
+        from madoguchi.core import municipality_links
         from madoguchi.submissions import after_submit, status_hooks, status_panels
 
         from . import deadlines
+        from .links import coverage_links
 
         # 標準処理期間 (deadlines.py): the due date at receipt, its pause while returned, the
         # expected decision date on the resident's pages.
         after_submit.register("catalog_deadlines", deadlines.set_due_date_on_submission)
         status_hooks.register("catalog_deadlines", deadlines.pause_while_returned)
         status_panels.register("catalog_deadlines", deadlines.resident_panel)
+        # The public coverage page on the city's procedure list (catalog sits above it).
+        municipality_links.register("catalog", coverage_links)
