@@ -278,15 +278,20 @@ def by_department(
     end: date,
     *,
     departments: Sequence[Department] | None = None,
+    rows: Sequence[VolumeRow] | None = None,
 ) -> list[GroupRate]:
-    """The rate of each department (default: all of the city's), by code."""
+    """The rate of each department (default: all of the city's), by code. ``rows``: the
+    city's receipts of the period, when the caller has them already."""
     if departments is None:
         departments = list(Department.objects.filter(municipality=municipality).order_by("code"))
     procedures = list(Procedure.objects.filter(department__in=[d.pk for d in departments]))
     department_of = {p.pk: p.department_id for p in procedures}
+    if rows is None:
+        rows = volume_rows(municipality, start, end, procedures=procedures)
     grouped: dict[int, list[VolumeRow]] = defaultdict(list)
-    for row in volume_rows(municipality, start, end, procedures=procedures):
-        grouped[department_of[row.procedure_pk]].append(row)
+    for row in rows:
+        if row.procedure_pk in department_of:
+            grouped[department_of[row.procedure_pk]].append(row)
     return [GroupRate(pk=d.pk, label=d.name, rate=rate(grouped[d.pk])) for d in departments]
 
 
@@ -320,14 +325,17 @@ def movers(
     *,
     limit: int = 10,
     procedures: Sequence[Procedure] | None = None,
+    rows: Sequence[VolumeRow] | None = None,
 ) -> list[Mover]:
     """The target procedures that would move the city's rate most if digitised: the most
     non-smart receipts first, each with the city's rate if all of them became smart.
 
     ``procedures`` narrows the list shown (a department's staff see their own), but the
-    rate they would give is always the whole city's."""
+    rate they would give is always the whole city's. ``rows``: the city's receipts of the
+    period, when the caller has them already."""
     city = list(Procedure.objects.filter(municipality=municipality).select_related("department"))
-    rows = volume_rows(municipality, start, end, procedures=city)
+    if rows is None:
+        rows = volume_rows(municipality, start, end, procedures=city)
     whole = rate(rows)
     shown = {p.pk for p in (procedures if procedures is not None else city)}
     per_procedure: dict[int, list[VolumeRow]] = defaultdict(list)

@@ -105,6 +105,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         first,
         last,
         procedures=None if dx_office else coverage.procedures_for(staff),
+        rows=rows,
     )
     return render(
         request,
@@ -119,7 +120,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "series": series,
             "chart": _chart(series, target),
             "departments": coverage.by_department(
-                municipality, first, last, departments=departments
+                municipality, first, last, departments=departments, rows=rows
             ),
             "movers": movers,
             "dx_office": dx_office,

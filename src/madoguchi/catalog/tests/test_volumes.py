@@ -160,3 +160,25 @@ def test_read_only_staff_edit_no_procedure() -> None:
 
     assert volumes.editable_procedures(reader) == []
     assert VolumeChannel.ONLINE in volumes.enterable_channels(procedure(department, "R-002"))
+
+
+def test_the_example_of_docs_coverage_md_imports() -> None:
+    department = DepartmentFactory()
+    admin = StaffFactory(municipality=department.municipality, role=StaffRole.MUNICIPALITY_ADMIN)
+    for procedure_id in ("JUMIN-0004", "JUMIN-0005", "ZEI-0001"):
+        procedure(department, procedure_id)
+    example = (
+        "手続ID,年月,経路,件数\n"
+        "JUMIN-0004,2025-04,counter_paper,8120\n"
+        "JUMIN-0005,2025-04,窓口（紙の申請書）,5210\n"
+        'ZEI-0001,2025/05,郵送(紙),"1,234"\n'
+    )
+
+    imported = volumes.import_volumes(by=admin, content=example.encode())
+
+    assert imported.rows == 3
+    assert sorted(MonthlyVolume.objects.values_list("channel", "count")) == [
+        ("counter_paper", 5210),
+        ("counter_paper", 8120),
+        ("mail_paper", 1234),
+    ]
