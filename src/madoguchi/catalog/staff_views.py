@@ -189,7 +189,9 @@ def submit(request: HttpRequest) -> HttpResponseBase:
         department__in=selectors.editable_departments(staff)
     )
     if request.POST.get("procedure"):
-        chosen = visible.filter(pk=request.POST["procedure"])
+        if not request.POST["procedure"].isdigit():
+            raise Http404
+        chosen = visible.filter(pk=int(request.POST["procedure"]))
     else:
         filters_form = FilterForm(
             request.POST, departments=selectors.visible_departments_for_filter(staff)
@@ -208,7 +210,11 @@ def submit(request: HttpRequest) -> HttpResponseBase:
         )
         % {"count": sent},
     )
-    return redirect(request.POST.get("next") or "catalog:index")
+    if request.POST.get("procedure"):
+        procedure = chosen.first()
+        if procedure is not None:
+            return redirect("catalog:edit", pk=procedure.pk)
+    return redirect("catalog:index")
 
 
 @staff_required

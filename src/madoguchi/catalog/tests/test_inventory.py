@@ -216,3 +216,21 @@ def test_a_department_cannot_open_another_departments_procedure(
     response = log_in_staff(clerk).get(reverse("catalog:edit", args=[other.pk]))
 
     assert response.status_code == 404
+
+
+def test_sending_one_procedure_returns_to_its_page_and_a_bad_id_is_not_found(
+    clerk: StaffMember, shimin: Department
+) -> None:
+    procedure = services.save_procedure(procedure=_procedure(shimin), by=clerk)
+    browser = log_in_staff(clerk)
+
+    sent = browser.post(
+        reverse("catalog:submit"), {"procedure": procedure.pk, "next": "https://evil.example/"}
+    )
+    bad = browser.post(reverse("catalog:submit"), {"procedure": "1 OR 1=1"})
+
+    assert sent.status_code == 302 and sent["Location"] == reverse(
+        "catalog:edit", args=[procedure.pk]
+    )
+    assert bad.status_code == 404
+    assert Procedure.objects.get().review_state == ReviewState.SUBMITTED
