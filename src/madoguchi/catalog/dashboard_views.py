@@ -28,7 +28,7 @@ from madoguchi.core.forms import SummaryItem, summary
 from madoguchi.core.staff import staff_of, staff_required
 from madoguchi.tenants.models import Department, StaffMember
 
-from . import coverage, volumes
+from . import coverage, opendata, volumes
 from .channels import SMART, VolumeChannel
 from .dashboard_chart import line_chart
 from .dashboard_forms import FiscalYearForm, TargetForm, VolumeEntryForm, VolumeImportForm
@@ -107,6 +107,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         procedures=None if dx_office else coverage.procedures_for(staff),
         rows=rows,
     )
+    # The figure the public page and the open data show: the last 12 complete months.
+    published_last = coverage.add_months(coverage.month_of(timezone.localdate()), -1)
+    published_first = coverage.add_months(published_last, -(opendata.WINDOW_MONTHS - 1))
+    published = coverage.rate(coverage.volume_rows(municipality, published_first, published_last))
     return render(
         request,
         "catalog/dashboard.html",
@@ -124,6 +128,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ),
             "movers": movers,
             "dx_office": dx_office,
+            "published": published,
+            "published_first": published_first,
+            "published_last": published_last,
             "target_form": TargetForm(
                 initial={"target_percent": target.target_percent, "deadline": target.deadline}
                 if target

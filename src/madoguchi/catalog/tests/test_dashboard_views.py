@@ -190,3 +190,22 @@ def test_an_import_with_a_bad_row_shows_each_row_s_problem_and_records_nothing(
     text = response.content.decode()
     assert "3行目" in text and "T-001" in text
     assert MonthlyVolume.objects.count() == before
+
+
+def test_the_dashboard_shows_the_published_figure_of_the_public_page(
+    city: dict[str, object],
+) -> None:
+    from madoguchi.catalog import opendata
+
+    first = city["first"]
+    last_month = coverage.add_months(_this_month(), -1)
+    volume(city["juminhyo"], last_month, VolumeChannel.NATIONAL, 13)  # type: ignore[arg-type]
+    volume(city["juminhyo"], last_month, VolumeChannel.MAIL_PAPER, 7)  # type: ignore[arg-type]
+    browser = log_in_staff(city["admin"])  # type: ignore[arg-type]
+
+    page = browser.get(reverse("catalog:dashboard")).content.decode()
+
+    published = opendata.publication(first.municipality).rate  # type: ignore[attr-defined]
+    assert published.percent == 65
+    line = page.split('data-testid="coverage-published"', 1)[1].split("</p>", 1)[0]
+    assert f"{published.percent}%" in line
