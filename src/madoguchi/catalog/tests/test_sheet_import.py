@@ -175,3 +175,29 @@ def test_the_upload_page_shows_the_problems_in_japanese_and_a_reviewed_row_chang
     assert good.status_code == 302
     procedure.refresh_from_db()
     assert procedure.annual_volume == 5 and procedure.review_state == ReviewState.DRAFT
+
+
+def test_the_blank_template_has_the_japanese_headers_only_in_csv_with_bom_and_xlsx(
+    clerk: StaffMember,
+) -> None:
+    from madoguchi.catalog.hearing_sheet import read_table
+
+    browser = log_in_staff(clerk)
+
+    csv_file = browser.get(reverse("catalog:export"), {"format": "csv", "blank": "1"})
+    xlsx_file = browser.get(reverse("catalog:export"), {"format": "xlsx", "blank": "1"})
+
+    assert csv_file.content.startswith(b"\xef\xbb\xbf" + "手続ID,手続名".encode())
+    assert read_table(csv_file.content, "t.csv") == [HEADERS]
+    assert read_table(xlsx_file.content, "t.xlsx") == [HEADERS]
+    assert 'filename="hearing-sheet-' in xlsx_file["Content-Disposition"]
+
+
+def test_read_only_staff_have_no_import_page(shimin: Department) -> None:
+    reader = StaffFactory(
+        municipality=shimin.municipality, departments=[shimin], role=StaffRole.READ_ONLY
+    )
+
+    response = log_in_staff(reader).get(reverse("catalog:import"))
+
+    assert response.status_code == 404
