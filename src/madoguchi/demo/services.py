@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.counter.models import Preregistration, Visit
+from madoguchi.demo import inventory
 from madoguchi.forms import services as form_services
 from madoguchi.forms.models import Form, FormVersion
 from madoguchi.guide import services as guide_services
@@ -100,6 +101,7 @@ def connect_demo_identity_providers(site_url: str, *, idp_url: str = "") -> list
 
 def wipe() -> None:
     """Delete every municipality, form, submission and non-superuser account."""
+    inventory.wipe_inventories()  # the procedures protect their departments and forms
     # The channels' rows protect the form versions and submissions they point to: first.
     Booking.objects.all().delete()
     Counter.objects.all().delete()  # with their hours, closures and blocked slots

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.test import override_settings
 
-from madoguchi.demo import payments, selectors, services
+from madoguchi.demo import inventory, payments, selectors, services
 from madoguchi.payments.models import Payment
 
 
@@ -42,6 +42,7 @@ class Command(BaseCommand):
                 # The site may have moved (make run PORT=8080): re-point devidp's issuer and
                 # the registered redirect URIs, or the card login would go to the old port.
                 self._connect_devidp()
+                self._load_inventories()  # demo data loaded before the inventory existed
                 self.stdout.write("demo data already present (use --reset to reload)")
         if options["payments"] and not Payment.objects.exists():
             self._load_payments()
@@ -60,6 +61,13 @@ class Command(BaseCommand):
             self.stdout.write(f"guide {guide}")
         for counter in services.load_reservation_counters():
             self.stdout.write(f"reservation counter {counter}")
+        self._load_inventories()
+
+    def _load_inventories(self) -> None:
+        procedures = inventory.load_inventories()
+        for lg_code in sorted({p.municipality.lg_code for p in procedures}):
+            count = sum(1 for p in procedures if p.municipality.lg_code == lg_code)
+            self.stdout.write(f"procedure inventory {lg_code}: {count} procedures")
 
     def _load_payments(self) -> None:
         # Sample data: no emails to its fictitious residents, and the simulator's webhooks stay
