@@ -6,6 +6,7 @@ class CatalogConfig(AppConfig):
     label = "catalog"
 
     def ready(self) -> None:
+        from madoguchi.backoffice import statistics_panels
         from madoguchi.core import municipality_links
         from madoguchi.submissions import after_submit, status_hooks, status_panels
 
@@ -17,5 +18,7 @@ class CatalogConfig(AppConfig):
         after_submit.register("catalog_deadlines", deadlines.set_due_date_on_submission)
         status_hooks.register("catalog_deadlines", deadlines.pause_while_returned)
         status_panels.register("catalog_deadlines", deadlines.resident_panel)
+        # … and the share decided on time on the back office's statistics page.
+        statistics_panels.register("catalog_deadlines", deadlines.statistics_section)
         # The public coverage page on the city's procedure list (catalog sits above it).
         municipality_links.register("catalog", coverage_links)

@@ -30,7 +30,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Min
+from django.db.models import Min, QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
@@ -40,7 +40,8 @@ from madoguchi.submissions import due_dates
 from madoguchi.submissions.models import Status as S
 from madoguchi.submissions.models import StatusChange, Submission
 from madoguchi.submissions.status_panels import Where
-from madoguchi.tenants.models import Municipality
+from madoguchi.tenants.models import Department, Municipality, StaffMember
+from madoguchi.tenants.selectors import visible_departments
 
 from .models import Procedure
 
@@ -150,19 +151,24 @@ class OnTimeRow:
         return share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def on_time_share(municipality: Municipality, start: date, end: date) -> list[OnTimeRow]:
+def on_time_share(
+    municipality: Municipality,
+    start: date,
+    end: date,
+    *,
+    departments: QuerySet[Department] | None = None,
+) -> list[OnTimeRow]:
     """Per procedure with a form: applications decided in [start, end] (Asia/Tokyo days)
     that had a due date, and how many were decided on or before it.
 
     Procedures with a form but no decision in the period are listed with zero counts, so a
-    table shows every procedure Madoguchi handles. One query for the procedures, one for
-    the decisions (grouped per submission in the database).
+    table shows every procedure Madoguchi handles. ``departments`` narrows it to theirs. One
+    query for the procedures, one for the decisions (grouped per submission in the database).
     """
-    procedures = list(
-        Procedure.objects.filter(municipality=municipality, form__isnull=False).order_by(
-            "procedure_id"
-        )
-    )
+    found = Procedure.objects.filter(municipality=municipality, form__isnull=False)
+    if departments is not None:
+        found = found.filter(department__in=departments)
+    procedures = list(found.order_by("procedure_id"))
     # A form linked to several procedures counts for the first (by procedure ID).
     procedure_of_form: dict[int, Procedure] = {}
     for procedure in procedures:
@@ -201,3 +207,23 @@ def on_time_share(municipality: Municipality, start: date, end: date) -> list[On
         )
         for p in procedures
     ]
+
+
+def fiscal_year_start(day: date) -> date:
+    """1 April of the 年度 ``day`` falls in."""
+    return date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+
+
+def statistics_section(request: HttpRequest, staff: StaffMember) -> SafeString:
+    """``backoffice.statistics_panels`` section: the share decided on time this 年度.
+
+    Procedures of the staff member's departments (all of the city's for administrators)
+    that have a form; nothing when there are none.
+    """
+    today = due_dates.today()
+    start = fiscal_year_start(today)
+    rows = on_time_share(staff.municipality, start, today, departments=visible_departments(staff))
+    if not rows:
+        return SafeString("")
+    context = {"rows": rows, "start": start, "end": today}
+    return SafeString(render_to_string("catalog/deadlines/on_time.html", context, request=request))

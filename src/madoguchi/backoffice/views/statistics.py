@@ -14,7 +14,7 @@ from madoguchi.submissions import selectors as submission_selectors
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
-from .. import aggregation, selectors
+from .. import aggregation, selectors, statistics_panels
 
 
 def _visible_form(staff: StaffMember, form_id: int) -> Form:
@@ -33,7 +33,15 @@ def statistics(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request)
     language = get_language() or "ja"
     choices = selectors.inbox_choices(staff, language=language)["form_choices"]
-    return render(request, "backoffice/statistics.html", {"staff": staff, "forms": choices})
+    return render(
+        request,
+        "backoffice/statistics.html",
+        {
+            "staff": staff,
+            "forms": choices,
+            "sections": statistics_panels.render(request, staff),
+        },
+    )
 
 
 @staff_required

@@ -18,7 +18,8 @@ from madoguchi.jp.business_days import add_business_days, business_days_between
 from madoguchi.submissions import corrections, status_links, workflow
 from madoguchi.submissions.models import Status, StatusChange, Submission
 from madoguchi.tenants.models import StaffMember
-from madoguchi.testing.factories import publish_form, submit_application
+from madoguchi.testing.factories import DepartmentFactory, publish_form, submit_application
+from madoguchi.testing.staff import log_in_staff
 
 from .helpers import procedure
 
@@ -240,3 +241,28 @@ def test_the_share_decided_on_time_counts_decisions_in_the_period_per_procedure(
         ].percent
         is None
     )
+
+
+def test_the_statistics_page_shows_the_share_on_time_of_the_staff_members_procedures(
+    form_version: FormVersion, linked: Procedure, staff: StaffMember, department: Any
+) -> None:
+    other_department = DepartmentFactory(municipality=department.municipality)
+    hidden_form = publish_form(department=other_department, slug="hidden")
+    procedure(
+        other_department, "P-900", name="他課の手続", form=hidden_form.form, processing_days=3
+    )
+    submission = submit_application(form_version)
+    workflow.change_status(submission=submission, to_status=Status.IN_REVIEW, staff=staff)
+    workflow.change_status(submission=submission, to_status=Status.APPROVED, staff=staff)
+
+    page = log_in_staff(staff).get(reverse("backoffice:statistics"), HTTP_ACCEPT_LANGUAGE="ja")
+
+    assert page.status_code == 200
+    assert 'data-testid="on-time-share"' in page.text
+    assert "P-001" in page.text and "100.0%" in page.text
+    assert "他課の手続" not in page.text
+
+
+def test_the_fiscal_year_starts_on_the_first_of_april() -> None:
+    assert deadlines.fiscal_year_start(date(2027, 3, 31)) == date(2026, 4, 1)
+    assert deadlines.fiscal_year_start(date(2026, 4, 1)) == date(2026, 4, 1)
