@@ -17,7 +17,7 @@ from madoguchi.forms.models import FormVersion
 from madoguchi.jp.business_days import add_business_days, business_days_between
 from madoguchi.submissions import corrections, status_links, workflow
 from madoguchi.submissions.models import Status, StatusChange, Submission
-from madoguchi.tenants.models import StaffMember
+from madoguchi.tenants.models import Department, StaffMember
 from madoguchi.testing.factories import DepartmentFactory, publish_form, submit_application
 from madoguchi.testing.staff import log_in_staff
 
@@ -246,7 +246,7 @@ def test_the_share_decided_on_time_counts_decisions_in_the_period_per_procedure(
 def test_the_statistics_page_shows_the_share_on_time_of_the_staff_members_procedures(
     form_version: FormVersion, linked: Procedure, staff: StaffMember, department: Any
 ) -> None:
-    other_department = DepartmentFactory(municipality=department.municipality)
+    other_department: Department = DepartmentFactory(municipality=department.municipality)  # type: ignore[assignment]
     hidden_form = publish_form(department=other_department, slug="hidden")
     procedure(
         other_department, "P-900", name="他課の手続", form=hidden_form.form, processing_days=3
