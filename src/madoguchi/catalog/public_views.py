@@ -65,7 +65,10 @@ def city(request: HttpRequest, lg_code: str) -> HttpResponse:
     target = publication.target
     target_label = (
         _("Target %(percent)s%% by %(deadline)s")
-        % {"percent": target.target_percent.normalize(), "deadline": target.deadline.isoformat()}
+        % {
+            "percent": f"{target.target_percent.normalize():f}",
+            "deadline": target.deadline.isoformat(),
+        }
         if target
         else ""
     )
