@@ -16,20 +16,22 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
 
-from madoguchi.tenants.models import Department, Municipality
+from madoguchi.tenants.models import Municipality
 
 from . import coverage
 from .channels import VolumeChannel
-from .models import Applicant, CoverageTarget, Procedure, SealReview
+from .models import CoverageTarget, Procedure
 
 __all__ = [
     "COVERAGE_COLUMNS",
@@ -52,73 +54,22 @@ TREND_MONTHS = 18
 
 ONLINE = frozenset({VolumeChannel.ONLINE, VolumeChannel.NATIONAL})
 
-# The data's own labels (Japanese, fixed: a reader's language never changes a file).
-OFFERED_LABELS = {
-    "online": "オンライン",
-    "national": "国のオンラインサービス",
-    "mail_web": "郵送（Webで作成）",
-    "counter_prereg": "窓口（事前登録）",
-    "paper_only": "紙（窓口・郵送）",
-}
-VOLUME_LABELS = {
-    VolumeChannel.ONLINE: "オンライン",
-    VolumeChannel.NATIONAL: "国のオンラインサービス",
-    VolumeChannel.MAIL_WEB: "郵送（Webで作成）",
-    VolumeChannel.COUNTER_PREREG: "窓口（事前登録）",
-    VolumeChannel.COUNTER_PAPER: "窓口（紙）",
-    VolumeChannel.MAIL_PAPER: "郵送（紙）",
-}
-APPLICANT_LABELS: dict[str, str] = {
-    Applicant.INDIVIDUAL: "個人",
-    Applicant.BUSINESS: "事業者",
-    Applicant.BOTH: "個人・事業者",
-}
-SEAL_LABELS: dict[str, str] = {
-    SealReview.NOT_REVIEWED: "未見直し",
-    SealReview.KEEP: "存続",
-    SealReview.ABOLISH: "廃止",
-    SealReview.E_SIGNATURE: "電子署名に置換",
-}
-
-PROCEDURE_COLUMNS: tuple[str, ...] = (
-    "全国地方公共団体コード",
-    "ID",
-    "地方公共団体名",
-    "手続名",
-    "手続名_英字",
-    "分類",
-    "担当部署",
-    "根拠法令",
-    "カバー率の対象",
-    "対象外の理由",
-    "申請者",
-    "本人確認",
-    "署名",
-    "押印",
-    "押印の見直し",
-    "手続の方法",
-    "手続の方法_コード",
-    "オンライン申請",
-    "年間件数_見込み",
-    "標準処理期間_開庁日",
-    "集計期間_開始",
-    "集計期間_終了",
-    "受付件数",
-    "オンライン件数",
-    "スマート件数",
-    "スマート化率",
+# The files' fixed Japanese names and labels are data (opendata_format.json), whatever the
+# reader's language.
+FORMAT: dict[str, Any] = json.loads(
+    (Path(__file__).resolve().parent / "opendata_format.json").read_text(encoding="utf-8")
 )
+OFFERED_LABELS: dict[str, str] = FORMAT["offered"]
+VOLUME_LABELS: dict[str, str] = FORMAT["volume"]
+APPLICANT_LABELS: dict[str, str] = FORMAT["applicant"]
+SEAL_LABELS: dict[str, str] = FORMAT["seal_review"]
+META: dict[str, str] = FORMAT["meta"]
 
+PROCEDURE_COLUMNS: tuple[str, ...] = tuple(FORMAT["procedure_columns"])
 COVERAGE_COLUMNS: tuple[str, ...] = (
-    "全国地方公共団体コード",
-    "地方公共団体名",
-    "年月",
-    "受付件数",
-    "スマート件数",
-    "カバー率",
-    *(f"件数_{VOLUME_LABELS[c]}" for c in VolumeChannel),
-    "目標",
-    "目標期限",
+    *FORMAT["coverage_columns_head"],
+    *(FORMAT["coverage_channel_column"].format(label=VOLUME_LABELS[c]) for c in VolumeChannel),
+    *FORMAT["coverage_columns_tail"],
 )
 
 
@@ -203,8 +154,9 @@ def publication(municipality: Municipality, *, today: date | None = None) -> Pub
     )
 
 
-def _yes_no(value: bool) -> str:
-    return "要" if value else "不要"
+def _word(kind: str, value: bool) -> str:
+    words: dict[str, str] = FORMAT[kind]
+    return words["true" if value else "false"]
 
 
 def procedure_records(publication: Publication, *, online_url: Any = None) -> list[dict[str, Any]]:
@@ -212,41 +164,38 @@ def procedure_records(publication: Publication, *, online_url: Any = None) -> li
 
     ``online_url(procedure)`` gives the address of its Madoguchi form (the view knows it)."""
     municipality = publication.municipality
-    departments: dict[int, Department] = {}
     records = []
     for figures in publication.procedures:
         procedure = figures.procedure
-        departments.setdefault(procedure.department_id, procedure.department)
-        records.append(
-            {
-                "全国地方公共団体コード": municipality.lg_code,
-                "ID": procedure.procedure_id,
-                "地方公共団体名": municipality.name,
-                "手続名": procedure.name,
-                "手続名_英字": procedure.name_en,
-                "分類": procedure.category,
-                "担当部署": procedure.department.name,
-                "根拠法令": procedure.legal_basis,
-                "カバー率の対象": "対象" if procedure.target else "対象外",
-                "対象外の理由": "" if procedure.target else procedure.exclusion_reason,
-                "申請者": APPLICANT_LABELS.get(procedure.applicant, procedure.applicant),
-                "本人確認": _yes_no(procedure.identity_check_required),
-                "署名": _yes_no(procedure.signature_required),
-                "押印": _yes_no(procedure.seal_required),
-                "押印の見直し": SEAL_LABELS.get(procedure.seal_review, procedure.seal_review),
-                "手続の方法": ";".join(OFFERED_LABELS.get(c, c) for c in procedure.channels),
-                "手続の方法_コード": ";".join(procedure.channels),
-                "オンライン申請": online_url(procedure) if online_url and procedure.form else "",
-                "年間件数_見込み": procedure.annual_volume,
-                "標準処理期間_開庁日": procedure.processing_days,
-                "集計期間_開始": publication.first.isoformat(),
-                "集計期間_終了": publication.period_end.isoformat(),
-                "受付件数": figures.total,
-                "オンライン件数": figures.online,
-                "スマート件数": figures.smart,
-                "スマート化率": figures.percent,
-            }
+        values = (
+            municipality.lg_code,
+            procedure.procedure_id,
+            municipality.name,
+            procedure.name,
+            procedure.name_en,
+            procedure.category,
+            procedure.department.name,
+            procedure.legal_basis,
+            _word("target", procedure.target),
+            "" if procedure.target else procedure.exclusion_reason,
+            APPLICANT_LABELS.get(procedure.applicant, procedure.applicant),
+            _word("required", procedure.identity_check_required),
+            _word("required", procedure.signature_required),
+            _word("required", procedure.seal_required),
+            SEAL_LABELS.get(procedure.seal_review, procedure.seal_review),
+            ";".join(OFFERED_LABELS.get(c, c) for c in procedure.channels),
+            ";".join(procedure.channels),
+            online_url(procedure) if online_url and procedure.form else "",
+            procedure.annual_volume,
+            procedure.processing_days,
+            publication.first.isoformat(),
+            publication.period_end.isoformat(),
+            figures.total,
+            figures.online,
+            figures.smart,
+            figures.percent,
         )
+        records.append(dict(zip(PROCEDURE_COLUMNS, values, strict=True)))
     return records
 
 
@@ -257,19 +206,18 @@ def coverage_records(publication: Publication) -> list[dict[str, Any]]:
     records = []
     for month_rate in publication.series:
         channels = publication.by_channel.get(month_rate.month, {})
-        record: dict[str, Any] = {
-            "全国地方公共団体コード": municipality.lg_code,
-            "地方公共団体名": municipality.name,
-            "年月": f"{month_rate.month:%Y-%m}",
-            "受付件数": month_rate.rate.total,
-            "スマート件数": month_rate.rate.smart,
-            "カバー率": month_rate.rate.percent,
-        }
-        for channel in VolumeChannel:
-            record[f"件数_{VOLUME_LABELS[channel]}"] = channels.get(channel, 0)
-        record["目標"] = target.target_percent if target else None
-        record["目標期限"] = target.deadline.isoformat() if target else ""
-        records.append(record)
+        values = (
+            municipality.lg_code,
+            municipality.name,
+            f"{month_rate.month:%Y-%m}",
+            month_rate.rate.total,
+            month_rate.rate.smart,
+            month_rate.rate.percent,
+            *(channels.get(channel, 0) for channel in VolumeChannel),
+            target.target_percent if target else None,
+            target.deadline.isoformat() if target else "",
+        )
+        records.append(dict(zip(COVERAGE_COLUMNS, values, strict=True)))
     return records
 
 
@@ -307,14 +255,14 @@ def json_document(
     municipality = publication.municipality
     return {
         "dataset": dataset,
-        "全国地方公共団体コード": municipality.lg_code,
-        "地方公共団体名": municipality.name,
+        META["lg_code"]: municipality.lg_code,
+        META["name"]: municipality.name,
         "license": LICENSE,
         "license_url": LICENSE_URL,
         "attribution": municipality.name,
-        "集計期間_開始": start.isoformat(),
-        "集計期間_終了": publication.period_end.isoformat(),
-        "作成日": timezone.localdate().isoformat(),
+        META["start"]: start.isoformat(),
+        META["end"]: publication.period_end.isoformat(),
+        META["created"]: timezone.localdate().isoformat(),
         "columns": list(columns),
         "records": [{c: value(r[c]) for c in columns} for r in records],
     }
