@@ -20,7 +20,7 @@ from madoguchi.core import events
 from . import receipts
 from .models import Payment
 from .providers.base import ProviderPayment, RefundState, State
-from .states import PaymentStatus, can_move, check_move
+from .states import LATE_FROM, PaymentStatus, can_move, check_move
 
 logger = logging.getLogger("madoguchi.payments")
 
@@ -117,11 +117,7 @@ def apply_checkout(payment: Payment, state: ProviderPayment, *, actor: str = "sy
     locked.last_polled_at = now
     target = _STATES[state.state]
     if locked.status == target or not can_move(locked.status, target):
-        if target == PaymentStatus.PAID and locked.status in (
-            PaymentStatus.CANCELLED,
-            PaymentStatus.EXPIRED,
-            PaymentStatus.FAILED,
-        ):
+        if target == PaymentStatus.PAID and locked.status == PaymentStatus.FAILED:
             logger.error(
                 "payment %s is %s but the provider says it was paid (%s): refund it",
                 locked.public_id,
@@ -132,6 +128,16 @@ def apply_checkout(payment: Payment, state: ProviderPayment, *, actor: str = "sy
         _refresh(payment, locked)
         return Outcome.IGNORED
     extra: dict[str, str] = {}
+    if target == PaymentStatus.PAID and locked.status in LATE_FROM:
+        # Paid after it was cancelled or expired: recorded as paid (the money arrived),
+        # shown to staff as 「取消後に支払われました」 to refund.
+        logger.error(
+            "payment %s was %s but the provider says it was paid (%s): refund it",
+            locked.public_id,
+            locked.status,
+            state.reference,
+        )
+        extra = {"late": str(locked.status)}
     if target == PaymentStatus.PAID:
         locked.provider_reference = state.reference
         locked.method = state.method[:20]
@@ -141,7 +147,7 @@ def apply_checkout(payment: Payment, state: ProviderPayment, *, actor: str = "sy
         locked.receipt_serial = receipts.next_receipt_serial(
             locked.municipality_id, locked.municipality.lg_code, year
         )
-        extra = {"receipt": locked.receipt_serial, "method": locked.method}
+        extra |= {"receipt": locked.receipt_serial, "method": locked.method}
     move(locked, target, actor=actor, now=now, **extra)
     _refresh(payment, locked)
     return Outcome.APPLIED

@@ -9,7 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import Department, Municipality, StaffMember
 
-from .states import LIVE, PaymentStatus
+from .states import LIVE, MONEY, PaymentStatus
+
+# A submission's live payment: the one asked for, or the one paid. A payment paid after it
+# was cancelled or expired is not one (it is refunded; the application may have another).
+LIVE_CONDITION = Q(status__in=sorted(LIVE), cancelled_at__isnull=True, expired_at__isnull=True)
 
 
 class Purpose(models.TextChoices):
@@ -81,7 +85,7 @@ class Payment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["submission"],
-                condition=Q(status__in=sorted(LIVE)),
+                condition=LIVE_CONDITION,
                 name="one_live_payment_per_submission",
             )
         ]
@@ -92,6 +96,13 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"payment {self.public_id} ({self.status})"
+
+    @property
+    def paid_late(self) -> bool:
+        """Paid at the provider after Madoguchi had cancelled it or seen it expire (to be
+        refunded; states.py says why it is recorded as paid)."""
+        late = self.cancelled_at is not None or self.expired_at is not None
+        return late and self.status in MONEY
 
 
 class ReceiptCounter(models.Model):

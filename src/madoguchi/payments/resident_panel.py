@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from madoguchi.submissions import fee_display
-from madoguchi.submissions.models import Channel, Submission
+from madoguchi.submissions.models import Channel, Status, Submission
 from madoguchi.submissions.status_panels import Where
 
 from .accounts import PaymentUnavailable
@@ -49,6 +49,7 @@ RECEIPTED = frozenset({PaymentStatus.PAID, PaymentStatus.REFUNDING, PaymentStatu
 # 「支払う」 is offered for the payment asked for, and again after a failed or expired one
 # (the pay view then makes a new payment of the same lines: services.payment_to_pay).
 _RETRY = frozenset({PaymentStatus.FAILED, PaymentStatus.EXPIRED})
+_CLOSED = frozenset({Status.REJECTED, Status.WITHDRAWN})
 
 
 def status_label(status: str) -> str:
@@ -90,6 +91,9 @@ def shown_payment(submission: Submission) -> Payment | None:
 
 
 def can_pay(payment: Payment) -> bool:
+    if payment.submission.status in _CLOSED:
+        # Rejected or withdrawn: nothing is asked any more (services.cancel_open_payments).
+        return False
     return payment.status == PaymentStatus.PENDING or payment.status in _RETRY
 
 
@@ -97,7 +101,8 @@ def panel_context(submission: Submission, where: Where) -> dict[str, Any] | None
     payment = shown_payment(submission)
     fees = submission.form_version.schema.fees
     if payment is None:
-        if fees is not None and fees.timing == "after_review" and not where.locked:
+        closed = submission.status in _CLOSED
+        if fees is not None and fees.timing == "after_review" and not where.locked and not closed:
             # 事後決済 not asked yet: say so, so the resident expects it.
             return {"later": True, "where": where}
         return None

@@ -7,13 +7,13 @@ from uuid import UUID
 from madoguchi.forms.schema import FeeSettings
 from madoguchi.submissions.models import Submission
 
-from .models import Payment
-from .states import LIVE
+from .models import LIVE_CONDITION, Payment
 
 
 def live_payment(submission: Submission) -> Payment | None:
-    """The payment the resident is asked to pay, or the one they paid (at most one)."""
-    return Payment.objects.filter(submission=submission, status__in=sorted(LIVE)).first()
+    """The payment the resident is asked to pay, or the one they paid (at most one; not
+    one paid after it was cancelled, which is refunded)."""
+    return Payment.objects.filter(LIVE_CONDITION, submission=submission).first()
 
 
 def payments_of(submission: Submission) -> list[Payment]:

@@ -34,13 +34,13 @@ from madoguchi.core.refusals import Refused
 from madoguchi.core.registry import UnknownBackend
 from madoguchi.forms import fees
 from madoguchi.forms.schema import FEE_MAX_AMOUNT, LocalizedText
-from madoguchi.submissions.models import Channel, Submission
+from madoguchi.submissions.models import Channel, Status, StatusChange, Submission
 from madoguchi.tenants.models import StaffMember
 
 from . import accounts, changes, registry
 from .accounts import PaymentUnavailable
 from .changes import Outcome
-from .models import Payment, Purpose, WebhookEvent
+from .models import LIVE_CONDITION, Payment, Purpose, WebhookEvent
 from .providers.base import (
     CHECKOUT_NOTICES,
     REFUND_NOTICES,
@@ -56,7 +56,7 @@ from .providers.base import (
     RefundState,
     State,
 )
-from .states import LIVE, PaymentStatus
+from .states import LATE_FROM, PaymentStatus
 
 logger = logging.getLogger("madoguchi.payments")
 
@@ -66,6 +66,7 @@ __all__ = [
     "PaymentProviderDown",
     "PaymentUnavailable",
     "WebhookRejected",
+    "cancel_open_payments",
     "checkout_url",
     "handle_webhook",
     "payment_to_pay",
@@ -82,6 +83,10 @@ CHECKOUT_MINUTES = 60
 REUSE_MARGIN = timedelta(minutes=5)
 # A new checkout must be open at least this long (Stripe's minimum is 30 minutes).
 CHECKOUT_MIN_MINUTES = 31
+# An application in one of these asks no fee any more: its open payment is cancelled.
+CLOSED = frozenset({Status.REJECTED, Status.WITHDRAWN})
+# The notices that may say a checkout was paid.
+_PAID_NOTICES = frozenset({NoticeKind.CHECKOUT_COMPLETED, NoticeKind.CHECKOUT_PAID})
 
 
 class PaymentNotPayable(Refused):
@@ -191,6 +196,8 @@ def request_payment(
 def payment_to_pay(submission: Submission) -> Payment | None:
     """What 「支払う」 pays: the live payment; after an expired or failed one, a new payment
     for the same lines; for a fee at submission, the form's quote; else None."""
+    if submission.status in CLOSED:
+        return None
     with transaction.atomic():
         _lock_submission(submission)
         live = _live(submission)
@@ -250,7 +257,7 @@ def _lock_submission(submission: Submission) -> None:
 
 
 def _live(submission: Submission) -> Payment | None:
-    return Payment.objects.filter(submission=submission, status__in=sorted(LIVE)).first()
+    return Payment.objects.filter(LIVE_CONDITION, submission=submission).first()
 
 
 def _checked_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -324,15 +331,14 @@ def checkout_url(payment: Payment, *, language: str) -> str:
         raise PaymentProviderDown from None
     with transaction.atomic():
         locked = changes.lock(payment)
-        stored = locked.status == PaymentStatus.PENDING and locked.checkout_id in (
-            None,
-            checkout.id,
-        )
-        if stored and locked.checkout_id is None:
+        if locked.checkout_id is None:
+            # Kept even when the payment was cancelled meanwhile: should the checkout be
+            # paid before it is closed below, its webhook then finds this payment.
             locked.checkout_id = checkout.id
             locked.checkout_url = checkout.url
             locked.checkout_expires_at = checkout.expires_at or locked.checkout_expires_at
             locked.save(update_fields=["checkout_id", "checkout_url", "checkout_expires_at"])
+        stored = locked.status == PaymentStatus.PENDING and locked.checkout_id == checkout.id
         changes._refresh(payment, locked)
     if not stored:
         _expire_quietly(account, backend, checkout.id)
@@ -438,6 +444,75 @@ def _close_checkout(payment: Payment, *, apply_only_paid: bool = False) -> None:
         changes.apply_checkout(payment, state)
 
 
+# --- cancelling -----------------------------------------------------------------------------
+
+
+def cancel_open_payments(
+    submission: Submission, *, staff: StaffMember | None = None, reason: str
+) -> list[Payment]:
+    """Cancel the submission's pending payment so it can no longer be paid (its application
+    was rejected or withdrawn): its checkout is expired at the provider, then the payment
+    is cancelled with PAYMENT_CANCELLED (``reason``: a code for the ledger, such as
+    "rejected"). Returns the payments cancelled.
+
+    Call it after the change of status has committed: it asks the provider. A checkout paid
+    meanwhile is applied as paid instead (staff refund it). When the provider cannot be
+    reached, a payment whose checkout was opened is left pending, and ``reconcile_pending``
+    cancels it later: that checkout may have been paid a moment ago, and a payment marked
+    cancelled locally would hide money received until its webhook came. A payment that
+    never opened a checkout is cancelled at once: nothing at the provider can be paid.
+
+    A konbini slip already issued cannot be closed (it is not an open checkout): it is
+    cancelled here all the same, and paid at the store afterwards it becomes a late
+    payment (states.py) that staff refund."""
+    actor = events.pseudonym("staff", staff.pk) if staff is not None else "system"
+    cancelled: list[Payment] = []
+    pending = Payment.objects.filter(submission=submission, status=PaymentStatus.PENDING)
+    for payment in pending.order_by("created_at", "pk"):
+        # Twice at most: a checkout opened while the first was being closed is closed too.
+        for _attempt in range(2):
+            if payment.checkout_id:
+                try:
+                    _close_checkout(payment, apply_only_paid=True)
+                except (PaymentProviderDown, PaymentUnavailable):
+                    logger.warning(
+                        "payment %s left pending (%s): the provider was not reached",
+                        payment.public_id,
+                        reason,
+                    )
+                    break
+            with transaction.atomic():
+                locked = changes.lock(payment)
+                if locked.status != PaymentStatus.PENDING:
+                    changes._refresh(payment, locked)
+                    break
+                if locked.checkout_id != payment.checkout_id:
+                    changes._refresh(payment, locked)
+                    continue
+                changes.move(
+                    locked, PaymentStatus.CANCELLED, actor=actor, now=timezone.now(), reason=reason
+                )
+                changes._refresh(payment, locked)
+                cancelled.append(payment)
+                break
+    return cancelled
+
+
+def cancel_when_closed(submission: Submission, change: StatusChange) -> None:
+    """``submissions.status_hooks`` hook: an application rejected (by staff, one by one or
+    in bulk) or withdrawn (取下げ, by the resident) has its open payment cancelled once the
+    change has committed (``cancel_open_payments`` asks the provider, which must not
+    happen under the submission's row lock; a change rolled back cancels nothing)."""
+    if change.to_status not in CLOSED:
+        return
+    if not Payment.objects.filter(submission=submission, status=PaymentStatus.PENDING).exists():
+        return
+    staff, reason = change.actor, str(change.to_status)
+    transaction.on_commit(
+        lambda: cancel_open_payments(submission, staff=staff, reason=reason), robust=True
+    )
+
+
 # --- refunds --------------------------------------------------------------------------------
 
 
@@ -536,7 +611,12 @@ def handle_webhook(
                 payment.public_id,
             )
             outcome = WebhookEvent.Outcome.MISMATCH
-        elif notice.kind in CHECKOUT_NOTICES and payment.status == PaymentStatus.PENDING:
+        elif notice.kind in CHECKOUT_NOTICES and (
+            payment.status == PaymentStatus.PENDING
+            or (payment.status in LATE_FROM and notice.kind in _PAID_NOTICES)
+        ):
+            # Pending, or perhaps paid after it was cancelled or expired (the provider's
+            # word on the checkout is applied: states.py, cancelled | expired → paid).
             try:
                 state = backend.fetch(found, notice.checkout_id)
             except ProviderError as error:
@@ -607,7 +687,15 @@ def reconcile_pending(
     expiry, and finish refunds in progress. Run from cron: ``madoguchi reconcile_payments``.
     Returns counts by outcome."""
     now = now or timezone.now()
-    counts = {"polled": 0, "paid": 0, "expired": 0, "failed": 0, "refunded": 0, "errors": 0}
+    counts = {
+        "polled": 0,
+        "paid": 0,
+        "expired": 0,
+        "failed": 0,
+        "cancelled": 0,
+        "refunded": 0,
+        "errors": 0,
+    }
     pending = Payment.objects.filter(
         status=PaymentStatus.PENDING, checkout_id__isnull=False, created_at__lt=now - older_than
     ).filter(Q(last_polled_at__isnull=True) | Q(last_polled_at__lt=now - older_than))
@@ -623,6 +711,10 @@ def reconcile_pending(
                 and lapsed
             ):
                 _close_checkout(payment)
+            if payment.status == PaymentStatus.PENDING and payment.submission.status in CLOSED:
+                # Its application was rejected or withdrawn while the provider was away.
+                cancel_open_payments(payment.submission, reason=str(payment.submission.status))
+                payment.refresh_from_db()
         except (PaymentProviderDown, PaymentUnavailable, UnknownBackend):
             counts["errors"] += 1
             continue

@@ -9,7 +9,8 @@ submission's row locked and its new status set, after the ``StatusChange`` row i
 
 Invariant: a hook only updates its own records or the fields of the submission it owns
 (saving them with ``update_fields``) and does not talk to the outside world; an exception
-rolls the change back.
+rolls the change back. What must reach the outside world (payments closes the checkout of
+an application rejected or withdrawn) is scheduled with ``transaction.on_commit``.
 """
 
 from __future__ import annotations
