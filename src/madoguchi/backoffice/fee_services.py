@@ -80,6 +80,9 @@ def reject(
     provider over the network, which must not happen while the submission's row is locked
     (the payments app calls the provider after its own commit for the same reason). A
     refund refused then leaves the rejection made and says why; the 返金 action remains.
+    A fee not paid yet is cancelled once the rejection commits (its checkout closed at the
+    provider): payments' ``submissions.status_hooks`` hook does it for every rejection,
+    this one, a bulk one from the inbox, and the resident's withdrawal alike.
     """
     workflow.change_status(
         submission=submission, to_status=Status.REJECTED, staff=staff, reason=reason

@@ -194,6 +194,8 @@ class PaymentRow:
     requested_by: str
     refunded_by: str
     can_refund: bool
+    # Paid after it was cancelled or expired, not refunded yet: staff are asked to refund.
+    paid_late: bool = False
 
 
 def payment_rows(submission: Submission, *, language: str, can_act: bool) -> list[PaymentRow]:
@@ -227,6 +229,7 @@ def payment_rows(submission: Submission, *, language: str, can_act: bool) -> lis
                 requested_by=payment.requested_by.display_name if payment.requested_by else "",
                 refunded_by=payment.refunded_by.display_name if payment.refunded_by else "",
                 can_refund=can_act and payment.status == PaymentStatus.PAID,
+                paid_late=payment.paid_late and payment.status == PaymentStatus.PAID,
             )
         )
     return rows
