@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from madoguchi.payments import services as payment_services
-from madoguchi.payments.models import Payment
 from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Status, Submission
 from madoguchi.tenants.models import Department, StaffMember
@@ -45,12 +43,3 @@ def collection(kaga_department: Department, clerk: StaffMember) -> Submission:
     submission = submit_application(fee_form(kaga_department), count=3)
     workflow.change_status(submission=submission, to_status=Status.IN_REVIEW, staff=clerk)
     return submission
-
-
-@pytest.fixture
-def no_refund_call(monkeypatch: pytest.MonkeyPatch) -> list[Payment]:
-    """The provider's refund call is not made (the payments app's tests cover it): the
-    payment stays 'refunding' as it does until the provider answers."""
-    sent: list[Payment] = []
-    monkeypatch.setattr(payment_services, "_send_refund", sent.append)
-    return sent

@@ -7,15 +7,17 @@ import copy
 from typing import Any
 
 from madoguchi.forms.models import FormVersion
+from madoguchi.payments import services as payment_services
 from madoguchi.payments.models import Payment, Purpose
 from madoguchi.payments.states import PaymentStatus
 from madoguchi.submissions.models import Submission
-from madoguchi.tenants.models import Department
+from madoguchi.tenants.models import Department, StaffMember
 from madoguchi.testing.factories import (
     SIMPLE_SCHEMA,
     PaymentFactory,
     publish_form,
 )
+from madoguchi.testing.payments import PaySim
 
 KAGA = "172065"
 # 粗大ごみ: 1,000円 per item (the answer 「人数」 stands in for the number of items).
@@ -42,7 +44,34 @@ def fee_form(
 
 
 def paid(submission: Submission, **values: Any) -> Payment:
+    """A paid payment written directly (no provider knows it: not for refunds)."""
     return PaymentFactory(submission=submission, **values)  # type: ignore[no-any-return]
+
+
+def paid_at_provider(paysim: PaySim, submission: Submission, staff: StaffMember) -> Payment:
+    """The fee of 3,000円 asked at approval's price and paid on the simulator's hosted page
+    (Stripe's SDK over real HTTP), so a refund goes to the provider for real."""
+    lines = [
+        {
+            "key": "items",
+            "label": {"ja": "粗大ごみ処理手数料", "en": "Bulky waste fee"},
+            "unit_amount": 1000,
+            "quantity": 3,
+            "amount": 3000,
+        }
+    ]
+    payment = payment_services.request_payment(submission, lines=lines, staff=staff)
+    assert paysim.pay(payment_services.checkout_url(payment, language="ja")).ok
+    paysim.deliver()
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PAID
+    return payment
+
+
+def refunds_at_provider(paysim: PaySim, payment: Payment) -> list[tuple[int, str]]:
+    """The refunds the provider holds for the payment (amount, status)."""
+    found = paysim.client().v1.refunds.list({"payment_intent": payment.provider_reference})
+    return [(refund.amount, refund.status) for refund in found.data]
 
 
 def pending(submission: Submission, amount: int = 3000) -> Payment:

@@ -17,7 +17,9 @@ from madoguchi.submissions import resident_session, services, status_links
 from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import Department
 from madoguchi.testing.factories import SIMPLE_ANSWERS, submit_application
+from madoguchi.testing.payments import PaySim
 
+from . import data
 from .resident_fixtures import fee_form, payment
 
 pytestmark = pytest.mark.django_db
@@ -270,27 +272,23 @@ def test_sending_an_application_with_a_fee_asks_for_it_on_the_confirmation_page_
     assert "お支払いいただく手数料：1,150円" in email.body
 
 
+@pytest.mark.django_db(transaction=True)
 def test_pay_on_the_confirmation_page_goes_to_the_checkout_with_a_status_link(
-    department: Department, account_for: None, monkeypatch: pytest.MonkeyPatch
+    paysim: PaySim,
 ) -> None:
-    from madoguchi.payments import services as payment_services
     from madoguchi.payments import views as payment_views
 
-    version = fee_form(department, timing="on_submission", slug="pay-now")
+    version = fee_form(data.department(), timing="on_submission", slug="pay-now")
     browser = Client()
     _send(version, browser, count=2)
     submission = Submission.objects.get()
-    monkeypatch.setattr(
-        payment_services,
-        "checkout_url",
-        lambda payment, *, language: f"https://checkout.example/{payment.public_id}",
-    )
 
     went = browser.post(reverse("payments:pay_from_confirmation", args=[submission.public_id]))
 
     (made,) = submission.payments.all()
     assert went.status_code == 303
-    assert went["Location"] == f"https://checkout.example/{made.public_id}"
+    assert made.checkout_id and went["Location"] == made.checkout_url
+    assert went["Location"].startswith(f"{paysim.api_base}/checkout/{made.checkout_id}")
     remembered = browser.session[payment_views.SESSION_KEY]
     assert str(made.public_id) in str(remembered)
 
