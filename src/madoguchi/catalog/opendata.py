@@ -14,7 +14,6 @@ whatever the reader's language (the data's language is fixed); codes sit beside 
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections import defaultdict
@@ -27,6 +26,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from madoguchi.core.spreadsheet import CsvWriter
 from madoguchi.tenants.models import Municipality
 
 from . import coverage
@@ -228,10 +228,12 @@ def _cell(value: Any) -> str:
 
 
 def csv_bytes(columns: Sequence[str], records: Sequence[dict[str, Any]]) -> bytes:
-    """UTF-8 with a BOM, CRLF, every field as text ("" for none). Values are written as the
-    city entered them (open data must not alter them: no formula guard prefix)."""
+    """UTF-8 with a BOM, CRLF, every field as text ("" for none). Like every CSV Madoguchi
+    writes, a cell a spreadsheet would run as a formula gets the guard's apostrophe: open
+    data is opened in Excel by anyone, and names come from staff-filled hearing sheets. The
+    JSON files carry the values unaltered."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = CsvWriter(out)
     writer.writerow(columns)
     for record in records:
         writer.writerow([_cell(record[c]) for c in columns])
