@@ -82,16 +82,31 @@ def wipe_inventories() -> None:
 
 def load_inventories(*, today: date | None = None) -> list[Procedure]:
     """Every ``catalog/*.yaml`` whose city has no inventory yet (so running it again adds
-    nothing); gives the procedures created."""
+    nothing); gives the procedures created.
+
+    A city whose inventory was loaded before the YAML gave standard processing periods
+    (標準処理期間) gets them on its procedures that have none, so its forms' new applications
+    get due dates without ``--reset``; a period already set is kept."""
     months = demo_months(today)
     created: list[Procedure] = []
     for path in sorted(CATALOG_DIR.glob("*.yaml")):
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 - safe
         municipality = Municipality.objects.filter(lg_code=data["lg_code"]).first()
-        if municipality is None or Procedure.objects.filter(municipality=municipality).exists():
+        if municipality is None:
+            continue
+        if Procedure.objects.filter(municipality=municipality).exists():
+            _fill_processing_days(municipality, data)
             continue
         created.extend(_load_city(municipality, data, months))
     return created
+
+
+def _fill_processing_days(municipality: Municipality, data: Mapping[str, Any]) -> None:
+    for entry in _entries(data):
+        if entry.get("processing_days") is not None:
+            Procedure.objects.filter(
+                municipality=municipality, procedure_id=entry["id"], processing_days__isnull=True
+            ).update(processing_days=entry["processing_days"])
 
 
 def _load_city(
@@ -191,6 +206,7 @@ def _entries(data: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
                 "channels": [OfferedChannel.ONLINE, OfferedChannel.PAPER_ONLY],
                 "form": item.get("form"),
                 "annual": item.get("annual", low + _spread(procedure_id, high - low + 1)),
+                "processing_days": item.get("processing_days"),
                 "mix": {
                     VolumeChannel.ONLINE: [online, online + rise],
                     VolumeChannel.COUNTER_PAPER: [0.7 * share for share in paper],

@@ -11,6 +11,10 @@ with its charge, fee (3.6 %, rounded half up) and balance transaction, so the ex
 totals are the simulator's balance report. What the simulator says is then applied with
 ``payments.changes``, exactly as the return page or a webhook applies it.
 
+Two of the certificates were submitted three weeks ago and are still being handled, so they
+are past their due date (標準処理期間: 3 business days) and the inbox's 期限超過 filter shows
+them on first run.
+
 The simulator's webhooks for these payments stay queued (the server is not up yet);
 ``madoguchi paysim_deliver`` sends them, and they change nothing.
 """
@@ -25,6 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from madoguchi.catalog import deadlines
 from madoguchi.core import events
 from madoguchi.forms import fees
 from madoguchi.forms.models import Form
@@ -42,6 +47,8 @@ __all__ = ["SAMPLES", "Sample", "load_payments"]
 
 KOBE = "281000"
 TEST_CARD = "4242424242424242"
+# Three weeks: past a 3-business-day period even across 年末年始 or Golden Week.
+OVERDUE_DAYS = 21
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,8 @@ class Sample:
     refund_reason: str = ""
     # For a fee after review: who approves (a Kobe demo user).
     approved_by: str = ""
+    # Submitted this many days ago (0: now), for applications past their due date.
+    days_ago: int = 0
 
 
 def _certificate(
@@ -109,6 +118,7 @@ SAMPLES = (
         "nouzei-shomei",
         _certificate("須磨 花子", "スマ ハナコ", 1, email="hanako@example.jp", kind="resident"),
         method="konbini",
+        days_ago=OVERDUE_DAYS,
     ),
     Sample(
         "nouzei-shomei",
@@ -116,6 +126,7 @@ SAMPLES = (
             "六甲 商事", "ロッコウ ショウジ", 3, email="rokko@example.jp", kind="corporate"
         ),
         method="paypay",
+        days_ago=OVERDUE_DAYS,
     ),
     Sample(
         "nouzei-shomei",
@@ -147,6 +158,8 @@ def load_payments() -> list[Payment]:
     loaded = []
     for sample in SAMPLES:
         submission = _submit(sample)
+        if sample.days_ago:
+            _backdate(submission, days=sample.days_ago)
         payment = _fee(submission, sample)
         if sample.method:
             _pay(payment, sample.method)
@@ -164,6 +177,15 @@ def _submit(sample: Sample) -> Submission:
     return submission_services.submit_answers(
         form_version=form.current_version, raw=sample.answers, language="ja"
     )
+
+
+def _backdate(submission: Submission, *, days: int) -> None:
+    """Sample data only: the application arrived ``days`` ago, and its due date is the
+    procedure's period from then (the catalog's rule), so it is overdue now."""
+    submission.submitted_at -= timedelta(days=days)
+    submission.due_date = None
+    submission.due_date = deadlines.due_date_for(submission)
+    submission.save(update_fields=["submitted_at", "due_date"])
 
 
 def _fee(submission: Submission, sample: Sample) -> Payment:
