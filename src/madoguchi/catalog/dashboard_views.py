@@ -60,7 +60,10 @@ def _target_context(target: CoverageTarget | None, rate: coverage.Rate) -> dict[
     gap = None
     if rate.percent is not None:
         gap = target.target_percent - rate.percent
-    return {"target": target, "gap": gap, "reached": gap is not None and gap <= 0}
+    reached = gap is not None and gap <= 0
+    # A deadline gone by without the rate reached says so, rather than "N points to go".
+    overdue = not reached and target.deadline < timezone.localdate()
+    return {"target": target, "gap": gap, "reached": reached, "target_overdue": overdue}
 
 
 def _department_of(staff: StaffMember, pk: int) -> Department:

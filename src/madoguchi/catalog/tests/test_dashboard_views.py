@@ -122,6 +122,17 @@ def test_the_dx_office_sets_the_target_and_a_clerk_cannot(city: dict[str, object
     assert coverage.target_of(city["first"].municipality) == target  # type: ignore[attr-defined]
 
 
+def test_a_deadline_gone_by_without_the_target_says_so(city: dict[str, object]) -> None:
+    admin = log_in_staff(city["admin"])  # type: ignore[arg-type]
+    admin.post(
+        reverse("catalog:dashboard_target"), {"target_percent": "100", "deadline": "2020-03-31"}
+    )
+
+    page = admin.get(reverse("catalog:dashboard")).content.decode()
+
+    assert "deadline passed" in page and "points to go" not in page
+
+
 def test_a_target_above_100_percent_is_refused_with_the_reason(city: dict[str, object]) -> None:
     admin = log_in_staff(city["admin"])  # type: ignore[arg-type]
 
