@@ -8,9 +8,14 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         from madoguchi.backoffice import statistics_panels
         from madoguchi.core import municipality_links
-        from madoguchi.submissions import after_submit, status_hooks, status_panels
+        from madoguchi.submissions import (
+            after_submit,
+            status_hooks,
+            status_panels,
+            validation_hooks,
+        )
 
-        from . import deadlines
+        from . import analytics, deadlines
         from .links import coverage_links
 
         # 標準処理期間 (deadlines.py): the due date at receipt, its pause while returned, the
@@ -22,3 +27,5 @@ class CatalogConfig(AppConfig):
         statistics_panels.register("catalog_deadlines", deadlines.statistics_section)
         # The public coverage page on the city's procedure list (catalog sits above it).
         municipality_links.register("catalog", coverage_links)
+        # Improvement analytics: each validation failure of a step page, counted anonymously.
+        validation_hooks.register("catalog_analytics", analytics.record_failure)

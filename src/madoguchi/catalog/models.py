@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from madoguchi.forms.models import Form
+from madoguchi.forms.models import Form, FormVersion
 from madoguchi.tenants.models import Department, Municipality, StaffMember
 
 from .channels import OfferedChannel, VolumeChannel
@@ -191,3 +191,35 @@ class CoverageTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality_id}: {self.target_percent}% by {self.deadline}"
+
+
+class ValidationFailure(models.Model):
+    """How often one question of one form version failed with one message on one day.
+
+    An anonymous counter for the improvement analytics (analytics.py): no draft, no
+    submission, no answer; the message is made anonymous before it gets here
+    (submissions.validation_hooks). ``code`` is "missing" (a required answer left out) or
+    "invalid" (an answer refused).
+    """
+
+    form_version = models.ForeignKey(
+        FormVersion, on_delete=models.CASCADE, related_name="+", verbose_name=_("form version")
+    )
+    field_key = models.CharField(_("question"), max_length=100)
+    code = models.CharField(_("kind"), max_length=10)
+    message = models.CharField(_("message"), max_length=200)
+    day = models.DateField(_("day"))
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("validation failure count")
+        verbose_name_plural = _("validation failure counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["form_version", "field_key", "code", "message", "day"],
+                name="one_failure_count_per_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form_version_id} {self.field_key} {self.day}: {self.count}"

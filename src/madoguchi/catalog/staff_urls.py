@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from . import dashboard_views, staff_views
+from . import analytics_views, dashboard_views, staff_views
 
 app_name = "catalog"
 
@@ -22,4 +22,6 @@ urlpatterns: list[URLPattern] = [
     path("volumes/", dashboard_views.volume_list, name="volumes"),
     path("volumes/import/", dashboard_views.volume_import, name="volume_import"),
     path("volumes/<int:pk>/", dashboard_views.volume_entry, name="volume_entry"),
+    # Improvement analytics of one form (analytics_views).
+    path("forms/<int:form_id>/analytics/", analytics_views.form_analytics, name="form_analytics"),
 ]

@@ -26,7 +26,7 @@ from madoguchi.forms.schema import FileField, FormSchema, PostalCodeField
 from madoguchi.jp import postal
 from madoguchi.jp.errors import InvalidJapaneseInput
 
-from .. import draft_views, navigation, services
+from .. import draft_views, navigation, services, validation_hooks
 from ..models import Draft
 from .access import current_language, locked_values, open_draft
 
@@ -324,6 +324,8 @@ def _step(request: HttpRequest, draft: Draft, token: str, number: int) -> HttpRe
         locked=locked_values(draft),
     )
     if not result.ok:
+        # Which question failed, and with which message, counted without the answer.
+        validation_hooks.report(draft.form_version_id, result.errors, result.entered)
         return step_again(result, 503 if result.retry_later else 422)
     if back_to_review:
         needed = navigation.step_needing_answers(draft, after=index)
