@@ -21,7 +21,7 @@ def test_the_public_coverage_page_on_a_phone_agrees_with_its_open_data(
     page.get_by_role("link", name="カバー率と手続の一覧").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("カバー率と手続の一覧")
-    expect(page.get_by_test_id("public-target")).to_contain_text("2026-03-31")
+    expect(page.get_by_test_id("public-target")).to_contain_text("2027-03-31")
     expect(page.get_by_test_id("coverage-chart")).to_be_visible()
     expect(page.get_by_test_id("public-procedures")).to_contain_text("住民票の写しの交付請求")
     expect(page.get_by_test_id("public-excluded")).to_contain_text("婚姻届")
