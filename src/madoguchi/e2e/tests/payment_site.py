@@ -1,9 +1,8 @@
 """The payment browser tests' site: the demo and the payment simulator on the live server.
 
-The hosted page is on the app's origin here; Stripe's (checkout.stripe.com) and the
-simulator's under ``make run`` (at devidp's origin) are another one, which the pages with
-「支払う」 do not allow yet (see ``test_payments_resident``'s cross-origin test, xfail).
-Webhooks wait until a test delivers them (``paysim.deliver()``).
+The hosted page is on another origin than the app's pages (devidp's, as under ``make run``),
+as Stripe's is (checkout.stripe.com): a same-origin simulator hid a form-action policy that
+dropped 「支払う」's redirect. Webhooks wait until a test delivers them (``paysim.deliver()``).
 """
 
 from __future__ import annotations
@@ -19,8 +18,12 @@ from madoguchi.testing.payments import PaySim
 
 
 @pytest.fixture(name="payment_site")
-def payment_site_fixture(demo: None, live_server: Any, paysim: PaySim, settings: Any) -> PaySim:
-    return hosted_on(live_server.url, live_server=live_server, paysim=paysim, settings=settings)
+def payment_site_fixture(
+    demo: None, live_server: Any, identity_provider_url: str, paysim: PaySim, settings: Any
+) -> PaySim:
+    return hosted_on(
+        identity_provider_url, live_server=live_server, paysim=paysim, settings=settings
+    )
 
 
 def hosted_on(origin: str, *, live_server: Any, paysim: PaySim, settings: Any) -> PaySim:
