@@ -4,6 +4,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
+from .payment_simulator import payment_accounts, simulator_accounts, simulator_url
 
 DEBUG = False
 SECRET_KEY = "test-only-key-madoguchi-0123456789abcdef"
@@ -54,29 +55,12 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # origin than the site, like the real provider): `make run` gives http://localhost:8000/paysim.
 INSTALLED_APPS = [*INSTALLED_APPS, "madoguchi.simulators.payments"]
 MADOGUCHI_PAYSIM_ENABLED = True
-MADOGUCHI_PAYSIM_URL = (MADOGUCHI_DEVIDP_URL or MADOGUCHI_SITE_URL).rstrip("/") + "/paysim"  # noqa: F405
-# Fixed test keys of the demo cities' merchant accounts (the app's side and the simulator's).
-_PAYSIM_KEYS = {
-    "172065": ("sk_test_madoguchi_kaga_172065_0000000000", "whsec_madoguchi_kaga_172065_000000"),
-    "281000": ("sk_test_madoguchi_kobe_281000_0000000000", "whsec_madoguchi_kobe_281000_000000"),
-}
-_PAYSIM_NAMES = {"172065": "加賀市", "281000": "神戸市"}
-MADOGUCHI_PAYMENT_ACCOUNTS = {
-    lg_code: {
-        "provider": "stripe",
-        "secret_key": secret_key,
-        "webhook_secret": webhook_secret,
-        "api_base": MADOGUCHI_PAYSIM_URL,
-    }
-    for lg_code, (secret_key, webhook_secret) in _PAYSIM_KEYS.items()
-}
-MADOGUCHI_PAYSIM_ACCOUNTS = {
-    secret_key: {
-        "name": _PAYSIM_NAMES[lg_code],
-        "webhook_secret": webhook_secret,
-        "webhook_url": f"{MADOGUCHI_SITE_URL.rstrip('/')}/payments/webhooks/stripe/{lg_code}/",  # noqa: F405
-    }
-    for lg_code, (secret_key, webhook_secret) in _PAYSIM_KEYS.items()
-}
+MADOGUCHI_PAYSIM_URL = simulator_url(
+    site_url=MADOGUCHI_SITE_URL,  # noqa: F405
+    devidp_url=MADOGUCHI_DEVIDP_URL,  # noqa: F405
+)
+# The demo cities' accounts: the app's side and the simulator's (settings/payment_simulator.py).
+MADOGUCHI_PAYMENT_ACCOUNTS = payment_accounts(MADOGUCHI_PAYSIM_URL)
+MADOGUCHI_PAYSIM_ACCOUNTS = simulator_accounts(MADOGUCHI_SITE_URL)  # noqa: F405
 # Webhooks wait in a queue until a test delivers them (madoguchi.testing.payments).
 MADOGUCHI_PAYSIM_DELIVERY = "manual"

@@ -182,8 +182,7 @@ _ALLOWED: dict[str, set[str]] = {
     # Amounts staff type with the yen sign (300円).
     "forms/builder/fee_settings.py": {"円"},
     # The simulator's merchant names for the demo cities (data shown on its checkout page).
-    "settings/dev.py": {"加賀市", "神戸市"},
-    "settings/test.py": {"加賀市", "神戸市"},
+    "settings/payment_simulator.py": {"加賀市", "神戸市"},
     "exports/writers/xlsx.py": {
         '[$-411]ggge"年"m"月"d"日"',
         '[$-411]ggge"年"m"月"d"日" hh:mm:ss',
