@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/reservations/", include("madoguchi.reservations.staff_urls")),
     path("staff/guides/", include("madoguchi.guide.staff_urls")),
     path("staff/catalog/", include("madoguchi.catalog.staff_urls")),
+    path("staff/integrations/", include("madoguchi.integrations.urls")),
     path("staff/", include("madoguchi.backoffice.urls")),
     path("identity/", include("madoguchi.identity.urls")),
     path("ledger/", include("madoguchi.ledger.urls")),

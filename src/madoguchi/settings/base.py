@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "madoguchi.guide",
     "madoguchi.catalog",
     "madoguchi.api",
+    "madoguchi.integrations",
 ]
 
 MIDDLEWARE = [

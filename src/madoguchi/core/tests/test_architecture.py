@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("counter",),
     ("reservations", "guide", "catalog"),
     ("api",),
+    ("integrations",),
     # Development and test only, never imported by production code (and never by each other
     # the wrong way: the demo loader may use a simulator, not the reverse).
     ("simulators",),
