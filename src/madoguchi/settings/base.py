@@ -354,3 +354,19 @@ MADOGUCHI_PDF_FONTS: dict[str, str] | None = env("MADOGUCHI_PDF_FONTS") or None
 # Each municipality's merchant account by LG code (JSON from the environment, checked at
 # start; empty: no online payment). Development and tests point it at the simulator.
 MADOGUCHI_PAYMENT_ACCOUNTS: dict[str, dict[str, str]] = env("MADOGUCHI_PAYMENT_ACCOUNTS")
+
+# --- two nodes across 三層の対策 (madoguchi.integrations.node) ---------------------------
+# One instance ("single"), or the resident-facing "internet" node and the staff "lgwan" node,
+# which pulls from the internet node through a relay (docs/deploy.md). Nothing names the
+# LGWAN node on the internet side: connections open from LGWAN only.
+MADOGUCHI_NODE_ROLE: str = env("MADOGUCHI_NODE_ROLE")
+MADOGUCHI_PULL_SOURCES: list[dict[str, str]] = env("MADOGUCHI_PULL_SOURCES")
+if MADOGUCHI_PULL_SOURCES and MADOGUCHI_NODE_ROLE != "lgwan":
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "MADOGUCHI_PULL_SOURCES is set but MADOGUCHI_NODE_ROLE is not lgwan: only the LGWAN "
+        "node pulls. Set MADOGUCHI_NODE_ROLE=lgwan, or remove the sources. See docs/deploy.md."
+    )
+# On the LGWAN node resident pages answer 404; this middleware is a no-op on the others.
+MIDDLEWARE = [*MIDDLEWARE, "madoguchi.integrations.node.NodeRoleMiddleware"]

@@ -162,6 +162,56 @@ def _payment_accounts(raw: str) -> dict[str, dict[str, str]]:
     return parsed
 
 
+_PULL_SOURCE_KEYS = {"name", "base_url", "client_id", "secret"}
+
+
+def _pull_sources(raw: str) -> list[dict[str, str]]:
+    """``[{"name": …, "base_url": …, "client_id": …, "secret": …}]``: the internet nodes an
+    LGWAN node pulls from. Messages name sources and keys, never the secret."""
+    if not raw.strip():
+        return []
+    expected = (
+        'a JSON list [{"name": "internet", "base_url": "https://relay.example.lg.jp", '
+        '"client_id": "…", "secret": "…"}]'
+    )
+    try:
+        sources = json.loads(raw)
+    except ValueError:
+        raise ValueError(f"{expected} (this is not valid JSON)") from None
+    if not isinstance(sources, list):
+        raise ValueError(expected)
+    parsed: list[dict[str, str]] = []
+    for index, entry in enumerate(sources, start=1):
+        if not isinstance(entry, dict):
+            raise ValueError(f"an object for source {index}")
+        unknown = sorted(set(entry) - _PULL_SOURCE_KEYS)
+        if unknown:
+            raise ValueError(
+                f"only {', '.join(sorted(_PULL_SOURCE_KEYS))} in source {index} (not {unknown})"
+            )
+        for key in sorted(_PULL_SOURCE_KEYS):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise ValueError(f"a non-empty {key} in source {index}")
+        name = entry["name"].strip()
+        if len(name) > 100 or any(s["name"] == name for s in parsed):
+            raise ValueError(f"a unique name of at most 100 characters in source {index}")
+        try:
+            base_url = _url(entry["base_url"])
+        except ValueError:
+            raise ValueError(
+                f"base_url of source {name!r} as a URL (http:// or https://)"
+            ) from None
+        parsed.append(
+            {
+                "name": name,
+                "base_url": base_url,
+                "client_id": entry["client_id"].strip(),
+                "secret": entry["secret"].strip(),
+            }
+        )
+    return parsed
+
+
 def _choice(*allowed: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         if raw.strip() not in allowed:
@@ -507,6 +557,26 @@ VARIABLES: dict[str, Variable] = _variables(
         '"webhook_secret": "whsec_…"}}` (docs/deploy.md); keep it in a secret file',
         default_text="none: no online payment",
         section="Payments",
+        secret=True,
+    ),
+    # --- two nodes (三層の対策) ------------------------------------------------------------
+    Variable(
+        "MADOGUCHI_NODE_ROLE",
+        _choice("single", "internet", "lgwan"),
+        "`single`: one instance for residents and staff; `internet`: the resident-facing node "
+        "of a two-node city (it never calls the LGWAN node); `lgwan`: the staff node, which "
+        "pulls from the internet node and serves no resident page (docs/deploy.md)",
+        default="single",
+        section="Two nodes",
+    ),
+    Variable(
+        "MADOGUCHI_PULL_SOURCES",
+        _pull_sources,
+        "LGWAN node only: the internet nodes it pulls from, as JSON "
+        '`[{"name": "internet", "base_url": "https://relay…", "client_id": "…", '
+        '"secret": "…"}]` (a system API client with `read_status`); keep it in a secret file',
+        default_text="none",
+        section="Two nodes",
         secret=True,
     ),
     # --- exports --------------------------------------------------------------------------

@@ -3,7 +3,13 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, DATABASES, SECRET_KEY
+from .base import (
+    ALLOWED_HOSTS,
+    DATABASES,
+    MADOGUCHI_NODE_ROLE,
+    MADOGUCHI_PULL_SOURCES,
+    SECRET_KEY,
+)
 from .environment import env
 
 if not SECRET_KEY or len(SECRET_KEY) < 50:
@@ -49,3 +55,19 @@ MADOGUCHI_LEDGER_GENERATE_KEY = False
 # Receipts are sealed with the city's own certificate (MADOGUCHI_SEAL_DIR) and timestamped
 # by a real TSA (MADOGUCHI_TSA_URL); the generated test CA is refused (system check).
 MADOGUCHI_TEST_SEAL_ALLOWED = False
+
+# --- two nodes (madoguchi.integrations.node) ------------------------------------------
+# The LGWAN node pulls from at least one internet node, over TLS end to end (the relay
+# forwards TCP, it does not terminate TLS), so its client secret never crosses in clear.
+if MADOGUCHI_NODE_ROLE == "lgwan":
+    if not MADOGUCHI_PULL_SOURCES:
+        raise ImproperlyConfigured(
+            "MADOGUCHI_NODE_ROLE=lgwan needs MADOGUCHI_PULL_SOURCES: the internet node(s) to "
+            "pull from (docs/deploy.md)"
+        )
+    if _plain := [
+        s["name"] for s in MADOGUCHI_PULL_SOURCES if not s["base_url"].startswith("https://")
+    ]:
+        raise ImproperlyConfigured(
+            f"MADOGUCHI_PULL_SOURCES: base_url must be https:// in production (sources {_plain})"
+        )
