@@ -9,3 +9,6 @@ from __future__ import annotations
 
 def connect() -> None:
     """Register every hook, source and subscriber (called once from AppConfig.ready)."""
+    from . import feed
+
+    feed.connect()
