@@ -9,6 +9,7 @@ from __future__ import annotations
 
 def connect() -> None:
     """Register every hook, source and subscriber (called once from AppConfig.ready)."""
-    from . import feed
+    from . import feed, sealing
 
     feed.connect()
+    sealing.connect()

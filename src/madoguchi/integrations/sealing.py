@@ -1,0 +1,251 @@
+"""Sealing an application on submission, so the internet node never commits its answers.
+
+``seal_on_submission`` is a ``submissions.after_submit`` hook, registered last (this app is the
+last in INSTALLED_APPS, so payments and the catalog, which read the answers, run first). When
+the form's policy is on, inside the submission's transaction, it:
+
+1. encrypts {"answers", "document" (the canonical document text), "applicant_name",
+   "identity" (the verified basic four items, when the application carries them),
+   "files" (each attachment's original name)} to the department's current key(s) and the
+   city's escrow key (:mod:`.crypto`), and every attached file with the same content key;
+2. writes :class:`~.models.SealedSubmission`;
+3. empties the submission's answers, document and applicant name, and replaces each
+   attachment's stored file (and name) by its ciphertext; the clear files are deleted once
+   the transaction commits (on a rollback nothing of the clear side changed).
+
+What stays in clear, because the internet node needs it to run: the receipt number, status,
+form, department, channel, dates, the contact email (to send the receipt and status news),
+``document_sha256`` and each file's SHA-256 and size, and the signature evidence (the CMS
+signature and the signer's certificate, which the resident gave to be verified).
+
+A sealed application cannot be returned for correction (差し戻し) on the internet node: the
+resident's correction page would need the answers. :func:`refuse_return_when_sealed`
+(a ``submissions.status_hooks`` hook) says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from madoguchi.identity.models import VerifiedIdentity
+from madoguchi.submissions import document as submission_document
+from madoguchi.submissions.models import Attachment, Draft, Status, StatusChange, Submission
+from madoguchi.submissions.services import FormClosed
+from madoguchi.submissions.workflow import WorkflowRefused
+
+from . import crypto, key_selectors
+from .keyring import Keyring
+from .models import SealedSubmission
+
+
+class EncryptionUnavailable(FormClosed):
+    """Sealing is on for the form, but its department (or the city) has no current key."""
+
+    code = "encryption_unavailable"
+    status = 503
+    default_message = gettext_lazy(
+        "This form cannot take applications right now: its encryption key is missing. "
+        "Please try again later or ask the department."
+    )
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or str(self.default_message))
+
+
+def content_aad(public_id: object) -> bytes:
+    """The AAD of an application's sealed content (and of its wrapped keys)."""
+    return f"madoguchi:submission:{public_id}:content".encode("ascii")
+
+
+def file_aad(public_id: object, attachment_id: int) -> bytes:
+    return f"madoguchi:submission:{public_id}:file:{attachment_id}".encode("ascii")
+
+
+def _attachments_of(submission: Submission) -> list[Attachment]:
+    """The files of a new submission: those its answers name (still linked to the draft while
+    the hooks run) and any already linked to it."""
+    named = submission_document.referenced_ids(submission.form_version.schema, submission.answers)
+    found = Attachment.objects.filter(pk__in=named) | Attachment.objects.filter(
+        submission=submission
+    )
+    return list(found.distinct().order_by("pk"))
+
+
+def _identity_items(submission: Submission) -> dict[str, Any] | None:
+    identity = submission.identity
+    if identity is None or not identity.basic_four:
+        return None
+    return dict(identity.basic_four)
+
+
+def seal_on_submission(submission: Submission) -> None:
+    """``submissions.after_submit`` hook: seal the application when its form's policy is on."""
+    if not key_selectors.policy_for(submission.form_version.form):
+        return
+    recipients = key_selectors.recipients_for(submission.department)
+    if not recipients:
+        raise EncryptionUnavailable
+    content_key = crypto.new_content_key()
+    attachments = _attachments_of(submission)
+    identity = _identity_items(submission)
+    content = json.dumps(
+        {
+            "answers": submission.answers,
+            "document": submission.document,
+            "applicant_name": submission.applicant_name,
+            "identity": identity,
+            "files": {str(a.pk): {"name": a.name} for a in attachments},
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    ).encode("utf-8")
+    aad = content_aad(submission.public_id)
+    sealed = crypto.seal(content, recipients, aad, content_key=content_key)
+    files: dict[str, dict[str, Any]] = {}
+    clear_names: list[tuple[Any, str]] = []
+    for attachment in attachments:
+        with attachment.file.open("rb") as stored:
+            data = stored.read()
+        files[str(attachment.pk)] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        ciphertext = crypto.encrypt_part(
+            content_key, data, file_aad(submission.public_id, attachment.pk)
+        )
+        clear_names.append((attachment.file.storage, str(attachment.file.name)))
+        attachment.file.save(f"sealed-{attachment.pk}.bin", ContentFile(ciphertext), save=False)
+        attachment.name = f"sealed-{attachment.pk}"
+        attachment.save(update_fields=["file", "name"])
+    SealedSubmission.objects.create(
+        submission=submission,
+        suite=sealed.suite,
+        recipients=[r.as_dict() for r in sealed.recipients],
+        ciphertext=sealed.ciphertext,
+        plaintext_sha256=hashlib.sha256(content).hexdigest(),
+        files=files,
+        sealed_at=timezone.now(),
+    )
+    submission.answers = {}
+    submission.document = ""
+    submission.applicant_name = ""
+    # Saved with its indexed fields: the inbox search drops the name terms it made.
+    submission.save(update_fields=["answers", "document", "applicant_name"])
+    if identity is not None and submission.identity_id is not None:
+        _forget_identity_items(submission.identity_id, submission.pk)
+
+    def delete_clear_files() -> None:
+        for storage, name in clear_names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_clear_files)
+
+
+def _forget_identity_items(identity_id: int, submission_id: int) -> None:
+    """Empty the verified basic four items when nothing else still refers to them."""
+    in_use = (
+        Submission.objects.filter(identity_id=identity_id).exclude(pk=submission_id).exists()
+        or Draft.objects.filter(identity_id=identity_id).exists()
+    )
+    if not in_use:
+        VerifiedIdentity.objects.filter(pk=identity_id).update(basic_four={})
+
+
+def refuse_return_when_sealed(submission: Submission, change: StatusChange) -> None:
+    """``submissions.status_hooks`` hook: no 差し戻し of a sealed application here."""
+    if change.to_status == Status.RETURNED and is_sealed(submission):
+        raise WorkflowRefused(
+            _(
+                "This application is encrypted: it cannot be returned for correction on this "
+                "server. Contact the applicant, or reject it with the reason."
+            )
+        )
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def is_sealed(submission: Submission) -> bool:
+    return SealedSubmission.objects.filter(submission=submission).exists()
+
+
+def sealed_row(submission: Submission) -> SealedSubmission | None:
+    return SealedSubmission.objects.filter(submission=submission).first()
+
+
+def sealed_payload(submission: Submission) -> dict[str, Any] | None:
+    """The system API's ``sealed`` member, or None for an application kept in clear."""
+    row = sealed_row(submission)
+    if row is None:
+        return None
+    return {
+        "suite": row.suite,
+        "recipients": list(row.recipients),
+        "ciphertext": crypto.b64encode(bytes(row.ciphertext)),
+        "plaintext_sha256": row.plaintext_sha256,
+        "files": dict(row.files),
+    }
+
+
+def open_payload(
+    payload: Mapping[str, Any],
+    keyring: Keyring | Mapping[str, bytes],
+    *,
+    public_id: object | None = None,
+    files: Mapping[str, bytes] | None = None,
+) -> dict[str, Any]:
+    """Decrypt a sealed application on the LGWAN node (or with the escrow key).
+
+    ``payload`` is the system API's application (with ``id`` and ``sealed``) or its ``sealed``
+    member with ``public_id`` given. ``files`` maps attachment ids to their stored
+    (encrypted) bytes as fetched; they come back decrypted in ``attachments``.
+    Raises :class:`.crypto.SealError` (a wrong key names the fingerprints tried).
+    """
+    sealed = payload.get("sealed", payload) if "sealed" in payload else payload
+    if sealed is None:
+        raise crypto.SealError("this application is not sealed")
+    public_id = public_id if public_id is not None else payload.get("id")
+    if public_id is None:
+        raise crypto.SealError("the application's public id is needed to open it")
+    private_keys = keyring.private_keys if isinstance(keyring, Keyring) else keyring
+    aad = content_aad(public_id)
+    key = crypto.open_content_key(sealed, private_keys, aad)
+    plaintext = crypto.decrypt_part(key, crypto.b64decode(str(sealed["ciphertext"])), aad)
+    expected = sealed.get("plaintext_sha256")
+    if expected and hashlib.sha256(plaintext).hexdigest() != expected:
+        raise crypto.Tampered("the opened content does not match its SHA-256")
+    content: dict[str, Any] = json.loads(plaintext)
+    attachments: dict[str, bytes] = {}
+    for attachment_id, data in (files or {}).items():
+        attachments[str(attachment_id)] = crypto.decrypt_part(
+            key, data, file_aad(public_id, int(attachment_id))
+        )
+    content["attachments"] = attachments
+    return content
+
+
+def open_submission(submission: Submission, private_keys: Mapping[str, bytes]) -> dict[str, Any]:
+    """Open a sealed application of this database with its stored files (rewrap, recovery,
+    tests)."""
+    payload = sealed_payload(submission)
+    if payload is None:
+        raise crypto.SealError("this application is not sealed")
+    stored: dict[str, bytes] = {}
+    for attachment in Attachment.objects.filter(pk__in=[int(k) for k in payload["files"]]):
+        with attachment.file.open("rb") as file:
+            stored[str(attachment.pk)] = file.read()
+    return open_payload(payload, private_keys, public_id=submission.public_id, files=stored)
+
+
+def connect() -> None:
+    """Register the hooks (from wiring.connect)."""
+    from madoguchi.submissions import after_submit, status_hooks
+
+    after_submit.register("integrations_sealing", seal_on_submission)
+    status_hooks.register("integrations_sealing", refuse_return_when_sealed)
