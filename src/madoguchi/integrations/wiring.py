@@ -9,7 +9,8 @@ from __future__ import annotations
 
 def connect() -> None:
     """Register every hook, source and subscriber (called once from AppConfig.ready)."""
-    from . import feed, sealing
+    from . import feed, push, sealing
 
     feed.connect()
     sealing.connect()
+    push.connect()

@@ -1,0 +1,291 @@
+"""On the LGWAN node: a pulled application becomes (or updates) a local Submission.
+
+The local row keeps the internet node's public id, receipt number, form version (found by
+the city's LG code, the form's slug and the version number: the same forms are published on
+both nodes), status, submission time, canonical document and attachments, so the whole back
+office (inbox, detail, workflow, exports) works on it as on any other. Everything of one
+application is written in one transaction: a failure leaves the node as it was.
+
+The receipt number is the internet node's: the LGWAN node never issues numbers of its own
+for pulled applications (its ReceiptCounter is not touched).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from madoguchi.core import events
+from madoguchi.forms.models import FormVersion
+from madoguchi.forms.schema import EmailField
+from madoguchi.submissions import workflow
+from madoguchi.submissions.models import Attachment, Channel, Status, Submission
+
+from .models import MirroredSubmission, PendingPush, PullSource
+
+
+class MirrorError(Exception):
+    """The pulled application cannot be stored here. The message names ids and codes only."""
+
+
+@dataclass(frozen=True)
+class PulledFile:
+    remote_id: int
+    field: str
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+    content: bytes
+
+
+@dataclass
+class Pulled:
+    """One application as the system API gave it, decrypted, its files downloaded."""
+
+    public_id: str
+    receipt_number: str
+    status: str
+    form_slug: str
+    form_version: int
+    channel: str
+    submitted_at: datetime
+    answers: dict[str, Any]
+    document: str
+    document_sha256: str
+    applicant_name: str = ""
+    language: str = "ja"
+    files: list[PulledFile] = field(default_factory=list)
+
+    @classmethod
+    def from_api(
+        cls,
+        detail: dict[str, Any],
+        *,
+        answers: dict[str, Any],
+        document: str,
+        applicant_name: str,
+        files: list[PulledFile],
+    ) -> Pulled:
+        form = detail.get("form") or {}
+        submitted_at = parse_datetime(str(detail.get("submitted_at") or ""))
+        version = form.get("version")
+        slug = form.get("slug") or form.get("id")
+        if submitted_at is None or not isinstance(version, int) or not isinstance(slug, str):
+            raise MirrorError(
+                f"application {detail.get('id')}: form, version or submitted_at missing"
+            )
+        return cls(
+            public_id=str(detail["id"]),
+            receipt_number=str(detail["receipt_number"]),
+            status=str(detail["status"]),
+            form_slug=slug,
+            form_version=version,
+            channel=str(detail.get("channel") or Channel.ONLINE),
+            submitted_at=submitted_at,
+            answers=answers,
+            document=document,
+            document_sha256=str(detail.get("document_sha256") or ""),
+            applicant_name=applicant_name,
+            language=str(detail.get("language") or "ja"),
+            files=files,
+        )
+
+
+def _form_version(pulled: Pulled) -> FormVersion:
+    lg_code = pulled.receipt_number.split("-", 1)[0]
+    found = (
+        FormVersion.objects.select_related("form__municipality", "form__department")
+        .filter(
+            form__municipality__lg_code=lg_code,
+            form__slug=pulled.form_slug,
+            number=pulled.form_version,
+        )
+        .first()
+    )
+    if found is None:
+        raise MirrorError(
+            f"application {pulled.public_id}: form {pulled.form_slug} version "
+            f"{pulled.form_version} of {lg_code} is not published on this node"
+        )
+    return found
+
+
+def _contact_email(form_version: FormVersion, answers: dict[str, Any]) -> str:
+    return next(
+        (
+            str(answers[f.key])
+            for f in form_version.schema.fields()
+            if isinstance(f, EmailField) and f.confirmation and answers.get(f.key)
+        ),
+        "",
+    )
+
+
+def _applicant_name(form_version: FormVersion, pulled: Pulled) -> str:
+    """As the internet node had it (sealed), else from the answers as submitting makes it."""
+    if pulled.applicant_name:
+        return pulled.applicant_name[:200]
+    key = form_version.schema.applicant_name_field
+    return str(pulled.answers.get(key, ""))[:200] if key else ""
+
+
+def _with_local_file_ids(answers: dict[str, Any], ids: dict[int, int]) -> dict[str, Any]:
+    """The answers with each file descriptor's id turned into the local attachment's id, so
+    the back office finds the files (the document keeps the internet node's, as signed)."""
+    result: dict[str, Any] = {}
+    for key, value in answers.items():
+        if isinstance(value, list) and all(
+            isinstance(item, dict) and isinstance(item.get("id"), int) for item in value
+        ):
+            result[key] = [item | {"id": ids.get(item["id"], item["id"])} for item in value]
+        else:
+            result[key] = value
+    return result
+
+
+def check_document(pulled: Pulled) -> None:
+    """The document must be the one the internet node recorded, and every file its hash."""
+    digest = hashlib.sha256(pulled.document.encode("utf-8")).hexdigest()
+    if not pulled.document_sha256 or digest != pulled.document_sha256:
+        raise MirrorError(f"application {pulled.public_id}: document SHA-256 differs")
+    for item in pulled.files:
+        if hashlib.sha256(item.content).hexdigest() != item.sha256 or len(item.content) != (
+            item.size
+        ):
+            raise MirrorError(
+                f"application {pulled.public_id}: attachment {item.remote_id} SHA-256 differs"
+            )
+
+
+def has_unsent_changes(submission: Submission) -> bool:
+    return PendingPush.objects.filter(submission=submission, pushed_at__isnull=True).exists()
+
+
+def store(*, source: PullSource, pulled: Pulled, cursor: int) -> tuple[Submission, bool]:
+    """Create or update the local copy of ``pulled`` in one transaction; (it, created).
+
+    A status changed on the internet node (the resident withdrew, another system decided)
+    is recorded as a change without a staff actor, so it is not pushed back. While a change
+    made here waits to be pushed, the local status wins: the push will tell the internet
+    node, and a refused push is shown on the pull source.
+    """
+    check_document(pulled)
+    if pulled.status not in Status.values:
+        raise MirrorError(f"application {pulled.public_id}: unknown status {pulled.status}")
+    form_version = _form_version(pulled)
+    now = timezone.now()
+    with transaction.atomic():
+        mirror = (
+            MirroredSubmission.objects.select_for_update()
+            .filter(remote_public_id=pulled.public_id)
+            .first()
+        )
+        if mirror is not None and mirror.source_id != source.pk:
+            raise MirrorError(
+                f"application {pulled.public_id} is already pulled from another source"
+            )
+        if mirror is None:
+            submission = _create(pulled, form_version)
+            MirroredSubmission.objects.create(
+                source=source,
+                submission=submission,
+                remote_public_id=pulled.public_id,
+                pulled_at=now,
+                remote_cursor=cursor,
+            )
+            return submission, True
+        submission = workflow.lock_submission(mirror.submission)
+        if submission.document_sha256 != pulled.document_sha256:
+            _replace_content(submission, pulled, form_version)
+        if submission.status != pulled.status and not has_unsent_changes(submission):
+            workflow.record_change(
+                submission, pulled.status, staff=None, reason="", extra={"by": "internet_node"}
+            )
+        mirror.pulled_at = now
+        mirror.remote_cursor = max(mirror.remote_cursor, cursor)
+        mirror.save(update_fields=["pulled_at", "remote_cursor"])
+        return submission, False
+
+
+def _attach(submission: Submission, files: list[PulledFile]) -> dict[int, int]:
+    ids: dict[int, int] = {}
+    for item in files:
+        attachment = Attachment.objects.create(
+            submission=submission,
+            field_key=item.field,
+            file=ContentFile(item.content, name="pulled"),
+            name=item.name,
+            size=item.size,
+            content_type=item.content_type,
+            sha256=item.sha256,
+        )
+        ids[item.remote_id] = attachment.pk
+    return ids
+
+
+def _create(pulled: Pulled, form_version: FormVersion) -> Submission:
+    form = form_version.form
+    submission = Submission.objects.create(
+        public_id=pulled.public_id,
+        receipt_number=pulled.receipt_number,
+        municipality_id=form.municipality_id,
+        department_id=form.department_id,
+        form_version=form_version,
+        channel=pulled.channel if pulled.channel in Channel.values else Channel.ONLINE,
+        status=pulled.status,
+        answers={},
+        contact_email=_contact_email(form_version, pulled.answers),
+        language=pulled.language,
+        submitted_at=pulled.submitted_at,
+        document=pulled.document,
+        document_sha256=pulled.document_sha256,
+    )
+    ids = _attach(submission, pulled.files)
+    submission.answers = _with_local_file_ids(pulled.answers, ids)
+    submission.applicant_name = _applicant_name(form_version, pulled)
+    submission.save(update_fields=["answers", "applicant_name"])
+    events.record(
+        events.Event.SUBMITTED,
+        actor="system:lgwan_pull",
+        subject=events.submission_subject(submission.public_id),
+        detail={
+            "document": submission.document_sha256,
+            "form": str(form.pk),
+            "version": str(form_version.number),
+            "channel": str(submission.channel),
+            "pulled": "yes",
+        },
+    )
+    return submission
+
+
+def _replace_content(submission: Submission, pulled: Pulled, form_version: FormVersion) -> None:
+    """A corrected application (再提出): its new answers, document and files replace the old."""
+    old = list(submission.attachments.all())
+    for attachment in old:
+        attachment.delete()
+    # The old files go once the new content is committed (a rollback keeps them).
+    files = [a.file for a in old if a.file]
+
+    def delete_files() -> None:
+        for stored in files:
+            stored.storage.delete(str(stored.name))
+
+    transaction.on_commit(delete_files)
+    ids = _attach(submission, pulled.files)
+    submission.answers = _with_local_file_ids(pulled.answers, ids)
+    submission.applicant_name = _applicant_name(form_version, pulled)
+    submission.contact_email = _contact_email(form_version, pulled.answers)
+    submission.document = pulled.document
+    submission.document_sha256 = pulled.document_sha256
+    submission.save(
+        update_fields=["answers", "applicant_name", "contact_email", "document", "document_sha256"]
+    )
