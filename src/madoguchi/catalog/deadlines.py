@@ -25,6 +25,7 @@ Registered into submissions' ports in :class:`..apps.CatalogConfig` ``ready()``:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -35,6 +36,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from madoguchi.core import events
 from madoguchi.jp.business_days import add_business_days, business_days_between
 from madoguchi.submissions import due_dates
 from madoguchi.submissions.models import Status as S
@@ -112,8 +114,103 @@ def pause_while_returned(submission: Submission, change: StatusChange) -> None:
     paused = business_days_between(tokyo_day(returned_at), tokyo_day(change.at))
     if paused <= 0:
         return
-    submission.due_date = add_business_days(submission.due_date, paused)
+    previous = submission.due_date
+    submission.due_date = add_business_days(previous, paused)
     submission.save(update_fields=["due_date"])
+    due_dates.record_move(
+        submission,
+        previous,
+        submission.due_date,
+        reason=due_dates.MoveReason.PAUSED,
+        actor=events.pseudonym("staff", change.actor_id) if change.actor_id else "resident",
+    )
+
+
+def paused_business_days(changes: Iterable[StatusChange]) -> int:
+    """The business days an application spent returned (差し戻し) and then came back from:
+    each (day returned, day it left] counted, as :func:`pause_while_returned` added them.
+    A return it has not left yet (still returned) or left by withdrawal adds nothing."""
+    total = 0
+    returned_at: datetime | None = None
+    for change in sorted(changes, key=lambda c: (c.at, c.pk or 0)):
+        if change.to_status == S.RETURNED:
+            returned_at = change.at
+        elif change.from_status == S.RETURNED and returned_at is not None:
+            if change.to_status != S.WITHDRAWN:
+                total += max(business_days_between(tokyo_day(returned_at), tokyo_day(change.at)), 0)
+            returned_at = None
+    return total
+
+
+def due_date_with(submission: Submission, days: int | None, paused: int) -> date | None:
+    """The due date ``days`` (a 標準処理期間) gives, moved on by the ``paused`` days."""
+    if days is None:
+        return None
+    return add_business_days(add_business_days(received_day(submission), days), paused)
+
+
+def periods_of_forms(municipality_id: int, form_ids: Iterable[int | None]) -> dict[int, int | None]:
+    """The standard period each form's submissions get now (the first linked procedure with a
+    period, by procedure ID, as :func:`processing_days_for`), None for none."""
+    wanted = {form_id for form_id in form_ids if form_id is not None}
+    periods: dict[int, int | None] = dict.fromkeys(wanted)
+    rows = (
+        Procedure.objects.filter(
+            municipality_id=municipality_id, form_id__in=wanted, processing_days__isnull=False
+        )
+        .order_by("-procedure_id")
+        .values_list("form_id", "processing_days")
+    )
+    for form_id, days in rows:  # the last written is the first by procedure ID
+        periods[form_id] = days
+    return periods
+
+
+def recompute_after_period_change(
+    municipality_id: int, before: dict[int, int | None], *, actor: str
+) -> int:
+    """After a procedure's 標準処理期間 (or its form) changed: every open application of the
+    forms in ``before`` (form id → the period its submissions had) gets its due date again
+    from its day of receipt with the period they have now, plus the business days it was
+    paused while returned. Call inside the transaction that changed the procedure.
+
+    Open means not decided and not withdrawn (received, in review, returned, resubmitted);
+    decided ones keep their date. A due date that is not the one the old period gave (staff
+    set it by hand) is kept. Without a period any more, a computed due date is cleared.
+    Each date that moves writes ``submission.due_date_changed`` (reason ``period_changed``).
+    Returns how many moved.
+    """
+    after = periods_of_forms(municipality_id, before)
+    changed = [form_id for form_id, days in before.items() if after.get(form_id) != days]
+    if not changed:
+        return 0
+    moved = 0
+    candidates = (
+        Submission.objects.select_for_update()
+        .filter(
+            municipality_id=municipality_id,
+            form_version__form_id__in=changed,
+            status__in=[*RUNNING, S.RETURNED],
+        )
+        .select_related("form_version")
+        .order_by("pk")
+    )
+    for submission in candidates:
+        form_id = submission.form_version.form_id
+        paused = paused_business_days(submission.status_changes.all())
+        if submission.due_date != due_date_with(submission, before[form_id], paused):
+            continue  # set by staff: theirs to change
+        new = due_date_with(submission, after[form_id], paused)
+        if new == submission.due_date:
+            continue
+        previous = submission.due_date
+        submission.due_date = new
+        submission.save(update_fields=["due_date"])
+        due_dates.record_move(
+            submission, previous, new, reason=due_dates.MoveReason.PERIOD_CHANGED, actor=actor
+        )
+        moved += 1
+    return moved
 
 
 def resident_panel(request: HttpRequest, submission: Submission, where: Where) -> SafeString:

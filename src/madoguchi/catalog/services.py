@@ -8,7 +8,9 @@ Rules kept here, whatever page or file the change comes from:
   once the DX office has reviewed the procedure (open data refers to it);
 - a department's change to a reviewed procedure sends it back to "being filled in", so the DX
   office sees it again; the DX office's own changes keep the state;
-- a hearing sheet imports all its rows or none (one transaction, every row checked first).
+- a hearing sheet imports all its rows or none (one transaction, every row checked first);
+- a change of a procedure's 標準処理期間 or form recomputes the due dates of the open
+  applications it governs, in the same transaction (``deadlines.recompute_after_period_change``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from madoguchi.core.refusals import Refused
 from madoguchi.forms.models import Form
 from madoguchi.tenants.models import Department, Municipality, StaffMember
 
-from . import hearing_sheet, selectors
+from . import deadlines, hearing_sheet, selectors
 from .hearing_sheet import Problem, SheetRow
 from .models import Procedure, ReviewState, SealReview
 
@@ -171,7 +173,18 @@ def _write(
     ):
         procedure.review_state = ReviewState.DRAFT
     procedure.updated_by = by
+    # A new 標準処理期間 (or form) moves the due dates of the open applications it governs.
+    period_moved = bool({"created", "processing_days", "form_id"} & set(changed))
+    periods_before = (
+        deadlines.periods_of_forms(
+            municipality.pk, {procedure.form_id, before.form_id if before else None}
+        )
+        if period_moved
+        else {}
+    )
     procedure.save()
+    if periods_before:
+        deadlines.recompute_after_period_change(municipality.pk, periods_before, actor=_actor(by))
     events.record(
         events.Event.CATALOG_PROCEDURE_CHANGED,
         actor=_actor(by),

@@ -34,6 +34,9 @@ class Event(enum.StrEnum):
     SIGNED = "submission.signed"
     STAFF_VIEWED = "submission.viewed"
     STATUS_CHANGED = "submission.status_changed"
+    # The due date (処理期限) moved: old and new ISO dates ("" for none) and a reason code
+    # (submissions.due_dates.MoveReason), never who applied or why in words.
+    DUE_DATE_CHANGED = "submission.due_date_changed"
     EXPORTED = "submission.exported"
     RECEIPT_ISSUED = "submission.receipt_issued"
     RESULT_DELIVERED = "submission.result_delivered"

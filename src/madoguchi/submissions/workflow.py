@@ -26,7 +26,7 @@ from madoguchi.core.refusals import Refused
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
-from . import filenames, filetypes, notifications, status_hooks, uploads
+from . import due_dates, filenames, filetypes, notifications, status_hooks, uploads
 from .models import (
     Comment,
     Correction,
@@ -286,8 +286,16 @@ def set_due_date(*, submission: Submission, staff: StaffMember, due: date | None
     with transaction.atomic():
         current = lock_submission(submission)
         _check_staff(staff, current)
+        previous = current.due_date
         current.due_date = due
         current.save(update_fields=["due_date"])
+        due_dates.record_move(
+            current,
+            previous,
+            due,
+            reason=due_dates.MoveReason.STAFF,
+            actor=events.pseudonym("staff", staff.pk),
+        )
     return current
 
 
