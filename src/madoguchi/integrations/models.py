@@ -370,8 +370,10 @@ class FileDrop(models.Model):
     target = models.CharField(_("target"), max_length=300)
     with_attachments = models.BooleanField(default=True)
     enabled = models.BooleanField(default=True)
-    # The feed entry up to which applications were dropped.
-    cursor = models.BigIntegerField(default=0)
+    # The highest Submission id dropped so far (shown to staff). Which application went in
+    # which batch, and after how many resubmissions, is FileDropItem: the feed is not needed
+    # (and the LGWAN node's mirrored applications have no feed of their own).
+    cursor = models.BigIntegerField(default=0, help_text="highest submission id dropped")
     created_by = models.ForeignKey(
         StaffMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -392,6 +394,39 @@ class FileDropRun(models.Model):
     batch = models.CharField(max_length=100, blank=True)
     manifest_sha256 = models.CharField(max_length=64, blank=True)
     error = models.CharField(max_length=200, blank=True)
+    # Sealed applications (end-to-end encrypted) this node cannot read: left for the
+    # LGWAN node, where they are local and clear.
+    sealed_skipped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # One run at a time per drop: overlapping timers cannot drop twice.
+            models.UniqueConstraint(
+                fields=["drop"],
+                condition=models.Q(finished_at__isnull=True),
+                name="filedrop_one_open_run",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"run of drop {self.drop_id} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class FileDropItem(models.Model):
+    """An application in a completed batch. ``generation`` counts its resubmissions after
+    差し戻し: a resubmitted application is dropped again, never the same version twice."""
+
+    drop = models.ForeignKey(FileDrop, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(FileDropRun, on_delete=models.CASCADE, related_name="items")
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
+    generation = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["drop", "submission", "generation"], name="filedrop_once_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"submission {self.submission_id} in run {self.run_id}"

@@ -1,0 +1,178 @@
+"""Where a file drop writes its batches: a local directory, or an S3 bucket and prefix.
+
+A batch is built in a staging directory, then published whole: on a local file system it is
+renamed into place (one ``rename``, atomic within the file system, so a reader never sees a
+half-written batch directory), on S3 each object is uploaded under the batch's prefix. Either
+way the ``.done`` marker is written last; readers take a batch only once it is there (on S3,
+where there is no rename, the marker is the only signal).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy
+
+DONE = ".done"
+STAGING_PREFIX = ".tmp-"
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+class TargetInvalid(ValueError):
+    """The target cannot take batches; ``message`` says what to fix (translated)."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+class Target(Protocol):
+    def check(self) -> None: ...
+    def staging(self, batch: str) -> Path: ...
+    def publish(self, staging: Path, batch: str) -> None: ...
+    def mark_done(self, batch: str, content: bytes) -> None: ...
+    def discard(self, batch: str) -> None: ...
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+@dataclass(frozen=True)
+class LocalTarget:
+    """A directory on this machine (often a share the legacy system or the 無害化 gateway reads)."""
+
+    root: Path
+
+    def check(self) -> None:
+        if not self.root.is_absolute():
+            raise TargetInvalid(gettext_lazy("Give an absolute path, starting with /."))
+        if not self.root.is_dir():
+            raise TargetInvalid(gettext_lazy("This directory does not exist on the server."))
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise TargetInvalid(
+                gettext_lazy("Madoguchi cannot write to this directory. Ask the server's operator.")
+            )
+
+    def staging(self, batch: str) -> Path:
+        self.check()
+        path = self.root / f"{STAGING_PREFIX}{batch}"
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(mode=0o750)
+        return path
+
+    def publish(self, staging: Path, batch: str) -> None:
+        for item in staging.iterdir():
+            _fsync(item)
+        _fsync(staging)
+        # rename(2): the batch appears whole or not at all.
+        staging.rename(self.root / batch)
+        _fsync(self.root)
+
+    def mark_done(self, batch: str, content: bytes) -> None:
+        directory = self.root / batch
+        partial = directory / f"{DONE}.partial"
+        partial.write_bytes(content)
+        _fsync(partial)
+        partial.rename(directory / DONE)
+        _fsync(directory)
+
+    def discard(self, batch: str) -> None:
+        for path in (self.root / f"{STAGING_PREFIX}{batch}", self.root / batch):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class S3Target:
+    """``s3://bucket/prefix`` through django-storages, with the endpoint of the default storage."""
+
+    bucket: str
+    prefix: str
+
+    def _storage(self) -> Any:
+        from storages.backends.s3 import S3Storage
+
+        options: dict[str, Any] = {}
+        default = settings.STORAGES.get("default", {})
+        if default.get("BACKEND") == "storages.backends.s3.S3Storage":
+            known = ("endpoint_url", "region_name", "addressing_style")
+            options = {k: v for k, v in default.get("OPTIONS", {}).items() if k in known}
+        options |= getattr(settings, "MADOGUCHI_FILEDROP_S3_OPTIONS", {})
+        return S3Storage(
+            bucket_name=self.bucket,
+            location=self.prefix,
+            default_acl=None,
+            file_overwrite=True,
+            **options,
+        )
+
+    def check(self) -> None:
+        if importlib.util.find_spec("storages") is None:
+            raise TargetInvalid(
+                gettext_lazy("S3 targets need django-storages installed on the server.")
+            )
+        if not _BUCKET.match(self.bucket):
+            raise TargetInvalid(gettext_lazy("Write the bucket as s3://bucket-name/prefix."))
+        if ".." in self.prefix.split("/"):
+            raise TargetInvalid(gettext_lazy("The prefix must not contain “..”."))
+
+    def staging(self, batch: str) -> Path:
+        self.check()
+        return Path(tempfile.mkdtemp(prefix=f"madoguchi-drop-{batch}-"))
+
+    def publish(self, staging: Path, batch: str) -> None:
+        storage = self._storage()
+        try:
+            for item in sorted(staging.iterdir()):
+                with open(item, "rb") as handle:
+                    storage.save(f"{batch}/{item.name}", handle)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def mark_done(self, batch: str, content: bytes) -> None:
+        from django.core.files.base import ContentFile
+
+        self._storage().save(f"{batch}/{DONE}", ContentFile(content))
+
+    def discard(self, batch: str) -> None:
+        storage = self._storage()
+        try:
+            _, names = storage.listdir(batch)
+        except Exception:  # nothing was uploaded, or the bucket is unreachable
+            return
+        for name in names:
+            storage.delete(f"{batch}/{name}")
+
+
+def target_for(value: str) -> Target:
+    """The target a drop's ``target`` names (``/abs/dir`` or ``s3://bucket/prefix``)."""
+    if value.startswith("s3://"):
+        bucket, _, prefix = value.removeprefix("s3://").partition("/")
+        return S3Target(bucket=bucket, prefix=prefix.strip("/"))
+    return LocalTarget(Path(value))
+
+
+def check_target(value: str) -> str:
+    """The target as stored, or TargetInvalid saying what to fix."""
+    value = value.strip()
+    if not value:
+        raise TargetInvalid(gettext_lazy("Give the directory or s3:// bucket to write to."))
+    if not value.startswith("s3://"):
+        path = Path(value)
+        if not path.is_absolute():
+            raise TargetInvalid(gettext_lazy("Give an absolute path, starting with /."))
+        value = os.path.normpath(value)
+    target_for(value).check()
+    return value
