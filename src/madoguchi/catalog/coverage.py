@@ -26,13 +26,13 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Count, DateField, Exists, OuterRef
+from django.db.models import Count, DateField, Exists, OuterRef, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from madoguchi.core import events
 from madoguchi.counter.models import VisitApplication
-from madoguchi.submissions.models import Channel, Submission
+from madoguchi.submissions.models import Channel, Status, Submission
 from madoguchi.tenants.models import Department, Municipality, StaffMember, StaffRole
 
 from .channels import SMART, VolumeChannel
@@ -106,13 +106,28 @@ def fiscal_year_months(year: int) -> tuple[date, date]:
 # --- Receipts -------------------------------------------------------------------------------
 
 
+# A receipt (受付) of Madoguchi's own is an application sent through a form linked to the
+# procedure, in the month it was received, whatever came of it (a rejected application was
+# received, and worked on), except one the applicant withdrew (取下げ): it leaves the count of
+# the month it was received in, also after that month was published. Madoguchi has no test
+# marking of applications: trials belong in a test municipality, which publishes nothing.
+# The one definition the dashboard, the public page and the open data count with.
+NOT_RECEIPTS = frozenset({Status.WITHDRAWN})
+
+
+def receipts(submissions: QuerySet[Submission]) -> QuerySet[Submission]:
+    """Narrow ``submissions`` to those counted as receipts (:data:`NOT_RECEIPTS` left out)."""
+    return submissions.exclude(status__in=list(NOT_RECEIPTS))
+
+
 def madoguchi_volumes(municipality: Municipality, start: date, end: date) -> dict[VolumeKey, int]:
     """Madoguchi's own receipts of the city's procedures that have a form, from the month of
     ``start`` to the month of ``end`` (both whole), by (procedure pk, month, channel).
 
     Channel online → online; mail → mail_web (the paper was made with the web form); counter
     with a pre-registration → counter_prereg; counter without (filled in with the clerk) →
-    counter_paper. Months are Japan's calendar months (``TIME_ZONE``).
+    counter_paper. Months are Japan's calendar months (``TIME_ZONE``). Withdrawn applications
+    are not receipts (:func:`receipts`).
     """
     procedures_of_form: dict[int, list[int]] = defaultdict(list)
     for pk, form_id in Procedure.objects.filter(
@@ -123,11 +138,13 @@ def madoguchi_volumes(municipality: Municipality, start: date, end: date) -> dic
         return {}
     first, last = month_of(start), add_months(month_of(end), 1)
     rows = (
-        Submission.objects.filter(
-            municipality=municipality,
-            form_version__form_id__in=list(procedures_of_form),
-            submitted_at__date__gte=first,
-            submitted_at__date__lt=last,
+        receipts(
+            Submission.objects.filter(
+                municipality=municipality,
+                form_version__form_id__in=list(procedures_of_form),
+                submitted_at__date__gte=first,
+                submitted_at__date__lt=last,
+            )
         )
         .annotate(
             month=TruncMonth(

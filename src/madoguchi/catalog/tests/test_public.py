@@ -15,8 +15,15 @@ from django.utils import timezone
 
 from madoguchi.catalog import coverage, opendata
 from madoguchi.catalog.models import CoverageTarget
-from madoguchi.submissions.models import Submission
-from madoguchi.testing.factories import DepartmentFactory, publish_form, submit_application
+from madoguchi.submissions.models import Status, Submission
+from madoguchi.tenants.models import StaffRole
+from madoguchi.testing.factories import (
+    DepartmentFactory,
+    StaffFactory,
+    publish_form,
+    submit_application,
+)
+from madoguchi.testing.staff import log_in_staff
 
 from .helpers import procedure, volume
 
@@ -163,3 +170,30 @@ def test_the_procedure_list_links_the_public_page(city, client: Client) -> None:
     page = client.get(f"/{city.lg_code}/").content.decode()
 
     assert f'href="/catalog/{city.lg_code}/"' in page
+
+
+def test_a_withdrawn_application_is_no_receipt_anywhere_and_a_rejected_one_is(
+    city,
+    client: Client,  # type: ignore[no-untyped-def]
+) -> None:
+    juminhyo = Submission.objects.get(municipality=city)
+    withdrawn = submit_application(juminhyo.form_version)
+    rejected = submit_application(juminhyo.form_version)
+    Submission.objects.filter(pk=withdrawn.pk).update(
+        submitted_at=juminhyo.submitted_at, status=Status.WITHDRAWN
+    )
+    Submission.objects.filter(pk=rejected.pk).update(
+        submitted_at=juminhyo.submitted_at, status=Status.REJECTED
+    )
+    dx = StaffFactory(municipality=city, role=StaffRole.MUNICIPALITY_ADMIN)
+    staff_client = log_in_staff(dx)
+
+    page = client.get(f"/catalog/{city.lg_code}/")
+    procedures = read_csv(client.get(f"/catalog/{city.lg_code}/procedures.csv").content)
+    dashboard = staff_client.get("/staff/catalog/dashboard/")
+
+    # The figures of the first test, plus the rejected application (online, so smart).
+    expected = coverage.Rate(smart=32, total=232, percent=Decimal("13.8"))
+    assert page.context["publication"].rate == expected
+    assert {row["ID"]: row["オンライン件数"] for row in procedures}["JUMIN-0001"] == "2"
+    assert dashboard.context["published"] == expected
