@@ -28,7 +28,7 @@ from madoguchi.core.forms import SummaryItem, summary
 from madoguchi.core.staff import staff_of, staff_required
 from madoguchi.tenants.models import Department, StaffMember
 
-from . import coverage, opendata, volumes
+from . import coverage, opendata, publication, volumes
 from .channels import SMART, VolumeChannel
 from .dashboard_chart import line_chart
 from .dashboard_forms import FiscalYearForm, TargetForm, VolumeEntryForm, VolumeImportForm
@@ -132,6 +132,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "movers": movers,
             "dx_office": dx_office,
             "published": published,
+            "is_published": publication.is_published(municipality),
             "published_first": published_first,
             "published_last": published_last,
             "target_form": TargetForm(

@@ -8,12 +8,15 @@ from django.utils.translation import gettext as _
 from madoguchi.core.municipality_links import MunicipalityLink
 from madoguchi.tenants.models import Municipality
 
+from . import publication
 from .models import Procedure
 
 
 def coverage_links(municipality: Municipality, language: str) -> list[MunicipalityLink]:
-    """The public page, once the city has an inventory to publish."""
-    if not Procedure.objects.filter(municipality=municipality).exists():
+    """The public page, once the city has an inventory and its DX office published it."""
+    if not publication.is_published(municipality) or not (
+        Procedure.objects.filter(municipality=municipality).exists()
+    ):
         return []
     return [
         MunicipalityLink(

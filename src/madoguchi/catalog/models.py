@@ -199,8 +199,14 @@ class ValidationFailure(models.Model):
     An anonymous counter for the improvement analytics (analytics.py): no draft, no
     submission, no answer; the message is made anonymous before it gets here
     (submissions.validation_hooks). ``code`` is "missing" (a required answer left out) or
-    "invalid" (an answer refused).
+    "invalid" (an answer refused); ``where`` the page that showed it: "step" (a page of
+    questions), "review" (the confirm page, when sending found a problem) or "api".
     """
+
+    class Where(models.TextChoices):
+        STEP = "step", _("question page")
+        REVIEW = "review", _("review page")
+        API = "api", _("API")
 
     form_version = models.ForeignKey(
         FormVersion, on_delete=models.CASCADE, related_name="+", verbose_name=_("form version")
@@ -209,6 +215,7 @@ class ValidationFailure(models.Model):
     code = models.CharField(_("kind"), max_length=10)
     message = models.CharField(_("message"), max_length=200)
     day = models.DateField(_("day"))
+    where = models.CharField(_("where"), max_length=10, choices=Where.choices, default=Where.STEP)
     count = models.PositiveIntegerField(_("count"), default=0)
 
     class Meta:
@@ -216,8 +223,8 @@ class ValidationFailure(models.Model):
         verbose_name_plural = _("validation failure counts")
         constraints = [
             models.UniqueConstraint(
-                fields=["form_version", "field_key", "code", "message", "day"],
-                name="one_failure_count_per_day",
+                fields=["form_version", "field_key", "code", "message", "day", "where"],
+                name="one_failure_count_per_day_and_page",
             )
         ]
 

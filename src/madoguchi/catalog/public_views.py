@@ -8,6 +8,8 @@ URL scheme (documented in docs/coverage.md):
     /catalog/<lg_code>/procedures.json
     /catalog/<lg_code>/coverage.csv      the coverage rate per month, with counts per channel
     /catalog/<lg_code>/coverage.json
+
+Only once the city's DX office has published them (publication.py): until then, 404.
 """
 
 from __future__ import annotations
@@ -23,15 +25,19 @@ from django.views.decorators.http import require_GET
 
 from madoguchi.tenants.models import Municipality
 
-from . import opendata
+from . import opendata, publication
 from .dashboard_chart import line_chart
 from .models import Procedure
 
 
 def _municipality(lg_code: str) -> Municipality:
-    """A city with an inventory; any other code is not found."""
+    """A city with an inventory that its DX office has published; any other is not found."""
     municipality = Municipality.objects.filter(lg_code=lg_code).first()
-    if municipality is None or not Procedure.objects.filter(municipality=municipality).exists():
+    if (
+        municipality is None
+        or not Procedure.objects.filter(municipality=municipality).exists()
+        or not publication.is_published(municipality)
+    ):
         raise Http404
     return municipality
 
@@ -60,9 +66,15 @@ def _open_data_headers(response: HttpResponse, filename: str) -> HttpResponse:
 
 @require_GET
 def city(request: HttpRequest, lg_code: str) -> HttpResponse:
-    municipality = _municipality(lg_code)
-    publication = opendata.publication(municipality)
-    target = publication.target
+    return render_city(request, _municipality(lg_code))
+
+
+def render_city(
+    request: HttpRequest, municipality: Municipality, *, preview: bool = False
+) -> HttpResponse:
+    """The public page of ``municipality`` (``preview``: the DX office's look before publishing)."""
+    published = opendata.publication(municipality)
+    target = published.target
     target_label = (
         _("Target %(percent)s%% by %(deadline)s")
         % {
@@ -78,15 +90,16 @@ def city(request: HttpRequest, lg_code: str) -> HttpResponse:
         "catalog/public_city.html",
         {
             "municipality": municipality,
-            "publication": publication,
+            "publication": published,
+            "preview": preview,
             "chart": line_chart(
-                publication.series,
+                published.series,
                 target=target.target_percent if target else None,
                 target_label=target_label,
             ),
             "chart_id": "public-coverage",
             "chart_title": chart_title,
-            "series": publication.series,
+            "series": published.series,
             "target_label": target_label,
             "license": opendata.LICENSE,
             "license_url": opendata.LICENSE_URL,
@@ -94,52 +107,54 @@ def city(request: HttpRequest, lg_code: str) -> HttpResponse:
     )
 
 
+def open_data_file(request: HttpRequest, municipality: Municipality, name: str) -> HttpResponse:
+    """One of the four files (``name``: procedures.csv, procedures.json, coverage.csv,
+    coverage.json) of ``municipality``, with its license headers."""
+    published = opendata.publication(municipality)
+    lg_code = municipality.lg_code
+    if name.startswith("procedures."):
+        columns = opendata.PROCEDURE_COLUMNS
+        records = opendata.procedure_records(published, online_url=_form_url(request))
+        start = published.first
+    elif name.startswith("coverage."):
+        columns = opendata.COVERAGE_COLUMNS
+        records = opendata.coverage_records(published)
+        start = published.trend_first
+    else:
+        raise Http404
+    dataset = name.split(".")[0]
+    if name.endswith(".csv"):
+        response = HttpResponse(
+            opendata.csv_bytes(columns, records), content_type="text/csv; charset=utf-8"
+        )
+    elif name.endswith(".json"):
+        document = opendata.json_document(
+            published, dataset=dataset, columns=columns, records=records, start=start
+        )
+        response = _json(document)
+    else:
+        raise Http404
+    return _open_data_headers(response, f"{lg_code}_{name}")
+
+
 @require_GET
 def procedures_csv(request: HttpRequest, lg_code: str) -> HttpResponse:
-    publication = opendata.publication(_municipality(lg_code))
-    records = opendata.procedure_records(publication, online_url=_form_url(request))
-    response = HttpResponse(
-        opendata.csv_bytes(opendata.PROCEDURE_COLUMNS, records),
-        content_type="text/csv; charset=utf-8",
-    )
-    return _open_data_headers(response, f"{lg_code}_procedures.csv")
+    return open_data_file(request, _municipality(lg_code), "procedures.csv")
 
 
 @require_GET
 def procedures_json(request: HttpRequest, lg_code: str) -> HttpResponse:
-    publication = opendata.publication(_municipality(lg_code))
-    records = opendata.procedure_records(publication, online_url=_form_url(request))
-    document = opendata.json_document(
-        publication,
-        dataset="procedures",
-        columns=opendata.PROCEDURE_COLUMNS,
-        records=records,
-        start=publication.first,
-    )
-    return _open_data_headers(_json(document), f"{lg_code}_procedures.json")
+    return open_data_file(request, _municipality(lg_code), "procedures.json")
 
 
 @require_GET
 def coverage_csv(request: HttpRequest, lg_code: str) -> HttpResponse:
-    publication = opendata.publication(_municipality(lg_code))
-    response = HttpResponse(
-        opendata.csv_bytes(opendata.COVERAGE_COLUMNS, opendata.coverage_records(publication)),
-        content_type="text/csv; charset=utf-8",
-    )
-    return _open_data_headers(response, f"{lg_code}_coverage.csv")
+    return open_data_file(request, _municipality(lg_code), "coverage.csv")
 
 
 @require_GET
 def coverage_json(request: HttpRequest, lg_code: str) -> HttpResponse:
-    publication = opendata.publication(_municipality(lg_code))
-    document = opendata.json_document(
-        publication,
-        dataset="coverage",
-        columns=opendata.COVERAGE_COLUMNS,
-        records=opendata.coverage_records(publication),
-        start=publication.trend_first,
-    )
-    return _open_data_headers(_json(document), f"{lg_code}_coverage.json")
+    return open_data_file(request, _municipality(lg_code), "coverage.json")
 
 
 def _json(document: dict[str, Any]) -> HttpResponse:

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from . import analytics_views, dashboard_views, staff_views
+from . import analytics_views, dashboard_views, publication_views, staff_views
 
 app_name = "catalog"
 
@@ -22,6 +22,15 @@ urlpatterns: list[URLPattern] = [
     path("volumes/", dashboard_views.volume_list, name="volumes"),
     path("volumes/import/", dashboard_views.volume_import, name="volume_import"),
     path("volumes/<int:pk>/", dashboard_views.volume_entry, name="volume_entry"),
+    # The publication switch of the public page and open data (publication_views).
+    path("publication/", publication_views.settings, name="publication"),
+    path("publication/switch/", publication_views.switch, name="publication_switch"),
+    path("publication/preview/", publication_views.preview, name="publication_preview"),
+    path(
+        "publication/preview/<str:name>",
+        publication_views.preview_file,
+        name="publication_preview_file",
+    ),
     # Improvement analytics of one form (analytics_views).
     path("forms/<int:form_id>/analytics/", analytics_views.form_analytics, name="form_analytics"),
 ]

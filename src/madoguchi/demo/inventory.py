@@ -26,12 +26,14 @@ from typing import Any
 import yaml
 from django.utils import timezone
 
+from madoguchi.catalog import publication
 from madoguchi.catalog.channels import OfferedChannel, VolumeChannel
 from madoguchi.catalog.models import (
     Applicant,
     CoverageTarget,
     MonthlyVolume,
     Procedure,
+    PublicationSwitch,
     ReviewState,
     SealReview,
 )
@@ -78,6 +80,7 @@ def wipe_inventories() -> None:
     MonthlyVolume.objects.all().delete()
     Procedure.objects.all().delete()
     CoverageTarget.objects.all().delete()
+    PublicationSwitch.objects.all().delete()
 
 
 def load_inventories(*, today: date | None = None) -> list[Procedure]:
@@ -94,6 +97,9 @@ def load_inventories(*, today: date | None = None) -> list[Procedure]:
         municipality = Municipality.objects.filter(lg_code=data["lg_code"]).first()
         if municipality is None:
             continue
+        # The demo cities publish their coverage page (a DX office's later choice is kept).
+        if not PublicationSwitch.objects.filter(municipality=municipality).exists():
+            publication.set_published(municipality, True, by=None)
         if Procedure.objects.filter(municipality=municipality).exists():
             _fill_processing_days(municipality, data)
             continue

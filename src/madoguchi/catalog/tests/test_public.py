@@ -13,10 +13,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from madoguchi.catalog import coverage, opendata
+from madoguchi.catalog import coverage, opendata, publication
 from madoguchi.catalog.models import CoverageTarget
+from madoguchi.core import events
+from madoguchi.ledger.models import LedgerEntry
 from madoguchi.submissions.models import Status, Submission
-from madoguchi.tenants.models import StaffRole
+from madoguchi.tenants.models import Municipality, StaffMember, StaffRole
 from madoguchi.testing.factories import (
     DepartmentFactory,
     StaffFactory,
@@ -73,6 +75,7 @@ def city():  # type: ignore[no-untyped-def]
         deadline=date(2026, 3, 31),
         set_at=timezone.now(),
     )
+    publication.set_published(municipality, True, by=None)
     return municipality
 
 
@@ -173,8 +176,7 @@ def test_the_procedure_list_links_the_public_page(city, client: Client) -> None:
 
 
 def test_a_withdrawn_application_is_no_receipt_anywhere_and_a_rejected_one_is(
-    city,
-    client: Client,  # type: ignore[no-untyped-def]
+    city: Municipality, client: Client
 ) -> None:
     juminhyo = Submission.objects.get(municipality=city)
     withdrawn = submit_application(juminhyo.form_version)
@@ -185,8 +187,7 @@ def test_a_withdrawn_application_is_no_receipt_anywhere_and_a_rejected_one_is(
     Submission.objects.filter(pk=rejected.pk).update(
         submitted_at=juminhyo.submitted_at, status=Status.REJECTED
     )
-    dx = StaffFactory(municipality=city, role=StaffRole.MUNICIPALITY_ADMIN)
-    staff_client = log_in_staff(dx)
+    _dx, staff_client = _dx_client(city)
 
     page = client.get(f"/catalog/{city.lg_code}/")
     procedures = read_csv(client.get(f"/catalog/{city.lg_code}/procedures.csv").content)
@@ -197,3 +198,70 @@ def test_a_withdrawn_application_is_no_receipt_anywhere_and_a_rejected_one_is(
     assert page.context["publication"].rate == expected
     assert {row["ID"]: row["オンライン件数"] for row in procedures}["JUMIN-0001"] == "2"
     assert dashboard.context["published"] == expected
+
+
+def _dx_client(city: Municipality) -> tuple[StaffMember, Client]:
+    made = StaffFactory(municipality=city, role=StaffRole.MUNICIPALITY_ADMIN)
+    dx = StaffMember.objects.get(pk=made.pk)  # type: ignore[attr-defined]
+    return dx, log_in_staff(dx)
+
+
+FILES = ("procedures.csv", "procedures.json", "coverage.csv", "coverage.json")
+
+
+def test_unpublished_the_page_and_files_are_not_found_and_not_linked(
+    city: Municipality, client: Client
+) -> None:
+    publication.set_published(city, False, by=None)
+
+    assert client.get(f"/catalog/{city.lg_code}/").status_code == 404
+    for name in FILES:
+        assert client.get(f"/catalog/{city.lg_code}/{name}").status_code == 404
+    assert (
+        f'href="/catalog/{city.lg_code}/"' not in client.get(f"/{city.lg_code}/").content.decode()
+    )
+
+
+def test_the_dx_office_previews_then_publishes_and_the_ledger_records_it(
+    city: Municipality, client: Client
+) -> None:
+    publication.set_published(city, False, by=None)
+    dx, staff_client = _dx_client(city)
+
+    settings_page = staff_client.get("/staff/catalog/publication/")
+    preview = staff_client.get("/staff/catalog/publication/preview/")
+    preview_csv = staff_client.get("/staff/catalog/publication/preview/procedures.csv")
+    assert settings_page.status_code == 200
+    assert 'data-testid="publication-summary"' in settings_page.content.decode()
+    assert preview.status_code == 200 and "13.4%" in preview.content.decode()
+    assert preview["Cache-Control"] == "private, no-store"
+    assert preview_csv.status_code == 200 and "JUMIN-0001" in preview_csv.content.decode()
+    assert client.get(f"/catalog/{city.lg_code}/").status_code == 404
+
+    answer = staff_client.post("/staff/catalog/publication/switch/", {"published": "1"})
+
+    assert answer.status_code == 302
+    assert client.get(f"/catalog/{city.lg_code}/").status_code == 200
+    assert client.get(f"/catalog/{city.lg_code}/coverage.json").status_code == 200
+    entry = LedgerEntry.objects.filter(
+        event=events.Event.CONFIG_CHANGED, subject=f"catalog:{city.lg_code}:publication"
+    ).last()
+    assert entry is not None
+    assert entry.detail == {"published": "1"}
+    assert entry.actor == events.pseudonym("staff", dx.pk)
+
+    staff_client.post("/staff/catalog/publication/switch/", {"published": "0"})
+    assert client.get(f"/catalog/{city.lg_code}/").status_code == 404
+
+
+def test_only_the_dx_office_sees_and_turns_the_switch(city: Municipality) -> None:
+    clerk = StaffFactory(municipality=city)
+    clerk_client = log_in_staff(StaffMember.objects.get(pk=clerk.pk))  # type: ignore[attr-defined]
+
+    assert clerk_client.get("/staff/catalog/publication/").status_code == 404
+    assert clerk_client.get("/staff/catalog/publication/preview/").status_code == 404
+    assert (
+        clerk_client.post("/staff/catalog/publication/switch/", {"published": "0"}).status_code
+        == 404
+    )
+    assert publication.is_published(city)

@@ -11,7 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from madoguchi.catalog import coverage
+from madoguchi.catalog import coverage, publication
 from madoguchi.catalog.models import CoverageTarget, MonthlyVolume, Procedure
 from madoguchi.demo import inventory
 from madoguchi.forms.models import Form
@@ -55,6 +55,11 @@ def test_kaga_counts_139_digitised_procedures_and_every_demo_form_is_linked(
     assert [p for p in kaga if p.channels == ["paper_only"]]
     assert linked == set(Form.objects.values_list("pk", flat=True))
     assert MonthlyVolume.objects.filter(procedure__municipality__lg_code="172065").exists()
+
+
+def test_the_demo_cities_publish_their_coverage_page(demo_data: None) -> None:
+    for lg_code in ("281000", "172065"):
+        assert publication.is_published(Municipality.objects.get(lg_code=lg_code))
 
 
 def test_loading_again_adds_nothing_and_reset_reloads_the_same_inventory(
