@@ -26,6 +26,7 @@ from madoguchi.jp import text as jp_text
 from madoguchi.jp.errors import InvalidJapaneseInput
 from madoguchi.ledger.api import router as ledger_router
 from madoguchi.submissions import services as submission_services
+from madoguchi.submissions import validation_hooks
 from madoguchi.tenants.models import Municipality
 
 from .middleware import problem_code, problem_message
@@ -344,6 +345,15 @@ def create_submission(request: HttpRequest, payload: SubmissionIn) -> Status[dic
             form_version=form.current_version, raw=payload.answers, language=_language()
         )
     except submission_services.SubmissionRefused as refused:
+        # Counted anonymously for the improvement analytics: only the form's own questions
+        # (a key the caller made up is not one), never the values sent.
+        questions = {f.key for f in form.current_version.schema.fields()}
+        validation_hooks.report(
+            form.current_version.pk,
+            {key: messages for key, messages in refused.errors.items() if key in questions},
+            payload.answers,
+            where=validation_hooks.API,
+        )
         return refusal(refused, errors=refused.errors)
     except (submission_services.IdentityRequired, submission_services.FormClosed) as refused:
         return refusal(refused)

@@ -29,5 +29,6 @@ def form_analytics(request: HttpRequest, form_id: int) -> HttpResponse:
             "title": form.current_version.schema.title.get(language),
             "procedure": Procedure.objects.filter(form=form).first(),
             "figures": analytics.form_analytics(form, language=language),
+            "abandoned_days": analytics.ABANDONED_DAYS,
         },
     )

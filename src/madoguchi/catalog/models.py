@@ -230,3 +230,32 @@ class ValidationFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.form_version_id} {self.field_key} {self.day}: {self.count}"
+
+
+class PublicationSwitch(models.Model):
+    """Whether the city publishes its coverage page and open data (公開の設定).
+
+    The DX office turns it on after looking at the preview; without a row the city publishes
+    nothing (the public page and the files answer 404, the procedure list has no link).
+    """
+
+    municipality = models.OneToOneField(
+        Municipality, on_delete=models.CASCADE, related_name="+", verbose_name=_("municipality")
+    )
+    published = models.BooleanField(_("published"), default=False)
+    changed_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("publication switch")
+        verbose_name_plural = _("publication switches")
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id}: {'published' if self.published else 'not published'}"

@@ -10,7 +10,11 @@ class GuideConfig(AppConfig):
 
     def ready(self) -> None:
         from madoguchi.core import municipality_links
+        from madoguchi.forms import guide_counts
 
+        from . import selectors
         from .links import guide_links
 
         municipality_links.register("guide", guide_links)
+        # The improvement analytics (catalog): how often a result listed a form.
+        guide_counts.register("guide", selectors.times_form_listed)

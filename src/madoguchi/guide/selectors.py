@@ -55,7 +55,8 @@ def links(guide: Guide, procedure: Procedure) -> list[Link]:
     assert procedure.form is not None
     start = reverse("submissions:form_start", args=[lg_code, procedure.form])
     return [
-        Link(event=channel, target=f"{start}?channel={channel}")
+        # ?from=guide: the draft remembers it came from a guide (catalog's analytics).
+        Link(event=channel, target=f"{start}?channel={channel}&from=guide")
         for channel in form_channels(lg_code=lg_code, slug=procedure.form)
     ]
 
@@ -78,3 +79,22 @@ def totals(guide: Guide) -> dict[tuple[str, str], int]:
         .order_by("procedure", "event")
     )
     return {(procedure, event): int(total) for procedure, event, total in rows}
+
+
+def times_form_listed(form: Form) -> int:
+    """How many results of the city's guides listed a procedure leading to ``form`` (the
+    "shown" counts), for the improvement analytics (forms.guide_counts)."""
+    keys_by_guide = {
+        guide.pk: [p.key for p in guide.parsed.procedures if p.form == form.slug]
+        for guide in Guide.objects.filter(municipality_id=form.municipality_id)
+    }
+    total = 0
+    for guide_id, keys in keys_by_guide.items():
+        if keys:
+            total += (
+                GuideCount.objects.filter(
+                    guide_id=guide_id, procedure__in=keys, event=GuideCount.Event.SHOWN
+                ).aggregate(n=Sum("count"))["n"]
+                or 0
+            )
+    return total

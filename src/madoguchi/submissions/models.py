@@ -56,6 +56,9 @@ class Draft(models.Model):
     # How the resident chose to send it (a form may offer several channels): online, or
     # mail (the answers become a paper to print and post; the card is then optional).
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    # Started from a procedure guide's result (its links carry ?from=guide): a flag for the
+    # improvement analytics' count of guide results followed, copied to the submission.
+    from_guide = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"draft {self.pk} of {self.form_version}"
@@ -82,6 +85,11 @@ class Submission(models.Model):
     # Keys of the answers that came from the verified identity, not from typing.
     prefilled_fields = models.JSONField(default=list, blank=True)
     submitted_at = models.DateTimeField(db_index=True)
+    # When its draft was started (the draft's created_at), for the time residents take to
+    # fill the form in; empty for what did not come from a draft (API, paper, counter).
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Its draft was started from a procedure guide's result (Draft.from_guide).
+    from_guide = models.BooleanField(default=False)
     # 到達日: the day a paper application (channel mail) reached the office, which may be
     # before the day staff took it in (``submitted_at``). Empty for online applications,
     # whose arrival is ``submitted_at`` itself.

@@ -95,11 +95,16 @@ def hash_token(token: str) -> str:
 
 
 def start_draft(
-    *, form_version: FormVersion, language: str, channel: Channel = Channel.ONLINE
+    *,
+    form_version: FormVersion,
+    language: str,
+    channel: Channel = Channel.ONLINE,
+    from_guide: bool = False,
 ) -> tuple[Draft, str]:
     """Open a draft; returns it with the secret resume token (only its hash is stored).
 
-    ``channel`` is how the resident chose to send it, one the form offers (the caller checks).
+    ``channel`` is how the resident chose to send it, one the form offers (the caller checks);
+    ``from_guide``: opened from a procedure guide's result (an anonymous flag, analytics).
     """
     token = secrets.token_urlsafe(24)
     draft = Draft.objects.create(
@@ -107,6 +112,7 @@ def start_draft(
         form_version=form_version,
         language=language,
         channel=channel,
+        from_guide=from_guide,
         expires_at=timezone.now() + timedelta(days=settings.MADOGUCHI_DRAFT_DAYS),
     )
     return draft, token
@@ -289,6 +295,8 @@ def create_submission(
     signed: Signature | None = None,
     received_on: date | None = None,
     actor: str | None = None,
+    started_at: datetime | None = None,
+    from_guide: bool = False,
 ) -> Submission:
     """The one door every channel's submission goes through, inside the caller's transaction:
     the form's dates and limit (under its row lock), the gap-free receipt number, the
@@ -335,6 +343,8 @@ def create_submission(
         identity_level=identity.assurance if identity else "none",
         prefilled_fields=sorted(prefilled or []),
         submitted_at=now,
+        started_at=started_at,
+        from_guide=from_guide,
         received_on=received_on,
         document=content.decode("utf-8"),
         document_sha256=hashlib.sha256(content).hexdigest(),
@@ -439,6 +449,8 @@ def submit_draft(
             prefilled=[key for key in locked if key in answers],
             attachments=attachments,
             signed=signature,
+            started_at=draft.created_at,
+            from_guide=draft.from_guide,
         )
         # Only the files the answers name are the submission's (a file whose question no
         # longer applies is not in the document); the draft takes the others with it.

@@ -2,11 +2,12 @@
 
 The improvement analytics (catalog) count which question fails and with which message;
 submissions may not import that app, so it registers a recorder in its AppConfig.ready()
-and the step page reports its errors here after answers are checked.
+and the step page, the review page and the API report their errors here after answers
+are checked, each saying where (``STEP``, ``REVIEW``, ``API``).
 
 Invariant: a recorder gets the form version's id, the field key, whether the answer was
-missing or refused, and the message made anonymous (:func:`anonymous_message`): never
-the value typed. Recorders must be cheap (one UPDATE or INSERT) and must not raise.
+missing or refused, the message made anonymous (:func:`anonymous_message`) and where it
+was shown: never the value typed. Recorders must be cheap (one UPDATE or INSERT) and must not raise.
 """
 
 from __future__ import annotations
@@ -21,8 +22,12 @@ logger = logging.getLogger(__name__)
 MISSING = "missing"
 INVALID = "invalid"
 MESSAGE_LENGTH = 200
+# Where the failure was shown: a step page, the review (confirm) page, the public API.
+STEP = "step"
+REVIEW = "review"
+API = "api"
 
-Recorder = Callable[[int, str, str, str], None]
+Recorder = Callable[[int, str, str, str, str], None]
 
 _recorders: dict[str, Recorder] = {}
 
@@ -56,7 +61,13 @@ def anonymous_message(message: str, typed: Any) -> str:
     return _NUMBERS.sub("#", text)[:MESSAGE_LENGTH]
 
 
-def report(form_version_id: int, errors: Mapping[str, list[str]], typed: Mapping[str, Any]) -> None:
+def report(
+    form_version_id: int,
+    errors: Mapping[str, list[str]],
+    typed: Mapping[str, Any],
+    *,
+    where: str = STEP,
+) -> None:
     """Tell every recorder about each failing field of one page (typed values stay here)."""
     if not _recorders:
         return
@@ -68,6 +79,6 @@ def report(form_version_id: int, errors: Mapping[str, list[str]], typed: Mapping
             text = anonymous_message(message, value)
             for name, recorder in list(_recorders.items()):
                 try:
-                    recorder(form_version_id, key, code, text)
+                    recorder(form_version_id, key, code, text, where)
                 except Exception:  # the resident's page never fails for a counter
                     logger.exception("validation recorder %s failed", name)

@@ -43,7 +43,9 @@ def test_the_moving_guide_leads_from_the_result_to_the_counter_pre_registration(
         "link", name="窓口の事前登録をする"
     ).click()
 
-    expect(page).to_have_url(re.compile(r"/172065/mynumber-card-shinsei/\?channel=counter$"))
+    expect(page).to_have_url(
+        re.compile(r"/172065/mynumber-card-shinsei/\?channel=counter&from=guide$")
+    )
     assert GuideCount.objects.get(procedure="mynumber_card", event="counter").count == 1
     assert GuideCount.objects.filter(event="shown").count() == 3
 

@@ -113,7 +113,9 @@ def test_an_administrator_builds_a_marriage_guide_and_a_phone_sees_the_right_res
     expect(phone.locator("#procedure-procedure_1")).to_contain_text("ぴったりサービス")
     assert_accessible(phone, name="built guide result (phone)")
     card.get_by_role("link", name="窓口の事前登録をする").click()
-    expect(phone).to_have_url(re.compile(r"/172065/mynumber-card-shinsei/\?channel=counter$"))
+    expect(phone).to_have_url(
+        re.compile(r"/172065/mynumber-card-shinsei/\?channel=counter&from=guide$")
+    )
 
 
 def test_the_builder_works_without_javascript(

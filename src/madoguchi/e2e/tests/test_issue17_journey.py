@@ -135,7 +135,9 @@ def test_a_resident_goes_from_the_guide_to_a_booked_visit_and_the_clerk_checks_i
     result.locator("#procedure-mynumber_card").get_by_role(
         "link", name="窓口の事前登録をする"
     ).click()
-    expect(page).to_have_url(re.compile(r"/172065/mynumber-card-shinsei/\?channel=counter$"))
+    expect(page).to_have_url(
+        re.compile(r"/172065/mynumber-card-shinsei/\?channel=counter&from=guide$")
+    )
 
     _pre_register_for_the_card(page)
     preregistration = Preregistration.objects.get()

@@ -100,7 +100,7 @@ def test_a_channel_button_counts_and_leads_to_the_form_start_with_that_channel(
 
     assert response.status_code == 302
     start = reverse("submissions:form_start", args=[lg, "kokuho-kanyu"])
-    assert response["Location"] == f"{start}?channel=counter"
+    assert response["Location"] == f"{start}?channel=counter&from=guide"
     assert _counts(guide) == {("kokuho", "counter"): 1}
 
 

@@ -20,7 +20,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from madoguchi.forms import fees, rendering
 from madoguchi.identity import csp as identity_csp
 
-from .. import fee_display, navigation, notifications, selectors, services, signing, status_panels
+from .. import (
+    fee_display,
+    navigation,
+    notifications,
+    selectors,
+    services,
+    signing,
+    status_panels,
+    validation_hooks,
+)
 from ..models import Channel, Draft, Submission
 from .access import current_language, open_draft, remember_receipt
 from .steps import step_url
@@ -69,6 +78,10 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
             return signing.begin_signing(request, draft, token)
         submission = services.submit_draft(draft=draft)
     except services.SubmissionRefused as refused:
+        # Counted like a step page's errors, without the answers (improvement analytics).
+        validation_hooks.report(
+            draft.form_version_id, refused.errors, draft.answers, where=validation_hooks.REVIEW
+        )
         return review_page(request, draft, token, errors=refused.errors, status=422)
     except services.FormClosed as closed:
         return review_page(request, draft, token, signing_error=closed.message, status=409)

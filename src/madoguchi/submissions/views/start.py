@@ -118,6 +118,8 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
     channel = offered[0] if len(offered) == 1 else source.get("channel", "")
     if channel not in offered:
         return _channel_choice(request, form, offered, invalid="channel" in source)
+    # A procedure guide's result links here with ?from=guide; the start buttons carry it on.
+    from_guide = source.get("from") == "guide"
     # Paper is signed by hand, and the counter checks identity itself: by post or for the
     # counter the card is optional (it still fills in and locks).
     identity = "none" if channel in (Channel.MAIL, Channel.COUNTER) else schema.identity
@@ -147,7 +149,10 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
                     # No draft when the login cannot start (provider unreachable).
                     identity_oidc.metadata(provider)
                 draft_row, token = services.start_draft(
-                    form_version=version, language=current_language(), channel=Channel(channel)
+                    form_version=version,
+                    language=current_language(),
+                    channel=Channel(channel),
+                    from_guide=from_guide,
                 )
                 if provider is None:
                     return redirect("submissions:step", token=token, number=1)
@@ -185,6 +190,7 @@ def form_start(request: HttpRequest, lg_code: str, slug: str) -> HttpResponse:
             "card_optional": identity == "none" and bool(providers),
             "identity": identity,
             "channel": channel if len(offered) > 1 else "",
+            "from_guide": from_guide,
             "channel_label": Channel(channel).label,
             "by_mail": channel == Channel.MAIL,
             "at_counter": channel == Channel.COUNTER,
