@@ -369,7 +369,7 @@ def _write_data(directory: Path, drop: FileDrop, ids: list[int], options: _Optio
     if not options.replace:
         raise DropFailed(
             f"CP932 cannot hold {problems.count} character(s) in {', '.join(receipts[:5])}"
-            f"{' …' if len(receipts) > 5 else ''}: set the profile to write 〓, or correct them"
+            f"{' …' if len(receipts) > 5 else ''}"
         )
     with open(directory / "problems.csv", "w", encoding="utf-8-sig", newline="") as report:
         report_writer = writers.CsvWriter(report)

@@ -1,7 +1,9 @@
 """Staff pages of the integrations app (/staff/integrations/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "integrations"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("drops/", include("madoguchi.integrations.filedrop_urls")),
+]
