@@ -1,0 +1,205 @@
+"""Two nodes on one machine, end to end (issue 20, item 4).
+
+The internet node is a real server in a subprocess with its own database and role
+``internet``; a TCP relay forwards LGWAN → internet only; the LGWAN node is this test
+process (its database, role ``lgwan``). A resident applies on the internet node over HTTP
+with encryption on; ``lgwan_sync`` pulls the application through the relay, decrypts it and
+stores it in clear here; staff approve it here; ``lgwan_sync`` pushes the status; the
+resident sees it on the internet node's status page with the access history. The internet
+node's database never holds the answers in clear.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import translation
+
+from madoguchi.integrations import crypto
+from madoguchi.integrations.keyring import Keyring
+from madoguchi.integrations.models import MirroredSubmission, PendingPush, PullSource
+from madoguchi.submissions import workflow
+from madoguchi.submissions.models import Status, Submission
+from madoguchi.testing.factories import (
+    SIMPLE_ANSWERS,
+    DepartmentFactory,
+    MunicipalityFactory,
+    StaffFactory,
+    publish_form,
+)
+from madoguchi.testing.nodes import InternetNode, Relay, internet_node, relay_to
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LG_CODE = "172065"
+DEPARTMENT = "kosodate"
+FORM = "jido-teate"
+PASSPHRASE = "lgwan-keyring-passphrase-for-tests"
+NAME = "加賀 花子"
+KANA = "カガ ハナコ"
+
+SEED = """
+import json
+from madoguchi.integrations import clients_services, key_services
+from madoguchi.integrations.models import ClientScope, KeyPurpose
+from madoguchi.tenants.models import StaffRole
+from madoguchi.testing.factories import DepartmentFactory, MunicipalityFactory, StaffFactory
+from madoguchi.testing.factories import publish_form
+city = MunicipalityFactory(lg_code="{lg_code}", name="加賀市", name_en="Kaga City")
+department = DepartmentFactory(municipality=city, code="{department}")
+publish_form(department=department, slug="{form}")
+admin = StaffFactory(municipality=city, role=StaffRole.MUNICIPALITY_ADMIN, totp=False)
+issued = clients_services.register_client(
+    staff=admin, name="LGWAN node", departments=[department], forms=[],
+    scope=ClientScope.READ_STATUS,
+)
+key_services.register_key(
+    municipality=city, public_key="{department_key}", purpose=KeyPurpose.DEPARTMENT,
+    department=department, by=admin,
+)
+key_services.register_key(
+    municipality=city, public_key="{escrow_key}", purpose=KeyPurpose.ESCROW, by=admin
+)
+key_services.set_policy(municipality=city, enabled=True, by=admin)
+print(json.dumps({{"client_id": issued.client.client_id, "secret": issued.secret}}))
+"""
+
+
+@pytest.fixture
+def keyring(tmp_path: Path) -> Keyring:
+    """The LGWAN node's keyring with the department's private key (generated here)."""
+    ring = Keyring(tmp_path / "keyring", PASSPHRASE.encode())
+    private, _public = crypto.generate_keypair()
+    ring.add(private)
+    return ring
+
+
+@pytest.fixture
+def nodes(tmp_path: Path, keyring: Keyring) -> Iterator[tuple[InternetNode, Relay, dict[str, str]]]:
+    (tmp_path / "internet").mkdir()
+    _escrow_private, escrow_public = crypto.generate_keypair()
+    department_public = crypto.public_from_private(next(iter(keyring.private_keys.values())))
+    setup = SEED.format(
+        lg_code=LG_CODE,
+        department=DEPARTMENT,
+        form=FORM,
+        department_key=crypto.b64encode(department_public),
+        escrow_key=crypto.b64encode(escrow_public),
+    )
+    with internet_node(tmp_path / "internet", setup=setup) as node, relay_to(node.url) as relay:
+        client = json.loads(node.setup_output.strip().splitlines()[-1])
+        yield node, relay, client
+
+
+def _lgwan_settings(relay: Relay, client: dict[str, str], keyring: Keyring) -> Any:
+    return override_settings(
+        MADOGUCHI_NODE_ROLE="lgwan",
+        MADOGUCHI_PULL_SOURCES=[
+            {"name": "internet", "base_url": relay.url, **client},
+        ],
+        MADOGUCHI_KEYRING_DIR=str(keyring.directory),
+        MADOGUCHI_KEYRING_PASSPHRASE=PASSPHRASE,
+    )
+
+
+def _status_link(node: InternetNode) -> str:
+    """The status page link of the confirmation email, as the resident got it."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = re.findall(r"(/status/[A-Za-z0-9_\-]+/)", node.output().replace("=\n", ""))
+        if found:
+            return node.url + found[-1]
+        if time.monotonic() > deadline:
+            pytest.fail("no confirmation email with a status link on the internet node")
+        time.sleep(0.1)
+
+
+def test_an_application_goes_to_the_lgwan_node_in_clear_and_its_approval_comes_back(
+    nodes: tuple[InternetNode, Relay, dict[str, str]], keyring: Keyring
+) -> None:
+    started = time.monotonic()
+    node, relay, client = nodes
+    department = DepartmentFactory(
+        municipality=MunicipalityFactory(lg_code=LG_CODE), code=DEPARTMENT
+    )
+    publish_form(department=department, slug=FORM)
+    staff = StaffFactory(municipality=department.municipality, departments=[department])
+
+    # A resident applies on the internet node, over HTTP, with encryption on.
+    answer = requests.post(
+        f"{node.url}/api/v1/submissions/",
+        json={
+            "municipality": LG_CODE,
+            "form": FORM,
+            "answers": SIMPLE_ANSWERS | {"name": NAME, "name_kana": KANA},
+        },
+        timeout=30,
+    )
+    assert answer.status_code == 201, answer.text
+    receipt_number = answer.json()["receipt_number"]
+    status_url = _status_link(node)
+
+    # The LGWAN node pulls it through the relay and holds it in clear.
+    with _lgwan_settings(relay, client, keyring):
+        call_command("lgwan_sync")
+    local = Submission.objects.get(receipt_number=receipt_number)
+    assert local.answers["name"] == NAME
+    assert local.applicant_name == NAME
+    assert local.status == Status.RECEIVED
+    assert MirroredSubmission.objects.get(submission=local).remote_public_id == local.public_id
+    source = PullSource.objects.get(name="internet")
+    assert source.cursor > 0 and source.last_error == ""
+    assert relay.connections >= 1
+
+    # Staff review and approve it on the LGWAN node; the next run pushes both steps.
+    with _lgwan_settings(relay, client, keyring):
+        workflow.change_status(submission=local, to_status=Status.IN_REVIEW, staff=staff)
+        workflow.change_status(submission=local, to_status=Status.APPROVED, staff=staff)
+        assert PendingPush.objects.filter(pushed_at__isnull=True).count() == 2
+        call_command("lgwan_sync")
+        # Its own change, read back from the internet node's feed, changes nothing here.
+        call_command("lgwan_sync")
+    assert not PendingPush.objects.filter(pushed_at__isnull=True).exists()
+    local.refresh_from_db()
+    assert local.status == Status.APPROVED
+    assert local.status_changes.count() == 2
+
+    # The resident sees the decision and who took the application on the internet node.
+    page = requests.get(status_url, headers={"Accept-Language": "ja"}, timeout=30)
+    assert page.status_code == 200
+    with translation.override("ja"):
+        assert str(Status.APPROVED.label) in page.text
+    history = page.text[page.text.index('data-testid="access-history"') :]
+    assert "基幹システム" in history, history[:3000]
+
+    # The internet node's database never held the answers in clear.
+    assert node.tables_containing(receipt_number)
+    for clear in (NAME, KANA):
+        assert node.tables_containing(clear) == []
+    assert time.monotonic() - started < 60
+
+
+def test_the_lgwan_node_serves_no_resident_page(client: Any) -> None:
+    department = DepartmentFactory(municipality=MunicipalityFactory(lg_code=LG_CODE))
+    publish_form(department=department, slug=FORM)
+
+    with override_settings(MADOGUCHI_NODE_ROLE="lgwan"):
+        resident = client.get(f"/{LG_CODE}/{FORM}/")
+        api = client.get(f"/api/v1/municipalities/{LG_CODE}/forms/")
+        staff_login = client.get("/staff/login/")
+        root = client.get("/")
+
+    assert resident.status_code == 404
+    assert api.status_code == 404
+    assert staff_login.status_code == 200
+    assert root.status_code == 302 and root["Location"].startswith("/staff/")
+    assert client.get(f"/{LG_CODE}/{FORM}/").status_code == 200  # role single: served
