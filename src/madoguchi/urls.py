@@ -5,10 +5,12 @@ from django.views.i18n import set_language
 
 from madoguchi.api.api import api
 from madoguchi.core import views as core_views
+from madoguchi.integrations.system_api import system_api
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/system/", system_api.urls),
     path("api/v1/", api.urls),
     path("staff/forms/", include("madoguchi.forms.urls")),
     path("staff/exports/", include("madoguchi.exports.urls")),

@@ -38,6 +38,9 @@ class Event(enum.StrEnum):
     # (submissions.due_dates.MoveReason), never who applied or why in words.
     DUE_DATE_CHANGED = "submission.due_date_changed"
     EXPORTED = "submission.exported"
+    # A department's back-office system read an application (or one of its files) through
+    # the system API (madoguchi.integrations). Detail: department code, "by": "system", what.
+    SYSTEM_FETCHED = "submission.system_fetched"
     RECEIPT_ISSUED = "submission.receipt_issued"
     RESULT_DELIVERED = "submission.result_delivered"
     FORM_PUBLISHED = "form.published"

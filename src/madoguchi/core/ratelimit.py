@@ -29,7 +29,7 @@ from django.http import HttpRequest
 
 from .client_address import client_address, client_bucket
 
-__all__ = ["allow", "client_address", "limit_for", "parse_overrides", "parse_scale"]
+__all__ = ["allow", "allow_key", "client_address", "limit_for", "parse_overrides", "parse_scale"]
 
 
 def parse_scale(value: str) -> float:
@@ -96,9 +96,15 @@ def limit_for(scope: str) -> int:
 
 def allow(request: HttpRequest, scope: str) -> bool:
     """Count one request against ``scope`` for this client; False once over the limit."""
+    return allow_key(scope, client_bucket(request))
+
+
+def allow_key(scope: str, bucket: str) -> bool:
+    """Count one request against ``scope`` for ``bucket``, a caller's own key (an API
+    client's id rather than an address); False once over the limit."""
     limit = limit_for(scope)
     window = int(time.time() // 60)
-    key = f"ratelimit:{scope}:{client_bucket(request)}:{window}"
+    key = f"ratelimit:{scope}:{bucket}:{window}"
     # Increment first: the window's key usually exists already, and every call to Redis is
     # a round trip on every rate-limited request (add-then-incr cost one more each time).
     try:

@@ -106,6 +106,29 @@ class Acknowledgement(models.Model):
         return f"client {self.client_id} took submission {self.submission_id}"
 
 
+class StatusUpdate(models.Model):
+    """A status set through the system API, by its idempotency key: a client that sends the
+    same key again (a retry after a timeout) gets the first answer, not a second change."""
+
+    client = models.ForeignKey(SystemClient, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
+    # SHA-256 of the status and message asked for: the same key with another request is refused.
+    request_sha256 = models.CharField(max_length=64)
+    # Set in the transaction that made the change (the row is written first, so a concurrent
+    # retry with the same key waits for it on the unique constraint).
+    change = models.OneToOneField(
+        StatusChange, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "key"], name="one_update_per_key")]
+
+    def __str__(self) -> str:
+        return f"status update {self.key} of client {self.client_id}"
+
+
 # --- the change feed (transactional outbox) ------------------------------------------------
 
 

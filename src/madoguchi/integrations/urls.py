@@ -5,5 +5,6 @@ from django.urls import include, path
 app_name = "integrations"
 
 urlpatterns: list = [
+    path("clients/", include("madoguchi.integrations.clients_urls")),
     path("drops/", include("madoguchi.integrations.filedrop_urls")),
 ]

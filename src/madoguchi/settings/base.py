@@ -370,3 +370,8 @@ if MADOGUCHI_PULL_SOURCES and MADOGUCHI_NODE_ROLE != "lgwan":
     )
 # On the LGWAN node resident pages answer 404; this middleware is a no-op on the others.
 MIDDLEWARE = [*MIDDLEWARE, "madoguchi.integrations.node.NodeRoleMiddleware"]
+
+# --- the system API (madoguchi.integrations; docs/integration.md "システムAPI") ------------
+# Per minute: token requests per address and per client (system_token), API calls per
+# address and per client (system_api).
+MADOGUCHI_RATE_LIMITS = {**MADOGUCHI_RATE_LIMITS, "system_token": 30, "system_api": 600}

@@ -41,6 +41,7 @@ MADOGUCHI_DEVIDP_ENABLED = True
 # A key per test run, never the developer's var/keys one.
 MADOGUCHI_LEDGER_KEY_FILE = Path(tempfile.mkdtemp(prefix="madoguchi-test-keys-")) / "ledger.pem"
 MADOGUCHI_RATE_LIMITS = {**MADOGUCHI_RATE_LIMITS, "ledger": 10_000}
+MADOGUCHI_RATE_LIMITS = {**MADOGUCHI_RATE_LIMITS, "system_token": 10_000, "system_api": 10_000}
 
 # --- receipts (madoguchi.documents) ---------------------------------------------------
 # A test seal CA per test run, never the developer's var/keys one.

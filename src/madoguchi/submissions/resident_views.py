@@ -47,6 +47,7 @@ EVENT_LABELS = {
     events.Event.STATUS_CHANGED: gettext_lazy("Status changed"),
     events.Event.EXPORTED: gettext_lazy("Exported for processing"),
     events.Event.RESULT_DELIVERED: gettext_lazy("Result delivered"),
+    events.Event.SYSTEM_FETCHED: gettext_lazy("Taken by a back-office system"),
     events.Event.MAIL_PREPARED: gettext_lazy("You made the application form for posting"),
     events.Event.MAIL_ARRIVED: gettext_lazy("Your posted application arrived"),
     events.Event.COUNTER_PREREGISTERED: gettext_lazy("You pre-registered for the counter"),

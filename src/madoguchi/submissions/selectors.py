@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from madoguchi.core import events
 from madoguchi.ledger import selectors as ledger_selectors
@@ -116,7 +117,8 @@ def group_views(records: list[AccessRecord]) -> list[AccessRecord]:
         previous = grouped[-1] if grouped else None
         if (
             previous is not None
-            and record.event == previous.event == events.Event.STAFF_VIEWED.value
+            and record.event == previous.event
+            and record.event in (events.Event.STAFF_VIEWED, events.Event.SYSTEM_FETCHED)
             and record.receipt_number == previous.receipt_number
             and record.department == previous.department
             and timezone.localdate(record.at) == timezone.localdate(previous.at)
@@ -136,6 +138,7 @@ HISTORY_EVENTS = (
     events.Event.STATUS_CHANGED,
     events.Event.EXPORTED,
     events.Event.RESULT_DELIVERED,
+    events.Event.SYSTEM_FETCHED,
 )
 RESIDENT_EVENTS = frozenset({events.Event.SUBMITTED, events.Event.SIGNED})
 
@@ -167,6 +170,9 @@ def access_history(
         by_resident = entry.event in RESIDENT_EVENTS
         code = str(entry.detail.get("department", ""))
         department = "" if by_resident else departments.get((submission.municipality_id, code), "")
+        if entry.detail.get("by") == "system":
+            # A department's back-office system, through the system API (integrations).
+            department = _("Back-office system (%(department)s)") % {"department": department}
         records.append(
             AccessRecord(
                 at=entry.recorded_at,

@@ -106,7 +106,10 @@ def record_change(
     staff: StaffMember | None,
     reason: str,
     extra: dict[str, str] | None = None,
+    actor: str = "",
 ) -> StatusChange:
+    """``actor``: the ledger's actor when it is neither staff nor the resident (a system
+    client's pseudonym); by default the staff member's pseudonym, or "resident"."""
     change = StatusChange.objects.create(
         submission=submission,
         from_status=submission.status,
@@ -119,7 +122,7 @@ def record_change(
     submission.save(update_fields=["status"])
     events.record(
         events.Event.STATUS_CHANGED,
-        actor=events.pseudonym("staff", staff.pk) if staff else "resident",
+        actor=actor or (events.pseudonym("staff", staff.pk) if staff else "resident"),
         subject=events.submission_subject(submission.public_id),
         detail={
             "department": submission.department.code,
@@ -152,6 +155,38 @@ def change_status(
                 % {"current": S(current.status).label, "target": S(to_status).label}
             )
         change = record_change(current, to_status, staff=staff, reason=reason)
+        transaction.on_commit(lambda: notifications.send_status_update(current, change))
+    submission.status = current.status
+    return change
+
+
+def change_status_by_system(
+    *, submission: Submission, to_status: str, actor: str, reason: str = ""
+) -> StatusChange:
+    """A status set by a back-office system through the system API (madoguchi.integrations).
+
+    The same transitions and reasons as staff (``change_status``); the caller has checked
+    that the system's client may see the submission. ``actor`` is the client's pseudonym;
+    the ledger event carries ``by: system`` so the resident's history names the system.
+    The resident is emailed as for a staff change, with ``reason`` as the message.
+    """
+    reason = reason.strip()
+    if to_status not in S.values:
+        raise WorkflowRefused(_("Choose the new status."))
+    if to_status == S.RETURNED:
+        raise WorkflowRefused(_("Use “Return for correction” to name the fields to fix."))
+    if to_status in NEEDS_REASON and not reason:
+        raise WorkflowRefused(_("Give a reason. The applicant will read it."))
+    with transaction.atomic():
+        current = lock_submission(submission)
+        if to_status not in allowed_transitions(current):
+            raise WorkflowRefused(
+                _("A submission that is “%(current)s” cannot become “%(target)s”.")
+                % {"current": S(current.status).label, "target": S(to_status).label}
+            )
+        change = record_change(
+            current, to_status, staff=None, reason=reason, extra={"by": "system"}, actor=actor
+        )
         transaction.on_commit(lambda: notifications.send_status_update(current, change))
     submission.status = current.status
     return change
