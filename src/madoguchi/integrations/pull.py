@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from . import crypto, mirror, push, sealing
 from .keyring import Keyring, KeyringError
-from .models import MirroredSubmission, PullSource
+from .models import FeedKind, MirroredSubmission, PendingPush, PullSource
 
 logger = logging.getLogger("madoguchi.integrations.pull")
 
@@ -222,6 +222,25 @@ def _open_sealed(
     return opened
 
 
+def _only_our_pushes(known: MirroredSubmission, changes: list[dict[str, Any]]) -> bool:
+    """The new changes are the statuses this node pushed, ending at its own: nothing to
+    fetch (and no read to add to the resident's access history)."""
+    new = [c for c in changes if int(c["cursor"]) > known.remote_cursor]
+    pushed = set(
+        PendingPush.objects.filter(
+            submission=known.submission, pushed_at__isnull=False
+        ).values_list("change__to_status", flat=True)
+    )
+    return (
+        bool(new)
+        and all(
+            c.get("kind") == FeedKind.STATUS_CHANGED and c["application"].get("status") in pushed
+            for c in new
+        )
+        and new[-1]["application"].get("status") == known.submission.status
+    )
+
+
 def pull_changes(
     source: PullSource,
     client: SourceClient,
@@ -232,14 +251,23 @@ def pull_changes(
         page = client.get_json(
             "changes", what="changes", params={"after": source.cursor, "limit": BATCH}
         )
-        latest: dict[str, int] = {}
+        by_application: dict[str, list[dict[str, Any]]] = {}
         for change in page.get("changes") or []:
             application = change.get("application")
             if application:
-                latest[str(application["id"])] = int(change["cursor"])
-        for public_id, cursor in latest.items():
-            known = MirroredSubmission.objects.filter(remote_public_id=public_id).first()
+                by_application.setdefault(str(application["id"]), []).append(change)
+        for public_id, changes in by_application.items():
+            cursor = int(changes[-1]["cursor"])
+            known = (
+                MirroredSubmission.objects.filter(remote_public_id=public_id)
+                .select_related("submission")
+                .first()
+            )
             if known is not None and known.remote_cursor >= cursor:
+                continue
+            if known is not None and _only_our_pushes(known, changes):
+                known.remote_cursor = cursor
+                known.save(update_fields=["remote_cursor"])
                 continue
             detail = client.get_json(f"applications/{public_id}", what=f"application {public_id}")
             pulled = open_application(client, detail, keyring)
