@@ -151,3 +151,6 @@ def connect() -> None:
     status_hooks.register("integrations.feed", on_status_changed)
     if on_event not in events._subscribers:
         events.subscribe(on_event)
+    from . import webhooks
+
+    webhooks.connect()

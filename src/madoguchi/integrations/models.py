@@ -189,8 +189,14 @@ class WebhookEndpoint(models.Model):
     event_types = models.JSONField(default=list, blank=True)
     # The Standard Webhooks secret ("whsec_" + base64). The receiver needs it to verify.
     secret = models.CharField(max_length=100)
+    # After a rotation the old secret signs too (a second signature in webhook-signature)
+    # until then, so the receiver can switch to the new one without losing a delivery.
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
     enabled = models.BooleanField(default=True)
+    # The first failed attempt since its last success (or since it was re-enabled).
+    failing_since = models.DateTimeField(null=True, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(
@@ -226,6 +232,11 @@ class WebhookDelivery(models.Model):
     last_status_code = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A worker sending it holds it until then (claimed by one conditional UPDATE, so two
+    # workers never send it at once); a worker that died lets it go when this passes.
+    locked_until = models.DateTimeField(null=True, blank=True)
+    # Staff asked to send it again (same webhook-id) whatever its status.
+    replay_requested = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"delivery {self.message_id} to endpoint {self.endpoint_id} ({self.status})"

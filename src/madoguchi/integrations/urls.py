@@ -7,4 +7,5 @@ app_name = "integrations"
 urlpatterns: list = [
     path("clients/", include("madoguchi.integrations.clients_urls")),
     path("drops/", include("madoguchi.integrations.filedrop_urls")),
+    path("webhooks/", include("madoguchi.integrations.webhook_urls")),
 ]

@@ -36,3 +36,6 @@ MADOGUCHI_PAYMENT_ACCOUNTS = payment_accounts(MADOGUCHI_PAYSIM_URL)
 MADOGUCHI_PAYSIM_ACCOUNTS = simulator_accounts(MADOGUCHI_SITE_URL)  # noqa: F405
 # Webhooks go out from a background thread shortly after each event, retried with backoff.
 MADOGUCHI_PAYSIM_DELIVERY = "background"
+
+# --- signed webhooks (madoguchi.integrations): http:// is allowed to this machine only -----
+MADOGUCHI_WEBHOOK_ALLOW_HTTP_LOOPBACK = True

@@ -65,3 +65,6 @@ MADOGUCHI_PAYMENT_ACCOUNTS = payment_accounts(MADOGUCHI_PAYSIM_URL)
 MADOGUCHI_PAYSIM_ACCOUNTS = simulator_accounts(MADOGUCHI_SITE_URL)  # noqa: F405
 # Webhooks wait in a queue until a test delivers them (madoguchi.testing.payments).
 MADOGUCHI_PAYSIM_DELIVERY = "manual"
+
+# --- signed webhooks (madoguchi.integrations): http:// is allowed to this machine only -----
+MADOGUCHI_WEBHOOK_ALLOW_HTTP_LOOPBACK = True
