@@ -17,6 +17,7 @@ import rfc8785
 from madoguchi.ledger import selectors as ledger_selectors
 from madoguchi.ledger import services as ledger_services
 from madoguchi.signatures import selectors as signature_selectors
+from madoguchi.submissions import sealed
 from madoguchi.submissions import selectors as submission_selectors
 from madoguchi.submissions.models import Submission
 
@@ -93,6 +94,9 @@ def collect(submission: Submission) -> Evidence:
         "signature": _signature_bundle(submission),
         "ledger": ledger,
     }
+    if sealed.is_sealed(submission):
+        # Encrypted end to end (integrations): the data stays with the department's key.
+        document["document_withheld"] = "encrypted"
     index = ledger["entry"]["index"] if ledger else None
     return Evidence(document, index, tree_size, root)
 

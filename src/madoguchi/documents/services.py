@@ -20,7 +20,7 @@ from madoguchi.core import events
 from madoguchi.forms import rendering
 from madoguchi.identity import jpki
 from madoguchi.jp.wareki import format_wareki
-from madoguchi.submissions import identity_levels
+from madoguchi.submissions import identity_levels, sealed
 from madoguchi.submissions.models import Submission
 
 from . import evidence as receipt_evidence
@@ -112,6 +112,14 @@ def _content(
     received, received_other = _dates(submission)
     sections = rendering.answer_sections(schema, submission.answers, answered_only=True)
     notes = []
+    if sealed.is_sealed(submission):
+        # End-to-end encrypted (integrations): this server holds no answers to print.
+        notes.append(
+            _(
+                "The answers are encrypted to the department's key and are not printed "
+                "here; the department reads them on its LGWAN side."
+            )
+        )
     if seal.uses_test_seal():
         notes.append(
             _(

@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -120,6 +121,15 @@ def _read_evidence(report: ReceiptReport, reader: PdfFileReader) -> dict[str, An
 def _check_document(report: ReceiptReport, evidence: dict[str, Any]) -> str:
     """Returns the document's SHA-256 when it checks out ("" otherwise)."""
     document, digest = evidence.get("document"), evidence.get("document_sha256")
+    if not document and _withheld(evidence) and isinstance(digest, str):
+        # Encrypted end to end: the ledger still proves this hash was recorded at submission.
+        report.add(
+            DOCUMENT,
+            None,
+            f"The application data is encrypted and not in the receipt; its SHA-256 is {digest}"
+            " (compare it with the data the department opened).",
+        )
+        return digest
     if not document or not isinstance(document, str):
         report.add(DOCUMENT, None, "The receipt carries no application document.")
         return ""
@@ -139,12 +149,29 @@ def _check_document(report: ReceiptReport, evidence: dict[str, Any]) -> str:
     return actual
 
 
+def _withheld(evidence: dict[str, Any]) -> bool:
+    """The receipt of an application encrypted end to end carries its hash, not its data."""
+    digest = evidence.get("document_sha256")
+    return (
+        evidence.get("document_withheld") == "encrypted"
+        and isinstance(digest, str)
+        and re.fullmatch(r"[0-9a-f]{64}", digest) is not None
+    )
+
+
 def _check_applicant_signature(
     report: ReceiptReport, evidence: dict[str, Any], jpki_roots: Sequence[x509.Certificate]
 ) -> None:
     bundle = evidence.get("signature")
     if bundle is None:
         report.add(SIGNATURE, None, "The applicant did not sign (no signature to check).")
+        return
+    if _withheld(evidence):
+        report.add(
+            SIGNATURE,
+            None,
+            "The application data is encrypted: the signature is checked over the opened data.",
+        )
         return
     if not jpki_roots:
         report.add(

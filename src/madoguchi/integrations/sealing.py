@@ -6,7 +6,7 @@ the form's policy is on, inside the submission's transaction, it:
 
 1. encrypts {"answers", "document" (the canonical document text), "applicant_name",
    "identity" (the verified basic four items, when the application carries them),
-   "files" (each attachment's original name)} to the department's current key(s) and the
+   "files" (each attachment's original name and type)} to the department's current key(s) and the
    city's escrow key (:mod:`.crypto`), and every attached file with the same content key;
 2. writes :class:`~.models.SealedSubmission`;
 3. empties the submission's answers, document and applicant name, and replaces each
@@ -103,7 +103,9 @@ def seal_on_submission(submission: Submission) -> None:
             "document": submission.document,
             "applicant_name": submission.applicant_name,
             "identity": identity,
-            "files": {str(a.pk): {"name": a.name} for a in attachments},
+            "files": {
+                str(a.pk): {"name": a.name, "content_type": a.content_type} for a in attachments
+            },
         },
         ensure_ascii=False,
         sort_keys=True,
@@ -122,7 +124,9 @@ def seal_on_submission(submission: Submission) -> None:
         clear_names.append((attachment.file.storage, str(attachment.file.name)))
         attachment.file.save(f"sealed-{attachment.pk}.bin", ContentFile(ciphertext), save=False)
         attachment.name = f"sealed-{attachment.pk}"
-        attachment.save(update_fields=["file", "name"])
+        # Ciphertext: every page offers it as a download, none shows it inline.
+        attachment.content_type = "application/octet-stream"
+        attachment.save(update_fields=["file", "name", "content_type"])
     SealedSubmission.objects.create(
         submission=submission,
         suite=sealed.suite,
@@ -245,7 +249,8 @@ def open_submission(submission: Submission, private_keys: Mapping[str, bytes]) -
 
 def connect() -> None:
     """Register the hooks (from wiring.connect)."""
-    from madoguchi.submissions import after_submit, status_hooks
+    from madoguchi.submissions import after_submit, sealed, status_hooks
 
     after_submit.register("integrations_sealing", seal_on_submission)
     status_hooks.register("integrations_sealing", refuse_return_when_sealed)
+    sealed.register("integrations_sealing", is_sealed)

@@ -7,5 +7,6 @@ app_name = "integrations"
 urlpatterns: list = [
     path("clients/", include("madoguchi.integrations.clients_urls")),
     path("drops/", include("madoguchi.integrations.filedrop_urls")),
+    path("keys/", include("madoguchi.integrations.key_urls")),
     path("webhooks/", include("madoguchi.integrations.webhook_urls")),
 ]

@@ -28,7 +28,7 @@ from madoguchi.core.refusals import Refused
 from madoguchi.core.staff import staff_of, staff_required
 from madoguchi.forms import rendering
 from madoguchi.forms.answers import display_date
-from madoguchi.submissions import corrections, identity_levels, workflow
+from madoguchi.submissions import corrections, identity_levels, sealed, workflow
 from madoguchi.submissions import selectors as submission_selectors
 from madoguchi.submissions.models import Attachment, Status, Submission
 from madoguchi.tenants.models import StaffMember
@@ -133,6 +133,8 @@ def _render_detail(
         "errors": errors,
         "field_errors": field_errors(form),
         "entered": entered,
+        # End-to-end encrypted: the answers are read on the LGWAN side (integrations).
+        "sealed": sealed.is_sealed(submission),
     } | selectors.workflow_context(staff, submission, language=language)
     # Labels and readable values, before → after (never keys or stored structures).
     context["correction_history"] = corrections.correction_history(submission, language=language)
