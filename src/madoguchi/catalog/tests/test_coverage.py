@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from decimal import Decimal
 
@@ -177,3 +178,25 @@ def test_the_chart_breaks_its_line_at_months_without_receipts_and_draws_the_targ
     assert len(chart.lines) == 2  # April–May, then July–August
     assert chart.target_y is not None and chart.bottom > chart.target_y > chart.top
     assert len(chart.months) == 5
+
+
+def test_over_more_than_six_months_only_quarter_starts_are_labelled_and_values_keep_apart() -> None:
+    from madoguchi.catalog.dashboard_chart import VALUE_GAP, line_chart
+
+    months = [
+        coverage.MonthRate(
+            coverage.add_months(date(2025, 6, 1), i),
+            coverage.Rate(20 + i, 100, coverage.percent_of(20 + i, 100)),
+        )
+        for i in range(18)
+    ]
+
+    chart = line_chart(months)
+
+    assert [m.label for m in chart.months] == ["7月", "10月", "1月", "4月", "7月", "10月"]
+    shown = [p for p in chart.points if p.show_value]
+    assert [p.value for p in shown] == ["21.0%", "24.0%", "27.0%", "30.0%", "33.0%", "37.0%"]
+    assert len(chart.points) == 18  # every month keeps its point, its title and its table row
+    gaps = [b.x - a.x for a, b in itertools.pairwise(shown)]
+    step = chart.points[1].x - chart.points[0].x
+    assert min(gaps) >= VALUE_GAP * step - 0.2

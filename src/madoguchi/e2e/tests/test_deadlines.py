@@ -15,7 +15,7 @@ from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import StaffMember
 from madoguchi.testing.factories import publish_form, submit_application
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, doc_screenshot
 from .test_mail_intake import log_in
 
 
@@ -41,6 +41,7 @@ def test_the_resident_sees_the_expected_date_and_the_clerk_the_overdue_list(
     expect(phone_page.get_by_test_id("deadline-panel")).to_contain_text("処理予定日")
     expect(phone_page.get_by_test_id("deadline-due")).to_contain_text(f"{fresh.due_date.year}年")  # type: ignore[union-attr]
     assert_accessible(phone_page, name="status page with the expected decision date")
+    doc_screenshot(phone_page, "coverage-deadlines-status", down_to="[data-testid=deadline-panel]")
 
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
     page = context.new_page()
@@ -51,4 +52,5 @@ def test_the_resident_sees_the_expected_date_and_the_clerk_the_overdue_list(
     expect(page.locator("tbody")).not_to_contain_text(fresh.receipt_number)
     expect(page.get_by_test_id("overdue-badge")).to_have_text("期限超過")
     assert_accessible(page, name="inbox filtered to overdue applications")
+    doc_screenshot(page, "coverage-deadlines-inbox", down_to="tbody")
     context.close()
