@@ -49,9 +49,10 @@ def recent_deliveries(endpoint: WebhookEndpoint, *, limit: int = 50) -> list[Web
     )
 
 
-def delivery_for(endpoint: WebhookEndpoint, pk: int) -> WebhookDelivery | None:
+def delivery_for(staff: StaffMember, pk: int) -> WebhookDelivery | None:
+    """A delivery of a webhook the staff member sees (None otherwise)."""
     return (
-        WebhookDelivery.objects.filter(endpoint=endpoint, pk=pk)
+        WebhookDelivery.objects.filter(pk=pk, endpoint__in=endpoints_for(staff).values("pk"))
         .select_related("endpoint__department", "feed_entry")
         .first()
     )

@@ -12,14 +12,6 @@ urlpatterns = [
     path("<int:pk>/rotate/", views.webhook_rotate, name="webhook_rotate"),
     path("<int:pk>/disable/", views.webhook_disable, name="webhook_disable"),
     path("<int:pk>/enable/", views.webhook_enable, name="webhook_enable"),
-    path(
-        "<int:pk>/deliveries/<int:delivery_pk>/",
-        views.webhook_delivery,
-        name="webhook_delivery",
-    ),
-    path(
-        "<int:pk>/deliveries/<int:delivery_pk>/replay/",
-        views.webhook_replay,
-        name="webhook_replay",
-    ),
+    path("deliveries/<int:pk>/", views.webhook_delivery, name="webhook_delivery"),
+    path("deliveries/<int:pk>/replay/", views.webhook_replay, name="webhook_replay"),
 ]

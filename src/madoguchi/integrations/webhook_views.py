@@ -159,12 +159,12 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @staff_required
-def webhook_delivery(request: HttpRequest, pk: int, delivery_pk: int) -> HttpResponse:
+def webhook_delivery(request: HttpRequest, pk: int) -> HttpResponse:
     staff = staff_of(request)
-    endpoint = _endpoint(staff, pk)
-    delivery = selectors.delivery_for(endpoint, delivery_pk)
+    delivery = selectors.delivery_for(staff, pk)
     if delivery is None:
         raise Http404
+    endpoint = delivery.endpoint
     return render(
         request,
         "integrations/webhook_delivery.html",
@@ -224,10 +224,9 @@ def webhook_enable(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required
-def webhook_replay(request: HttpRequest, pk: int, delivery_pk: int) -> HttpResponse:
+def webhook_replay(request: HttpRequest, pk: int) -> HttpResponse:
     staff = staff_of(request)
-    endpoint = _endpoint(staff, pk)
-    delivery = selectors.delivery_for(endpoint, delivery_pk)
+    delivery = selectors.delivery_for(staff, pk)
     if delivery is None:
         raise Http404
     try:
@@ -236,4 +235,4 @@ def webhook_replay(request: HttpRequest, pk: int, delivery_pk: int) -> HttpRespo
         messages.error(request, refused.message)
     else:
         messages.success(request, _("The delivery will be sent again with the same webhook-id."))
-    return redirect("integrations:webhook_delivery", endpoint.pk, delivery.pk)
+    return redirect("integrations:webhook_delivery", delivery.pk)

@@ -41,6 +41,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from standardwebhooks import Webhook
@@ -383,7 +384,8 @@ def notify_disabled(endpoint_id: int, *, since: datetime) -> None:
             "since": timezone.localtime(since).strftime("%Y-%m-%d %H:%M"),
             "department": endpoint.department.name,
             "url": endpoint.url,
-            "page": f"{settings.MADOGUCHI_SITE_URL}/staff/integrations/webhooks/{endpoint.pk}/",
+            "page": settings.MADOGUCHI_SITE_URL
+            + reverse("integrations:webhook", args=[endpoint.pk]),
         }
     try:
         send_mail(subject, body, None, recipients)

@@ -135,8 +135,8 @@ def test_department_staff_see_their_webhook_and_its_log_without_the_secret_and_r
 
     listing = browser.get(LIST_URL)
     detail = browser.get(reverse("integrations:webhook", args=[endpoint.pk]))
-    log = browser.get(reverse("integrations:webhook_delivery", args=[endpoint.pk, delivery.pk]))
-    replay = browser.post(reverse("integrations:webhook_replay", args=[endpoint.pk, delivery.pk]))
+    log = browser.get(reverse("integrations:webhook_delivery", args=[delivery.pk]))
+    replay = browser.post(reverse("integrations:webhook_replay", args=[delivery.pk]))
 
     assert endpoint.url in listing.content.decode()
     assert endpoint.secret not in detail.content.decode()
@@ -152,9 +152,11 @@ def test_department_staff_see_their_webhook_and_its_log_without_the_secret_and_r
 
 
 def test_staff_of_another_department_do_not_see_the_webhook(
-    log_in: LogIn, admin: StaffMember, department: Department
+    log_in: LogIn, admin: StaffMember, department: Department, form_version: FormVersion
 ) -> None:
     endpoint = add(admin, department)
+    submit_application(form_version)
+    delivery = WebhookDelivery.objects.get()
     other = StaffFactory(
         municipality=department.municipality,
         departments=[DepartmentFactory(municipality=department.municipality)],
@@ -163,6 +165,11 @@ def test_staff_of_another_department_do_not_see_the_webhook(
 
     assert endpoint.url not in browser.get(LIST_URL).content.decode()
     assert browser.get(reverse("integrations:webhook", args=[endpoint.pk])).status_code == 404
+    log = reverse("integrations:webhook_delivery", args=[delivery.pk])
+    assert browser.get(log).status_code == 404
+    assert (
+        browser.post(reverse("integrations:webhook_replay", args=[delivery.pk])).status_code == 404
+    )
 
 
 def test_an_admin_of_another_city_does_not_see_the_webhook(
