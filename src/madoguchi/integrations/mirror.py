@@ -7,7 +7,8 @@ office (inbox, detail, workflow, exports) works on it as on any other. Everythin
 application is written in one transaction: a failure leaves the node as it was.
 
 The receipt number is the internet node's: the LGWAN node never issues numbers of its own
-for pulled applications (its ReceiptCounter is not touched).
+for pulled applications (its ReceiptCounter is not touched). The local copy has no contact
+email: residents are emailed by the internet node only, whose status links they can open.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from django.utils.dateparse import parse_datetime
 
 from madoguchi.core import events
 from madoguchi.forms.models import FormVersion
-from madoguchi.forms.schema import EmailField
 from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Attachment, Channel, Status, Submission
 
@@ -116,17 +116,6 @@ def _form_version(pulled: Pulled) -> FormVersion:
             f"{pulled.form_version} of {lg_code} is not published on this node"
         )
     return found
-
-
-def _contact_email(form_version: FormVersion, answers: dict[str, Any]) -> str:
-    return next(
-        (
-            str(answers[f.key])
-            for f in form_version.schema.fields()
-            if isinstance(f, EmailField) and f.confirmation and answers.get(f.key)
-        ),
-        "",
-    )
 
 
 def _applicant_name(form_version: FormVersion, pulled: Pulled) -> str:
@@ -242,7 +231,9 @@ def _create(pulled: Pulled, form_version: FormVersion) -> Submission:
         channel=pulled.channel if pulled.channel in Channel.values else Channel.ONLINE,
         status=pulled.status,
         answers={},
-        contact_email=_contact_email(form_version, pulled.answers),
+        # Empty on purpose: the resident hears from the internet node (its status links are
+        # the ones the resident can open); an email from here would be a second, dead one.
+        contact_email="",
         language=pulled.language,
         submitted_at=pulled.submitted_at,
         document=pulled.document,
@@ -283,9 +274,6 @@ def _replace_content(submission: Submission, pulled: Pulled, form_version: FormV
     ids = _attach(submission, pulled.files)
     submission.answers = _with_local_file_ids(pulled.answers, ids)
     submission.applicant_name = _applicant_name(form_version, pulled)
-    submission.contact_email = _contact_email(form_version, pulled.answers)
     submission.document = pulled.document
     submission.document_sha256 = pulled.document_sha256
-    submission.save(
-        update_fields=["answers", "applicant_name", "contact_email", "document", "document_sha256"]
-    )
+    submission.save(update_fields=["answers", "applicant_name", "document", "document_sha256"])

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import requests
+from django.core import mail
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import translation
@@ -190,7 +191,7 @@ def test_an_application_goes_to_the_lgwan_node_in_clear_and_its_approval_comes_b
     local = Submission.objects.get(receipt_number=receipt_number)
     assert local.answers["name"] == NAME
     assert local.applicant_name == NAME
-    assert local.contact_email == EMAIL
+    assert local.contact_email == ""  # the internet node emails the resident, not this one
     (attachment,) = local.attachments.all()
     assert attachment.file.read() == PDF
     assert attachment.name == "juminhyo.pdf"
@@ -212,6 +213,7 @@ def test_an_application_goes_to_the_lgwan_node_in_clear_and_its_approval_comes_b
         call_command("lgwan_sync", stdout=echo)
     assert "0 new, 0 updated, 0 status changes sent" in echo.getvalue()
     assert not PendingPush.objects.filter(pushed_at__isnull=True).exists()
+    assert mail.outbox == []
     local.refresh_from_db()
     assert local.status == Status.APPROVED
     assert local.status_changes.count() == 2
