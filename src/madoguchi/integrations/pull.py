@@ -222,6 +222,14 @@ def _open_sealed(
     return opened
 
 
+def _ack(client: SourceClient, public_id: str, cursor: int) -> None:
+    response = client.request(
+        "POST", f"applications/{public_id}/ack", what=f"ack {public_id}", body={"cursor": cursor}
+    )
+    if response.status_code not in (200, 204):
+        raise PullError(f"ack {public_id}: HTTP {response.status_code} {_code(response)}")
+
+
 def _only_our_pushes(known: MirroredSubmission, changes: list[dict[str, Any]]) -> bool:
     """The new changes are the statuses this node pushed, ending at its own: nothing to
     fetch (and no read to add to the resident's access history)."""
@@ -264,22 +272,19 @@ def pull_changes(
                 .first()
             )
             if known is not None and known.remote_cursor >= cursor:
+                # Stored by a run that stopped before its ack or its cursor: ack again
+                # (acks are idempotent), nothing to fetch.
+                _ack(client, public_id, cursor)
                 continue
             if known is not None and _only_our_pushes(known, changes):
                 known.remote_cursor = cursor
                 known.save(update_fields=["remote_cursor"])
+                _ack(client, public_id, cursor)
                 continue
             detail = client.get_json(f"applications/{public_id}", what=f"application {public_id}")
             pulled = open_application(client, detail, keyring)
             _submission, created = mirror.store(source=source, pulled=pulled, cursor=cursor)
-            response = client.request(
-                "POST",
-                f"applications/{public_id}/ack",
-                what=f"ack {public_id}",
-                body={"cursor": cursor},
-            )
-            if response.status_code not in (200, 204):
-                raise PullError(f"ack {public_id}: HTTP {response.status_code} {_code(response)}")
+            _ack(client, public_id, cursor)
             if created:
                 report.pulled += 1
             else:

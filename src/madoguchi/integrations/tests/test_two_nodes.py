@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import requests
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import translation
 
@@ -185,7 +185,16 @@ def test_an_application_goes_to_the_lgwan_node_in_clear_and_its_approval_comes_b
     receipt_number = _apply_on_the_web(node)
     status_url = _status_link(node)
 
-    # The LGWAN node pulls it through the relay and holds it in clear.
+    # Without the department's private key the run stops: nothing stored, cursor kept.
+    empty = Keyring(keyring.directory.parent / "empty-keyring", PASSPHRASE.encode())
+    with _lgwan_settings(relay, client, empty), pytest.raises(CommandError):
+        call_command("lgwan_sync", stderr=StringIO())
+    source = PullSource.objects.get(name="internet")
+    assert source.cursor == 0
+    assert source.last_error.startswith("none of the private keys opens this payload")
+    assert not Submission.objects.exists()
+
+    # With it, the LGWAN node pulls the application through the relay and holds it in clear.
     with _lgwan_settings(relay, client, keyring):
         call_command("lgwan_sync")
     local = Submission.objects.get(receipt_number=receipt_number)
