@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -191,7 +192,8 @@ def test_over_more_than_six_months_only_quarter_starts_are_labelled_and_values_k
         for i in range(18)
     ]
 
-    chart = line_chart(months)
+    with translation.override("ja"):
+        chart = line_chart(months)
 
     assert [m.label for m in chart.months] == ["7月", "10月", "1月", "4月", "7月", "10月"]
     shown = [p for p in chart.points if p.show_value]
