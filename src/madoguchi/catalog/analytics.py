@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from madoguchi.backoffice import aggregation
 from madoguchi.forms import answers as form_answers
 from madoguchi.forms import conditions, guide_counts
-from madoguchi.forms.models import Form
+from madoguchi.forms.models import Form, FormVersion
 from madoguchi.forms.schema import FormSchema
 from madoguchi.submissions.models import Channel, Draft, Status, StatusChange, Submission
 from madoguchi.tenants.models import StaffMember
@@ -293,14 +293,17 @@ def stops_of(form: Form, *, language: str, now: datetime) -> tuple[int, list[Sto
     drafts = (
         Draft.objects.filter(form_version__form=form)
         .filter(Q(expires_at__lte=now) | Q(updated_at__lte=now - timedelta(days=ABANDONED_DAYS)))
-        .select_related("form_version")
-        .only("form_version", "answers", "typed", "completed_steps")
+        .only("form_version_id", "answers", "typed", "completed_steps")
     )
+    # Each version's schema parsed once, not once per draft.
     schemas: dict[int, FormSchema] = {}
     counts: Counter[tuple[str, str]] = Counter()
-    for draft in drafts.iterator():
-        schema = schemas.setdefault(draft.form_version_id, draft.form_version.schema)
-        counts[_stop(schema, draft, language=language)] += 1
+    for draft in drafts.iterator(chunk_size=2000):
+        if draft.form_version_id not in schemas:
+            schemas[draft.form_version_id] = FormVersion.objects.get(
+                pk=draft.form_version_id
+            ).schema
+        counts[_stop(schemas[draft.form_version_id], draft, language=language)] += 1
     total = sum(counts.values())
     rows = [
         StopRow(page, question, n, _share(n, total) or 0.0)
