@@ -28,7 +28,8 @@ from madoguchi.forms.models import FormVersion
 from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Attachment, Channel, Status, Submission
 
-from .models import MirroredSubmission, PendingPush, PullSource
+from . import push
+from .models import MirroredSubmission, PullSource
 
 
 class MirrorError(Exception):
@@ -155,7 +156,7 @@ def check_document(pulled: Pulled) -> None:
 
 
 def has_unsent_changes(submission: Submission) -> bool:
-    return PendingPush.objects.filter(submission=submission, pushed_at__isnull=True).exists()
+    return push.waiting([submission.pk]).exists()
 
 
 def store(*, source: PullSource, pulled: Pulled, cursor: int) -> tuple[Submission, bool]:
@@ -164,7 +165,7 @@ def store(*, source: PullSource, pulled: Pulled, cursor: int) -> tuple[Submissio
     A status changed on the internet node (the resident withdrew, another system decided)
     is recorded as a change without a staff actor, so it is not pushed back. While a change
     made here waits to be pushed, the local status wins: the push will tell the internet
-    node, and a refused push is shown on the pull source.
+    node; a refused push is given up and the internet node's status taken back (:mod:`.push`).
     """
     check_document(pulled)
     if pulled.status not in Status.values:

@@ -298,6 +298,16 @@ def pull_changes(
             return
 
 
+def refresh(
+    source: PullSource, client: SourceClient, public_id: str, keyring: Callable[[], Keyring]
+) -> None:
+    """Fetch one application again and take its state as the internet node has it."""
+    known = MirroredSubmission.objects.get(remote_public_id=public_id)
+    detail = client.get_json(f"applications/{public_id}", what=f"application {public_id}")
+    pulled = open_application(client, detail, keyring)
+    mirror.store(source=source, pulled=pulled, cursor=known.remote_cursor)
+
+
 def sync_source(
     source: PullSource,
     config: dict[str, str],
@@ -323,7 +333,15 @@ def sync_source(
 
     try:
         pull_changes(source, client, report, keyring_once)
-        report.pushed = push.push_pending(source, client)
+        pushed = push.push_pending(source, client)
+        report.pushed = pushed.sent
+        for public_id in pushed.refused:
+            refresh(source, client, public_id, keyring_once)
+        if pushed.refused:
+            report.error = (
+                f"{len(pushed.refused)} status change(s) refused, the internet node's status "
+                f"kept: {next(iter(pushed.refused.values()))}"
+            )[:200]
     except (
         PullError,
         mirror.MirrorError,

@@ -7,17 +7,21 @@ only); ``madoguchi lgwan_sync`` sends them in order through the system API's
 opened. Changes without a staff actor (those the pull itself applied, from the internet
 node) are not sent back.
 
-A change the internet node refuses (409/422: a move its workflow does not allow, such as a
-return for correction, which needs the resident's link on the internet side) stays waiting
-with its error; later changes of the same application wait behind it, so they never arrive
-out of order. Other applications' changes still go.
+A change the internet node refuses (409/422: a move its workflow does not allow there, such
+as a return for correction of an encrypted application) is given up, with the later changes
+of the same application, and the internet node's status is taken back here: the two nodes
+never disagree for long, and the refusal is recorded on the change and the pull source.
+A server error or no answer leaves every change waiting for the next run.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from madoguchi.submissions.models import StatusChange, Submission
@@ -54,8 +58,34 @@ def idempotency_key(push: PendingPush, remote_public_id: object) -> str:
     return f"lgwan-{remote_public_id}-{push.change_id}"
 
 
-def push_pending(source: PullSource, client: SourceClient) -> int:
-    """Send this source's waiting changes, oldest first; the number sent."""
+REFUSED = "refused: "
+
+
+def waiting(submission_ids: Iterable[int]) -> QuerySet[PendingPush]:
+    """Changes not sent yet and not given up, oldest first."""
+    return (
+        PendingPush.objects.filter(submission_id__in=submission_ids, pushed_at__isnull=True)
+        .exclude(last_error__startswith=REFUSED)
+        .select_related("change")
+        .order_by("change__at", "change_id")
+    )
+
+
+@dataclass
+class PushResult:
+    sent: int = 0
+    # Remote public ids whose change the internet node refused; their state is taken back.
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+def push_pending(source: PullSource, client: SourceClient) -> PushResult:
+    """Send this source's waiting changes, oldest first.
+
+    A change the internet node refuses (4xx: its workflow does not allow it there) is given
+    up with the changes made after it on the same application, which were made on top of
+    it; the caller then takes the internet node's status back. A server error or no answer
+    stops the push (``PushError``): everything waits for the next run.
+    """
     from .pull import PullError, _code
 
     mirrors = dict(
@@ -63,17 +93,14 @@ def push_pending(source: PullSource, client: SourceClient) -> int:
             "submission_id", "remote_public_id"
         )
     )
-    waiting = (
-        PendingPush.objects.filter(submission_id__in=mirrors, pushed_at__isnull=True)
-        .select_related("change")
-        .order_by("change__at", "change_id")
-    )
-    blocked: set[int] = set()
-    sent = 0
-    for push in waiting:
-        if push.submission_id in blocked:
+    result = PushResult()
+    given_up: set[int] = set()
+    for push in waiting(mirrors):
+        remote_id = str(mirrors[push.submission_id])
+        if push.submission_id in given_up:
+            push.last_error = f"{REFUSED}an earlier change of this application was refused"
+            push.save(update_fields=["last_error"])
             continue
-        remote_id = mirrors[push.submission_id]
         try:
             response = client.request(
                 "POST",
@@ -92,19 +119,19 @@ def push_pending(source: PullSource, client: SourceClient) -> int:
             push.pushed_at = timezone.now()
             push.last_error = ""
             push.save(update_fields=["attempts", "pushed_at", "last_error"])
-            sent += 1
+            result.sent += 1
             logger.info("pushed change %s of %s to %s", push.change_id, remote_id, source.name)
             continue
-        push.last_error = f"HTTP {response.status_code} {_code(response)}"[:200]
+        problem = f"HTTP {response.status_code} {_code(response)}".strip()
+        if response.status_code >= 500 or response.status_code in (401, 403, 429):
+            push.last_error = problem[:200]
+            push.save(update_fields=["attempts", "last_error"])
+            raise PushError(f"status of {remote_id}: {problem}")
+        push.last_error = f"{REFUSED}{problem}"[:200]
         push.save(update_fields=["attempts", "last_error"])
-        blocked.add(push.submission_id)
+        given_up.add(push.submission_id)
+        result.refused[remote_id] = f"change {push.change_id} of {remote_id}: {problem}"
         logger.warning(
-            "change %s of %s refused by %s: %s",
-            push.change_id,
-            remote_id,
-            source.name,
-            push.last_error,
+            "change %s of %s refused by %s: %s", push.change_id, remote_id, source.name, problem
         )
-        if response.status_code >= 500 or response.status_code == 429:
-            raise PushError(f"status of {remote_id}: {push.last_error}")
-    return sent
+    return result

@@ -199,7 +199,7 @@ def test_an_unreachable_source_keeps_its_cursor_and_records_the_error() -> None:
     assert source.cursor == 41
     assert source.last_error == "token: ConnectionError"
     assert source.last_pull_at is not None
-    assert "stopped: token: ConnectionError" in errors.getvalue()
+    assert "error: token: ConnectionError" in errors.getvalue()
     assert "s3cr3t" not in errors.getvalue()
 
 

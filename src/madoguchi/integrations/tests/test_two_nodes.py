@@ -26,7 +26,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import translation
 
-from madoguchi.integrations import crypto
+from madoguchi.integrations import crypto, push
 from madoguchi.integrations.keyring import Keyring
 from madoguchi.integrations.models import MirroredSubmission, PendingPush, PullSource
 from madoguchi.submissions import workflow
@@ -211,21 +211,35 @@ def test_an_application_goes_to_the_lgwan_node_in_clear_and_its_approval_comes_b
     assert source.cursor > 0 and source.last_error == ""
     assert relay.connections >= 1
 
+    # A return for correction cannot be made on the internet side (the resident's page there
+    # has no answers to reopen): refused, given up, the internet node's status taken back.
+    with _lgwan_settings(relay, client, keyring):
+        workflow.return_for_correction(
+            submission=local, staff=staff, reason="住民票の写しが古いものです", fields=["documents"]
+        )
+        with pytest.raises(CommandError):
+            call_command("lgwan_sync", stderr=StringIO())
+    refused = PendingPush.objects.get()
+    assert refused.pushed_at is None and refused.last_error.startswith("refused: HTTP 4")
+    assert "refused, the internet node's status kept" in PullSource.objects.get().last_error
+    local.refresh_from_db()
+    assert local.status == Status.RECEIVED
+
     # Staff review and approve it on the LGWAN node; the next run pushes both steps.
     with _lgwan_settings(relay, client, keyring):
         workflow.change_status(submission=local, to_status=Status.IN_REVIEW, staff=staff)
         workflow.change_status(submission=local, to_status=Status.APPROVED, staff=staff)
-        assert PendingPush.objects.filter(pushed_at__isnull=True).count() == 2
+        assert push.waiting([local.pk]).count() == 2
         call_command("lgwan_sync")
         # Its own changes, read back from the internet node's feed: nothing to fetch.
         echo = StringIO()
         call_command("lgwan_sync", stdout=echo)
     assert "0 new, 0 updated, 0 status changes sent" in echo.getvalue()
-    assert not PendingPush.objects.filter(pushed_at__isnull=True).exists()
+    assert not push.waiting([local.pk]).exists()
     assert mail.outbox == []
     local.refresh_from_db()
     assert local.status == Status.APPROVED
-    assert local.status_changes.count() == 2
+    assert local.status_changes.count() == 4  # returned, taken back, in review, approved
 
     # The resident sees the decision and who took the application on the internet node.
     page = requests.get(status_url, headers={"Accept-Language": "ja"}, timeout=30)

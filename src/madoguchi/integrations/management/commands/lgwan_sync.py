@@ -59,7 +59,7 @@ class Command(BaseCommand):
             )
             if report.error:
                 failed = True
-                self.stderr.write(f"{line}; stopped: {report.error}")
+                self.stderr.write(f"{line}; error: {report.error}")
             else:
                 self.stdout.write(line)
         return failed
