@@ -28,7 +28,7 @@ from madoguchi.forms.models import FormVersion
 from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Attachment, Channel, Status, Submission
 
-from . import push
+from . import feed, push
 from .models import MirroredSubmission, PullSource
 
 
@@ -256,6 +256,9 @@ def _create(pulled: Pulled, form_version: FormVersion) -> Submission:
             "pulled": "yes",
         },
     )
+    # In this node's own change feed, so its file drops and webhooks (to systems on LGWAN)
+    # take pulled applications as they take any new one.
+    feed.on_submitted(submission)
     return submission
 
 

@@ -16,7 +16,13 @@ from django.test import override_settings
 from django.utils import timezone
 
 from madoguchi.integrations import mirror, pull
-from madoguchi.integrations.models import MirroredSubmission, PendingPush, PullSource
+from madoguchi.integrations.models import (
+    FeedEntry,
+    FeedKind,
+    MirroredSubmission,
+    PendingPush,
+    PullSource,
+)
 from madoguchi.ledger.models import LedgerEntry
 from madoguchi.settings.environment import env
 from madoguchi.submissions import document, workflow
@@ -112,6 +118,8 @@ def test_a_pulled_application_is_stored_with_its_numbers_answers_and_files(
     assert submission.answers["documents"][0]["id"] == attachment.pk
     assert MirroredSubmission.objects.get(submission=submission).remote_cursor == 7
     assert LedgerEntry.objects.filter(event="submission.submitted").exists()
+    # This node's file drops and webhooks see it as a new application.
+    assert FeedEntry.objects.filter(submission=submission, kind=FeedKind.SUBMITTED).exists()
 
 
 @pytest.mark.parametrize("broken", ["document", "file"])
