@@ -339,3 +339,23 @@ def test_guide_results_rarely_followed_get_a_suggestion_from_twenty_on() -> None
     assert _say(guide=GuideFollowed(100, 5, 5, 10.0)) == []
     assert _say(guide=GuideFollowed(19, 0, 0, 0.0)) == []
     assert _say(guide=GuideFollowed(None, 0, 0, None)) == []
+
+
+def test_the_page_answers_in_english_too(form_version: FormVersion) -> None:
+    _timed(form_version, 20)
+    _timed(form_version, 5, Channel.COUNTER)
+    analytics.record_failure(form_version.pk, "age", "invalid", "Enter # or less.", "api")
+    staff = StaffFactory(
+        municipality=form_version.form.municipality, departments=[form_version.form.department]
+    )
+
+    page = log_in_staff(staff, language="en").get(
+        reverse("catalog:form_analytics", args=[form_version.form_id])
+    )
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Time to complete" in text and "Drop-off by question" in text
+    assert "Not timed: 1 application by post" in text
+    assert "Guide results followed" in text
+    assert "<td>API</td>" in text
