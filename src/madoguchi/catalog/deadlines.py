@@ -166,6 +166,28 @@ def periods_of_forms(municipality_id: int, form_ids: Iterable[int | None]) -> di
     return periods
 
 
+def _open_applications(municipality_id: int, form_ids: Iterable[int]) -> QuerySet[Submission]:
+    """The open applications of these forms, locked in id order: their own rows only (a form
+    version row locked too would hold up every new application's foreign-key check)."""
+    return (
+        Submission.objects.select_for_update(of=("self",), no_key=True)
+        .filter(
+            municipality_id=municipality_id,
+            form_version__form_id__in=list(form_ids),
+            status__in=[*RUNNING, S.RETURNED],
+        )
+        .order_by("pk")
+    )
+
+
+def lock_open_applications(municipality_id: int, form_ids: Iterable[int | None]) -> None:
+    """Lock (in id order) the open applications of these forms, before a transaction that may
+    recompute their due dates writes its first ledger event (see services.import_sheet)."""
+    wanted = [form_id for form_id in form_ids if form_id is not None]
+    if wanted:
+        list(_open_applications(municipality_id, wanted).values_list("pk", flat=True))
+
+
 def recompute_after_period_change(
     municipality_id: int, before: dict[int, int | None], *, actor: str
 ) -> int:
@@ -185,16 +207,7 @@ def recompute_after_period_change(
     if not changed:
         return 0
     moved = 0
-    candidates = (
-        Submission.objects.select_for_update()
-        .filter(
-            municipality_id=municipality_id,
-            form_version__form_id__in=changed,
-            status__in=[*RUNNING, S.RETURNED],
-        )
-        .select_related("form_version")
-        .order_by("pk")
-    )
+    candidates = _open_applications(municipality_id, changed).select_related("form_version")
     for submission in candidates:
         form_id = submission.form_version.form_id
         paused = paused_business_days(submission.status_changes.all())

@@ -121,6 +121,16 @@ def next_procedure_id(municipality: Municipality) -> str:
     return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
+def _lock_city(by: StaffMember) -> Municipality:
+    """The city's row as the inventory's mutex (procedure IDs are generated under it).
+
+    ``FOR NO KEY UPDATE`` on PostgreSQL: it serialises the inventory's writers but does not
+    block rows of other tables that merely refer to the city (their foreign-key checks take
+    ``FOR KEY SHARE``), so an application's status change never waits for it.
+    """
+    return Municipality.objects.select_for_update(no_key=True).get(pk=by.municipality_id)
+
+
 def _changed(before: Procedure | None, after: Procedure) -> list[str]:
     if before is None:
         return ["created"]
@@ -131,7 +141,7 @@ def save_procedure(*, procedure: Procedure, by: StaffMember) -> Procedure:
     """Create or change one procedure as ``by`` filled it in (the edit page's form)."""
     procedure.municipality_id = by.municipality_id
     with transaction.atomic():
-        municipality = Municipality.objects.select_for_update().get(pk=by.municipality_id)
+        municipality = _lock_city(by)
         before = (
             Procedure.objects.select_for_update().get(pk=procedure.pk, municipality=municipality)
             if procedure.pk
@@ -305,7 +315,7 @@ def import_sheet(*, data: bytes, filename: str, by: StaffMember) -> ImportResult
     forms = {f.slug: f for f in selectors.forms_of(by)}
     result = ImportResult()
     with transaction.atomic():
-        municipality = Municipality.objects.select_for_update().get(pk=by.municipality_id)
+        municipality = _lock_city(by)
         existing = {
             p.procedure_id: p
             for p in Procedure.objects.select_for_update().filter(
@@ -313,6 +323,13 @@ def import_sheet(*, data: bytes, filename: str, by: StaffMember) -> ImportResult
                 procedure_id__in=[r.procedure_id for r in rows if r.procedure_id],
             )
         }
+        # The open applications whose due dates the rows may move are locked before the first
+        # ledger event (the ledger's head is locked till commit, and a status change locks the
+        # application first, then the ledger): the same order as a status change's.
+        deadlines.lock_open_applications(
+            municipality.pk,
+            {p.form_id for p in existing.values()} | {f.pk for f in forms.values()},
+        )
         problems.extend(_row_problems(rows, existing, departments, forms))
         if problems:
             raise InvalidSheet(sorted(problems, key=lambda p: (p.line, _column_order(p.column))))

@@ -91,9 +91,13 @@ def _check_staff(staff: StaffMember, submission: Submission) -> None:
 
 
 def lock_submission(submission: Submission) -> Submission:
-    """The submission again, its row locked until the caller's transaction ends."""
+    """The submission again, its row locked until the caller's transaction ends.
+
+    Only its own row (``of=("self",)``): the joined city, department and form version rows
+    stay unlocked, or two status changes in one department (or one with a change of the
+    city's inventory) could lock them in opposite orders and deadlock on PostgreSQL."""
     return (
-        Submission.objects.select_for_update()
+        Submission.objects.select_for_update(of=("self",))
         .select_related("form_version", "department", "municipality")
         .get(pk=submission.pk)
     )
