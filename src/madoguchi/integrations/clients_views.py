@@ -176,7 +176,9 @@ def client_new(request: HttpRequest) -> HttpResponseBase:
     if staff is None:
         return _forbidden(request)
     language = _language(request)
-    form = ClientForm(request.POST or None, staff=staff, language=language)
+    form = ClientForm(
+        request.POST if request.method == "POST" else None, staff=staff, language=language
+    )
     refusals: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:

@@ -122,6 +122,8 @@ PUBLIC_PARAMETERS = {
     "provider",  # a payment provider's name (the webhook URL)
     "account",  # the LG code of a city's payment account (the webhook URL)
     "session_id",  # a checkout session of the payment simulator, development and tests only
+    "id",  # an application's public id in the system API (Bearer, its departments only)
+    "secret_id",  # a system client's secret row (city admins; the secret is never in a URL)
 }
 SAMPLE_VALUES: dict[str, Any] = {"int": 1, "uuid": uuid.UUID(int=7), "slug": "a-form"}
 

@@ -25,7 +25,7 @@ from madoguchi.integrations.models import (
     StatusUpdate,
 )
 from madoguchi.ledger.models import LedgerEntry
-from madoguchi.submissions.models import Status, Submission
+from madoguchi.submissions.models import Status, StatusChange, Submission
 from madoguchi.submissions.resident_views import history_rows
 from madoguchi.tenants.models import Department, StaffRole
 from madoguchi.testing.factories import (
@@ -442,3 +442,48 @@ def test_the_parser_gives_back_every_valid_page(after: int, limit: int) -> None:
     page = system_api.parse_page(str(after), str(limit))
 
     assert (page.after, page.limit) == (after, limit)
+
+
+def test_two_concurrent_retries_with_one_key_make_one_change(transactional_db: None) -> None:
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        # The test database of SQLite is in memory with a shared cache: a second writer fails
+        # at once ("table is locked") instead of waiting, which says nothing about the code.
+        pytest.skip("concurrent writers: run with DATABASE_URL=postgres://...")
+    department = DepartmentFactory()
+    submission = submit_application(publish_form(department=department))
+    vendor = Vendor([department], scope="read_status")
+    client = vendor.issued.client
+    barrier = threading.Barrier(2)
+    results: list[Any] = []
+
+    def send() -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(
+                clients_services.set_status(
+                    client=client,
+                    actor="system_client:test",
+                    submission=Submission.objects.get(pk=submission.pk),
+                    to_status="in_review",
+                    message="",
+                    key="same-key",
+                )
+            )
+        except Exception as error:
+            results.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert all(isinstance(r, clients_services.StatusResult) for r in results), results
+    assert sorted(r.replayed for r in results) == [False, True]
+    assert StatusChange.objects.filter(submission=submission).count() == 1
