@@ -487,3 +487,36 @@ def test_two_concurrent_retries_with_one_key_make_one_change(transactional_db: N
     assert all(isinstance(r, clients_services.StatusResult) for r in results), results
     assert sorted(r.replayed for r in results) == [False, True]
     assert StatusChange.objects.filter(submission=submission).count() == 1
+
+
+def test_a_signed_application_links_its_signature_evidence(department: Department) -> None:
+    from madoguchi.signatures.models import SignatureEvidence
+
+    submission = submit_application(publish_form(department=department))
+    SignatureEvidence.objects.create(
+        submission=submission,
+        document_sha256=submission.document_sha256,
+        cms=b"\x30\x80cms",
+        certificate=b"\x30\x82cert",
+        certificate_sha256="ef" * 32,
+        crls=[],
+        validation={"status": "valid"},
+        signer_serial="1",
+        signer_issuer="CN=test",
+        signed_at=timezone.now(),
+    )
+    vendor = Vendor([department])
+
+    evidence = vendor.get(f"/applications/{submission.public_id}").json()["evidence"]
+    bundle = vendor.browser.get(evidence["signature_url"])
+
+    assert evidence["signed"] is True
+    assert bundle.status_code == 200
+    assert bundle.json()["format"] == "madoguchi-signature/1"
+    assert bundle.json()["document_sha256"] == submission.document_sha256
+    assert base64.b64decode(bundle.json()["cms"]) == b"\x30\x80cms"
+    whats = [
+        e.detail["what"]
+        for e in LedgerEntry.objects.filter(event=events.Event.SYSTEM_FETCHED.value)
+    ]
+    assert whats == ["application", "signature"]
