@@ -29,39 +29,29 @@ import hashlib
 import json
 import logging
 import shutil
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from madoguchi.core import events
-from madoguchi.exports import columns as export_columns
-from madoguchi.exports import selectors as export_selectors
-from madoguchi.exports import writers
-from madoguchi.exports.models import (
-    DateStyle,
-    ExportEncoding,
-    ExportProfile,
-    Unencodable,
-)
-from madoguchi.forms.models import Form, FormVersion
-from madoguchi.forms.schema import FormSchema
-from madoguchi.submissions.models import Attachment, Submission
+from madoguchi.exports.models import ExportProfile
+from madoguchi.forms.models import Form
+from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import StaffMember
 
 from . import filedrop_selectors as selectors
-from .filedrop_names import FolderNames
-from .filedrop_targets import check_target, target_for
-from .models import DropFormat, FileDrop, FileDropItem, FileDropRun
+from .filedrop_batch import DropFailed, write_batch
+from .filedrop_targets import DONE, check_target, target_for
+from .models import FileDrop, FileDropItem, FileDropRun
 
 logger = logging.getLogger("madoguchi.integrations.filedrop")
 
-MANIFEST_FORMAT = "madoguchi-file-drop/1"
 # A run still open after this long lost its process (killed, machine restarted).
 STALE_AFTER = timedelta(hours=1)
 
@@ -73,10 +63,6 @@ def batch_max() -> int:
 
 class DropNotAllowed(Exception):
     """The staff member may not set up this drop (read-only role, or another department)."""
-
-
-class DropFailed(Exception):
-    """A run could not write its batch; the message is safe to keep (codes and counts only)."""
 
 
 # --- configuration -------------------------------------------------------------------------
@@ -192,11 +178,12 @@ def run_drop(drop: FileDrop, *, dry_run: bool = False) -> RunResult:
     batch = batch_name(drop, run)
     target = target_for(drop.target)
     staging: Path | None = None
+    marker = _Marker()
     try:
         staging = target.staging(batch)
-        manifest_sha = _write_batch(drop, run, batch, staging, waiting.submissions)
+        manifest_sha = write_batch(drop, run, batch, staging, waiting.submissions)
         target.publish(staging, batch)
-        _commit(drop, run, batch, manifest_sha, waiting.submissions, target)
+        _commit(drop, run, batch, manifest_sha, waiting.submissions, target, marker)
     except Exception as error:
         result.error = _error_text(error)
         result.count = 0
@@ -204,6 +191,10 @@ def run_drop(drop: FileDrop, *, dry_run: bool = False) -> RunResult:
         logger.error("file drop %s run %s failed: %s", drop.public_id, run.pk, type(error).__name__)
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
+        if marker.written:
+            # The commit itself failed after the marker: a reader may have the batch already.
+            # It stays, with its run open, and the next run records it (_close_interrupted).
+            return result
         _discard(target, batch)
         _end(run, count=0, error=result.error)
     return result
@@ -236,14 +227,100 @@ def _end(run: FileDropRun, *, count: int, error: str = "") -> None:
 
 
 def _close_interrupted(drop: FileDrop) -> None:
-    """A run left open by a process that died: its batch, if any, is removed (it has no
-    .done, or its transaction did not commit) and the run says so; its applications wait."""
-    stale = FileDropRun.objects.filter(
-        drop=drop, finished_at__isnull=True, started_at__lt=timezone.now() - STALE_AFTER
+    """Settle runs left open by a process that died or a commit that failed.
+
+    A batch with its ``.done`` marker is complete and may have been read: its applications
+    are recorded from its manifest (never dropped again). A batch without one, once the run
+    is older than STALE_AFTER, is removed and the run says so; its applications wait.
+    """
+    target = target_for(drop.target)
+    for run in FileDropRun.objects.filter(drop=drop, finished_at__isnull=True):
+        batch = batch_name(drop, run)
+        done = _read(target, batch, DONE)
+        if done is not None:
+            _adopt(drop, run, batch, target, done)
+        elif run.started_at < timezone.now() - STALE_AFTER:
+            _discard(target, batch)
+            _end(run, count=0, error="Interrupted")
+
+
+def _read(target: Any, batch: str, name: str) -> bytes | None:
+    try:
+        data: bytes | None = target.read(batch, name)
+    except Exception:  # an unreachable target: the run stays open until it answers
+        return None
+    return data
+
+
+def _adopt(drop: FileDrop, run: FileDropRun, batch: str, target: Any, done: bytes) -> None:
+    manifest = _read(target, batch, "manifest.json")
+    manifest_sha = hashlib.sha256(manifest).hexdigest() if manifest is not None else ""
+    if manifest is None or not done.decode(errors="replace").startswith(manifest_sha):
+        logger.error("file drop batch %s has a .done that does not match its manifest", batch)
+        return
+    listed = json.loads(manifest)["applications"]
+    by_public_id = dict(
+        Submission.objects.filter(public_id__in=[a["id"] for a in listed]).values_list(
+            "public_id", "pk"
+        )
     )
-    for run in stale:
-        _discard(target_for(drop.target), batch_name(drop, run))
-        _end(run, count=0, error="Interrupted")
+    chosen = [
+        (by_public_id[UUID(a["id"])], int(a["generation"]))
+        for a in listed
+        if UUID(a["id"]) in by_public_id
+    ]
+    with transaction.atomic():
+        # Waits for a run still committing in another process, then sees it finished.
+        locked = FileDropRun.objects.select_for_update().get(pk=run.pk)
+        if locked.finished_at is None:
+            _record(drop, run, batch, manifest_sha, chosen)
+
+
+@dataclass
+class _Marker:
+    written: bool = False
+
+
+def _record(
+    drop: FileDrop,
+    run: FileDropRun,
+    batch: str,
+    manifest_sha: str,
+    chosen: list[tuple[int, int]],
+) -> None:
+    """The batch's applications, their ledger events, the run and the cursor (in the caller's
+    transaction)."""
+    ids = [submission_id for submission_id, _ in chosen]
+    public_ids = dict(Submission.objects.filter(pk__in=ids).values_list("pk", "public_id"))
+    cursor = max(drop.cursor, *ids) if ids else drop.cursor
+    actor = events.pseudonym("file_drop", drop.public_id)
+    detail = {
+        "department": drop.department.code,
+        "form": str(drop.form_id),
+        "format": f"file_drop:{drop.format}",
+        "batch": batch,
+        "sha256": manifest_sha,
+    }
+    FileDropItem.objects.bulk_create(
+        FileDropItem(drop=drop, run=run, submission_id=i, generation=g) for i, g in chosen
+    )
+    for submission_id in ids:
+        events.record(
+            events.Event.EXPORTED,
+            actor=actor,
+            subject=events.submission_subject(public_ids[submission_id]),
+            detail=detail,
+        )
+    FileDropRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now(),
+        count=len(chosen),
+        cursor_to=cursor,
+        batch=batch,
+        manifest_sha256=manifest_sha,
+        error="",
+    )
+    FileDrop.objects.filter(pk=drop.pk).update(cursor=cursor)
+    drop.cursor = cursor
 
 
 def _commit(
@@ -253,216 +330,11 @@ def _commit(
     manifest_sha: str,
     chosen: list[tuple[int, int]],
     target: Any,
+    marker: _Marker,
 ) -> None:
-    ids = [submission_id for submission_id, _ in chosen]
-    public_ids = dict(Submission.objects.filter(pk__in=ids).values_list("pk", "public_id"))
-    cursor = max(drop.cursor, *ids)
-    actor = events.pseudonym("file_drop", drop.public_id)
-    detail = {
-        "department": drop.department.code,
-        "form": str(drop.form_id),
-        "format": f"file_drop:{drop.format}",
-        "batch": batch,
-        "sha256": manifest_sha,
-    }
     with transaction.atomic():
-        FileDropItem.objects.bulk_create(
-            FileDropItem(drop=drop, run=run, submission_id=i, generation=g) for i, g in chosen
-        )
-        for submission_id in ids:
-            events.record(
-                events.Event.EXPORTED,
-                actor=actor,
-                subject=events.submission_subject(public_ids[submission_id]),
-                detail=detail,
-            )
-        FileDropRun.objects.filter(pk=run.pk).update(
-            finished_at=timezone.now(),
-            count=len(chosen),
-            cursor_to=cursor,
-            batch=batch,
-            manifest_sha256=manifest_sha,
-        )
-        FileDrop.objects.filter(pk=drop.pk).update(cursor=cursor)
+        _record(drop, run, batch, manifest_sha, chosen)
         # Last: if the marker cannot be written the transaction rolls back and the batch goes.
         target.mark_done(batch, f"{manifest_sha}  manifest.json\n".encode())
-    drop.cursor = cursor
+        marker.written = True
     run.refresh_from_db()
-
-
-# --- writing a batch -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Options:
-    columns: list[export_columns.Column]
-    encoding: str
-    date_style: str
-    replace: bool
-
-
-def _options(drop: FileDrop) -> _Options:
-    profile = drop.profile
-    if profile is None:
-        return _Options(
-            export_selectors.default_columns(drop.form), ExportEncoding.UTF8_BOM, "iso", False
-        )
-    return _Options(
-        export_columns.stored_columns(profile.columns),
-        profile.encoding,
-        profile.date_style,
-        profile.unencodable == Unencodable.REPLACE,
-    )
-
-
-def _schema_for(version_id: int) -> FormSchema:
-    return FormVersion.objects.only("definition").get(pk=version_id).schema
-
-
-def _rows(ids: list[int], options: _Options, *, typed: bool) -> Iterator[writers.Row]:
-    answers = export_columns.answer_values(options.columns)
-    values = (
-        Submission.objects.filter(pk__in=ids)
-        .annotate(**answers)
-        .order_by("submitted_at", "id")
-        .values_list(*export_columns.VALUE_FIELDS, *answers)
-    )
-    style: export_columns.DateStyle = "wareki" if options.date_style == DateStyle.WAREKI else "iso"
-    builder = export_columns.RowBuilder(
-        options.columns, schema_for=_schema_for, date_style=style, typed=typed
-    )
-    for row in values.iterator(chunk_size=500):
-        yield writers.Row(row[1], builder.cells(row))
-
-
-def _write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
-    with open(path, "wb") as out:
-        for chunk in chunks:
-            out.write(chunk)
-
-
-def _write_data(directory: Path, drop: FileDrop, ids: list[int], options: _Options) -> list[str]:
-    header = [c.header for c in options.columns]
-    if drop.format == DropFormat.XLSX:
-        writers.write_xlsx(
-            header,
-            _rows(ids, options, typed=True),
-            directory / "applications.xlsx",
-            date_style=options.date_style,
-        )
-        return ["applications.xlsx"]
-    problems = writers.Problems()
-    cp932 = options.encoding == ExportEncoding.CP932
-    _write_chunks(
-        directory / "applications.csv",
-        writers.csv_chunks(
-            header,
-            _rows(ids, options, typed=False),
-            encoding="cp932" if cp932 else "utf-8-sig",
-            replace_unencodable=options.replace,
-            problems=problems,
-        ),
-    )
-    if not problems.count:
-        return ["applications.csv"]
-    receipts = sorted({p.receipt_number for p in problems.first})
-    if not options.replace:
-        raise DropFailed(
-            f"CP932 cannot hold {problems.count} character(s) in {', '.join(receipts[:5])}"
-            f"{' …' if len(receipts) > 5 else ''}"
-        )
-    with open(directory / "problems.csv", "w", encoding="utf-8-sig", newline="") as report:
-        report_writer = writers.CsvWriter(report)
-        report_writer.writerow(["receipt_number", "column", "codepoint", "character"])
-        for problem in problems.first:
-            report_writer.writerow(list(problem.as_dict().values()))
-    return ["applications.csv", "problems.csv"]
-
-
-def _opener(attachment: Attachment) -> Any:
-    def open_file() -> IO[bytes]:
-        handle: IO[bytes] = attachment.file.storage.open(str(attachment.file.name), "rb")
-        return handle
-
-    return open_file
-
-
-def _zip_items(ids: list[int], *, cp932: bool) -> Iterator[writers.ZipItem]:
-    folders: dict[tuple[str, str], FolderNames] = {}
-    attachments = (
-        Attachment.objects.filter(submission_id__in=ids)
-        .select_related("submission")
-        .order_by("submission__submitted_at", "submission_id", "field_key", "id")
-    )
-    for attachment in attachments.iterator(chunk_size=500):
-        assert attachment.submission is not None
-        receipt = attachment.submission.receipt_number
-        folder = folders.setdefault((receipt, attachment.field_key), FolderNames(cp932=cp932))
-        yield writers.ZipItem(
-            receipt_number=receipt,
-            field=attachment.field_key,
-            name=folder.add(attachment.display_name),
-            recorded_sha256=attachment.sha256,
-            open=_opener(attachment),
-        )
-
-
-def _describe(directory: Path, name: str) -> dict[str, Any]:
-    digest = hashlib.sha256()
-    size = 0
-    with open(directory / name, "rb") as handle:
-        for chunk in writers.file_chunks(handle):
-            digest.update(chunk)
-            size += len(chunk)
-    return {"path": name, "size": size, "sha256": digest.hexdigest()}
-
-
-def _write_batch(
-    drop: FileDrop, run: FileDropRun, batch: str, directory: Path, chosen: list[tuple[int, int]]
-) -> str:
-    """Write the batch's files into ``directory``; returns manifest.json's SHA-256."""
-    ids = [submission_id for submission_id, _ in chosen]
-    options = _options(drop)
-    cp932 = options.encoding == ExportEncoding.CP932 and drop.format == DropFormat.CSV
-    names = _write_data(directory, drop, ids, options)
-    if drop.with_attachments:
-        _write_chunks(
-            directory / "attachments.zip", writers.zip_chunks(_zip_items(ids, cp932=cp932))
-        )
-        names.append("attachments.zip")
-    files = [_describe(directory, name) for name in names]
-    generations = dict(chosen)
-    applications = [
-        {"receipt_number": receipt, "id": str(public_id), "generation": generations[pk]}
-        for pk, receipt, public_id in Submission.objects.filter(pk__in=ids)
-        .order_by("submitted_at", "id")
-        .values_list("pk", "receipt_number", "public_id")
-    ]
-    manifest = {
-        "format": MANIFEST_FORMAT,
-        "batch": batch,
-        "run": run.pk,
-        "created_at": _iso(run.started_at),
-        "municipality": drop.municipality.lg_code,
-        "department": drop.department.code,
-        "form": drop.form.slug,
-        "data": {
-            "format": drop.format,
-            "encoding": "cp932" if cp932 else "utf-8-sig",
-            "date_style": options.date_style,
-            "columns": [c.as_dict() for c in options.columns],
-        },
-        "applications": applications,
-        "sealed_skipped": run.sealed_skipped,
-        "files": files,
-    }
-    manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
-    (directory / "manifest.json").write_bytes(manifest_bytes)
-    files.append(_describe(directory, "manifest.json"))
-    sums = "".join(f"{f['sha256']}  {f['path']}\n" for f in files)
-    (directory / "SHA256SUMS").write_text(sums, encoding="ascii")
-    return hashlib.sha256(manifest_bytes).hexdigest()
-
-
-def _iso(moment: datetime) -> str:
-    return timezone.localtime(moment).isoformat(timespec="seconds")

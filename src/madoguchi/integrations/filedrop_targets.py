@@ -39,6 +39,7 @@ class Target(Protocol):
     def staging(self, batch: str) -> Path: ...
     def publish(self, staging: Path, batch: str) -> None: ...
     def mark_done(self, batch: str, content: bytes) -> None: ...
+    def read(self, batch: str, name: str) -> bytes | None: ...
     def discard(self, batch: str) -> None: ...
 
 
@@ -88,6 +89,12 @@ class LocalTarget:
         _fsync(partial)
         partial.rename(directory / DONE)
         _fsync(directory)
+
+    def read(self, batch: str, name: str) -> bytes | None:
+        try:
+            return (self.root / batch / name).read_bytes()
+        except OSError:
+            return None
 
     def discard(self, batch: str) -> None:
         for path in (self.root / f"{STAGING_PREFIX}{batch}", self.root / batch):
@@ -145,6 +152,15 @@ class S3Target:
         from django.core.files.base import ContentFile
 
         self._storage().save(f"{batch}/{DONE}", ContentFile(content))
+
+    def read(self, batch: str, name: str) -> bytes | None:
+        storage = self._storage()
+        try:
+            with storage.open(f"{batch}/{name}", "rb") as handle:
+                data: bytes = handle.read()
+                return data
+        except Exception:  # absent (boto3 reports it in several ways)
+            return None
 
     def discard(self, batch: str) -> None:
         storage = self._storage()

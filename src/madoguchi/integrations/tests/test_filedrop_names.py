@@ -75,6 +75,7 @@ def test_device_names_and_traversal_are_defused() -> None:
     assert sanitise_name("CON.txt") == "_CON.txt"
     assert sanitise_name("...") == "file"
     assert sanitise_name("\u202egpj.exe") == "_gpj.exe"
+    assert sanitise_name("evil\x00.pdf") == "evil_.pdf"
 
 
 def test_cp932_names_map_jis_variants_and_replace_the_rest() -> None:
