@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from madoguchi.exports import selectors as export_selectors
 from madoguchi.exports.models import ExportProfile
 from madoguchi.forms.models import Form
-from madoguchi.submissions.models import Correction, Status, Submission
+from madoguchi.submissions.models import Status, StatusChange, Submission
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
@@ -81,8 +81,10 @@ def pending(drop: FileDrop, *, limit: int) -> Pending:
     applications are not dropped. Sealed ones (end-to-end encrypted, unreadable on this
     node) are only counted: the LGWAN node, where they are local and clear, drops them.
     """
+    # Counted from the status history, not from corrections: the LGWAN node records a pulled
+    # resubmission as a status change too (its copies have no Correction rows).
     resubmissions = (
-        Correction.objects.filter(submission=OuterRef("pk"), resubmitted_at__isnull=False)
+        StatusChange.objects.filter(submission=OuterRef("pk"), to_status=Status.RESUBMITTED)
         .order_by()
         .values("submission")
         .annotate(count=Count("id"))

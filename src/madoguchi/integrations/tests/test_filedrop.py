@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from madoguchi.core import events
@@ -438,3 +438,27 @@ def test_overlapping_runs_of_one_drop_never_drop_an_application_twice(
     assert len(batches(tmp_path)) == 1
     dropped = [r[0] for r in csv_rows(only_batch(tmp_path))[1:]]
     assert len(dropped) == len(set(dropped)) == 20
+
+
+def test_a_resubmission_pulled_by_the_lgwan_node_is_dropped_again_there(
+    form_version: FormVersion, tmp_path: Path
+) -> None:
+    submission = submit_application(form_version)
+    make_drop(form_version, tmp_path)
+    filedrop.run_drops()
+    # The LGWAN node's mirror records a pulled resubmission as a status change, without a
+    # correction of its own (integrations.mirror.store).
+    Submission.objects.filter(pk=submission.pk).update(status="returned")
+    with transaction.atomic():
+        workflow.record_change(
+            Submission.objects.get(pk=submission.pk),
+            "resubmitted",
+            staff=None,
+            reason="",
+            extra={"by": "internet_node"},
+        )
+
+    filedrop.run_drops()
+
+    assert FileDropItem.objects.filter(submission=submission).count() == 2
+    assert len(batches(tmp_path)) == 2
