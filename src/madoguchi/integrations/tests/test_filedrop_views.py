@@ -65,6 +65,7 @@ def test_staff_set_up_a_drop_for_their_procedure(
     ).exists()
     page = client.get(DROPS_URL)
     assert str(tmp_path) in page.text
+    assert DROPS_URL in client.get(reverse("exports:home")).text
     assert reverse("integrations:drop", args=[drop.public_id]) in page.text
 
 
