@@ -13,12 +13,14 @@ For back-office systems that only take files (the USB / 無害化 path across �
   ``SHA256SUMS`` (``sha256sum -c SHA256SUMS`` checks the batch);
 - ``.done``, written last: a reader takes a batch only once it is there.
 
-The batch is built under a staging name and published whole (:mod:`.filedrop_targets`). The
+The batch is written by :mod:`.filedrop_batch` under a staging name and published whole
+(:mod:`.filedrop_targets`). The
 applications it holds (:class:`FileDropItem`), the drop's cursor, the run and one EXPORTED
 ledger event per application (so the resident's やりとり履歴 shows the department that took
 it) are written in one transaction, with the ``.done`` marker as its last step: a failure
 anywhere removes the batch, records the error class on the run and leaves the applications
-for the next run. Only one run of a drop at a time (a unique open run), and an application is
+for the next run (if only the commit failed after the marker, the batch stays and the next run
+records it from its manifest). Only one run of a drop at a time (a unique open run), and an application is
 dropped once per version (its number of resubmissions), so overlapping timers and retries never
 drop twice. Sealed applications are counted and left for the LGWAN node.
 """
