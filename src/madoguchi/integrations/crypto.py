@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 SUITE = "madoguchi-e2e/v1 HPKE(X25519,HKDF-SHA256,AES-256-GCM)+AES-256-GCM"
 KEY_SIZE = 32
 NONCE_SIZE = 12
+PUBLIC_PREFIX = "x25519:"
 _HPKE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 
 
@@ -148,13 +149,17 @@ def public_from_private(private_raw: bytes) -> bytes:
 
 
 def parse_public_key(text: str) -> bytes:
-    """A public key as an admin pastes it: base64url (raw 32 bytes) or a PEM block.
+    """A public key as an admin pastes it: base64url (raw 32 bytes, optionally after
+    ``x25519:``) or a PEM block.
 
     Raises ``ValueError`` with what is wrong.
     """
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
     text = text.strip()
+    # What ``madoguchi keys generate`` prints: the prefix keeps a key that starts with "-"
+    # from being read as an option on a command line.
+    text = text.removeprefix(PUBLIC_PREFIX)
     if text.startswith("-----BEGIN"):
         try:
             loaded = load_pem_public_key(text.encode("ascii"))

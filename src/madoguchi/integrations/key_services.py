@@ -49,8 +49,10 @@ def register_key(
         raw = crypto.parse_public_key(public_key)
     except ValueError as error:
         raise KeyProblem(
-            _("This is not an X25519 public key (%(why)s). Paste what “keys generate” printed.")
-            % {"why": error}
+            _(
+                "This is not an X25519 public key (base64url of 32 bytes, or a PEM block). "
+                "Paste what “madoguchi keys generate” printed."
+            )
         ) from error
     if purpose == KeyPurpose.DEPARTMENT:
         if department is None or department.municipality_id != municipality.pk:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from madoguchi.integrations import key_services, sealing
 from madoguchi.integrations.keyring import Keyring
@@ -133,5 +134,5 @@ def test_recover_with_a_wrong_passphrase_says_so(
 def test_a_pasted_key_that_is_not_a_key_is_refused_with_what_to_paste(
     department: Department,
 ) -> None:
-    with pytest.raises(CommandError, match="not an X25519 public key"):
+    with translation.override("en"), pytest.raises(CommandError, match="not an X25519 public key"):
         keys("register", "--department", department.code, "hello")

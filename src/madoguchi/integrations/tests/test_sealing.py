@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from madoguchi.forms.models import FormVersion
 from madoguchi.integrations import crypto, key_services, sealing
@@ -226,7 +227,7 @@ def test_a_sealed_application_cannot_be_returned_for_correction_here(
     version, _private = sealed_form
     submission = submit_with_file(version, name="差戻 四郎", note="d", file=pdf_bytes())
 
-    with pytest.raises(workflow.WorkflowRefused, match="encrypted"):
+    with translation.override("en"), pytest.raises(workflow.WorkflowRefused, match="encrypted"):
         workflow.return_for_correction(
             submission=submission, staff=staff, reason="住所の番地が不足しています", fields=["note"]
         )

@@ -99,7 +99,7 @@ class Command(BaseCommand):
         private, public = crypto.generate_keypair()
         found = keyring.add(private)
         self.stdout.write(f"department {options['department']}")
-        self.stdout.write(f"public key  {crypto.b64encode(public)}")
+        self.stdout.write(f"public key  {crypto.PUBLIC_PREFIX}{crypto.b64encode(public)}")
         self.stdout.write(f"fingerprint {found}")
         self.stdout.write(f"private key {keyring.directory / (found + '.pem')}")
         self.stdout.write(
