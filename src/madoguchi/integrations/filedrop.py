@@ -20,9 +20,9 @@ ledger event per application (so the resident's やりとり履歴 shows the dep
 it) are written in one transaction, with the ``.done`` marker as its last step: a failure
 anywhere removes the batch, records the error class on the run and leaves the applications
 for the next run (if only the commit failed after the marker, the batch stays and the next run
-records it from its manifest). Only one run of a drop at a time (a unique open run), and an application is
-dropped once per version (its number of resubmissions), so overlapping timers and retries never
-drop twice. Sealed applications are counted and left for the LGWAN node.
+records it from its manifest). Only one run of a drop at a time (a unique open run), and an
+application is dropped once per version (its number of resubmissions), so overlapping timers and
+retries never drop twice. Sealed applications are counted and left for the LGWAN node.
 """
 
 from __future__ import annotations
