@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from madoguchi.tenants.models import Department
 
 from .models import FeedKind
+from .webhook_services import WebhookRefused, checked_url
 
 
 class EndpointForm(forms.Form):
@@ -33,6 +34,14 @@ class EndpointForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
+
+    def clean_url(self) -> str:
+        """Checked here too, so one post names every problem (not the URL only once the
+        department is chosen)."""
+        try:
+            return checked_url(self.cleaned_data["url"])
+        except WebhookRefused as refused:
+            raise forms.ValidationError(refused.message) from refused
 
     def __init__(self, *args: Any, departments: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
