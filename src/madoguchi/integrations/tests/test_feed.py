@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from madoguchi.core import events
+from madoguchi.counter import services as counter_services
 from madoguchi.forms.models import FormVersion
 from madoguchi.integrations import feed
 from madoguchi.integrations.feed_selectors import entries_after
@@ -19,6 +20,7 @@ from madoguchi.payments.states import PaymentStatus
 from madoguchi.submissions import corrections, workflow
 from madoguchi.submissions.models import Status, Submission
 from madoguchi.tenants.models import Department, StaffMember
+from madoguchi.testing import counter as counter_data
 from madoguchi.testing.factories import (
     DepartmentFactory,
     PaymentFactory,
@@ -131,6 +133,22 @@ def test_a_mail_arrival_writes_its_entry_after_the_submission(
 
     assert kinds(submission) == [FeedKind.SUBMITTED, FeedKind.MAIL_ARRIVED]
     assert FeedEntry.objects.order_by("id").last().reference == application.reference  # type: ignore[union-attr]
+
+
+def test_a_counter_check_in_writes_an_entry_of_its_department_without_an_application() -> None:
+    preregistration, _token = counter_data.preregistration()
+    clerk = counter_data.clerk(preregistration.department)
+    visit = counter_services.open_visit(clerk=clerk, counter_name="3番窓口")
+    before = FeedEntry.objects.count()
+
+    counter_services.check_in(visit=visit, preregistration=preregistration, clerk=clerk)
+
+    entry = FeedEntry.objects.order_by("id").last()
+    assert FeedEntry.objects.count() == before + 1
+    assert entry is not None and entry.kind == FeedKind.COUNTER_CHECKED_IN
+    assert entry.submission is None
+    assert entry.department_id == preregistration.department_id
+    assert entry.reference == preregistration.reference
 
 
 def test_a_change_rolled_back_leaves_no_entry(
