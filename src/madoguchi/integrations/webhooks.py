@@ -332,12 +332,12 @@ def deliver_due(*, now: datetime | None = None, limit: int = 100) -> int:
 
 def _note_outcome(endpoint_id: int, *, ok: bool, now: datetime) -> None:
     """Keep the endpoint's ``failing_since``; disable it once that is old enough."""
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
-    if ok:
-        if endpoint.failing_since is not None:
-            endpoint.failing_since = None
-            endpoint.save(update_fields=["failing_since"])
+    if ok:  # no row lock when it was not failing: workers on one endpoint do not queue
+        WebhookEndpoint.objects.filter(pk=endpoint_id, failing_since__isnull=False).update(
+            failing_since=None
+        )
         return
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
     if endpoint.failing_since is None:
         endpoint.failing_since = now
         endpoint.save(update_fields=["failing_since"])
