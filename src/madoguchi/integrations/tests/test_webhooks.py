@@ -4,6 +4,7 @@ replay, disabling with its notice, departments kept apart, no personal data in t
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 from standardwebhooks import Webhook
@@ -197,6 +199,20 @@ def test_the_delivery_is_sent_by_the_task_once_the_change_commits(
     with django_capture_on_commit_callbacks(execute=True):
         submit_application(form_version)
 
+    assert len(receiver.received) == 1
+    assert delivery().status == DeliveryStatus.SUCCEEDED
+
+
+def test_the_timer_command_sends_what_is_due(
+    receiver: Receiver, admin: StaffMember, department: Department, form_version: FormVersion
+) -> None:
+    endpoint_for(receiver, admin, department)
+    submit_application(form_version)
+    out = io.StringIO()
+
+    call_command("deliver_webhooks", stdout=out)
+
+    assert out.getvalue().strip() == "webhook attempts: 1"
     assert len(receiver.received) == 1
     assert delivery().status == DeliveryStatus.SUCCEEDED
 
