@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from madoguchi.documents import seal
@@ -18,7 +19,7 @@ from madoguchi.exports.services import ExportRequest
 from madoguchi.forms.models import FormVersion
 from madoguchi.integrations import key_services
 from madoguchi.ledger import checkpoint
-from madoguchi.submissions import integrity
+from madoguchi.submissions import integrity, status_links
 from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import Department, StaffMember
 from madoguchi.testing.factories import publish_form
@@ -114,3 +115,18 @@ def test_the_confirmation_email_gives_the_receipt_number_and_no_answers(
 
     assert sealed.receipt_number in email.subject
     assert NOTE not in email.body and NAME not in email.body
+
+
+def test_the_residents_status_page_shows_the_receipt_and_status_of_a_sealed_application(
+    sealed: Submission, client: Client
+) -> None:
+    token = status_links.issue(sealed)
+
+    page = client.get(
+        reverse("submissions:status", kwargs={"token": token}), headers={"accept-language": "ja"}
+    )
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert sealed.receipt_number in text
+    assert NOTE not in text and NAME not in text
