@@ -2,9 +2,12 @@
 
 from django.urls import include, path
 
+from . import index_views
+
 app_name = "integrations"
 
 urlpatterns: list = [
+    path("", index_views.index, name="index"),
     path("clients/", include("madoguchi.integrations.clients_urls")),
     path("drops/", include("madoguchi.integrations.filedrop_urls")),
     path("keys/", include("madoguchi.integrations.key_urls")),
