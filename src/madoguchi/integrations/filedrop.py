@@ -60,7 +60,7 @@ STALE_AFTER = timedelta(hours=1)
 
 def batch_max() -> int:
     """Applications per batch; a larger backlog is caught up batch after batch."""
-    return int(getattr(settings, "MADOGUCHI_FILEDROP_BATCH_MAX", 1000))
+    return int(settings.MADOGUCHI_FILEDROP_BATCH_MAX)
 
 
 class DropNotAllowed(Exception):

@@ -65,7 +65,7 @@ class Keyring:
 
     @classmethod
     def from_settings(cls) -> Keyring:
-        directory = getattr(settings, "MADOGUCHI_KEYRING_DIR", "") or ""
+        directory = settings.MADOGUCHI_KEYRING_DIR
         passphrase = os.environ.get("MADOGUCHI_KEYRING_PASSPHRASE", "") or getattr(
             settings, "MADOGUCHI_KEYRING_PASSPHRASE", ""
         )

@@ -9,7 +9,7 @@ Sending: the body is the payload's JSON (ids, codes and the status; never answer
 signed with the ``standardwebhooks`` library (``webhook-id``, ``webhook-timestamp``,
 ``webhook-signature``); connect 3 s, read 10 s; redirects are not followed; any 2xx is
 success. A failure is retried on the Standard Webhooks schedule (immediately, 5 s, 5 min,
-30 min, 2 h, 5 h, 10 h, 10 h: :data:`DEFAULT_SCHEDULE`, setting
+30 min, 2 h, 5 h, 10 h, 10 h: the setting
 ``MADOGUCHI_WEBHOOK_RETRY_SCHEDULE``); after the last one the delivery is ``dead``.
 
 One sender at a time: a worker claims a delivery with one conditional UPDATE that sets
@@ -58,40 +58,25 @@ from .models import (
 
 logger = logging.getLogger("madoguchi.integrations")
 
-# Seconds to wait before each attempt: the first at once, then after each failure.
-DEFAULT_SCHEDULE: tuple[int, ...] = (
-    0,
-    5,
-    5 * 60,
-    30 * 60,
-    2 * 3600,
-    5 * 3600,
-    10 * 3600,
-    10 * 3600,
-)
-CONNECT_TIMEOUT = 3.0
-READ_TIMEOUT = 10.0
 # Longer than a request can take (connect + read + the body), so a lease never ends mid-send.
 LEASE = timedelta(seconds=60)
-DEFAULT_DISABLE_AFTER = timedelta(days=5)
 USER_AGENT = "Madoguchi-Webhooks/1"
 DISABLED_FAILING = "failing"
 
 
 def retry_schedule() -> tuple[int, ...]:
-    return tuple(getattr(settings, "MADOGUCHI_WEBHOOK_RETRY_SCHEDULE", DEFAULT_SCHEDULE))
+    """Seconds to wait before each attempt (settings.MADOGUCHI_WEBHOOK_RETRY_SCHEDULE)."""
+    return tuple(settings.MADOGUCHI_WEBHOOK_RETRY_SCHEDULE)
 
 
 def timeouts() -> tuple[float, float]:
     """(connect, read) in seconds; ``MADOGUCHI_WEBHOOK_TIMEOUTS`` (tests shorten them)."""
-    connect_s, read_s = getattr(
-        settings, "MADOGUCHI_WEBHOOK_TIMEOUTS", (CONNECT_TIMEOUT, READ_TIMEOUT)
-    )
+    connect_s, read_s = settings.MADOGUCHI_WEBHOOK_TIMEOUTS
     return float(connect_s), float(read_s)
 
 
 def disable_after() -> timedelta:
-    value = getattr(settings, "MADOGUCHI_WEBHOOK_DISABLE_AFTER", DEFAULT_DISABLE_AFTER)
+    value = settings.MADOGUCHI_WEBHOOK_DISABLE_AFTER
     return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
 
 

@@ -6,6 +6,7 @@ environment, so the same code runs the embedded demo and production.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -368,6 +369,18 @@ if MADOGUCHI_PULL_SOURCES and MADOGUCHI_NODE_ROLE != "lgwan":
         "MADOGUCHI_PULL_SOURCES is set but MADOGUCHI_NODE_ROLE is not lgwan: only the LGWAN "
         "node pulls. Set MADOGUCHI_NODE_ROLE=lgwan, or remove the sources. See docs/deploy.md."
     )
+# End-to-end encryption (madoguchi.integrations.keyring): where applications are opened, the
+# department keys' private halves and their passphrase. Never set on the internet node.
+MADOGUCHI_KEYRING_DIR: str = env("MADOGUCHI_KEYRING_DIR")
+MADOGUCHI_KEYRING_PASSPHRASE: str = env("MADOGUCHI_KEYRING_PASSPHRASE")
+# File drops (madoguchi.integrations.filedrop): applications per batch.
+MADOGUCHI_FILEDROP_BATCH_MAX: int = env("MADOGUCHI_FILEDROP_BATCH_MAX")
+# Signed webhooks (madoguchi.integrations.webhooks): seconds before each attempt (Standard
+# Webhooks' schedule: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h), the (connect, read)
+# timeouts in seconds, and how long every attempt to an endpoint may fail before it is disabled.
+MADOGUCHI_WEBHOOK_RETRY_SCHEDULE: tuple[int, ...] = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
+MADOGUCHI_WEBHOOK_TIMEOUTS: tuple[float, float] = (3.0, 10.0)
+MADOGUCHI_WEBHOOK_DISABLE_AFTER = timedelta(days=5)
 # On the LGWAN node resident pages answer 404; this middleware is a no-op on the others.
 MIDDLEWARE = [*MIDDLEWARE, "madoguchi.integrations.node.NodeRoleMiddleware"]
 

@@ -579,6 +579,40 @@ VARIABLES: dict[str, Variable] = _variables(
         section="Two nodes",
         secret=True,
     ),
+    Variable(
+        "MADOGUCHI_KEYRING_DIR",
+        _string,
+        "LGWAN node (or wherever applications are opened): the directory of the department "
+        "keys' private halves, one passphrase-protected PEM per key (`madoguchi keys generate`; "
+        "docs/integration.md)",
+        default_text="none",
+        section="Two nodes",
+    ),
+    Variable(
+        "MADOGUCHI_KEYRING_PASSPHRASE",
+        _string,
+        "the passphrase of the keyring's PEM files; keep it in a secret file",
+        default_text="none",
+        section="Two nodes",
+        secret=True,
+    ),
+    Variable(
+        "MADOGUCHI_ESCROW_PASSPHRASE",
+        _string,
+        "read only by `madoguchi keys escrow` and `keys recover`: the passphrase of the city's "
+        "recovery key, instead of asking for it at the prompt",
+        default_text="asked at the prompt",
+        section="Two nodes",
+        secret=True,
+    ),
+    Variable(
+        "MADOGUCHI_FILEDROP_BATCH_MAX",
+        _positive_integer,
+        "file drops: at most this many applications in one batch; a backlog is written batch "
+        "after batch",
+        default="1000",
+        section="Two nodes",
+    ),
     # --- exports --------------------------------------------------------------------------
     Variable(
         "MADOGUCHI_EXPORT_DIRECT_MAX_ROWS",

@@ -274,7 +274,7 @@ def test_after_the_last_retry_the_delivery_is_dead(
     receiver.plan = [500] * 8
     now = timezone.now()
 
-    for wait in webhooks.DEFAULT_SCHEDULE:
+    for wait in webhooks.retry_schedule():
         now = later(wait, now)
         assert webhooks.deliver_due(now=now) == 1
 
