@@ -3,7 +3,9 @@
 The internet node is a real server in a subprocess with its own database and role
 ``internet``; a TCP relay forwards LGWAN → internet only; the LGWAN node is this test
 process (its database, role ``lgwan``). A resident applies on the internet node over HTTP
-with encryption on; ``lgwan_sync`` pulls the application through the relay, decrypts it and
+with encryption on; the internet node sends the department's signed webhook (ids only) to a
+receiver on loopback (the department's receiving system, not the LGWAN node: nothing is
+sent to that); ``lgwan_sync`` pulls the application through the relay, decrypts it and
 stores it in clear here; staff approve it here; ``lgwan_sync`` pushes the status; the
 resident sees it on the internet node's status page with the access history. The internet
 node's database never holds the answers in clear.
@@ -13,8 +15,11 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -25,10 +30,11 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import translation
+from standardwebhooks import Webhook
 
 from madoguchi.integrations import crypto, push
 from madoguchi.integrations.keyring import Keyring
-from madoguchi.integrations.models import MirroredSubmission, PendingPush, PullSource
+from madoguchi.integrations.models import FeedKind, MirroredSubmission, PendingPush, PullSource
 from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Status, Submission
 from madoguchi.testing.factories import (
@@ -67,7 +73,7 @@ SCHEMA = {
 
 SEED = """
 import json
-from madoguchi.integrations import clients_services, key_services
+from madoguchi.integrations import clients_services, key_services, webhook_services
 from madoguchi.integrations.models import ClientScope, KeyPurpose
 from madoguchi.tenants.models import StaffRole
 from madoguchi.testing.factories import DepartmentFactory, MunicipalityFactory, StaffFactory
@@ -88,8 +94,74 @@ key_services.register_key(
     municipality=city, public_key="{escrow_key}", purpose=KeyPurpose.ESCROW, by=admin
 )
 key_services.set_policy(municipality=city, enabled=True, by=admin)
-print(json.dumps({{"client_id": issued.client.client_id, "secret": issued.secret}}))
+endpoint = webhook_services.create_endpoint(
+    staff=admin, department=department, url="{webhook_url}", event_types=[],
+    description="基幹システム",
+)
+print(json.dumps({{
+    "client_id": issued.client.client_id, "secret": issued.secret,
+    "webhook_secret": endpoint.secret,
+}}))
 """
+
+
+@dataclass
+class Receiver:
+    """The department's webhook receiver on loopback: verifies each request with the
+    ``standardwebhooks`` library (the secret is set once the internet node made it)."""
+
+    server: ThreadingHTTPServer
+    secret: str = ""
+    received: list[tuple[dict[str, str], bytes, Any]] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}/hook"
+
+    def first(self, kind: str, status: str = "") -> tuple[dict[str, str], bytes, Any]:
+        deadline = time.monotonic() + 10
+        while True:
+            found = [
+                r
+                for r in self.received
+                if r[2]["type"] == kind and status in ("", r[2]["data"]["status"])
+            ]
+            if found:
+                return found[0]
+            if self.refused or time.monotonic() > deadline:
+                pytest.fail(f"no verified {kind} webhook: {self.refused}")
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    made = Receiver(server=ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler))
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            try:
+                payload = Webhook(made.secret).verify(body, headers)
+            except Exception as error:  # a wrong signature fails the test
+                made.refused.append(str(error))
+                self.send_response(400)
+            else:
+                made.received.append((headers, body, payload))
+                self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    made.server.RequestHandlerClass = Handler
+    threading.Thread(target=made.server.serve_forever, args=(0.05,), daemon=True).start()
+    yield made
+    made.server.shutdown()
+    made.server.server_close()
+    assert made.refused == [], "a webhook did not verify"
 
 
 @pytest.fixture
@@ -102,7 +174,9 @@ def keyring(tmp_path: Path) -> Keyring:
 
 
 @pytest.fixture
-def nodes(tmp_path: Path, keyring: Keyring) -> Iterator[tuple[InternetNode, Relay, dict[str, str]]]:
+def nodes(
+    tmp_path: Path, keyring: Keyring, receiver: Receiver
+) -> Iterator[tuple[InternetNode, Relay, dict[str, str]]]:
     (tmp_path / "internet").mkdir()
     _escrow_private, escrow_public = crypto.generate_keypair()
     department_public = crypto.public_from_private(next(iter(keyring.private_keys.values())))
@@ -113,9 +187,11 @@ def nodes(tmp_path: Path, keyring: Keyring) -> Iterator[tuple[InternetNode, Rela
         department_key=crypto.b64encode(department_public),
         escrow_key=crypto.b64encode(escrow_public),
         schema=json.dumps(SCHEMA, ensure_ascii=False),
+        webhook_url=receiver.url,
     )
     with internet_node(tmp_path / "internet", setup=setup) as node, relay_to(node.url) as relay:
         client = json.loads(node.setup_output.strip().splitlines()[-1])
+        receiver.secret = client.pop("webhook_secret")
         yield node, relay, client
 
 
@@ -171,7 +247,7 @@ def _status_link(node: InternetNode) -> str:
 
 
 def test_an_application_goes_to_the_lgwan_node_in_clear_and_its_approval_comes_back(
-    nodes: tuple[InternetNode, Relay, dict[str, str]], keyring: Keyring
+    nodes: tuple[InternetNode, Relay, dict[str, str]], keyring: Keyring, receiver: Receiver
 ) -> None:
     started = time.monotonic()
     node, relay, client = nodes
@@ -184,6 +260,15 @@ def test_an_application_goes_to_the_lgwan_node_in_clear_and_its_approval_comes_b
     # A resident applies on the internet node's form pages, with a file, encryption on.
     receipt_number = _apply_on_the_web(node)
     status_url = _status_link(node)
+
+    # The internet node sends the department's webhook once the submission commits: signed
+    # (verified with the library by the receiver), ids only.
+    headers, body, payload = receiver.first(FeedKind.SUBMITTED)
+    assert headers["webhook-id"].startswith("msg_")
+    assert payload["data"]["receipt_number"] == receipt_number
+    assert payload["data"]["department"] == DEPARTMENT and payload["data"]["form"] == FORM
+    for personal in (NAME, EMAIL, "juminhyo"):
+        assert personal not in body.decode()
 
     # Without the department's private key the run stops: nothing stored, cursor kept.
     empty = Keyring(keyring.directory.parent / "empty-keyring", PASSPHRASE.encode())
@@ -198,6 +283,7 @@ def test_an_application_goes_to_the_lgwan_node_in_clear_and_its_approval_comes_b
     with _lgwan_settings(relay, client, keyring):
         call_command("lgwan_sync")
     local = Submission.objects.get(receipt_number=receipt_number)
+    assert str(local.public_id) == payload["data"]["id"]  # the application the webhook named
     assert local.answers["name"] == NAME
     assert local.applicant_name == NAME
     assert local.contact_email == ""  # the internet node emails the resident, not this one
@@ -240,6 +326,8 @@ def test_an_application_goes_to_the_lgwan_node_in_clear_and_its_approval_comes_b
     local.refresh_from_db()
     assert local.status == Status.APPROVED
     assert local.status_changes.count() == 4  # returned, taken back, in review, approved
+    _headers, _body, approved = receiver.first(FeedKind.STATUS_CHANGED, Status.APPROVED)
+    assert approved["data"]["id"] == payload["data"]["id"]
 
     # The resident sees the decision and who took the application on the internet node.
     page = requests.get(status_url, headers={"Accept-Language": "ja"}, timeout=30)
