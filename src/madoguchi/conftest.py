@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 from hypothesis import settings
 
 from madoguchi.testing.factories import DepartmentFactory, StaffFactory, publish_form
@@ -15,6 +16,19 @@ from madoguchi.testing.staff import LogIn, log_in_staff
 # bench/, never in unit tests. Hypothesis still reports examples that are slow to generate.
 settings.register_profile("madoguchi", deadline=None)
 settings.load_profile("madoguchi")
+
+
+@pytest.fixture(autouse=True)
+def default_language():  # type: ignore[no-untyped-def]
+    """Every test starts in the site's default language (Japanese).
+
+    Django's LocaleMiddleware leaves the language of the last request active in the thread,
+    so a test that asked for English pages would otherwise change what the next test on the
+    same worker reads (a refusal's message, a date's weekday).
+    """
+    translation.activate("ja")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
