@@ -24,6 +24,7 @@ from madoguchi.guide import services as guide_services
 from madoguchi.guide.models import Guide
 from madoguchi.identity import services as identity_services
 from madoguchi.identity.models import Assurance, IdentityProvider
+from madoguchi.integrations import models as integrations
 from madoguchi.mailin.models import MailApplication
 from madoguchi.payments.models import Payment, WebhookEvent
 from madoguchi.payments.models import ReceiptCounter as PaymentReceiptCounter
@@ -112,6 +113,18 @@ def wipe() -> None:
     Payment.objects.all().delete()
     PaymentReceiptCounter.objects.all().delete()
     _wipe_payment_simulator()
+    # Back-office integration: its rows protect cities, departments and pull sources.
+    for model in (
+        integrations.WebhookEndpoint,  # with its deliveries and their log
+        integrations.FeedEntry,
+        integrations.SystemClient,  # with its secrets, tokens, acknowledgements, status updates
+        integrations.EncryptionKey,
+        integrations.EncryptionPolicy,
+        integrations.FileDrop,  # with its runs and items
+        integrations.MirroredSubmission,
+        integrations.PullSource,
+    ):
+        model.objects.all().delete()
     Attachment.objects.all().delete()
     Draft.objects.all().delete()
     Submission.objects.all().delete()
