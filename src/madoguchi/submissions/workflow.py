@@ -143,25 +143,7 @@ def change_status(
     *, submission: Submission, to_status: str, staff: StaffMember, reason: str = ""
 ) -> StatusChange:
     """Move a submission along its workflow; raises WorkflowRefused with what to fix."""
-    reason = reason.strip()
-    if to_status not in S.values:
-        raise WorkflowRefused(_("Choose the new status."))
-    if to_status == S.RETURNED:
-        raise WorkflowRefused(_("Use “Return for correction” to name the fields to fix."))
-    if to_status in NEEDS_REASON and not reason:
-        raise WorkflowRefused(_("Give a reason. The applicant will read it."))
-    with transaction.atomic():
-        current = lock_submission(submission)
-        _check_staff(staff, current)
-        if to_status not in allowed_transitions(current):
-            raise WorkflowRefused(
-                _("A submission that is “%(current)s” cannot become “%(target)s”.")
-                % {"current": S(current.status).label, "target": S(to_status).label}
-            )
-        change = record_change(current, to_status, staff=staff, reason=reason)
-        transaction.on_commit(lambda: notifications.send_status_update(current, change))
-    submission.status = current.status
-    return change
+    return _change_status(submission, to_status, reason, staff=staff)
 
 
 def change_status_by_system(
@@ -174,6 +156,19 @@ def change_status_by_system(
     the ledger event carries ``by: system`` so the resident's history names the system.
     The resident is emailed as for a staff change, with ``reason`` as the message.
     """
+    return _change_status(submission, to_status, reason, actor=actor, extra={"by": "system"})
+
+
+def _change_status(
+    submission: Submission,
+    to_status: str,
+    reason: str,
+    *,
+    staff: StaffMember | None = None,
+    actor: str = "",
+    extra: dict[str, str] | None = None,
+) -> StatusChange:
+    """Staff's and systems' one path: the checks, the change under the row lock, the email."""
     reason = reason.strip()
     if to_status not in S.values:
         raise WorkflowRefused(_("Choose the new status."))
@@ -183,13 +178,15 @@ def change_status_by_system(
         raise WorkflowRefused(_("Give a reason. The applicant will read it."))
     with transaction.atomic():
         current = lock_submission(submission)
+        if staff is not None:
+            _check_staff(staff, current)
         if to_status not in allowed_transitions(current):
             raise WorkflowRefused(
                 _("A submission that is “%(current)s” cannot become “%(target)s”.")
                 % {"current": S(current.status).label, "target": S(to_status).label}
             )
         change = record_change(
-            current, to_status, staff=None, reason=reason, extra={"by": "system"}, actor=actor
+            current, to_status, staff=staff, reason=reason, extra=extra, actor=actor
         )
         transaction.on_commit(lambda: notifications.send_status_update(current, change))
     submission.status = current.status
