@@ -13,6 +13,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from hypothesis import given
 from hypothesis import settings as settings_hypothesis
 from hypothesis import strategies as st
@@ -123,17 +124,22 @@ def test_find_address_never_changes_an_address_locked_by_the_card(
     schema: FormSchema = child_form.schema
     values = {"postal_code": "9228622", "address": FULL_ADDRESS}
 
-    result = _lookup_address(
-        schema, {"postal_code", "address"}, "postal_code", values, locked={"address": FULL_ADDRESS}
-    )
-    forced = _lookup_address(
-        schema,
-        {"postal_code", "address"},
-        "postal_code",
-        values,
-        locked={"address": FULL_ADDRESS},
-        replace=True,
-    )
+    with translation.override("en"):  # the notice is matched in English below
+        result = _lookup_address(
+            schema,
+            {"postal_code", "address"},
+            "postal_code",
+            values,
+            locked={"address": FULL_ADDRESS},
+        )
+        forced = _lookup_address(
+            schema,
+            {"postal_code", "address"},
+            "postal_code",
+            values,
+            locked={"address": FULL_ADDRESS},
+            replace=True,
+        )
 
     assert values == {"postal_code": "9228622", "address": FULL_ADDRESS}
     assert "My Number Card" in result.notice and "My Number Card" in forced.notice
