@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from madoguchi.e2e.tests.conftest import assert_accessible, browser  # noqa: F401 (fixture)
+from madoguchi.e2e.tests.conftest import assert_accessible
 from madoguchi.integrations.models import WebhookAttempt, WebhookEndpoint
 from madoguchi.integrations.tests.test_webhooks import Receiver, receiver  # noqa: F401
 from madoguchi.tenants.models import StaffRole
@@ -28,8 +28,8 @@ pytestmark = pytest.mark.browser
 def test_an_administrator_adds_a_webhook_and_reads_its_delivery_log(
     transactional_db: None,
     live_server: Any,
-    browser: Any,  # noqa: F811
-    receiver: Receiver,  # noqa: F811
+    browser: Any,
+    receiver: Receiver,  # noqa: F811 (the fixture imported above)
 ) -> None:
     department = DepartmentFactory(name="子育て支援課")
     form_version = publish_form(department=department)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from madoguchi.e2e.tests.conftest import assert_accessible, browser  # noqa: F401 (fixture)
+from madoguchi.e2e.tests.conftest import assert_accessible
 from madoguchi.integrations.models import SystemClient
 from madoguchi.tenants.models import StaffRole
 from madoguchi.testing.factories import STAFF_PASSWORD, DepartmentFactory, StaffFactory
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 def test_an_administrator_registers_a_system_and_sees_the_secret_once(
     transactional_db: None,
     live_server: Any,
-    browser: Any,  # noqa: F811
+    browser: Any,
 ) -> None:
     department = DepartmentFactory(name="市民課")
     admin = StaffFactory(municipality=department.municipality, role=StaffRole.MUNICIPALITY_ADMIN)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from madoguchi.e2e.tests.conftest import _csp_violations, assert_accessible, browser
+from madoguchi.e2e.tests.conftest import _csp_violations, assert_accessible
 from madoguchi.tenants.models import Department, StaffMember
 from madoguchi.testing.factories import (
     STAFF_PASSWORD,
@@ -21,7 +21,6 @@ from madoguchi.testing.factories import (
 from madoguchi.testing.staff import code_for
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser"]  # the session's chromium, from the browser tests' conftest
 
 
 def log_in(page: Any, base: str, staff: StaffMember) -> None:

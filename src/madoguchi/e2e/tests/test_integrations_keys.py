@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from madoguchi.e2e.tests.conftest import assert_accessible, browser  # noqa: F401 (fixture)
+from madoguchi.e2e.tests.conftest import assert_accessible
 from madoguchi.integrations import crypto
 from madoguchi.integrations.models import EncryptionKey, EncryptionPolicy, KeyPurpose
 from madoguchi.tenants.models import Department, StaffMember, StaffRole
@@ -43,7 +43,7 @@ def _accessible_at_both_widths(page: Any, *, name: str) -> None:
 def test_an_administrator_registers_keys_and_turns_encryption_on(
     transactional_db: None,
     live_server: Any,
-    browser: Any,  # noqa: F811
+    browser: Any,
 ) -> None:
     department: Department = DepartmentFactory(name="市民課")
     publish_form(department=department)  # so the city's encryption needs this department's key
