@@ -83,28 +83,14 @@ def _for_submission(kind: FeedKind, submission: Submission, *, reference: str = 
     )
 
 
-# Submissions whose SUBMITTED entry the payment subscriber wrote first (a fee asked while
-# submitting, before this app's hook runs), by public id (never reused, so an entry left by
-# a rolled-back transaction matches nothing): the after_submit hook then writes nothing.
-# This spares the hot path a query: the hook itself never has to look.
-_submitted_early: set[str] = set()
-
-
-def _write_submitted(submission: Submission) -> None:
+def on_submitted(submission: Submission) -> None:
+    """after_submit hook, run before the others (a fee asked while submitting records its
+    payment event from payments' hook): the submission's subject in the index and its
+    ``SUBMITTED`` entry."""
     SubjectIndex.objects.create(
         subject=events.submission_subject(submission.public_id), submission=submission
     )
     _for_submission(FeedKind.SUBMITTED, submission)
-
-
-def on_submitted(submission: Submission) -> None:
-    """after_submit hook: the submission's subject in the index and its ``SUBMITTED`` entry
-    (nothing when the payment subscriber wrote both first)."""
-    public_id = str(submission.public_id)
-    if public_id in _submitted_early:
-        _submitted_early.discard(public_id)
-        return
-    _write_submitted(submission)
 
 
 def on_status_changed(submission: Submission, change: StatusChange) -> None:
@@ -131,12 +117,7 @@ def on_event(event: events.Event, actor: str, subject: str, detail: dict[str, st
         if payment is None:
             logger.warning("feed: payment event %s without a known payment", event.value)
             return
-        submission = payment.submission
-        # A fee asked while the application is made: its SUBMITTED entry comes first.
-        if not SubjectIndex.objects.filter(submission=submission).exists():
-            _write_submitted(submission)
-            _submitted_early.add(str(submission.public_id))
-        _for_submission(FeedKind.PAYMENT, submission, reference=str(payment.public_id))
+        _for_submission(FeedKind.PAYMENT, payment.submission, reference=str(payment.public_id))
     elif event == events.Event.MAIL_ARRIVED:
         found = submission_for_subject(detail.get("submission", ""))
         if found is None:
@@ -161,7 +142,7 @@ def on_event(event: events.Event, actor: str, subject: str, detail: dict[str, st
 
 def connect() -> None:
     """Plug the feed into the ports (once; the events subscriber after the ledger's)."""
-    after_submit.register("integrations.feed", on_submitted)
+    after_submit.register("integrations.feed", on_submitted, first=True)
     status_hooks.register("integrations.feed", on_status_changed)
     if on_event not in events._subscribers:
         events.subscribe(on_event)

@@ -23,9 +23,20 @@ Hook = Callable[["Submission"], None]
 _hooks: dict[str, Hook] = {}
 
 
-def register(name: str, hook: Hook) -> None:
-    """Add (or replace, so a reloaded app registers once) the hook called ``name``."""
-    _hooks[name] = hook
+def register(name: str, hook: Hook, *, first: bool = False) -> None:
+    """Add (or replace, so a reloaded app registers once) the hook called ``name``.
+
+    ``first``: run it before the hooks registered so far (the integrations' change feed
+    records the submission before a fee asked for it is recorded as a payment event).
+    """
+    _hooks.pop(name, None)
+    if first:
+        others = dict(_hooks)
+        _hooks.clear()
+        _hooks[name] = hook
+        _hooks.update(others)
+    else:
+        _hooks[name] = hook
 
 
 def run(submission: Submission) -> None:

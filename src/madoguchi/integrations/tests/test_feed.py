@@ -9,7 +9,6 @@ from django.utils import timezone
 from madoguchi.core import events
 from madoguchi.counter import services as counter_services
 from madoguchi.forms.models import FormVersion
-from madoguchi.integrations import feed
 from madoguchi.integrations.feed_selectors import entries_after
 from madoguchi.integrations.models import FeedEntry, FeedKind, SubjectIndex
 from madoguchi.mailin import intake
@@ -17,6 +16,7 @@ from madoguchi.mailin.tests.test_intake import code_of, mail_application
 from madoguchi.payments import changes
 from madoguchi.payments.models import Payment
 from madoguchi.payments.states import PaymentStatus
+from madoguchi.payments.tests import data as payment_data
 from madoguchi.submissions import corrections, workflow
 from madoguchi.submissions.models import Status, Submission
 from madoguchi.tenants.models import Department, StaffMember
@@ -108,16 +108,10 @@ def test_a_payment_event_writes_one_entry_with_the_payment_as_reference(
     assert FeedEntry.objects.order_by("id").last().reference == str(payment.public_id)  # type: ignore[union-attr]
 
 
-def test_a_fee_asked_while_submitting_comes_after_the_submission_in_the_feed(
-    form_version: FormVersion,
-) -> None:
-    with transaction.atomic():
-        submission = submit_application(form_version)
-        FeedEntry.objects.all().delete()
-        SubjectIndex.objects.all().delete()  # as if the fee hook ran before the feed's
-        payment = pending_payment(submission)
-        pay(payment)
-        feed.on_submitted(submission)  # the feed's after_submit hook, run last
+def test_a_fee_asked_while_submitting_comes_after_the_submission_in_the_feed() -> None:
+    # A fee paid at application is asked by payments' after_submit hook, which records its
+    # payment event while the submission is made: the feed's hook runs before it.
+    submission = payment_data.application()
 
     assert kinds(submission) == [FeedKind.SUBMITTED, FeedKind.PAYMENT]
 
