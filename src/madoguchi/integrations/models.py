@@ -7,6 +7,7 @@ internet node (residents)            LGWAN node (staff)
 - SystemClient, ClientSecret,         - PullSource (where it pulls from, with its client)
   AccessToken, Acknowledgement        - MirroredSubmission (local submission ↔ remote id)
 - FeedEntry, SubjectIndex             - PendingPush (a status change to send back)
+                                      - MirroredCorrection (a return taken there)
 - WebhookEndpoint, WebhookDelivery,   - FileDrop, FileDropRun (legacy intake by files)
   WebhookAttempt
 - EncryptionKey (public keys only), EncryptionPolicy, SealedSubmission
@@ -23,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from madoguchi.exports.models import ExportProfile
 from madoguchi.forms.models import Form
-from madoguchi.submissions.models import StatusChange, Submission
+from madoguchi.submissions.models import Correction, StatusChange, Submission
 from madoguchi.tenants.models import Department, Municipality, StaffMember
 
 # --- system API: OAuth 2.0 client credentials ------------------------------------------------
@@ -363,9 +364,26 @@ class MirroredSubmission(models.Model):
     pulled_at = models.DateTimeField()
     # The feed entry it was last brought up to date from.
     remote_cursor = models.BigIntegerField(default=0)
+    # The internet node's document SHA-256 last pulled: a correction applied here makes the
+    # local document again, so the local hash no longer says whether the remote one changed.
+    remote_document_sha256 = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"mirror of {self.remote_public_id}"
+
+
+class MirroredCorrection(models.Model):
+    """On the LGWAN node: a return for correction made here, taken by the internet node
+    (its correction's id there), and whether the resident's resend has been applied here."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
+    correction = models.OneToOneField(Correction, on_delete=models.CASCADE, related_name="+")
+    remote_id = models.CharField(max_length=64, unique=True)
+    returned_at = models.DateTimeField()
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"correction {self.correction_id} as {self.remote_id}"
 
 
 class PendingPush(models.Model):
