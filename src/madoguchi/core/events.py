@@ -41,6 +41,10 @@ class Event(enum.StrEnum):
     # A department's back-office system read an application (or one of its files) through
     # the system API (madoguchi.integrations). Detail: department code, "by": "system", what.
     SYSTEM_FETCHED = "submission.system_fetched"
+    # A back-office system acknowledged an application up to a new cursor of the change feed
+    # (POST applications/{id}/ack). Detail: department code, "by": "system", the cursor; an
+    # ack of a cursor already acknowledged records nothing.
+    SYSTEM_ACKNOWLEDGED = "submission.system_acknowledged"
     RECEIPT_ISSUED = "submission.receipt_issued"
     RESULT_DELIVERED = "submission.result_delivered"
     FORM_PUBLISHED = "form.published"

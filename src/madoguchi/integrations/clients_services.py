@@ -185,7 +185,14 @@ class StatusRefused(Refused):
 
 def acknowledge(*, client: SystemClient, submission: Submission, cursor: int) -> Acknowledgement:
     """The client took ``submission`` up to feed entry ``cursor`` (one row per client and
-    application, moved forward; an older cursor than the one kept changes nothing)."""
+    application, moved forward; an older cursor than the one kept changes nothing).
+
+    A new cursor is a ``SYSTEM_ACKNOWLEDGED`` ledger event in the same transaction (the
+    client's pseudonym, the department's code and the cursor; no personal data), which the
+    resident reads as 「基幹システムが受領を確認しました」. Sending the same or an older cursor
+    again (a retry) records nothing, so a system that acknowledges often cannot flood the
+    ledger or the resident's history.
+    """
     entry = FeedEntry.objects.filter(pk=cursor, submission=submission).first()
     if entry is None:
         raise ClientRefused(
@@ -201,10 +208,22 @@ def acknowledge(*, client: SystemClient, submission: Submission, cursor: int) ->
             submission=submission,
             defaults={"feed_entry": entry, "at": timezone.now()},
         )
-        if not created and ack.feed_entry_id < entry.pk:
+        moved = not created and ack.feed_entry_id < entry.pk
+        if moved:
             ack.feed_entry = entry
             ack.at = timezone.now()
             ack.save(update_fields=["feed_entry", "at"])
+        if created or moved:
+            events.record(
+                events.Event.SYSTEM_ACKNOWLEDGED,
+                actor=events.pseudonym("system_client", client.client_id),
+                subject=events.submission_subject(submission.public_id),
+                detail={
+                    "department": submission.department.code,
+                    "by": "system",
+                    "cursor": str(entry.pk),
+                },
+            )
     return ack
 
 
