@@ -10,7 +10,8 @@ internet node (residents)            LGWAN node (staff)
                                       - MirroredCorrection (a return taken there)
 - WebhookEndpoint, WebhookDelivery,   - FileDrop, FileDropRun (legacy intake by files)
   WebhookAttempt
-- EncryptionKey (public keys only), EncryptionPolicy, SealedSubmission
+- EncryptionKey (public keys only), EncryptionPolicy, SealedSubmission,
+  SealedCorrection
 
 A single-instance city (LGWAN-ASP style) uses the left column only.
 """
@@ -120,6 +121,10 @@ class StatusUpdate(models.Model):
     # retry with the same key waits for it on the unique constraint).
     change = models.OneToOneField(
         StatusChange, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # A return for correction (POST applications/{id}/returns): the correction it opened.
+    correction = models.OneToOneField(
+        Correction, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     at = models.DateTimeField()
 
@@ -339,6 +344,28 @@ class SealedSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"sealed submission {self.submission_id}"
+
+
+class SealedCorrection(models.Model):
+    """A sealed application's correction as the resident resent it: ciphertext only.
+
+    The plaintext is ``{"answers": {reopened key: value}, "files": {attachment id: {"name",
+    "content_type"}}}``, sealed to the department's keys and the escrow key of the time of
+    the resend; the new files' stored bytes are replaced by their ciphertext (integrations.
+    sealing.seal_correction).
+    """
+
+    correction = models.OneToOneField(Correction, on_delete=models.CASCADE, related_name="+")
+    suite = models.CharField(max_length=80)
+    recipients = models.JSONField()
+    ciphertext = models.BinaryField()
+    plaintext_sha256 = models.CharField(max_length=64)
+    # {str(attachment id): {"sha256": plaintext SHA-256, "size": plaintext size}}
+    files = models.JSONField(default=dict, blank=True)
+    sealed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"sealed correction {self.correction_id}"
 
 
 class PullSource(models.Model):

@@ -255,7 +255,13 @@ class Correction(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="corrections")
     reason = models.TextField(max_length=2000)
     fields = models.JSONField(default=list)
-    requested_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    # Staff who returned it, or none when a back-office system did (``requested_by_system``).
+    requested_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The system API client's pseudonym (``system_client:<client id>``) when a back-office
+    # system returned it; no name of a person.
+    requested_by_system = models.CharField(max_length=100, blank=True)
     requested_at = models.DateTimeField()
     # Only the hash of the resident's link is stored, like a draft's resume link.
     token_hash = models.CharField(max_length=64, unique=True)
