@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 
 from madoguchi.api.api import api
 from madoguchi.core import views as core_views
+from madoguchi.integrations import system_forms_api  # noqa: F401  (its routes on system_api)
 from madoguchi.integrations.system_api import system_api
 
 urlpatterns = [

@@ -6,6 +6,13 @@ both nodes), status, submission time, canonical document and attachments, so the
 office (inbox, detail, workflow, exports) works on it as on any other. Everything of one
 application is written in one transaction: a failure leaves the node as it was.
 
+A return for correction made here is taken by the internet node (:mod:`.push`); when the
+resident resends it there, the pull brings the corrected answers (opened with this node's
+keyring when sealed) and they are applied to the local submission through the LGWAN node's
+own open Correction (submissions.corrections.apply_correction): the replaced answers go into
+the correction's history, the local document is made again, the status becomes RESUBMITTED
+(a change without a staff actor, so not pushed back). Applied once (``MirroredCorrection``).
+
 The receipt number is the internet node's: the LGWAN node never issues numbers of its own
 for pulled applications (its ReceiptCounter is not touched). The local copy has no contact
 email: residents are emailed by the internet node only, whose status links they can open.
@@ -25,11 +32,11 @@ from django.utils.dateparse import parse_datetime
 
 from madoguchi.core import events
 from madoguchi.forms.models import FormVersion
-from madoguchi.submissions import workflow
-from madoguchi.submissions.models import Attachment, Channel, Status, Submission
+from madoguchi.submissions import corrections, workflow
+from madoguchi.submissions.models import Attachment, Channel, Correction, Status, Submission
 
 from . import feed, push
-from .models import MirroredSubmission, PullSource
+from .models import MirroredCorrection, MirroredSubmission, PullSource
 
 
 class MirrorError(Exception):
@@ -45,6 +52,16 @@ class PulledFile:
     content_type: str
     sha256: str
     content: bytes
+
+
+@dataclass(frozen=True)
+class PulledCorrection:
+    """The resident's resend of a correction on the internet node, opened: the reopened
+    answers (files named by the internet node's ids) and the files the correction added."""
+
+    remote_id: str
+    answers: dict[str, Any]
+    files: list[PulledFile] = field(default_factory=list)
 
 
 @dataclass
@@ -64,6 +81,8 @@ class Pulled:
     applicant_name: str = ""
     language: str = "ja"
     files: list[PulledFile] = field(default_factory=list)
+    # The newest resent correction not applied here yet, if any.
+    correction: PulledCorrection | None = None
 
     @classmethod
     def from_api(
@@ -146,7 +165,8 @@ def check_document(pulled: Pulled) -> None:
     digest = hashlib.sha256(pulled.document.encode("utf-8")).hexdigest()
     if not pulled.document_sha256 or digest != pulled.document_sha256:
         raise MirrorError(f"application {pulled.public_id}: document SHA-256 differs")
-    for item in pulled.files:
+    extra = pulled.correction.files if pulled.correction is not None else []
+    for item in [*pulled.files, *extra]:
         if hashlib.sha256(item.content).hexdigest() != item.sha256 or len(item.content) != (
             item.size
         ):
@@ -190,10 +210,16 @@ def store(*, source: PullSource, pulled: Pulled, cursor: int) -> tuple[Submissio
                 remote_public_id=pulled.public_id,
                 pulled_at=now,
                 remote_cursor=cursor,
+                remote_document_sha256=pulled.document_sha256,
             )
             return submission, True
         submission = workflow.lock_submission(mirror.submission)
-        if submission.document_sha256 != pulled.document_sha256:
+        remote_before = mirror.remote_document_sha256 or submission.document_sha256
+        applied = False
+        if pulled.correction is not None:
+            applied = _apply_correction(submission, pulled, pulled.correction)
+            submission = workflow.lock_submission(submission)
+        if not applied and remote_before != pulled.document_sha256:
             _replace_content(submission, pulled, form_version)
         if submission.status != pulled.status and not has_unsent_changes(submission):
             workflow.record_change(
@@ -201,8 +227,105 @@ def store(*, source: PullSource, pulled: Pulled, cursor: int) -> tuple[Submissio
             )
         mirror.pulled_at = now
         mirror.remote_cursor = max(mirror.remote_cursor, cursor)
-        mirror.save(update_fields=["pulled_at", "remote_cursor"])
+        mirror.remote_document_sha256 = pulled.document_sha256
+        mirror.save(update_fields=["pulled_at", "remote_cursor", "remote_document_sha256"])
         return submission, False
+
+
+def applied_corrections() -> set[str]:
+    """The internet node's ids of the corrections whose resend is applied here."""
+    return set(
+        MirroredCorrection.objects.filter(applied_at__isnull=False).values_list(
+            "remote_id", flat=True
+        )
+    )
+
+
+def _local_correction(submission: Submission, remote_id: str) -> tuple[Correction, bool]:
+    """The correction made here that ``remote_id`` answers, and whether it is applied."""
+    row = (
+        MirroredCorrection.objects.select_for_update()
+        .select_related("correction")
+        .filter(remote_id=remote_id)
+        .first()
+    )
+    if row is not None:
+        if row.submission_id != submission.pk:
+            raise MirrorError(f"correction {remote_id} belongs to another application")
+        return row.correction, row.applied_at is not None
+    # Taken by the internet node but its answer lost (the push is replayed next run): the
+    # application's one open correction here is the one the resident answered.
+    found = (
+        Correction.objects.filter(submission=submission, resubmitted_at__isnull=True)
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
+    if found is None:
+        raise MirrorError(
+            f"application {submission.public_id}: correction {remote_id} was resent, but "
+            "no return for correction is open on this node"
+        )
+    return found, False
+
+
+def _apply_correction(submission: Submission, pulled: Pulled, resent: PulledCorrection) -> bool:
+    """Apply the resident's resend to the local submission; False when already applied."""
+    local, applied = _local_correction(submission, resent.remote_id)
+    if applied:
+        return False
+    if local.resubmitted_at is not None or submission.status != Status.RETURNED:
+        raise MirrorError(
+            f"application {pulled.public_id}: correction {resent.remote_id} cannot be applied "
+            f"here (local status {submission.status})"
+        )
+    if corrections.needs_signature(local):
+        raise MirrorError(
+            f"application {pulled.public_id}: correction {resent.remote_id} of a signed form "
+            "is not applied on this node (its new signature is on the internet node)"
+        )
+    ids = _attach_to_correction(local, resent.files)
+    # Files the resident kept are the submission's own: the internet node's ids of the
+    # pulled application's files, matched here by field and SHA-256.
+    kept = {(a.field_key, a.sha256): a.pk for a in submission.attachments.all()}
+    for item in pulled.files:
+        if (item.field, item.sha256) in kept:
+            ids.setdefault(item.remote_id, kept[(item.field, item.sha256)])
+    reopened = {key: resent.answers[key] for key in local.fields if key in resent.answers}
+    answers = submission.answers | _with_local_file_ids(reopened, ids)
+    try:
+        corrections.apply_correction(correction=local, answers=answers)
+    except workflow.WorkflowRefused as refused:
+        raise MirrorError(
+            f"application {pulled.public_id}: correction {resent.remote_id} refused here: "
+            f"{refused.code}"
+        ) from None
+    MirroredCorrection.objects.update_or_create(
+        correction=local,
+        defaults={
+            "submission": submission,
+            "remote_id": resent.remote_id,
+            "returned_at": local.requested_at,
+            "applied_at": timezone.now(),
+        },
+    )
+    return True
+
+
+def _attach_to_correction(correction: Correction, files: list[PulledFile]) -> dict[int, int]:
+    """The correction's new files wait on it until it is applied, as a resident's upload."""
+    ids: dict[int, int] = {}
+    for item in files:
+        attachment = Attachment.objects.create(
+            correction=correction,
+            field_key=item.field,
+            file=ContentFile(item.content, name="pulled"),
+            name=item.name,
+            size=item.size,
+            content_type=item.content_type,
+            sha256=item.sha256,
+        )
+        ids[item.remote_id] = attachment.pk
+    return ids
 
 
 def _attach(submission: Submission, files: list[PulledFile]) -> dict[int, int]:

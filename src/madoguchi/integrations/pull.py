@@ -5,11 +5,13 @@ source of ``MADOGUCHI_PULL_SOURCES`` it takes a token (OAuth 2.0 client credenti
 the change list after its cursor, and for each application new or changed fetches it,
 decrypts the sealed payload with this node's keyring, downloads and decrypts its attachments
 through their signed URLs, checks the document's and every file's SHA-256, stores the local
-copy in one transaction (:mod:`.mirror`) and acknowledges it. Then it pushes the status
-changes staff made here (:mod:`.push`). The cursor moves only once a batch is stored, so an
-error (network, a refused hash, a missing key) leaves it where it was: the next run starts
-the batch again, and nothing is half-stored. Errors are recorded on the pull source and
-logged with ids and codes only.
+copy in one transaction (:mod:`.mirror`) and acknowledges it. A form version the application
+names and this node lacks is fetched and installed first (:mod:`.version_sync`); a correction
+the resident resent there is opened and applied to the local one (:func:`open_correction`).
+Then it pushes the status changes staff made here (:mod:`.push`). The cursor moves only once
+a batch is stored, so an error (network, a refused hash, a missing key) leaves it where it
+was: the next run starts the batch again, and nothing is half-stored. Errors are recorded on
+the pull source and logged with ids and codes only.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from . import crypto, mirror, push, sealing
+from . import crypto, mirror, push, sealing, version_sync
 from .keyring import Keyring, KeyringError
 from .models import FeedKind, MirroredSubmission, PendingPush, PullSource
 
@@ -189,8 +191,64 @@ def open_application(
         )
         for item in detail.get("attachments") or []
     ]
-    return mirror.Pulled.from_api(
+    pulled = mirror.Pulled.from_api(
         detail, answers=answers, document=document, applicant_name=applicant_name, files=files
+    )
+    pulled.correction = open_correction(client, detail, keyring)
+    return pulled
+
+
+def open_correction(
+    client: SourceClient, detail: dict[str, Any], keyring: Callable[[], Keyring]
+) -> mirror.PulledCorrection | None:
+    """The newest correction the resident resent that is not applied here yet, opened:
+    sealed ones with this node's keyring (its files downloaded and decrypted), clear ones
+    as given. Older resent ones were applied by earlier runs (one is open at a time)."""
+    public_id = str(detail["id"])
+    resent = [c for c in detail.get("corrections") or [] if c.get("resubmitted_at")]
+    if not resent or str(resent[-1]["id"]) in mirror.applied_corrections():
+        return None
+    item = resent[-1]
+    remote_id = str(item["id"])
+    listed = list(item.get("files") or [])
+    contents = {
+        int(f["id"]): client.download(
+            str(f["url"]), what=f"file {f['id']} of correction {remote_id} of {public_id}"
+        )
+        for f in listed
+    }
+    names: dict[int, str] = {}
+    if item.get("sealed"):
+        opened = sealing.open_correction_payload(
+            item,
+            keyring(),
+            public_id=public_id,
+            files={str(f["id"]): contents[int(f["id"])] for f in listed if f.get("sealed", True)},
+        )
+        answers = dict(opened.get("answers") or {})
+        contents |= {int(key): value for key, value in (opened.get("attachments") or {}).items()}
+        names = {
+            int(key): str(value.get("name") or "")
+            for key, value in (opened.get("files") or {}).items()
+            if isinstance(value, dict)
+        }
+    else:
+        answers = dict(item.get("answers") or {})
+    return mirror.PulledCorrection(
+        remote_id=remote_id,
+        answers=answers,
+        files=[
+            mirror.PulledFile(
+                remote_id=int(f["id"]),
+                field=str(f["field"]),
+                name=names.get(int(f["id"])) or str(f["name"]),
+                size=int(f["size"]),
+                content_type=str(f["content_type"]),
+                sha256=str(f["sha256"]),
+                content=contents[int(f["id"])],
+            )
+            for f in listed
+        ],
     )
 
 
@@ -282,6 +340,7 @@ def pull_changes(
                 _ack(client, public_id, cursor)
                 continue
             detail = client.get_json(f"applications/{public_id}", what=f"application {public_id}")
+            version_sync.ensure_version(client, detail)
             pulled = open_application(client, detail, keyring)
             _submission, created = mirror.store(source=source, pulled=pulled, cursor=cursor)
             _ack(client, public_id, cursor)
@@ -304,6 +363,7 @@ def refresh(
     """Fetch one application again and take its state as the internet node has it."""
     known = MirroredSubmission.objects.get(remote_public_id=public_id)
     detail = client.get_json(f"applications/{public_id}", what=f"application {public_id}")
+    version_sync.ensure_version(client, detail)
     pulled = open_application(client, detail, keyring)
     mirror.store(source=source, pulled=pulled, cursor=known.remote_cursor)
 

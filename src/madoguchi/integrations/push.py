@@ -7,8 +7,13 @@ only); ``madoguchi lgwan_sync`` sends them in order through the system API's
 opened. Changes without a staff actor (those the pull itself applied, from the internet
 node) are not sent back.
 
-A change the internet node refuses (409/422: a move its workflow does not allow there, such
-as a return for correction of an encrypted application) is given up, with the later changes
+A return for correction (差し戻し, status RETURNED) goes through
+``POST applications/{id}/returns`` with the local Correction's fields and reason: the internet
+node opens its own correction and emails the resident the link; the id it gives its correction
+is kept (``MirroredCorrection``), and the resident's resend comes back by the pull (:mod:`.mirror`).
+
+A change the internet node refuses (409/422: a move its workflow does not allow there) is
+given up, with the later changes
 of the same application, and the internet node's status is taken back here: the two nodes
 never disagree for long, and the refusal is recorded on the change and the pull source.
 A server error or no answer leaves every change waiting for the next run.
@@ -21,13 +26,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import requests
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from madoguchi.submissions.models import StatusChange, Submission
+from madoguchi.submissions.models import Correction, Status, StatusChange, Submission
 
 from . import node
-from .models import MirroredSubmission, PendingPush, PullSource
+from .models import MirroredCorrection, MirroredSubmission, PendingPush, PullSource
 
 if TYPE_CHECKING:
     from .pull import SourceClient
@@ -101,21 +107,36 @@ def push_pending(source: PullSource, client: SourceClient) -> PushResult:
             push.last_error = f"{REFUSED}an earlier change of this application was refused"
             push.save(update_fields=["last_error"])
             continue
+        correction = _correction_of(push) if push.change.to_status == Status.RETURNED else None
         try:
-            response = client.request(
-                "POST",
-                f"applications/{remote_id}/status",
-                what=f"status of {remote_id}",
-                body={
-                    "status": push.change.to_status,
-                    "message": push.change.reason,
-                    "idempotency_key": idempotency_key(push, remote_id),
-                },
-            )
+            if correction is not None:
+                response = client.request(
+                    "POST",
+                    f"applications/{remote_id}/returns",
+                    what=f"return of {remote_id}",
+                    body={
+                        "fields": list(correction.fields),
+                        "reason": correction.reason,
+                        "idempotency_key": idempotency_key(push, remote_id),
+                    },
+                )
+            else:
+                response = client.request(
+                    "POST",
+                    f"applications/{remote_id}/status",
+                    what=f"status of {remote_id}",
+                    body={
+                        "status": push.change.to_status,
+                        "message": push.change.reason,
+                        "idempotency_key": idempotency_key(push, remote_id),
+                    },
+                )
         except PullError as error:
             raise PushError(str(error)) from None
         push.attempts += 1
         if response.status_code in (200, 201, 204):
+            if correction is not None:
+                _keep_remote_correction(correction, response, remote_id)
             push.pushed_at = timezone.now()
             push.last_error = ""
             push.save(update_fields=["attempts", "pushed_at", "last_error"])
@@ -135,3 +156,36 @@ def push_pending(source: PullSource, client: SourceClient) -> PushResult:
             "change %s of %s refused by %s: %s", push.change_id, remote_id, source.name, problem
         )
     return result
+
+
+def _correction_of(push: PendingPush) -> Correction | None:
+    """The local correction a RETURNED change opened (made just before it, in its transaction)."""
+    return (
+        Correction.objects.filter(
+            submission_id=push.submission_id, requested_at__lte=push.change.at
+        )
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
+
+
+def _keep_remote_correction(
+    correction: Correction, response: requests.Response, remote_id: str
+) -> None:
+    """The internet node's id for the correction, so its resend is applied to this one."""
+    try:
+        answer = response.json()
+        taken = answer["correction"]
+        remote_correction = str(taken["id"])
+    except (ValueError, KeyError, TypeError):
+        raise PushError(f"return of {remote_id}: no correction in the answer") from None
+    if not remote_correction or len(remote_correction) > 64:
+        raise PushError(f"return of {remote_id}: the correction's id is not usable")
+    MirroredCorrection.objects.update_or_create(
+        correction=correction,
+        defaults={
+            "submission_id": correction.submission_id,
+            "remote_id": remote_correction,
+            "returned_at": timezone.now(),
+        },
+    )
