@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from madoguchi.forms.models import Form
-from madoguchi.submissions import due_dates, identity_levels, workflow
+from madoguchi.submissions import access_history, due_dates, identity_levels, workflow
 from madoguchi.submissions import selectors as submission_selectors
 from madoguchi.submissions.models import Status, Submission
 from madoguchi.tenants.models import StaffMember
@@ -45,13 +45,23 @@ def workflow_context(
         if Status.RETURNED in allowed
         else [],
         "colleagues": [(c.pk, c.display_name) for c in colleagues_for(submission)],
-        "status_changes": submission.status_changes.select_related("actor__user"),
+        "status_changes": _status_changes(submission, language=language),
         "corrections": submission.corrections.all(),
         "comments": submission.comments.select_related("author__user"),
         "results": submission.result_documents.select_related("delivered_by__user"),
         "can_deliver": staff.can_act and submission.status in workflow.DELIVERABLE,
         "can_act": staff.can_act,
     }
+
+
+def _status_changes(submission: Submission, *, language: str) -> list[Any]:
+    """The workflow's steps, each with ``system_actor``: 「基幹システム（<課>）」 when a
+    back-office system set it (else ""), so it does not read as the applicant's."""
+    by_system = access_history.system_status_changes(submission, language=language)
+    changes = list(submission.status_changes.select_related("actor__user"))
+    for change in changes:
+        change.system_actor = by_system.get(change.pk, "")  # type: ignore[attr-defined]
+    return changes
 
 
 PAGE_SIZE = 50

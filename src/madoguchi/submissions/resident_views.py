@@ -48,6 +48,7 @@ EVENT_LABELS = {
     events.Event.EXPORTED: gettext_lazy("Exported for processing"),
     events.Event.RESULT_DELIVERED: gettext_lazy("Result delivered"),
     events.Event.SYSTEM_FETCHED: gettext_lazy("Taken by a back-office system"),
+    events.Event.SYSTEM_ACKNOWLEDGED: gettext_lazy("A back-office system confirmed receipt"),
     events.Event.MAIL_PREPARED: gettext_lazy("You made the application form for posting"),
     events.Event.MAIL_ARRIVED: gettext_lazy("Your posted application arrived"),
     events.Event.COUNTER_PREREGISTERED: gettext_lazy("You pre-registered for the counter"),
@@ -65,7 +66,9 @@ def history_rows(submissions: list[Submission], *, language: str) -> list[dict[s
         {
             "at": record.at,
             "receipt_number": record.receipt_number,
-            "action": EVENT_LABELS.get(events.Event(record.event), record.event),
+            # What a back-office system did reads as the system's act (access_history).
+            "action": (record.by_system and access_history.system_label(record.event))
+            or EVENT_LABELS.get(events.Event(record.event), record.event),
             "actor": _("You") if record.by_resident else record.department or _("City office"),
             # Successive views grouped into one line (selectors.group_views).
             "count": record.count,

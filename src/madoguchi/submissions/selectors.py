@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from madoguchi.core import events
 from madoguchi.ledger import selectors as ledger_selectors
@@ -14,6 +13,7 @@ from madoguchi.ledger.models import LedgerEntry
 from madoguchi.tenants.models import Department, StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
+from . import access_history as history_words
 from . import resident_session
 from .models import Draft, Submission
 from .services import hash_token
@@ -100,6 +100,8 @@ class AccessRecord:
     # The department that acted, or "" when the resident did (submitted, signed ...).
     department: str
     by_resident: bool
+    # Done by the department's back-office system (the ledger event's ``by: system``).
+    by_system: bool = False
     # Staff views grouped into this line (see group_views): how many, and the earliest.
     count: int = 1
     first_at: datetime | None = None
@@ -139,6 +141,7 @@ HISTORY_EVENTS = (
     events.Event.EXPORTED,
     events.Event.RESULT_DELIVERED,
     events.Event.SYSTEM_FETCHED,
+    events.Event.SYSTEM_ACKNOWLEDGED,
 )
 RESIDENT_EVENTS = frozenset({events.Event.SUBMITTED, events.Event.SIGNED})
 
@@ -170,9 +173,10 @@ def access_history(
         by_resident = entry.event in RESIDENT_EVENTS
         code = str(entry.detail.get("department", ""))
         department = "" if by_resident else departments.get((submission.municipality_id, code), "")
-        if entry.detail.get("by") == "system":
+        by_system = entry.detail.get("by") == "system"
+        if by_system:
             # A department's back-office system, through the system API (integrations).
-            department = _("Back-office system (%(department)s)") % {"department": department}
+            department = history_words.system_actor(department)
         records.append(
             AccessRecord(
                 at=entry.recorded_at,
@@ -180,6 +184,7 @@ def access_history(
                 receipt_number=submission.receipt_number,
                 department=department,
                 by_resident=by_resident,
+                by_system=by_system,
             )
         )
     return group_views(records)
