@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import index_views
+from . import index_views, sources_views
 
 app_name = "integrations"
 
@@ -11,5 +11,6 @@ urlpatterns: list = [
     path("clients/", include("madoguchi.integrations.clients_urls")),
     path("drops/", include("madoguchi.integrations.filedrop_urls")),
     path("keys/", include("madoguchi.integrations.key_urls")),
+    path("sources/", sources_views.sources, name="sources"),
     path("webhooks/", include("madoguchi.integrations.webhook_urls")),
 ]
