@@ -21,7 +21,7 @@ from madoguchi.core import events
 from madoguchi.core.refusals import Refused
 from madoguchi.forms.models import Form
 from madoguchi.submissions import workflow
-from madoguchi.submissions.models import Status, StatusChange, Submission
+from madoguchi.submissions.models import Correction, Status, StatusChange, Submission
 from madoguchi.tenants.models import Department, StaffMember, StaffRole
 
 from .models import (
@@ -298,3 +298,76 @@ def set_status(
     except IntegrityError:
         return _replay(client, key, fingerprint)
     return StatusResult(change, replayed=False)
+
+
+@dataclass(frozen=True)
+class ReturnResult:
+    correction: Correction
+    # True when the key was seen before: the first answer, nothing changed now.
+    replayed: bool
+
+
+def _return_digest(fields: list[str], reason: str) -> str:
+    return digest("return\n" + "\n".join(fields) + "\n\n" + reason.strip())
+
+
+def return_for_correction(
+    *,
+    client: SystemClient,
+    actor: str,
+    submission: Submission,
+    fields: list[str],
+    reason: str,
+    key: str,
+) -> ReturnResult:
+    """差し戻し asked by a back-office system, through the staff's workflow rules
+    (submissions.workflow.return_for_correction_by_system); the resident gets the link.
+
+    A request to fix (no reason, no or unknown fields, a field the My Number Card filled in)
+    is ClientRefused (422); a return the workflow does not allow now is StatusRefused (409).
+    Idempotent by ``key``, like :func:`set_status` (the same table of keys).
+    """
+    key = key.strip()
+    if not key or len(key) > 100:
+        raise ClientRefused(_("Send an idempotency_key of 1 to 100 characters (e.g. a UUID)."))
+    try:
+        chosen = workflow.check_return(submission, reason=reason, fields=fields)
+    except workflow.WorkflowRefused as refused:
+        raise ClientRefused(refused.message) from refused
+    fingerprint = _return_digest(chosen, reason)
+    if StatusUpdate.objects.filter(client=client, key=key).exists():
+        return _replay_return(client, key, fingerprint)
+    try:
+        with transaction.atomic():
+            update = StatusUpdate.objects.create(
+                client=client,
+                key=key,
+                submission=submission,
+                request_sha256=fingerprint,
+                at=timezone.now(),
+            )
+            try:
+                correction, _token = workflow.return_for_correction_by_system(
+                    submission=submission, actor=actor, reason=reason, fields=chosen
+                )
+            except workflow.WorkflowRefused as refused:
+                raise StatusRefused(refused.message) from refused
+            update.correction = correction
+            update.change = (
+                StatusChange.objects.filter(submission=submission, to_status=Status.RETURNED)
+                .order_by("-at", "-pk")
+                .first()
+            )
+            update.save(update_fields=["correction", "change"])
+    except IntegrityError:
+        return _replay_return(client, key, fingerprint)
+    return ReturnResult(correction, replayed=False)
+
+
+def _replay_return(client: SystemClient, key: str, fingerprint: str) -> ReturnResult:
+    earlier = StatusUpdate.objects.select_related("correction").get(client=client, key=key)
+    if earlier.request_sha256 != fingerprint or earlier.correction is None:
+        raise ClientRefused(
+            _("This idempotency key was used for another request. Use a new key for a new status.")
+        )
+    return ReturnResult(earlier.correction, replayed=True)

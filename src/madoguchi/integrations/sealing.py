@@ -18,16 +18,21 @@ form, department, channel, dates, the contact email (to send the receipt and sta
 ``document_sha256`` and each file's SHA-256 and size, and the signature evidence (the CMS
 signature and the signer's certificate, which the resident gave to be verified).
 
-A sealed application cannot be returned for correction (差し戻し) on the internet node: the
-resident's correction page would need the answers. :func:`refuse_return_when_sealed`
-(a ``submissions.status_hooks`` hook) says so.
+差し戻し of a sealed application: staff (or a back-office system) reopen questions by the
+form's schema, without seeing the answers; the resident enters the reopened answers afresh
+(their earlier ones are not shown) and, on resend, :func:`seal_correction` (the
+``submissions.sealed`` correction sealer) seals the new answers and files the same way, to the
+department's keys of that moment and the escrow key, as a :class:`~.models.SealedCorrection`.
+The LGWAN node opens it with :func:`open_correction_payload`. A signed form's sealed
+application is not returned (submissions.workflow.check_return): its correction would have to
+be signed as a whole document, which only exists as ciphertext here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -38,13 +43,13 @@ from django.utils.translation import gettext_lazy
 
 from madoguchi.identity.models import VerifiedIdentity
 from madoguchi.submissions import document as submission_document
-from madoguchi.submissions.models import Attachment, Draft, Status, StatusChange, Submission
+from madoguchi.submissions.models import Attachment, Correction, Draft, Submission
 from madoguchi.submissions.services import FormClosed
 from madoguchi.submissions.workflow import WorkflowRefused
 
 from . import crypto, key_selectors
 from .keyring import Keyring
-from .models import SealedSubmission
+from .models import SealedCorrection, SealedSubmission
 
 
 class EncryptionUnavailable(FormClosed):
@@ -68,6 +73,43 @@ def content_aad(public_id: object) -> bytes:
 
 def file_aad(public_id: object, attachment_id: int) -> bytes:
     return f"madoguchi:submission:{public_id}:file:{attachment_id}".encode("ascii")
+
+
+def correction_aad(public_id: object, correction_id: object) -> bytes:
+    """The AAD of a resent correction's sealed content (and of its wrapped keys)."""
+    return f"madoguchi:submission:{public_id}:correction:{correction_id}".encode("ascii")
+
+
+def _content_json(content: Mapping[str, Any]) -> bytes:
+    return json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def _seal_files(
+    content_key: bytes, public_id: object, attachments: Sequence[Attachment]
+) -> dict[str, dict[str, Any]]:
+    """Replace each attachment's stored file (and name) by its ciphertext under
+    ``content_key``; ``{str(id): {"sha256", "size"}}`` of the clear files. The clear files are
+    deleted once the transaction commits (on a rollback nothing of the clear side changed)."""
+    files: dict[str, dict[str, Any]] = {}
+    clear_names: list[tuple[Any, str]] = []
+    for attachment in attachments:
+        with attachment.file.open("rb") as stored:
+            data = stored.read()
+        files[str(attachment.pk)] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        ciphertext = crypto.encrypt_part(content_key, data, file_aad(public_id, attachment.pk))
+        clear_names.append((attachment.file.storage, str(attachment.file.name)))
+        attachment.file.save(f"sealed-{attachment.pk}.bin", ContentFile(ciphertext), save=False)
+        attachment.name = f"sealed-{attachment.pk}"
+        # Ciphertext: every page offers it as a download, none shows it inline.
+        attachment.content_type = "application/octet-stream"
+        attachment.save(update_fields=["file", "name", "content_type"])
+
+    def delete_clear_files() -> None:
+        for storage, name in clear_names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_clear_files)
+    return files
 
 
 def _attachments_of(submission: Submission) -> list[Attachment]:
@@ -97,7 +139,7 @@ def seal_on_submission(submission: Submission) -> None:
     content_key = crypto.new_content_key()
     attachments = _attachments_of(submission)
     identity = _identity_items(submission)
-    content = json.dumps(
+    content = _content_json(
         {
             "answers": submission.answers,
             "document": submission.document,
@@ -106,27 +148,11 @@ def seal_on_submission(submission: Submission) -> None:
             "files": {
                 str(a.pk): {"name": a.name, "content_type": a.content_type} for a in attachments
             },
-        },
-        ensure_ascii=False,
-        sort_keys=True,
-    ).encode("utf-8")
+        }
+    )
     aad = content_aad(submission.public_id)
     sealed = crypto.seal(content, recipients, aad, content_key=content_key)
-    files: dict[str, dict[str, Any]] = {}
-    clear_names: list[tuple[Any, str]] = []
-    for attachment in attachments:
-        with attachment.file.open("rb") as stored:
-            data = stored.read()
-        files[str(attachment.pk)] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-        ciphertext = crypto.encrypt_part(
-            content_key, data, file_aad(submission.public_id, attachment.pk)
-        )
-        clear_names.append((attachment.file.storage, str(attachment.file.name)))
-        attachment.file.save(f"sealed-{attachment.pk}.bin", ContentFile(ciphertext), save=False)
-        attachment.name = f"sealed-{attachment.pk}"
-        # Ciphertext: every page offers it as a download, none shows it inline.
-        attachment.content_type = "application/octet-stream"
-        attachment.save(update_fields=["file", "name", "content_type"])
+    files = _seal_files(content_key, submission.public_id, attachments)
     SealedSubmission.objects.create(
         submission=submission,
         suite=sealed.suite,
@@ -144,11 +170,49 @@ def seal_on_submission(submission: Submission) -> None:
     if identity is not None and submission.identity_id is not None:
         _forget_identity_items(submission.identity_id, submission.pk)
 
-    def delete_clear_files() -> None:
-        for storage, name in clear_names:
-            storage.delete(name)
 
-    transaction.on_commit(delete_clear_files)
+def seal_correction(
+    correction: Correction, answers: Mapping[str, Any], attachments: Sequence[Attachment]
+) -> str:
+    """The ``submissions.sealed`` correction sealer: seal a resent correction's reopened
+    answers and new files (inside the resend's transaction); the plaintext's SHA-256.
+
+    Sealed to the department's current keys and the escrow key (as a new submission would
+    be), so a correction resent after a key rotation is read with the new key. Without a
+    current key nothing is sent (WorkflowRefused: the resident's page says to try later).
+    """
+    submission = correction.submission
+    recipients = key_selectors.recipients_for(submission.department)
+    if not recipients:
+        raise WorkflowRefused(
+            _(
+                "Your correction cannot be sent right now: the department's encryption key is "
+                "missing. Please try again later or contact the department."
+            )
+        )
+    content_key = crypto.new_content_key()
+    content = _content_json(
+        {
+            "answers": dict(answers),
+            "files": {
+                str(a.pk): {"name": a.name, "content_type": a.content_type} for a in attachments
+            },
+        }
+    )
+    aad = correction_aad(submission.public_id, correction.pk)
+    sealed = crypto.seal(content, recipients, aad, content_key=content_key)
+    files = _seal_files(content_key, submission.public_id, attachments)
+    digest = hashlib.sha256(content).hexdigest()
+    SealedCorrection.objects.create(
+        correction=correction,
+        suite=sealed.suite,
+        recipients=[r.as_dict() for r in sealed.recipients],
+        ciphertext=sealed.ciphertext,
+        plaintext_sha256=digest,
+        files=files,
+        sealed_at=timezone.now(),
+    )
+    return digest
 
 
 def _forget_identity_items(identity_id: int, submission_id: int) -> None:
@@ -159,17 +223,6 @@ def _forget_identity_items(identity_id: int, submission_id: int) -> None:
     )
     if not in_use:
         VerifiedIdentity.objects.filter(pk=identity_id).update(basic_four={})
-
-
-def refuse_return_when_sealed(submission: Submission, change: StatusChange) -> None:
-    """``submissions.status_hooks`` hook: no 差し戻し of a sealed application here."""
-    if change.to_status == Status.RETURNED and is_sealed(submission):
-        raise WorkflowRefused(
-            _(
-                "This application is encrypted: it cannot be returned for correction on this "
-                "server. Contact the applicant, or reject it with the reason."
-            )
-        )
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -186,15 +239,7 @@ def sealed_row(submission: Submission) -> SealedSubmission | None:
 def sealed_payload(submission: Submission) -> dict[str, Any] | None:
     """The system API's ``sealed`` member, or None for an application kept in clear."""
     row = sealed_row(submission)
-    if row is None:
-        return None
-    return {
-        "suite": row.suite,
-        "recipients": list(row.recipients),
-        "ciphertext": crypto.b64encode(bytes(row.ciphertext)),
-        "plaintext_sha256": row.plaintext_sha256,
-        "files": dict(row.files),
-    }
+    return _payload_of(row) if row is not None else None
 
 
 def open_payload(
@@ -234,6 +279,63 @@ def open_payload(
     return content
 
 
+def sealed_correction_payload(correction: Correction) -> dict[str, Any] | None:
+    """A correction's ``sealed`` member in the system API, or None (kept in clear, or not
+    resent yet)."""
+    row = SealedCorrection.objects.filter(correction=correction).first()
+    return _payload_of(row) if row is not None else None
+
+
+def _payload_of(row: SealedSubmission | SealedCorrection) -> dict[str, Any]:
+    return {
+        "suite": row.suite,
+        "recipients": list(row.recipients),
+        "ciphertext": crypto.b64encode(bytes(row.ciphertext)),
+        "plaintext_sha256": row.plaintext_sha256,
+        "files": dict(row.files),
+    }
+
+
+def open_correction_payload(
+    correction_payload: Mapping[str, Any],
+    keyring_or_keys: Keyring | Mapping[str, bytes],
+    *,
+    public_id: object,
+    files: Mapping[str, bytes] | None = None,
+) -> dict[str, Any]:
+    """Decrypt a sealed correction on the LGWAN node (or with the escrow key).
+
+    ``correction_payload`` is an item of the system API's ``corrections`` (its ``id`` and
+    ``sealed``); ``public_id`` the application's id. ``files`` maps the ids of the files the
+    correction added to their stored (encrypted) bytes as fetched. Returns ``{"answers":
+    {reopened key: value}, "files": {id: {"name", "content_type"}}, "attachments": {id:
+    clear bytes}}``. Raises :class:`.crypto.SealError` (a wrong key names the fingerprints
+    tried; a changed ciphertext or a correction moved to another application is
+    :class:`.crypto.Tampered` or fails to open).
+    """
+    sealed = correction_payload.get("sealed")
+    if not sealed:
+        raise crypto.SealError("this correction is not sealed")
+    correction_id = correction_payload.get("id")
+    if correction_id is None:
+        raise crypto.SealError("the correction's id is needed to open it")
+    private_keys = (
+        keyring_or_keys.private_keys if isinstance(keyring_or_keys, Keyring) else keyring_or_keys
+    )
+    aad = correction_aad(public_id, correction_id)
+    key = crypto.open_content_key(sealed, private_keys, aad)
+    plaintext = crypto.decrypt_part(key, crypto.b64decode(str(sealed["ciphertext"])), aad)
+    expected = sealed.get("plaintext_sha256")
+    if expected and hashlib.sha256(plaintext).hexdigest() != expected:
+        raise crypto.Tampered("the opened correction does not match its SHA-256")
+    content: dict[str, Any] = json.loads(plaintext)
+    content["attachments"] = {
+        str(attachment_id): crypto.decrypt_part(key, data, file_aad(public_id, int(attachment_id)))
+        for attachment_id, data in (files or {}).items()
+    }
+    return content
+
+
 def open_submission(submission: Submission, private_keys: Mapping[str, bytes]) -> dict[str, Any]:
     """Open a sealed application of this database with its stored files (rewrap, recovery,
     tests)."""
@@ -249,8 +351,8 @@ def open_submission(submission: Submission, private_keys: Mapping[str, bytes]) -
 
 def connect() -> None:
     """Register the hooks (from wiring.connect)."""
-    from madoguchi.submissions import after_submit, sealed, status_hooks
+    from madoguchi.submissions import after_submit, sealed
 
     after_submit.register("integrations_sealing", seal_on_submission)
-    status_hooks.register("integrations_sealing", refuse_return_when_sealed)
     sealed.register("integrations_sealing", is_sealed)
+    sealed.register_correction_sealer("integrations_sealing", seal_correction)

@@ -36,7 +36,8 @@ from ninja.security import HttpBearer
 from madoguchi.api import api as public_api
 from madoguchi.core.ratelimit import allow, allow_key
 from madoguchi.signatures import selectors as signature_selectors
-from madoguchi.submissions.models import Attachment, StatusChange, Submission
+from madoguchi.submissions import document as submission_document
+from madoguchi.submissions.models import Attachment, Correction, StatusChange, Submission
 
 from . import clients_selectors, clients_services, oauth, sealing, system_access
 from .models import FeedEntry, SystemClient
@@ -270,6 +271,20 @@ class StatusStep(Schema):
     message: str
 
 
+class CorrectionOut(Schema):
+    """A return for correction (差し戻し) and, once resent, what the resident changed: the
+    reopened answers in clear, or ``sealed`` (open with sealing.open_correction_payload)."""
+
+    id: int
+    fields: list[str]
+    reason: str
+    requested_at: datetime
+    resubmitted_at: datetime | None
+    answers: dict[str, Any] | None
+    sealed: Sealed | None
+    files: list[AttachmentOut]
+
+
 class ApplicationOut(Schema):
     id: str
     receipt_number: str
@@ -289,6 +304,8 @@ class ApplicationOut(Schema):
     attachments: list[AttachmentOut]
     evidence: EvidenceOut
     status_history: list[StatusStep]
+    # Oldest first.
+    corrections: list[CorrectionOut]
 
 
 class StatusSummary(Schema):
@@ -299,6 +316,31 @@ class StatusSummary(Schema):
     status: str
     replayed: bool
     status_history: list[StatusStep]
+
+
+class ReturnedCorrection(Schema):
+    id: int
+    fields: list[str]
+    reason: str
+    requested_at: datetime
+    expires_at: datetime
+
+
+class ReturnSummary(Schema):
+    """The application after a return for correction (no answers)."""
+
+    id: str
+    receipt_number: str
+    status: str
+    replayed: bool
+    correction: ReturnedCorrection
+    status_history: list[StatusStep]
+
+
+class ReturnIn(Schema):
+    fields: list[str]
+    reason: str
+    idempotency_key: str
 
 
 class AckIn(Schema):
@@ -351,6 +393,74 @@ def file_url(request: HttpRequest, client: SystemClient, attachment: Attachment)
     """A URL that serves ``attachment``'s stored bytes to ``client`` for FILE_URL_SECONDS."""
     token = signing.dumps({"c": client.pk, "a": attachment.pk}, salt=FILE_SALT, compress=False)
     return request.build_absolute_uri(reverse("system-api-v1:file", kwargs={"token": token}))
+
+
+def _attachment_out(
+    request: HttpRequest, client: SystemClient, attachment: Attachment, *, sealed: bool
+) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "field": attachment.field_key,
+        "name": attachment.display_name,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+        "sha256": attachment.sha256,
+        "sealed": sealed,
+        "url": file_url(request, client, attachment),
+    }
+
+
+def _corrections(
+    request: HttpRequest, client: SystemClient, submission: Submission
+) -> list[dict[str, Any]]:
+    """The application's returns for correction, oldest first, with what each resend changed.
+
+    A clear correction's ``answers`` are the reopened answers as resent: those the next
+    resend kept as replaced (its ``previous_answers``), or the application's answers for the
+    latest one. Its ``files`` are the files it added that the application still holds (a
+    file a later correction replaced is no longer served).
+    """
+    corrections = list(
+        Correction.objects.filter(submission=submission).order_by("requested_at", "pk")
+    )
+    sent = [c for c in corrections if c.resubmitted_at is not None]
+    items = []
+    for correction in corrections:
+        payload = sealing.sealed_correction_payload(correction)
+        answers: dict[str, Any] | None = None
+        added: list[Attachment] = []
+        if correction.resubmitted_at is not None:
+            later = sent[sent.index(correction) + 1 :]
+            if payload is None:
+                after = later[0].previous_answers if later else submission.answers
+                answers = {key: after.get(key) for key in correction.fields}
+                named = submission_document.referenced_ids(submission.form_version.schema, answers)
+                added = list(
+                    submission.attachments.filter(
+                        pk__in=named, created_at__gte=correction.requested_at
+                    ).order_by("pk")
+                )
+            else:
+                added = list(
+                    submission.attachments.filter(
+                        pk__in=[int(k) for k in payload["files"]]
+                    ).order_by("pk")
+                )
+        items.append(
+            {
+                "id": correction.pk,
+                "fields": list(correction.fields),
+                "reason": correction.reason,
+                "requested_at": correction.requested_at,
+                "resubmitted_at": correction.resubmitted_at,
+                "answers": answers,
+                "sealed": payload,
+                "files": [
+                    _attachment_out(request, client, a, sealed=payload is not None) for a in added
+                ],
+            }
+        )
+    return items
 
 
 def _ref(entry: FeedEntry) -> dict[str, Any] | None:
@@ -466,16 +576,7 @@ def application(request: HttpRequest, id: str) -> dict[str, Any]:
         "sealed": sealing.sealed_payload(submission),
         "document_sha256": submission.document_sha256,
         "attachments": [
-            {
-                "id": attachment.pk,
-                "field": attachment.field_key,
-                "name": attachment.display_name,
-                "size": attachment.size,
-                "content_type": attachment.content_type,
-                "sha256": attachment.sha256,
-                "sealed": sealed is not None,
-                "url": file_url(request, caller.client, attachment),
-            }
+            _attachment_out(request, caller.client, attachment, sealed=sealed is not None)
             for attachment in submission.attachments.all()
         ],
         "evidence": {
@@ -490,6 +591,7 @@ def application(request: HttpRequest, id: str) -> dict[str, Any]:
             "ledger_subject": system_access.ledger_subject(submission),
         },
         "status_history": _history(submission),
+        "corrections": _corrections(request, caller.client, submission),
     }
 
 
@@ -606,6 +708,60 @@ def set_status(request: HttpRequest, id: str, payload: StatusIn) -> Status[Any]:
             "receipt_number": submission.receipt_number,
             "status": submission.status,
             "replayed": result.replayed,
+            "status_history": _history(submission),
+        },
+    )
+
+
+@system_api.post(
+    "/applications/{id}/returns",
+    response={
+        201: ReturnSummary,
+        401: Problem,
+        403: Problem,
+        404: Problem,
+        409: Problem,
+        422: Problem,
+    },
+    tags=["applications"],
+)
+def returns(request: HttpRequest, id: str, payload: ReturnIn) -> Status[Any]:
+    """Return the application for correction (差し戻し, scope read_status): the applicant is
+    emailed a link to change the answers to ``fields`` (keys of the form's questions), with
+    ``reason``. The same rules as staff; an encrypted application can be returned too (the
+    applicant enters the reopened answers again, and they come back sealed in
+    ``corrections``). Send the same ``idempotency_key`` again to retry safely."""
+    caller = _caller(request)
+    if not caller.may("read_status"):
+        raise InsufficientScope
+    submission = _application(caller, id)
+    try:
+        result = clients_services.return_for_correction(
+            client=caller.client,
+            actor=caller.actor,
+            submission=submission,
+            fields=payload.fields,
+            reason=payload.reason,
+            key=payload.idempotency_key,
+        )
+    except (clients_services.ClientRefused, clients_services.StatusRefused) as refused:
+        return public_api.refusal(refused)
+    submission.refresh_from_db(fields=["status"])
+    correction = result.correction
+    return Status(
+        201,
+        {
+            "id": str(submission.public_id),
+            "receipt_number": submission.receipt_number,
+            "status": submission.status,
+            "replayed": result.replayed,
+            "correction": {
+                "id": correction.pk,
+                "fields": list(correction.fields),
+                "reason": correction.reason,
+                "requested_at": correction.requested_at,
+                "expires_at": correction.expires_at,
+            },
             "status_history": _history(submission),
         },
     )

@@ -62,8 +62,11 @@ def _context(
     fields = rendering.step_views(
         reopened, values=values, errors=errors, answers=submission.answers | values
     )
-    # A file already sent for this correction shows instead of the submission's own.
-    attachments = {a.field_key: a for a in submission.attachments.all()} | {
+    sealed = corrections.is_sealed(correction)
+    # A file already sent for this correction shows instead of the submission's own (a
+    # sealed application's own files are ciphertext: they are chosen again).
+    own = [] if sealed else submission.attachments.all()
+    attachments = {a.field_key: a for a in own} | {
         a.field_key: a for a in correction.pending_attachments.all()
     }
     for view in fields:
@@ -84,6 +87,7 @@ def _context(
         "fields": fields,
         "errors": [(f, e) for f in fields for e in f.errors],
         "kept": [section for section in kept if section["rows"]],
+        "sealed": sealed,
     }
 
 
@@ -138,6 +142,17 @@ def correction(request: HttpRequest, token: str) -> HttpResponse:
             errors=result.errors,
             status=503 if result.retry_later else 422,
         )
+    if corrections.is_sealed(fix):
+        # Sent at once and sealed: held for a review page, the new answers would wait here
+        # in clear (and there is no "before" to compare them with).
+        try:
+            corrections.apply_correction(correction=fix, answers=result.answers)
+        except workflow.WorkflowRefused as refused:
+            return correction_page(
+                request, fix, values=result.entered, problem=refused.message, status=409
+            )
+        remember_correction(request, fix)
+        return redirect("submissions:done", public_id=fix.submission.public_id)
     # Checked answers wait on the correction for the applicant to review; nothing is sent
     # and the link stays valid until they send it from the review page.
     corrections.hold_for_signature(correction=fix, answers=result.answers)

@@ -5,6 +5,12 @@ link leads here. A resend is one transaction under the submission's row lock, li
 workflow step: the replaced answers go into the correction's history, the new document
 into the ledger with the RESUBMITTED status change. A signed form's correction is signed
 again (:class:`.signing.Signature`, passed in by the signing app).
+
+A sealed application (end-to-end encryption, :mod:`.sealed`) has no answers here to show or
+to check against: its reopened questions are asked afresh, checked on their own, and resent
+at once from the correction page (no review page, which would hold the new answers in clear
+between the two requests); the resend seals them through the registered correction sealer.
+A signed form's sealed application is never returned (:func:`.workflow.check_return`).
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from madoguchi.forms import answers as form_answers
-from madoguchi.forms.schema import FileField
+from madoguchi.forms import conditions, fieldtypes
+from madoguchi.forms.schema import FileField, FormField
 
-from . import document, notifications, services, uploads
-from .models import Correction, Submission
+from . import document, notifications, sealed, services, uploads
+from .models import Attachment, Correction, Submission
 from .models import Status as S
 from .services import hash_token
 from .signing import Signature
@@ -53,22 +60,28 @@ def needs_signature(correction: Correction) -> bool:
     return correction.submission.form_version.schema.identity == "mynumber_sign"
 
 
-def check_correction(
-    *, correction: Correction, data: Mapping[str, Any], files: Mapping[str, UploadedFile]
-) -> CorrectionResult:
-    """Validate the resident's corrected answers; ``answers`` is the whole corrected set.
+def is_sealed(correction: Correction) -> bool:
+    """The correction of an application held as ciphertext: asked afresh, resent sealed."""
+    return sealed.is_sealed(correction.submission)
 
-    Only the reopened fields are read from the request; everything else, and the answers
-    the card fixed, stay as they were. A valid new file is stored at once (as on a form
-    step), so a resident never picks it twice.
+
+def _read_reopened(
+    correction: Correction,
+    data: Mapping[str, Any],
+    files: Mapping[str, UploadedFile],
+    *,
+    earlier: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, list[str]], bool]:
+    """The raw values of the reopened fields, upload problems, and whether to retry later.
+
+    A valid new file is stored at once (as on a form step), so a resident never picks it
+    twice. ``earlier``: the answers a file field falls back to when no file was sent.
     """
-    submission = correction.submission
-    schema = submission.form_version.schema
-    reopened = [schema.field(key) for key in correction.fields]
+    schema = correction.submission.form_version.schema
     raw: dict[str, Any] = {}
     upload_errors: dict[str, list[str]] = {}
     retry_later = False
-    for form_field in reopened:
+    for form_field in (schema.field(key) for key in correction.fields):
         if isinstance(form_field, FileField):
             upload = files.get(form_field.key)
             if upload is not None:
@@ -80,12 +93,30 @@ def check_correction(
             # correction; the submission keeps its own until the correction is resent.
             pending = correction.pending_attachments.filter(field_key=form_field.key).first()
             raw[form_field.key] = (
-                [pending.descriptor()]
-                if pending is not None
-                else submission.answers.get(form_field.key, [])
+                [pending.descriptor()] if pending is not None else earlier.get(form_field.key, [])
             )
         elif form_field.collects_input:
             raw[form_field.key] = form_answers.raw_from_post(form_field, data)
+    return raw, upload_errors, retry_later
+
+
+def check_correction(
+    *, correction: Correction, data: Mapping[str, Any], files: Mapping[str, UploadedFile]
+) -> CorrectionResult:
+    """Validate the resident's corrected answers; ``answers`` is the whole corrected set
+    (for a sealed application: the reopened answers only).
+
+    Only the reopened fields are read from the request; everything else, and the answers
+    the card fixed, stay as they were.
+    """
+    if is_sealed(correction):
+        return _check_sealed(correction, data, files)
+    submission = correction.submission
+    schema = submission.form_version.schema
+    reopened = [schema.field(key) for key in correction.fields]
+    raw, upload_errors, retry_later = _read_reopened(
+        correction, data, files, earlier=submission.answers
+    )
     locked = {key: submission.answers[key] for key in submission.prefilled_fields}
     result = form_answers.clean_answers(
         schema, raw, fields=reopened, known=submission.answers, locked=locked
@@ -103,6 +134,55 @@ def check_correction(
             ok=False, errors={correction.fields[0]: [nothing_changed_message()]}, entered=raw
         )
     return CorrectionResult(ok=True, entered=raw, answers=whole.answers)
+
+
+def _check_sealed(
+    correction: Correction, data: Mapping[str, Any], files: Mapping[str, UploadedFile]
+) -> CorrectionResult:
+    """Each reopened answer checked on its own; ``answers`` holds only the reopened ones.
+
+    The other answers exist here only as ciphertext, so two checks of a clear correction
+    cannot run: the whole-answers check (conditions and rules across questions) and the
+    "nothing changed" check (the earlier answers are unknown, and are not shown either, so
+    the resident enters every reopened answer again). Conditions are not applied: staff
+    reopened these questions because they apply. Staff on the LGWAN node see the whole
+    corrected application once they open it.
+    """
+    schema = correction.submission.form_version.schema
+    raw, errors, retry_later = _read_reopened(correction, data, files, earlier={})
+    answers: dict[str, Any] = {}
+    for form_field in (schema.field(key) for key in correction.fields):
+        if not form_field.collects_input or form_field.key in errors:
+            continue
+        value = raw.get(form_field.key)
+        try:
+            cleaned = (
+                None
+                if form_answers.is_empty(value)
+                else form_answers.clean_value(form_field, value)
+            )
+        except form_answers.FieldInvalid as error:
+            errors[form_field.key] = [error.message]
+            continue
+        if not form_answers.is_empty(cleaned):
+            answers[form_field.key] = cleaned
+    for form_field in (schema.field(key) for key in correction.fields):
+        if _missing(form_field, answers, errors):
+            errors[form_field.key] = [fieldtypes.of(form_field).missing_message(form_field)]
+    if errors:
+        return CorrectionResult(ok=False, errors=errors, entered=raw, retry_later=retry_later)
+    return CorrectionResult(ok=True, entered=raw, answers=answers)
+
+
+def _missing(
+    form_field: FormField, answers: Mapping[str, Any], errors: Mapping[str, list[str]]
+) -> bool:
+    return (
+        form_field.collects_input
+        and form_field.key not in answers
+        and form_field.key not in errors
+        and conditions.field_required(form_field, answers)
+    )
 
 
 def nothing_changed_message() -> str:
@@ -227,6 +307,8 @@ def apply_correction(
     """
     if needs_signature(correction) and signed is None:
         raise WorkflowRefused(_("This application must be signed again with your card."))
+    if is_sealed(correction):
+        return _apply_sealed(correction=correction, answers=answers)
     with transaction.atomic():
         current = lock_submission(correction.submission)
         fresh = Correction.objects.select_for_update().get(pk=correction.pk)
@@ -277,6 +359,54 @@ def _settle_files(
         correction=None, submission=submission
     )
     correction.pending_attachments.all().delete()
+
+
+def _apply_sealed(*, correction: Correction, answers: dict[str, Any]) -> Submission:
+    """Resend a sealed application's correction: the reopened answers and new files are
+    sealed (:func:`.sealed.seal_correction`) in this transaction, never committed in clear.
+
+    The submission keeps its (empty) answers and its document hash: the corrected document
+    is made on the LGWAN node, which holds the other answers. The ledger records the SHA-256
+    of what was sealed.
+    """
+    with transaction.atomic():
+        current = lock_submission(correction.submission)
+        fresh = Correction.objects.select_for_update().get(pk=correction.pk)
+        if fresh.resubmitted_at is not None or current.status != S.RETURNED:
+            raise WorkflowRefused(_("This correction was already sent."))
+        fresh.previous_answers = {}
+        fresh.previous_document_sha256 = current.document_sha256
+        fresh.resubmitted_at = timezone.now()
+        fresh.pending_answers = {}
+        fresh.save(
+            update_fields=[
+                "previous_answers",
+                "previous_document_sha256",
+                "resubmitted_at",
+                "pending_answers",
+            ]
+        )
+        schema = current.form_version.schema
+        reopened_files = [key for key in fresh.fields if isinstance(schema.field(key), FileField)]
+        named = document.referenced_ids(schema, answers)
+        # The files of the reopened questions leave the submission for the correction's
+        # history; the new ones join it (the others stay as they were).
+        current.attachments.filter(field_key__in=reopened_files).exclude(pk__in=named).update(
+            submission=None, superseded_by=fresh
+        )
+        fresh.pending_attachments.filter(pk__in=named).update(correction=None, submission=current)
+        fresh.pending_attachments.all().delete()
+        added = list(Attachment.objects.filter(pk__in=named, submission=current).order_by("pk"))
+        digest = sealed.seal_correction(fresh, answers, added)
+        change = record_change(
+            current,
+            S.RESUBMITTED,
+            staff=None,
+            reason="",
+            extra={"sealed_correction": digest},
+        )
+        transaction.on_commit(lambda: notifications.send_status_update(current, change))
+    return current
 
 
 def resubmit(

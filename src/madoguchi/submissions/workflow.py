@@ -26,7 +26,7 @@ from madoguchi.core.refusals import Refused
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
-from . import due_dates, filenames, filetypes, notifications, status_hooks, uploads
+from . import due_dates, filenames, filetypes, notifications, sealed, status_hooks, uploads
 from .models import (
     Comment,
     Correction,
@@ -255,6 +255,26 @@ def return_for_correction(
     Fields the My Number Card filled in stay locked: the card, not the applicant, is the
     source of those answers.
     """
+    return _return(submission, reason, fields, staff=staff)
+
+
+def return_for_correction_by_system(
+    *, submission: Submission, actor: str, reason: str, fields: list[str]
+) -> tuple[Correction, str]:
+    """差し戻し by a back-office system through the system API (madoguchi.integrations).
+
+    The same rules as staff (``return_for_correction``); the caller has checked that the
+    system's client may see the submission. ``actor`` is the client's pseudonym, kept on the
+    correction (``requested_by_system``); the ledger event carries ``by: system``. The
+    resident gets the same email with the correction link.
+    """
+    return _return(submission, reason, fields, actor=actor)
+
+
+def check_return(submission: Submission, *, reason: str, fields: list[str]) -> list[str]:
+    """The reopened keys (deduplicated, in order) of a well-formed request to return
+    ``submission``; raises WorkflowRefused with every problem of the request itself (what
+    the submission's status allows is checked under its row lock)."""
     reason = reason.strip()
     schema = submission.form_version.schema
     known = {f.key for f in schema.fields() if f.collects_input}
@@ -274,14 +294,40 @@ def return_for_correction(
             _("“%(label)s” comes from the My Number Card and cannot be reopened.")
             % {"label": schema.field(locked[0]).label.get(submission.language)}
         )
+    return chosen
+
+
+def _return(
+    submission: Submission,
+    reason: str,
+    fields: list[str],
+    *,
+    staff: StaffMember | None = None,
+    actor: str = "",
+) -> tuple[Correction, str]:
+    """Staff's and systems' one path of 差し戻し (like ``_change_status``)."""
+    chosen = check_return(submission, reason=reason, fields=fields)
+    reason = reason.strip()
     token = secrets.token_urlsafe(24)
     with transaction.atomic():
         current = lock_submission(submission)
-        _check_staff(staff, current)
+        if staff is not None:
+            _check_staff(staff, current)
         if S.RETURNED not in allowed_transitions(current):
             raise WorkflowRefused(
                 _("A submission that is “%(current)s” cannot be returned for correction.")
                 % {"current": S(current.status).label}
+            )
+        if current.form_version.schema.identity == "mynumber_sign" and sealed.is_sealed(current):
+            # The corrected application would have to be signed as a whole document, and the
+            # whole document exists here only as ciphertext (docs/integration.md).
+            raise WorkflowRefused(
+                _(
+                    "This application is encrypted and signed with the My Number Card: a "
+                    "correction would have to be signed again as a whole, which this server "
+                    "cannot do without the answers. Reject it with the reason and ask the "
+                    "applicant to apply again."
+                )
             )
         now = timezone.now()
         correction = Correction.objects.create(
@@ -289,11 +335,19 @@ def return_for_correction(
             reason=reason,
             fields=chosen,
             requested_by=staff,
+            requested_by_system=actor if staff is None else "",
             requested_at=now,
             token_hash=hash_token(token),
             expires_at=now + timedelta(days=CORRECTION_DAYS),
         )
-        change = record_change(current, S.RETURNED, staff=staff, reason=reason)
+        change = record_change(
+            current,
+            S.RETURNED,
+            staff=staff,
+            reason=reason,
+            actor=actor,
+            extra=None if staff is not None else {"by": "system"},
+        )
         transaction.on_commit(
             lambda: notifications.send_status_update(current, change, correction_token=token)
         )

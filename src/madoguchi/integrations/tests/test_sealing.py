@@ -8,15 +8,13 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 
 from madoguchi.forms.models import FormVersion
 from madoguchi.integrations import crypto, key_services, sealing
 from madoguchi.integrations.models import EncryptionKey, KeyPurpose, SealedSubmission
 from madoguchi.submissions import services as submission_services
-from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Status, Submission
-from madoguchi.tenants.models import Department, StaffMember
+from madoguchi.tenants.models import Department
 from madoguchi.testing.factories import publish_form
 from madoguchi.testing.files import pdf_bytes
 
@@ -219,20 +217,6 @@ def test_the_escrow_key_recovers_applications_after_the_department_key_is_lost(
         crypto.fingerprint(replacement_public),
         *escrow,
     }
-
-
-def test_a_sealed_application_cannot_be_returned_for_correction_here(
-    sealed_form: tuple[FormVersion, dict[str, bytes]], staff: StaffMember
-) -> None:
-    version, _private = sealed_form
-    submission = submit_with_file(version, name="差戻 四郎", note="d", file=pdf_bytes())
-
-    with translation.override("en"), pytest.raises(workflow.WorkflowRefused, match="encrypted"):
-        workflow.return_for_correction(
-            submission=submission, staff=staff, reason="住所の番地が不足しています", fields=["note"]
-        )
-
-    assert Submission.objects.get(pk=submission.pk).status == Status.RECEIVED
 
 
 def test_a_department_without_a_current_key_refuses_the_application_rather_than_store_it(

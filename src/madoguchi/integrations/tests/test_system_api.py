@@ -390,7 +390,11 @@ def test_the_system_api_has_its_own_openapi_document() -> None:
         f"{BASE}/applications/{{id}}",
         f"{BASE}/applications/{{id}}/ack",
         f"{BASE}/applications/{{id}}/status",
+        f"{BASE}/applications/{{id}}/returns",
     }
+    schemas = document["components"]["schemas"]
+    assert "corrections" in schemas["ApplicationOut"]["properties"]
+    assert "correction" in schemas["ReturnSummary"]["properties"]
     assert "BearerAuth" in str(document["components"]) or "SystemBearer" in str(
         document["components"]
     )
