@@ -285,6 +285,9 @@ def paper_pdf(request: HttpRequest, application_id: int) -> HttpResponseBase:
     paper = printing.existing_paper(application=application, language=language)
     if paper is None:
         raise Http404
-    response = HttpResponse(printing.pdf(paper, language=language), content_type="application/pdf")
+    response = HttpResponse(
+        printing.pdf(paper, language=language, application=application),
+        content_type="application/pdf",
+    )
     response["Content-Disposition"] = f'attachment; filename="{paper.reference}.pdf"'
     return response

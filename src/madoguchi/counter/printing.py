@@ -199,7 +199,23 @@ def _prepare(
     )
 
 
-def pdf(paper: MailApplication, *, language: str | None = None) -> bytes:
+def pdf(
+    paper: MailApplication,
+    *,
+    language: str | None = None,
+    application: VisitApplication | None = None,
+) -> bytes:
     """The paper's PDF, exactly as the resident's own download (``mailin.pdf``), in
-    ``language`` when given (the same reference and code in either language)."""
-    return render_paper(paper, language=language)
+    ``language`` when given (the same reference and code in either language).
+
+    A paper of a form with encryption on keeps its answers sealed (``mailin.sealed``) with no
+    resident link to open them: it is printed again from ``application``, the open visit's
+    answers (the same answers: their hash is checked against the paper's)."""
+    if paper.sealed is None:
+        return render_paper(paper, language=language)
+    if application is None:
+        raise ValueError("a sealed paper is printed again from its visit application")
+    answers = assisted.clean(
+        application.visit, application.form_version.schema, application.answers
+    ).answers
+    return render_paper(paper, language=language, answers=answers)

@@ -38,6 +38,7 @@ from madoguchi.forms import answers as form_answers
 from madoguchi.forms.models import FormVersion
 from madoguchi.forms.schema import EmailField, FileField, FormField
 from madoguchi.identity import services as identity_services
+from madoguchi.submissions import sealed as submission_sealed
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.document import canonical_bytes
 from madoguchi.submissions.models import Channel, Draft, StatusLink, Submission
@@ -632,7 +633,19 @@ def submit_application(
                 "edits": str(application.edits.count()),
             },
         )
+        if submission_sealed.is_sealed(submission):
+            _forget_sealed(application)
     return submission
+
+
+def _forget_sealed(application: VisitApplication) -> None:
+    """An accepted application whose submission is sealed (end-to-end encryption) keeps no
+    copy of its answers here: not the visit application's (accepted ones otherwise live on
+    with their submission), nor its edits' before and after (otherwise kept until the visit
+    closes)."""
+    application.answers = {}
+    application.save(update_fields=["answers"])
+    CounterEdit.objects.filter(application=application).update(before=None, after=None)
 
 
 def close_visit(*, visit: Visit, clerk: StaffMember) -> None:

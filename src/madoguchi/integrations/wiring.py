@@ -9,8 +9,9 @@ from __future__ import annotations
 
 def connect() -> None:
     """Register every hook, source and subscriber (called once from AppConfig.ready)."""
-    from . import feed, push, sealing
+    from . import feed, push, sealing, sealing_channels
 
     feed.connect()
     sealing.connect()
+    sealing_channels.connect()
     push.connect()

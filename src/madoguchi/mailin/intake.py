@@ -34,12 +34,13 @@ from madoguchi.core.refusals import Refused
 from madoguchi.forms import answers as form_answers
 from madoguchi.forms.schema import FileField
 from madoguchi.submissions import received, workflow
+from madoguchi.submissions import sealed as submission_sealed
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.models import Channel, Submission
 from madoguchi.tenants.models import StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
-from . import payload
+from . import payload, sealed
 from .models import MailApplication, MailStatus
 
 
@@ -98,6 +99,29 @@ class Expired(IntakeRefused):
     )
 
 
+class SealedNeedsCode(IntakeRefused):
+    code = "mail_sealed_needs_code"
+    status = 409
+    default_message = _(
+        "This application is encrypted on this server: its answers are read from the code "
+        "on the paper. Scan the code on any page of the paper instead of typing the reference."
+    )
+
+
+class ScanOfSealed(Refused):
+    """Not an intake refusal (the paper can be taken in): only its scan is refused."""
+
+    code = "mail_sealed_scan_refused"
+    default_message = _(
+        "This form is encrypted, so a scan of its paper is not kept on this server (it would "
+        "hold the answers in clear). Take the paper in without the scan and keep the paper "
+        "with the department."
+    )
+
+    def __init__(self) -> None:
+        super().__init__(field="paper_scan")
+
+
 class AnswersMismatch(IntakeRefused):
     code = "mail_answers_mismatch"
     status = 409
@@ -115,6 +139,9 @@ class Found:
     answers: dict[str, Any]
     # True when the answers come from the code on the paper (the stored ones are gone).
     from_paper: bool = False
+    # True when the form's answers are sealed here (end-to-end encryption): stored ones are
+    # ciphertext, and a scan of the paper is not kept.
+    sealed: bool = False
 
 
 def _read(text: str) -> tuple[str, payload.Payload | None]:
@@ -146,11 +173,21 @@ def find(*, staff: StaffMember, text: str) -> Found:
         raise AlreadyArrived(application.submission)
     if read is not None and read.answers_sha256 != application.answers_sha256:
         raise AnswersMismatch
+    sealed = application.sealed is not None or scan_refused(application)
     if application.status == MailStatus.EXPIRED or not application.answers:
         if read is None or read.answers is None:
+            if application.sealed is not None:
+                raise SealedNeedsCode
             raise Expired
-        return Found(application=application, answers=read.answers, from_paper=True)
-    return Found(application=application, answers=dict(application.answers))
+        return Found(application=application, answers=read.answers, from_paper=True, sealed=sealed)
+    return Found(application=application, answers=dict(application.answers), sealed=sealed)
+
+
+def scan_refused(application: MailApplication) -> bool:
+    """Whether a scan of this paper may not be stored: the form's answers are sealed now
+    (``mailin.sealed``), so the submission will be, and the scan would be its answers in
+    clear. (The system API does not carry scans, so the LGWAN node has no use for one.)"""
+    return sealed.sealer_for(application.form_version) is not None
 
 
 @dataclass(frozen=True)
@@ -203,6 +240,8 @@ def accept(
         application = MailApplication.objects.select_for_update().get(pk=found.application.pk)
         if application.status == MailStatus.ARRIVED:
             raise AlreadyArrived(application.submission)
+        if paper_scan is not None and scan_refused(application):
+            raise ScanOfSealed
         answers: Mapping[str, Any] = found.answers
         changed: list[str] = []
         if change is not None:
@@ -224,7 +263,13 @@ def accept(
         application.status = MailStatus.ARRIVED
         application.arrived_at = now
         application.submission = submission
-        application.save(update_fields=["status", "arrived_at", "submission"])
+        update = ["status", "arrived_at", "submission"]
+        if submission_sealed.is_sealed(submission):
+            # The submission holds them sealed now; no copy of them stays beside it.
+            application.answers = {}
+            application.sealed = None
+            update += ["answers", "sealed"]
+        application.save(update_fields=update)
         events.record(
             events.Event.MAIL_ARRIVED,
             actor=events.pseudonym("staff", staff.pk),

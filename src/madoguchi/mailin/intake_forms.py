@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from madoguchi.submissions import uploads
 
-from .intake import Change
+from .intake import Change, ScanOfSealed
 
 # A version 20 QR code at level M holds 970 characters; a little room for scanner noise.
 SCAN_MAX_CHARS = 2000
@@ -56,9 +56,12 @@ class AcceptForm(forms.Form):
         *args: Any,
         questions: list[tuple[str, str]],
         enclosures: list[str],
+        sealed: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        # A form with encryption on keeps no scan of its paper (intake.ScanOfSealed).
+        self.sealed = sealed
         self.fields["change_key"].choices = [("", "—"), *questions]  # type: ignore[attr-defined]
         self.fields["enclosures"].choices = [(e, e) for e in enclosures]  # type: ignore[attr-defined]
 
@@ -72,6 +75,8 @@ class AcceptForm(forms.Form):
         upload: UploadedFile | None = self.cleaned_data.get("paper_scan")
         if upload is None:
             return None
+        if self.sealed:
+            raise forms.ValidationError(ScanOfSealed().message)
         problem = uploads.paper_scan_problem(upload)
         if problem is not None:
             raise forms.ValidationError(problem.message)

@@ -59,6 +59,7 @@ def _review_page(
         "staff": staff_of(request),
         "application": application,
         "from_paper": found.from_paper,
+        "sealed": found.sealed,
         "sections": rendering.answer_sections(
             application.form_version.schema, found.answers, answered_only=True
         ),
@@ -75,6 +76,7 @@ def _accept_form(found: intake.Found, *args: Any, **kwargs: Any) -> AcceptForm:
         *args,
         questions=intake.questions(found.application),
         enclosures=intake.enclosures(found.application),
+        sealed=found.sealed,
         **kwargs,
     )
 

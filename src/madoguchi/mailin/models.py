@@ -19,7 +19,8 @@ class MailApplication(models.Model):
     """An application the resident answered online and will post on paper (郵送申請).
 
     Invariants: ``answers`` are the cleaned answers exactly as online submission would
-    store them, and ``answers_sha256`` is the SHA-256 of their canonical JSON
+    store them (or empty, with ``sealed`` holding them encrypted, when the form's encryption
+    is on: ``mailin.sealed``), and ``answers_sha256`` is the SHA-256 of their canonical JSON
     (``submissions.document.canonical_bytes``), which the printed QR code carries; neither
     changes after preparation. ``reference`` (``M-<lg code>-<year>-<sequence>``) is unique
     and gap-free per municipality and year (``MailCounter``). ``submission`` is set exactly
@@ -36,6 +37,10 @@ class MailApplication(models.Model):
     reference = models.CharField(_("mail reference"), max_length=24, unique=True)
     answers = models.JSONField()
     answers_sha256 = models.CharField(max_length=64)
+    # On a form with end-to-end encryption (``mailin.sealed``): ``answers`` stay empty and
+    # this holds them as ciphertext ({"suite", "recipients", "ciphertext", "plaintext_sha256"}),
+    # until the paper arrives or the application expires.
+    sealed = models.JSONField(null=True, blank=True)
     identity = models.ForeignKey(
         VerifiedIdentity, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -474,16 +474,29 @@ def _mail_settings(schema: FormSchema, language: str) -> tuple[bool, list[str]]:
     return bool(mail.handwritten_signature), enclosures
 
 
-def render(application: MailApplication, *, language: str | None = None) -> bytes:
+def render(
+    application: MailApplication,
+    *,
+    language: str | None = None,
+    answers: Mapping[str, Any] | None = None,
+) -> bytes:
     """The PDF of ``application`` in its language (or ``language``: the same paper, reference
-    and code, printed in the other language), as the resident downloads it again."""
+    and code, printed in the other language), as the resident downloads it again.
+
+    ``answers`` when the stored ones are sealed (``mailin.sealed``): opened by the caller,
+    they must hash to the application's ``answers_sha256`` (the code printed says so).
+    """
+    if answers is None:
+        answers = application.answers
+    elif payload.answers_sha256(answers) != application.answers_sha256:
+        raise ValueError("these answers are not the application's (their SHA-256 differs)")
     language = language or application.language or "ja"
     schema = application.form_version.schema
     department = application.department
     signature_required, enclosures = _mail_settings(schema, language)
     return render_document(
         schema=schema,
-        answers=application.answers,
+        answers=answers,
         reference=application.reference,
         postal=Postal(
             department=department.localized_name(language),

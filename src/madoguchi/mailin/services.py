@@ -15,16 +15,45 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from madoguchi.core import events
 from madoguchi.forms.models import FormVersion
-from madoguchi.forms.schema import EmailField
+from madoguchi.forms.schema import EmailField, FileField, FormSchema
 from madoguchi.identity.models import VerifiedIdentity
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.models import Draft
 
+from . import payload, sealed
 from .models import MailApplication, MailCounter, MailStatus
 from .payload import answers_sha256
+
+
+class SealedAnswersTooLong(submission_services.SubmissionRefused):
+    """On a form with encryption on, the answers must fit the paper's QR code: intake reads
+    them from there, since this node keeps them only as ciphertext (``mailin.sealed``)."""
+
+    code = "mail_sealed_answers_too_long"
+    default_message = gettext_lazy(
+        "This form is encrypted, and the answers are too long for the code printed on the "
+        "paper, which is how the city reads them without keeping them on this server. "
+        "Shorten this answer, or apply online or at the counter."
+    )
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        super().__init__({key: [str(self.default_message)] for key in keys})
+
+
+def _longest_answers(schema: FormSchema, answers: Mapping[str, Any]) -> list[str]:
+    """The typed answer that takes most room in the code (where shortening helps most)."""
+    typed = [
+        f.key
+        for f in schema.fields()
+        if f.collects_input and not isinstance(f, FileField) and answers.get(f.key)
+    ]
+    if not typed:
+        return []
+    return [max(typed, key=lambda key: len(str(answers[key]).encode("utf-8")))]
 
 
 def next_reference(municipality_id: int, lg_code: str, year: int) -> str:
@@ -53,6 +82,7 @@ def prepare_answers(
     prefilled_fields: Iterable[str] = (),
     language: str = "ja",
     detail: Mapping[str, str] | None = None,
+    resident_token: str | None = None,
 ) -> MailApplication:
     """Make a mail application of answers already checked as online submission checks them.
 
@@ -62,7 +92,13 @@ def prepare_answers(
     their hash, ``MAIL_PREPARED`` by ``actor`` (a pseudonym) with ``detail`` added (codes
     only, e.g. the counter that printed it). ``token_hash`` is the hash of the link that
     opens the application (unique).
+
+    On a form with encryption on (``mailin.sealed``), the answers are stored sealed instead
+    (to the department, the city's escrow key and ``resident_token``, the resident's link,
+    when there is one), and must fit the paper's QR code: otherwise
+    :class:`SealedAnswersTooLong` names the longest answer and nothing is stored.
     """
+    sealer = sealed.sealer_for(form_version)
     form = form_version.form
     schema = form_version.schema
     now = timezone.now()
@@ -83,7 +119,7 @@ def prepare_answers(
             reference=next_reference(
                 form.municipality_id, form.municipality.lg_code, timezone.localtime(now).year
             ),
-            answers=dict(answers),
+            answers={} if sealer else dict(answers),
             answers_sha256=answers_sha256(answers),
             identity=identity,
             prefilled_fields=sorted(key for key in prefilled_fields if key in answers),
@@ -93,6 +129,14 @@ def prepare_answers(
             created_at=now,
             expires_at=now + timedelta(days=settings.MADOGUCHI_MAIL_DAYS),
         )
+        if sealer is not None:
+            code = payload.encode(reference=application.reference, answers=answers)
+            if code.count(".") < 3:  # reference and hash only: the answers did not fit
+                raise SealedAnswersTooLong(_longest_answers(schema, answers))
+            application.sealed = sealer.seal(
+                application=application, answers=answers, resident_token=resident_token
+            )
+            application.save(update_fields=["sealed"])
         events.record(
             events.Event.MAIL_PREPARED,
             actor=actor,
@@ -108,7 +152,7 @@ def prepare_answers(
     return application
 
 
-def prepare(*, draft: Draft) -> MailApplication:
+def prepare(*, draft: Draft, token: str | None = None) -> MailApplication:
     """Turn a completed draft into a mail application with its reference.
 
     The answers are checked exactly as online submission checks them (the card is
@@ -118,6 +162,7 @@ def prepare(*, draft: Draft) -> MailApplication:
     was used, and the draft is finished (deleted, as submitting deletes it). The
     application keeps the draft's link hash, so the link the resident holds opens it.
     Preparing again (a double click, a stale page) returns the same application.
+    ``token`` is the resident's link (the draft's), which can open sealed answers again.
     """
     existing = MailApplication.objects.filter(token_hash=draft.token_hash).first()
     if existing is not None:
@@ -137,6 +182,7 @@ def prepare(*, draft: Draft) -> MailApplication:
             identity=draft.identity,
             prefilled_fields=locked,
             language=draft.language,
+            resident_token=token,
         )
         draft.delete()
     return application
@@ -167,8 +213,8 @@ def send_link(*, application: MailApplication, url: str) -> None:
 def expire_overdue(*, now: datetime | None = None) -> int:
     """Expire awaiting applications past ``expires_at`` (``MAIL_EXPIRED`` each); how many.
 
-    Their answers are emptied: an expired application is kept only as its reference and
-    hash, so a late paper is recognised and refused with a clear message.
+    Their answers (clear or sealed) are emptied: an expired application is kept only as its
+    reference and hash, so a late paper is recognised and refused with a clear message.
     """
     now = now or timezone.now()
     expired = 0
@@ -184,8 +230,9 @@ def expire_overdue(*, now: datetime | None = None) -> int:
                 continue
             application.status = MailStatus.EXPIRED
             application.answers = {}
+            application.sealed = None
             application.email = ""
-            application.save(update_fields=["status", "answers", "email"])
+            application.save(update_fields=["status", "answers", "sealed", "email"])
             events.record(
                 events.Event.MAIL_EXPIRED,
                 actor="system",
@@ -194,3 +241,17 @@ def expire_overdue(*, now: datetime | None = None) -> int:
             )
             expired += 1
     return expired
+
+
+def answers_for_paper(
+    application: MailApplication, *, resident_token: str | None
+) -> dict[str, Any]:
+    """The answers to print on the application's paper: stored ones, or sealed ones opened
+    with the resident's link. Raises ``ValueError`` when sealed and the link cannot open them
+    (a paper printed at a counter: the counter prints it again from its visit)."""
+    if application.sealed is None:
+        return dict(application.answers)
+    opener = sealed.opener()
+    if opener is None or not resident_token:
+        raise ValueError("the answers are sealed and no key to open them was given")
+    return opener.open(application=application, resident_token=resident_token)

@@ -58,9 +58,11 @@ def prepare(request: HttpRequest, token: str) -> HttpResponse:
     if not allow(request, "draft_start"):
         return render(request, "core/too_many_requests.html", status=429)
     try:
-        application = services.prepare(draft=draft)
+        application = services.prepare(draft=draft, token=token)
     except submission_services.SubmissionRefused as refused:
         return review_page(request, draft, token, errors=refused.errors, status=422)
+    except submission_services.FormClosed as closed:  # e.g. sealing's key is missing
+        return review_page(request, draft, token, signing_error=closed.message, status=409)
     services.send_link(application=application, url=page_url(token))
     return redirect("mail:prepared", token=token)
 
@@ -102,12 +104,17 @@ def prepared(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def pdf(request: HttpRequest, token: str) -> HttpResponse:
     """The paper to print (every answer): only while awaiting, and for a card-verified
-    application only in the session that did its card login."""
+    application only in the session that did its card login. Made anew each time, never
+    stored."""
     application = _application(token)
     if application.status != MailStatus.AWAITING:
         return redirect("mail:prepared", token=token)
     if resident_session.needs_login_again(request.session, application.identity):
         return redirect("mail:prepared", token=token)
-    response = HttpResponse(render_paper(application), content_type="application/pdf")
+    # Sealed answers (encryption on) open with the resident's link only, here, for this PDF.
+    answers = services.answers_for_paper(application, resident_token=token)
+    response = HttpResponse(
+        render_paper(application, answers=answers), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'attachment; filename="{application.reference}.pdf"'
     return response
