@@ -36,6 +36,7 @@ from madoguchi.core import events
 from madoguchi.core.refusals import Refused
 from madoguchi.forms.models import Form, FormVersion
 from madoguchi.forms.schema import FormSchema
+from madoguchi.submissions import sealed as submission_sealed
 from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import StaffMember
 
@@ -320,6 +321,7 @@ def _zip_chunks(job: ExportJob) -> Iterator[bytes]:
 
     def items() -> Iterator[writers.ZipItem]:
         receipt = None
+        encrypted = False
         for attachment in selectors.job_attachments(job).iterator(chunk_size=500):
             assert attachment.submission is not None  # job_attachments joins submissions
             number = attachment.submission.receipt_number
@@ -327,12 +329,17 @@ def _zip_chunks(job: ExportJob) -> Iterator[bytes]:
                 if receipt is not None:
                     progress.step()
                 receipt = number
+                # Sealed (end-to-end encryption): its stored files are ciphertext, listed
+                # in the manifest and left out (writers.archive). One check per application.
+                encrypted = submission_sealed.is_sealed(attachment.submission)
             yield writers.ZipItem(
                 receipt_number=number,
                 field=attachment.field_key,
                 name=attachment.display_name,
                 recorded_sha256=attachment.sha256,
                 open=_opener(attachment.file.storage, str(attachment.file.name)),
+                encrypted=encrypted,
+                recorded_size=attachment.size,
             )
 
     yield from writers.zip_chunks(items())

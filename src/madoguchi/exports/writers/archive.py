@@ -1,4 +1,10 @@
-"""ZIP of attachments with manifests and SHA-256 sums, streamed as it is built."""
+"""ZIP of attachments with manifests and SHA-256 sums, streamed as it is built.
+
+An attachment of an application sealed by end-to-end encryption (``ZipItem.encrypted``) is
+stored here only as ciphertext, which is not the file: it is left out of the archive, and
+its manifest line says so (``path`` empty, ``intact`` empty, ``note`` saying where to open
+it), with the SHA-256 and size recorded at upload, which the opened file will match.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,8 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO
+
+from django.utils.translation import gettext_lazy
 
 from madoguchi.core.spreadsheet import CsvWriter
 
@@ -26,6 +34,16 @@ class ZipItem:
     name: str
     recorded_sha256: str
     open: Callable[[], IO[bytes]]
+    # Sealed (end-to-end encryption): listed in the manifest, never copied.
+    encrypted: bool = False
+    recorded_size: int | None = None
+
+
+# The manifest's ``note`` of a file left out because it is encrypted, in the export's
+# language (Japanese for back-office systems).
+ENCRYPTED_NOTE = gettext_lazy(
+    "Encrypted, so not included: open it on the LGWAN-side node (or with the department's key)."
+)
 
 
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
@@ -57,7 +75,7 @@ class _Sink(io.RawIOBase):
         return data
 
 
-MANIFEST_FIELDS = ["receipt_number", "field", "path", "name", "size", "sha256", "intact"]
+MANIFEST_FIELDS = ["receipt_number", "field", "path", "name", "size", "sha256", "intact", "note"]
 
 
 def zip_chunks(items: Iterable[ZipItem]) -> Iterator[bytes]:
@@ -88,6 +106,16 @@ def zip_chunks(items: Iterable[ZipItem]) -> Iterator[bytes]:
             if item.receipt_number != receipt:
                 receipt = item.receipt_number
                 seen.clear()
+            if item.encrypted:
+                entry = _encrypted_entry(item)
+                manifest_json.write(
+                    ("\n" if first else ",\n") + json.dumps(entry, ensure_ascii=False)
+                )
+                manifest_writer.writerow(
+                    ["" if entry[k] is None else entry[k] for k in MANIFEST_FIELDS]
+                )
+                first = False
+                continue
             path = _unique_path(item, seen)
             digest = hashlib.sha256()
             size = 0
@@ -107,6 +135,7 @@ def zip_chunks(items: Iterable[ZipItem]) -> Iterator[bytes]:
                 "size": size,
                 "sha256": sha,
                 "intact": sha == item.recorded_sha256,
+                "note": "",
             }
             manifest_json.write(("\n" if first else ",\n") + json.dumps(entry, ensure_ascii=False))
             manifest_writer.writerow([entry[k] for k in MANIFEST_FIELDS])
@@ -131,6 +160,20 @@ def zip_chunks(items: Iterable[ZipItem]) -> Iterator[bytes]:
             while text := sums.read(FILE_CHUNK_SIZE):
                 target.write(text.encode("utf-8"))
     yield sink.drain()
+
+
+def _encrypted_entry(item: ZipItem) -> dict[str, object]:
+    """A sealed file's manifest line: not in the archive, so no path and no check."""
+    return {
+        "receipt_number": item.receipt_number,
+        "field": item.field,
+        "path": None,
+        "name": item.name,
+        "size": item.recorded_size,
+        "sha256": item.recorded_sha256,
+        "intact": None,
+        "note": str(ENCRYPTED_NOTE),
+    }
 
 
 def _unique_path(item: ZipItem, seen: set[str]) -> str:
