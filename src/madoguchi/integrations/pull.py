@@ -165,12 +165,13 @@ def open_application(
     sealed = detail.get("sealed")
     contents: dict[int, bytes] = {}
     names: dict[int, str] = {}
-    for item in detail.get("attachments") or []:
+    listed = _own_attachments(detail)
+    for item in listed:
         contents[int(item["id"])] = client.download(
             str(item["url"]), what=f"attachment {item['id']} of {public_id}"
         )
     if sealed:
-        opened = _open_sealed(public_id, sealed, detail, contents, keyring())
+        opened = _open_sealed(public_id, sealed, listed, contents, keyring())
         answers, document = opened["answers"], opened["document"]
         applicant_name = str(opened.get("applicant_name") or "")
         contents = opened["attachments"]
@@ -189,7 +190,7 @@ def open_application(
             sha256=str(item["sha256"]),
             content=contents[int(item["id"])],
         )
-        for item in detail.get("attachments") or []
+        for item in listed
     ]
     pulled = mirror.Pulled.from_api(
         detail, answers=answers, document=document, applicant_name=applicant_name, files=files
@@ -252,10 +253,21 @@ def open_correction(
     )
 
 
+def _own_attachments(detail: dict[str, Any]) -> list[dict[str, Any]]:
+    """The files sealed with the application itself. A sealed application's files that a
+    resent correction added are sealed with that correction (:func:`open_correction`)."""
+    attachments = list(detail.get("attachments") or [])
+    sealed = detail.get("sealed")
+    if not sealed:
+        return attachments
+    own = sealed.get("files") or {}
+    return [item for item in attachments if str(item["id"]) in own]
+
+
 def _open_sealed(
     public_id: str,
     sealed: dict[str, Any],
-    detail: dict[str, Any],
+    listed: list[dict[str, Any]],
     contents: dict[int, bytes],
     keyring: Keyring,
 ) -> dict[str, Any]:
@@ -266,7 +278,7 @@ def _open_sealed(
         public_id=public_id,
         files={
             str(item["id"]): contents[int(item["id"])]
-            for item in detail.get("attachments") or []
+            for item in listed
             if item.get("sealed", True)
         },
     )
