@@ -32,9 +32,17 @@ from django.test import override_settings
 from django.utils import translation
 from standardwebhooks import Webhook
 
+from madoguchi.forms.models import FormVersion
+from madoguchi.forms.schema import FormSchema
 from madoguchi.integrations import crypto, push
 from madoguchi.integrations.keyring import Keyring
-from madoguchi.integrations.models import FeedKind, MirroredSubmission, PendingPush, PullSource
+from madoguchi.integrations.models import (
+    FeedKind,
+    MirroredCorrection,
+    MirroredSubmission,
+    PendingPush,
+    PullSource,
+)
 from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Status, Submission
 from madoguchi.testing.factories import (
@@ -45,6 +53,7 @@ from madoguchi.testing.factories import (
 )
 from madoguchi.testing.files import pdf_bytes
 from madoguchi.testing.nodes import InternetNode, Relay, internet_node, relay_to
+from madoguchi.testing.staff import log_in_staff
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,6 +64,8 @@ PASSPHRASE = "lgwan-keyring-passphrase-for-tests"
 NAME = "加賀 花子"
 EMAIL = "hanako.kaga@example.jp"
 PDF = pdf_bytes("juminhyo 2026")
+NEW_NAME = "加賀 華子"
+NEW_PDF = pdf_bytes("juminhyo 2026-12")
 SCHEMA = {
     "title": {"ja": "児童手当の申請", "en": "Child allowance"},
     "applicant_name_field": "name",
@@ -234,6 +245,34 @@ def _apply_on_the_web(node: InternetNode) -> str:
     return found.group(0)
 
 
+def node_definition(node: InternetNode) -> Any:
+    """The form version's definition as the internet node published it (publish_form)."""
+    return FormSchema.model_validate(SCHEMA).model_dump(mode="json", exclude_none=True)
+
+
+def _correct_on_the_web(node: InternetNode) -> None:
+    """The resident opens the correction link of the email and sends a new name and file."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = re.findall(r"(/correct/[A-Za-z0-9_\-]+/)", node.output().replace("=\n", ""))
+        if found:
+            break
+        if time.monotonic() > deadline:
+            pytest.fail("no correction email on the internet node")
+        time.sleep(0.1)
+    browser = requests.Session()
+    browser.headers["Accept-Language"] = "ja"
+    page = browser.get(node.url + found[-1], timeout=30)
+    assert page.status_code == 200, page.text[:2000]
+    sent = browser.post(
+        page.url,
+        data={"csrfmiddlewaretoken": _csrf(page), "name": NEW_NAME},
+        files={"documents": ("juminhyo-2026-12.pdf", NEW_PDF, "application/pdf")},
+        timeout=30,
+    )
+    assert "/done/" in sent.url, sent.text[:3000]
+
+
 def _status_link(node: InternetNode) -> str:
     """The status page link of the confirmation email, as the resident got it."""
     deadline = time.monotonic() + 10
@@ -251,10 +290,11 @@ def test_an_application_goes_to_the_lgwan_node_in_clear_and_its_approval_comes_b
 ) -> None:
     started = time.monotonic()
     node, relay, client = nodes
+    # The city and the department are set up here; the form is published on the internet
+    # node only: its version comes with the first application that names it.
     department = DepartmentFactory(
         municipality=MunicipalityFactory(lg_code=LG_CODE), code=DEPARTMENT
     )
-    publish_form(department=department, slug=FORM, schema=SCHEMA)
     staff = StaffFactory(municipality=department.municipality, departments=[department])
 
     # A resident applies on the internet node's form pages, with a file, encryption on.
@@ -284,6 +324,10 @@ def test_an_application_goes_to_the_lgwan_node_in_clear_and_its_approval_comes_b
         call_command("lgwan_sync")
     local = Submission.objects.get(receipt_number=receipt_number)
     assert str(local.public_id) == payload["data"]["id"]  # the application the webhook named
+    installed = FormVersion.objects.get(form__slug=FORM)
+    assert installed.form.department == department and installed.number == 1
+    assert installed.definition == node_definition(node) and installed.form.current_version
+    assert local.form_version == installed
     assert local.answers["name"] == NAME
     assert local.applicant_name == NAME
     assert local.contact_email == ""  # the internet node emails the resident, not this one
@@ -297,19 +341,39 @@ def test_an_application_goes_to_the_lgwan_node_in_clear_and_its_approval_comes_b
     assert source.cursor > 0 and source.last_error == ""
     assert relay.connections >= 1
 
-    # A return for correction cannot be made on the internet side (the resident's page there
-    # has no answers to reopen): refused, given up, the internet node's status taken back.
+    # Staff here return it for correction (差し戻し): the run takes it to the internet node's
+    # returns endpoint, which emails the resident a link; the resident corrects the name and
+    # sends a new file there, sealed again; the next run opens the correction here with the
+    # keyring and applies it to the local application, its history kept.
     with _lgwan_settings(relay, client, keyring):
-        workflow.return_for_correction(
-            submission=local, staff=staff, reason="住民票の写しが古いものです", fields=["documents"]
+        correction, _token = workflow.return_for_correction(
+            submission=local,
+            staff=staff,
+            reason="住民票の写しが古いものです",
+            fields=["name", "documents"],
         )
-        with pytest.raises(CommandError):
-            call_command("lgwan_sync", stderr=StringIO())
-    refused = PendingPush.objects.get()
-    assert refused.pushed_at is None and refused.last_error.startswith("refused: HTTP 4")
-    assert "refused, the internet node's status kept" in PullSource.objects.get().last_error
+        call_command("lgwan_sync")
+    returned = PendingPush.objects.get()
+    assert returned.pushed_at is not None and returned.last_error == ""
+    assert MirroredCorrection.objects.get(correction=correction).applied_at is None
+    _correct_on_the_web(node)
+    _headers, resent_body, resent = receiver.first(FeedKind.RESUBMITTED)
+    assert resent["data"]["id"] == payload["data"]["id"]
+    assert NEW_NAME not in resent_body.decode()
+    with _lgwan_settings(relay, client, keyring):
+        call_command("lgwan_sync")
     local.refresh_from_db()
-    assert local.status == Status.RECEIVED
+    assert local.status == Status.RESUBMITTED
+    assert local.answers["name"] == NEW_NAME
+    (new_file,) = local.attachments.all()
+    assert new_file.file.read() == NEW_PDF and new_file.name == "juminhyo-2026-12.pdf"
+    assert local.answers["documents"][0]["id"] == new_file.pk
+    correction.refresh_from_db()
+    assert correction.resubmitted_at is not None and correction.previous_answers["name"] == NAME
+    assert MirroredCorrection.objects.get(correction=correction).applied_at is not None
+    assert not push.waiting([local.pk]).exists()  # the resend is not pushed back
+    page = log_in_staff(staff, language="ja").get(f"/staff/submissions/{receipt_number}/")
+    assert page.status_code == 200 and NEW_NAME in page.content.decode()
 
     # Staff review and approve it on the LGWAN node; the next run pushes both steps.
     with _lgwan_settings(relay, client, keyring):
@@ -325,7 +389,8 @@ def test_an_application_goes_to_the_lgwan_node_in_clear_and_its_approval_comes_b
     assert mail.outbox == []
     local.refresh_from_db()
     assert local.status == Status.APPROVED
-    assert local.status_changes.count() == 4  # returned, taken back, in review, approved
+    # returned, resubmitted, in review, approved
+    assert local.status_changes.count() == 4
     _headers, _body, approved = receiver.first(FeedKind.STATUS_CHANGED, Status.APPROVED)
     assert approved["data"]["id"] == payload["data"]["id"]
 
@@ -340,9 +405,11 @@ def test_an_application_goes_to_the_lgwan_node_in_clear_and_its_approval_comes_b
     # The internet node's database never held the answers in clear.
     assert node.tables_containing(receipt_number)
     assert node.tables_containing(NAME) == []
+    assert node.tables_containing(NEW_NAME) == []
     assert node.tables_containing("juminhyo") == []
     stored = [p for p in (node.directory / "media").rglob("*") if p.is_file()]
     assert stored and all(PDF not in p.read_bytes() for p in stored)
+    assert all(NEW_PDF not in p.read_bytes() for p in stored)
     assert time.monotonic() - started < 60
 
 
