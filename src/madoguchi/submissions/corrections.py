@@ -270,8 +270,10 @@ def correction_history(submission: Submission, *, language: str) -> list[Correct
     corrections = list(submission.corrections.all())
     history = []
     sent = [c for c in corrections if c.resubmitted_at is not None]
+    # A sealed application's answers, before and after, are ciphertext here: no changes shown.
+    hidden = sealed.is_sealed(submission)
     for correction in corrections:
-        if correction.resubmitted_at is None:
+        if correction.resubmitted_at is None or hidden:
             history.append(CorrectionHistory(correction=correction, changes=[]))
             continue
         later = sent[sent.index(correction) + 1 :]
