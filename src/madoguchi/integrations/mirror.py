@@ -279,10 +279,12 @@ def _apply_correction(submission: Submission, pulled: Pulled, resent: PulledCorr
             f"here (local status {submission.status})"
         )
     if corrections.needs_signature(local):
-        raise MirrorError(
-            f"application {pulled.public_id}: correction {resent.remote_id} of a signed form "
-            "is not applied on this node (its new signature is on the internet node)"
-        )
+        # Signed again on the internet node (only a clear application of a signed form is
+        # returned): its new document is the signed one, which this node cannot make. The
+        # application is taken as the internet node has it (the caller replaces the content
+        # and takes its status); this node's correction stays without its history.
+        _taken(local, submission, resent.remote_id)
+        return False
     ids = _attach_to_correction(local, resent.files)
     # Files the resident kept are the submission's own: the internet node's ids of the
     # pulled application's files, matched here by field and SHA-256.
@@ -299,16 +301,20 @@ def _apply_correction(submission: Submission, pulled: Pulled, resent: PulledCorr
             f"application {pulled.public_id}: correction {resent.remote_id} refused here: "
             f"{refused.code}"
         ) from None
+    _taken(local, submission, resent.remote_id)
+    return True
+
+
+def _taken(local: Correction, submission: Submission, remote_id: str) -> None:
     MirroredCorrection.objects.update_or_create(
         correction=local,
         defaults={
             "submission": submission,
-            "remote_id": resent.remote_id,
+            "remote_id": remote_id,
             "returned_at": local.requested_at,
             "applied_at": timezone.now(),
         },
     )
-    return True
 
 
 def _attach_to_correction(correction: Correction, files: list[PulledFile]) -> dict[int, int]:

@@ -293,3 +293,32 @@ def test_a_clear_correction_is_opened_with_its_files_and_an_applied_one_is_skipp
     for item in detail["corrections"]:
         item["resubmitted_at"] = None
     assert pull.open_correction(node, detail, lambda: pytest.fail("no key needed")) is None  # type: ignore[arg-type]
+
+
+def test_a_signed_forms_resend_is_taken_as_the_internet_node_signed_it(
+    source: PullSource,
+) -> None:
+    signed_version = publish_form(
+        department=DepartmentFactory(), slug="signed", schema=SCHEMA | {"identity": "mynumber_sign"}
+    )
+    submission, correction = _returned(signed_version, source)
+    MirroredCorrection.objects.create(
+        submission=submission,
+        correction=correction,
+        remote_id=REMOTE_CORRECTION,
+        returned_at=timezone.now(),
+    )
+    PendingPush.objects.update(pushed_at=timezone.now())
+    # The internet node's application after the resident signed the corrected one there.
+    resigned = _pulled(signed_version, status=Status.RESUBMITTED, files=[])
+    resigned.answers = resigned.answers | {"documents": []}
+    resigned.correction = _resent(submission)
+
+    with LGWAN:
+        local, _created = mirror.store(source=source, pulled=resigned, cursor=9)
+
+    local.refresh_from_db()
+    assert local.status == Status.RESUBMITTED
+    assert local.document_sha256 == resigned.document_sha256  # the signed document, as is
+    assert MirroredCorrection.objects.get().applied_at is not None
+    assert not push.waiting([local.pk]).exists()
