@@ -12,5 +12,6 @@ urlpatterns: list = [
     path("drops/", include("madoguchi.integrations.filedrop_urls")),
     path("keys/", include("madoguchi.integrations.key_urls")),
     path("sources/", sources_views.sources, name="sources"),
+    path("sealed/", include("madoguchi.integrations.browser_open_urls")),
     path("webhooks/", include("madoguchi.integrations.webhook_urls")),
 ]

@@ -1,4 +1,5 @@
-"""``madoguchi keys generate|register|escrow|rewrap|recover|list``: keys of end-to-end encryption.
+"""``madoguchi keys generate|register|escrow|rewrap|recover|export|list``: keys of end-to-end
+encryption.
 
 - ``generate --department <code>`` (LGWAN node): a department key pair; the private key goes
   into ``MADOGUCHI_KEYRING_DIR`` (protected by ``MADOGUCHI_KEYRING_PASSPHRASE``), the public
@@ -12,6 +13,10 @@
   keys, with the private keys of the keyring (after a rotation).
 - ``recover --escrow <file> --department <code>``: the same with the escrow key, after a
   department's private key or device was lost (register the new department key first).
+- ``export --fingerprint <F> --out key.json [--pem <file>]``: a private key of the keyring (or
+  of an encrypted PEM, such as the escrow sheet) as a key file for one staff member's device,
+  protected by a NEW passphrase (asked twice): the back office opens sealed applications with it
+  in the browser (:mod:`madoguchi.integrations.keyfile`, docs/integration.md).
 """
 
 from __future__ import annotations
@@ -23,9 +28,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from madoguchi.integrations import crypto, key_selectors, key_services
+from madoguchi.integrations import crypto, key_selectors, key_services, keyfile
 from madoguchi.integrations.keyring import Keyring, KeyringError, load_private_pem, private_pem
-from madoguchi.integrations.models import KeyPurpose
+from madoguchi.integrations.models import EncryptionKey, KeyPurpose
 from madoguchi.tenants.models import Department, Municipality
 
 # The name of the environment variable that may carry the passphrase (never the value).
@@ -64,8 +69,31 @@ def _passphrase(*, confirm: bool) -> bytes:
     return first.encode("utf-8")
 
 
+def _pem_passphrase() -> bytes:
+    """The passphrase of a PEM to export: the escrow's (``MADOGUCHI_ESCROW_PASSPHRASE``) or
+    the keyring's (a department key's file), else asked."""
+    for name in (ESCROW_PASSPHRASE, "MADOGUCHI_KEYRING_PASSPHRASE"):
+        if os.environ.get(name, ""):
+            return os.environ[name].encode("utf-8")
+    return getpass.getpass("Passphrase of the PEM file: ").encode("utf-8")
+
+
+def _new_key_file_passphrase(variable: str | None) -> str:
+    if variable:
+        given = os.environ.get(variable, "")
+        if not given:
+            raise CommandError(f"the environment variable {variable} is empty or not set")
+        return given
+    first = getpass.getpass("New passphrase of the key file: ")
+    if getpass.getpass("Again: ") != first:
+        raise CommandError("the passphrases differ")
+    return first
+
+
 class Command(BaseCommand):
-    help = "Keys of end-to-end encryption: generate, register, escrow, rewrap, recover, list."
+    help = (
+        "Keys of end-to-end encryption: generate, register, escrow, rewrap, recover, export, list."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -85,13 +113,24 @@ class Command(BaseCommand):
         recover.add_argument("--escrow", required=True, help="the escrow key's PEM file")
         recover.add_argument("--department", required=True)
         recover.add_argument("--municipality")
+        export = sub.add_parser("export", help="a private key as a key file for the browser")
+        export.add_argument("--fingerprint", required=True, help="the key to export")
+        export.add_argument("--out", required=True, help="the key file to write (new)")
+        export.add_argument(
+            "--pem", help="an encrypted PEM holding the key (else the LGWAN node's keyring)"
+        )
+        export.add_argument(
+            "--passphrase-env",
+            help="the environment variable holding the key file's new passphrase (tests, "
+            "automation); without it the passphrase is asked twice",
+        )
         listing = sub.add_parser("list", help="the city's public keys and fingerprints")
         listing.add_argument("--municipality")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             getattr(self, "_" + options["action"])(options)
-        except (key_services.KeyProblem, KeyringError) as error:
+        except (key_services.KeyProblem, KeyringError, keyfile.KeyFileError) as error:
             raise CommandError(str(error)) from error
 
     def _generate(self, options: dict[str, Any]) -> None:
@@ -152,6 +191,39 @@ class Command(BaseCommand):
         found = crypto.fingerprint(crypto.public_from_private(private))
         result = key_services.rewrap(department=department, private_keys={found: private})
         self._report(result)
+
+    def _export(self, options: dict[str, Any]) -> None:
+        wanted = options["fingerprint"].strip().lower()
+        if options["pem"]:
+            pem = Path(options["pem"]).read_bytes()
+            private = load_private_pem(pem, _pem_passphrase())
+            found = crypto.fingerprint(crypto.public_from_private(private))
+            if found != wanted:
+                raise CommandError(f"the PEM holds the key {found}, not {wanted}")
+        else:
+            keyring = Keyring.from_settings()
+            held = keyring.private_keys
+            if wanted not in held:
+                raise CommandError(
+                    f"the keyring {keyring.directory} holds no key {wanted}; it holds: "
+                    + (", ".join(sorted(held)) or "none")
+                )
+            private = held[wanted]
+        passphrase = _new_key_file_passphrase(options["passphrase_env"])
+        key = EncryptionKey.objects.filter(fingerprint=wanted).first()
+        text = keyfile.dumps(private, passphrase, purpose=key.purpose if key else "")
+        path = Path(options["out"])
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError as error:
+            raise CommandError(f"{path} exists: name a new file") from error
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+        self.stdout.write(f"key file {path} (fingerprint {wanted})")
+        self.stdout.write(
+            "Keep it on the staff member's own device only, and give the passphrase apart: "
+            "whoever has both reads every application sealed to this key."
+        )
 
     def _report(self, result: key_services.RewrapResult) -> None:
         self.stdout.write(f"re-wrapped {result.rewrapped} application(s)")
