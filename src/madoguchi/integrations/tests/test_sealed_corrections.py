@@ -132,8 +132,9 @@ def test_the_resend_is_sealed_and_nothing_of_it_stays_in_clear(
     token = _return_by_staff(application, staff)
     new_scan = pdf_bytes("KIWI-NEW-SCAN-9921 insurance card")
 
+    browser = Client()
     with django_capture_on_commit_callbacks(execute=True):
-        answer = Client().post(
+        answer = browser.post(
             reverse("submissions:correction", args=[token]),
             {
                 "note": "KIWI-NOTE-4410 新しい事情",
@@ -144,6 +145,8 @@ def test_the_resend_is_sealed_and_nothing_of_it_stays_in_clear(
         )
 
     assert answer.status_code == 302
+    done = browser.get(answer["Location"])
+    assert done.status_code == 200 and application.receipt_number in done.content.decode()
     stored = Submission.objects.get(pk=application.pk)
     assert stored.status == Status.RESUBMITTED and stored.answers == {}
     correction = Correction.objects.get(submission=stored)
