@@ -139,9 +139,11 @@ class Found:
     answers: dict[str, Any]
     # True when the answers come from the code on the paper (the stored ones are gone).
     from_paper: bool = False
-    # True when the form's answers are sealed here (end-to-end encryption): stored ones are
-    # ciphertext, and a scan of the paper is not kept.
+    # True when the application's answers are sealed here (end-to-end encryption): the
+    # stored ones are ciphertext, so the answers shown come from the code.
     sealed: bool = False
+    # True when a scan of the paper may not be kept (:func:`scan_refused`).
+    no_scan: bool = False
 
 
 def _read(text: str) -> tuple[str, payload.Payload | None]:
@@ -173,14 +175,14 @@ def find(*, staff: StaffMember, text: str) -> Found:
         raise AlreadyArrived(application.submission)
     if read is not None and read.answers_sha256 != application.answers_sha256:
         raise AnswersMismatch
-    sealed = application.sealed is not None or scan_refused(application)
+    flags = {"sealed": application.sealed is not None, "no_scan": scan_refused(application)}
     if application.status == MailStatus.EXPIRED or not application.answers:
         if read is None or read.answers is None:
             if application.sealed is not None:
                 raise SealedNeedsCode
             raise Expired
-        return Found(application=application, answers=read.answers, from_paper=True, sealed=sealed)
-    return Found(application=application, answers=dict(application.answers), sealed=sealed)
+        return Found(application=application, answers=read.answers, from_paper=True, **flags)
+    return Found(application=application, answers=dict(application.answers), **flags)
 
 
 def scan_refused(application: MailApplication) -> bool:

@@ -60,6 +60,7 @@ def _review_page(
         "application": application,
         "from_paper": found.from_paper,
         "sealed": found.sealed,
+        "no_scan": found.no_scan,
         "sections": rendering.answer_sections(
             application.form_version.schema, found.answers, answered_only=True
         ),
@@ -76,7 +77,7 @@ def _accept_form(found: intake.Found, *args: Any, **kwargs: Any) -> AcceptForm:
         *args,
         questions=intake.questions(found.application),
         enclosures=intake.enclosures(found.application),
-        sealed=found.sealed,
+        sealed=found.no_scan,
         **kwargs,
     )
 

@@ -197,7 +197,7 @@ def test_a_sealed_paper_is_taken_in_from_its_code_and_its_mail_copy_is_dropped(
     found = intake.find(staff=staff, text=code)
     submission = intake.accept(staff=staff, text=code, received_on=timezone.localdate())
 
-    assert found.sealed and found.from_paper
+    assert found.sealed and found.from_paper and found.no_scan
     application.refresh_from_db()
     assert application.status == MailStatus.ARRIVED
     assert application.answers == {} and application.sealed is None
@@ -370,3 +370,22 @@ def test_a_paper_printed_at_the_counter_for_a_sealed_form_is_sealed_and_printed_
     assert PERSON["name"].replace(" ", "") in text.replace(" ", "")
     with pytest.raises(ValueError):
         printing.pdf(paper)
+
+
+def test_a_paper_prepared_before_encryption_was_turned_on_keeps_no_answers_once_taken_in(
+    department: Department, staff: StaffMember
+) -> None:
+    version = publish_form(department=department, slug="later", schema=MAIL_SCHEMA)
+    draft, token = mail_draft(version)
+    application = mail_services.prepare(draft=draft, token=token)
+    assert application.sealed is None and application.answers["name"] == NAME
+    private = _seal(version)
+
+    submission = intake.accept(
+        staff=staff, text=application.reference, received_on=timezone.localdate()
+    )
+
+    application.refresh_from_db()
+    assert sealing.is_sealed(submission)
+    assert application.answers == {}
+    assert sealing.open_submission(submission, private)["answers"]["name"] == NAME
