@@ -15,6 +15,11 @@ the ``mailin.sealed`` port) seals them at preparation with the same scheme (:mod
   the resident's PDF. A paper a counter clerk printed has no resident link: it is sealed to
   the department and escrow only, and the counter prints it again from the open visit.
 
+The verified basic four items of a card-verified application (``VerifiedIdentity.basic_four``)
+are emptied with it when nothing else still uses them: they are in the sealed answers and the
+paper's code. (Intake then takes the card's answers from the code as typed ones: the paper is
+signed by hand.)
+
 Intake reads the answers from the paper's QR code (hash-checked), so the internet node opens
 nothing at intake; :func:`open_mail_answers` is for a holder of the department's or escrow
 key (a paper whose code is unreadable).
@@ -35,10 +40,13 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from madoguchi.counter.models import Visit
 from madoguchi.forms.models import FormVersion
+from madoguchi.identity.models import VerifiedIdentity
 from madoguchi.mailin import sealed as mail_sealed
-from madoguchi.mailin.models import MailApplication
+from madoguchi.mailin.models import MailApplication, MailStatus
 from madoguchi.submissions.document import canonical_bytes
+from madoguchi.submissions.models import Draft, Submission
 
 from . import crypto, key_selectors
 from .sealing import EncryptionUnavailable
@@ -80,7 +88,32 @@ def seal_mail_answers(
         recipients.append(_link_recipient(resident_token))
     plaintext = canonical_bytes(answers)
     sealed = crypto.seal(plaintext, recipients, mail_aad(application.reference))
+    if application.identity_id is not None:
+        _forget_identity_items(application)
     return sealed.as_dict() | {"plaintext_sha256": hashlib.sha256(plaintext).hexdigest()}
+
+
+def _forget_identity_items(application: MailApplication) -> None:
+    """Empty the card's basic four items of a sealed mail-in application, unless a
+    submission, another draft (not the one being made into this paper, which shares its
+    link hash), an open counter visit or a clear mail-in application still uses them."""
+    identity_id = application.identity_id
+    if identity_id is None:
+        return
+    in_use = (
+        Submission.objects.filter(identity_id=identity_id).exists()
+        or Draft.objects.filter(identity_id=identity_id)
+        .exclude(token_hash=application.token_hash)
+        .exists()
+        or Visit.objects.filter(identity_id=identity_id, closed_at__isnull=True).exists()
+        or MailApplication.objects.filter(
+            identity_id=identity_id, status=MailStatus.AWAITING, sealed__isnull=True
+        )
+        .exclude(pk=application.pk)
+        .exists()
+    )
+    if not in_use:
+        VerifiedIdentity.objects.filter(pk=identity_id).update(basic_four={})
 
 
 def open_mail_answers(

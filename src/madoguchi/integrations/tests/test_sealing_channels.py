@@ -21,6 +21,7 @@ from django.utils import timezone
 from madoguchi.counter import assisted, printing
 from madoguchi.counter import services as counter_services
 from madoguchi.forms.models import FormVersion
+from madoguchi.identity.models import Assurance, IdentityProvider, VerifiedIdentity
 from madoguchi.integrations import crypto, key_services, sealing, sealing_channels
 from madoguchi.integrations.models import EncryptionKey, KeyPurpose
 from madoguchi.mailin import intake, payload
@@ -388,4 +389,41 @@ def test_a_paper_prepared_before_encryption_was_turned_on_keeps_no_answers_once_
     application.refresh_from_db()
     assert sealing.is_sealed(submission)
     assert application.answers == {}
+    assert sealing.open_submission(submission, private)["answers"]["name"] == NAME
+
+
+def test_the_card_items_of_a_sealed_mail_in_application_are_not_kept_and_intake_still_works(
+    sealed_mail: tuple[FormVersion, dict[str, bytes]], staff: StaffMember
+) -> None:
+    version, private = sealed_mail
+    now = timezone.now()
+    identity = VerifiedIdentity.objects.create(
+        provider=IdentityProvider.objects.create(
+            municipality=version.form.municipality,
+            key="card",
+            kind="digital_auth_app",
+            name="デジタル認証アプリ",
+            assurance=Assurance.MYNUMBER_CARD,
+            issuer="https://idp.example.jp",
+            client_id="madoguchi",
+        ),
+        subject="person-1",
+        assurance=Assurance.MYNUMBER_CARD,
+        basic_four={"name": NAME, "address": "石川県加賀市秘匿町1-1"},
+        authenticated_at=now,
+        verified_at=now,
+    )
+    draft, token = mail_draft(version)
+    Draft.objects.filter(pk=draft.pk).update(identity=identity)
+    draft.refresh_from_db()
+
+    application = mail_services.prepare(draft=draft, token=token)
+
+    identity.refresh_from_db()
+    assert application.identity == identity
+    assert identity.basic_four == {}
+    assert _found({"address": _forms("秘匿町1-1")}, _database_text()) == set()
+    answers = mail_services.answers_for_paper(application, resident_token=token)
+    code = payload.encode(reference=application.reference, answers=answers)
+    submission = intake.accept(staff=staff, text=code, received_on=timezone.localdate())
     assert sealing.open_submission(submission, private)["answers"]["name"] == NAME
