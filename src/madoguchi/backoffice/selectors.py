@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from madoguchi.forms.models import Form
-from madoguchi.submissions import access_history, due_dates, identity_levels, workflow
+from madoguchi.submissions import access_history, due_dates, identity_levels, sealed, workflow
 from madoguchi.submissions import selectors as submission_selectors
 from madoguchi.submissions.models import Status, Submission
 from madoguchi.tenants.models import StaffMember
@@ -31,6 +31,8 @@ def workflow_context(
     """What the detail page offers: the next statuses, reopenable answers, people, history."""
     schema = submission.form_version.schema
     allowed = workflow.allowed_transitions(submission) if staff.can_act else frozenset()
+    # A sealed application's answers are ciphertext here: every question may be chosen.
+    encrypted = sealed.is_sealed(submission)
     return {
         "transitions": [(value, label) for value, label in Status.choices if value in allowed],
         # Only offered when the submission can be returned now.
@@ -39,7 +41,7 @@ def workflow_context(
             for f in schema.fields()
             if f.collects_input
             and f.type != "consent"
-            and f.key in submission.answers
+            and (encrypted or f.key in submission.answers)
             and f.key not in submission.prefilled_fields
         ]
         if Status.RETURNED in allowed

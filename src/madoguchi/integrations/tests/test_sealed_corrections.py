@@ -83,6 +83,24 @@ def test_staff_return_a_sealed_application_by_the_forms_questions(
     assert "最初の事情" not in mail.outbox[-1].body
 
 
+def test_staff_return_a_sealed_application_from_its_page_by_the_questions_they_choose(
+    application: Submission, staff: StaffMember, log_in: Any
+) -> None:
+    browser = log_in(staff)
+    detail = reverse("backoffice:detail", args=[application.receipt_number])
+
+    page = browser.get(detail)
+    returned = browser.post(
+        reverse("backoffice:change_status", args=[application.receipt_number]),
+        {"to_status": "returned", "reason": "事情を詳しく", "fields": ["note", "card"]},
+    )
+
+    assert 'name="fields" value="note"' in page.text and "最初の事情" not in page.text
+    assert returned.status_code == 302
+    assert Correction.objects.get(submission=application).fields == ["note", "card"]
+    assert Submission.objects.get(pk=application.pk).status == Status.RETURNED
+
+
 def test_the_correction_page_asks_the_reopened_answers_afresh_and_says_why(
     application: Submission, staff: StaffMember
 ) -> None:
