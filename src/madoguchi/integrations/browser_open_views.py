@@ -24,7 +24,7 @@ from madoguchi.backoffice import services as backoffice_services
 from madoguchi.core.staff import staff_of, staff_required
 from madoguchi.forms.schema import ChoiceField, FormSchema, NumberField
 from madoguchi.submissions import selectors as submission_selectors
-from madoguchi.submissions.models import Attachment, Submission
+from madoguchi.submissions.models import Attachment, Correction, Submission
 from madoguchi.tenants.models import StaffMember
 
 from . import sealing
@@ -64,10 +64,37 @@ def form_questions(schema: FormSchema, language: str) -> list[dict[str, Any]]:
     return steps
 
 
+def _files(
+    submission: Submission, listed: dict[str, Any], attachments: dict[str, Attachment]
+) -> list[dict[str, Any]]:
+    """The files a sealed payload lists that are still the application's (a correction's
+    resend takes the files it replaced out of it), each with its AAD and where to fetch it."""
+    found = []
+    for attachment_id, clear in listed.items():
+        attachment = attachments.get(str(attachment_id))
+        if attachment is None:
+            continue
+        found.append(
+            {
+                "id": attachment.pk,
+                "field_key": attachment.field_key,
+                "sha256": clear.get("sha256", ""),
+                "size": clear.get("size", 0),
+                "aad": sealing.file_aad(submission.public_id, attachment.pk).decode("ascii"),
+                "url": reverse(
+                    "integrations:sealed_file", args=[submission.receipt_number, attachment.pk]
+                ),
+            }
+        )
+    return found
+
+
 @require_GET
 @staff_required
 def sealed_payload(request: HttpRequest, receipt_number: str) -> JsonResponse:
-    """The sealed application for the browser to open (ciphertext, recipients, AAD)."""
+    """The sealed application for the browser to open (ciphertext, recipients, AAD), with
+    the sealed corrections the applicant resent (each under its own content key, sealed to the
+    keys of its time)."""
     staff = staff_of(request)
     submission = _sealed_or_404(staff, receipt_number)
     payload = sealing.sealed_payload(submission)
@@ -77,21 +104,21 @@ def sealed_payload(request: HttpRequest, receipt_number: str) -> JsonResponse:
     attachments = {
         str(a.pk): a for a in Attachment.objects.filter(submission=submission).order_by("pk")
     }
-    files = []
-    for attachment_id, clear in payload.pop("files").items():
-        attachment = attachments.get(str(attachment_id))
-        if attachment is None:
+    corrections = []
+    for correction in Correction.objects.filter(
+        submission=submission, resubmitted_at__isnull=False
+    ).order_by("resubmitted_at", "pk"):
+        sealed_correction = sealing.sealed_correction_payload(correction)
+        if sealed_correction is None:
             continue
-        files.append(
+        assert correction.resubmitted_at is not None
+        corrections.append(
             {
-                "id": attachment.pk,
-                "field_key": attachment.field_key,
-                "sha256": clear.get("sha256", ""),
-                "size": clear.get("size", 0),
-                "aad": sealing.file_aad(public_id, attachment.pk).decode("ascii"),
-                "url": reverse(
-                    "integrations:sealed_file", args=[submission.receipt_number, attachment.pk]
-                ),
+                "id": correction.pk,
+                "resubmitted_at": correction.resubmitted_at.isoformat(),
+                "content_aad": sealing.correction_aad(public_id, correction.pk).decode("ascii"),
+                "files": _files(submission, sealed_correction.pop("files"), attachments),
+                "sealed": sealed_correction,
             }
         )
     backoffice_services.record_staff_view(staff, submission, part="sealed")
@@ -101,7 +128,8 @@ def sealed_payload(request: HttpRequest, receipt_number: str) -> JsonResponse:
             "public_id": str(public_id),
             "content_aad": sealing.content_aad(public_id).decode("ascii"),
             "sealed": payload,
-            "files": files,
+            "files": _files(submission, payload.pop("files"), attachments),
+            "corrections": corrections,
             "steps": form_questions(submission.form_version.schema, get_language() or "ja"),
         },
         json_dumps_params={"ensure_ascii": False},

@@ -1,6 +1,7 @@
 """A staff member opens an encrypted application in a real browser with a key file on their
 device: a wrong passphrase and another key's file are refused in Japanese (naming the
-fingerprints), the right one shows the answers and gives back the attached file byte for byte;
+fingerprints), the right one shows the answers (with the applicant's sealed correction over
+them) and gives back the attached file byte for byte;
 the page keeps its Content-Security-Policy, passes axe, and without JavaScript says what to do."""
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from madoguchi.e2e.tests.conftest import assert_accessible
@@ -18,6 +21,7 @@ from madoguchi.integrations import crypto, key_services
 from madoguchi.integrations.keyring import Keyring
 from madoguchi.integrations.models import KeyPurpose
 from madoguchi.integrations.tests.test_sealing import FILE_SCHEMA, submit_with_file
+from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import Department, StaffMember
 from madoguchi.testing.factories import (
@@ -34,6 +38,7 @@ pytestmark = pytest.mark.browser
 PASSPHRASE = "端末の鍵のパスフレーズ 2026"
 NAME = "鍵開 花子"
 NOTE = "ブラウザーで読む事情 BROWSER-7781"
+CORRECTED = "訂正した事情 CORRECTED-5521"
 
 
 def _log_in(page: Any, base: str, staff: StaffMember) -> None:
@@ -98,6 +103,12 @@ def test_staff_open_a_sealed_application_with_their_key_file_in_the_browser(
     scan = pdf_bytes("health insurance card of Hanako")
     submission = submit_with_file(version, name=NAME, note=NOTE, file=scan)
     assert Submission.objects.get(pk=submission.pk).answers == {}
+    _correction, token = workflow.return_for_correction(
+        submission=submission, staff=staff, reason="事情を詳しく書いてください", fields=["note"]
+    )
+    resent = Client().post(reverse("submissions:correction", args=[token]), {"note": CORRECTED})
+    assert resent.status_code == 302
+    assert Submission.objects.get(pk=submission.pk).answers == {}
     key_file = _export(fingerprints[KeyPurpose.DEPARTMENT], tmp_path / "department.json")
     wrong_file = _export(stranger, tmp_path / "stranger.json")
 
@@ -135,10 +146,13 @@ def test_staff_open_a_sealed_application_with_their_key_file_in_the_browser(
     page.get_by_label("鍵ファイル", exact=True).set_input_files(str(key_file))
     page.get_by_role("button", name="このブラウザーで復号する").click()
     result = page.get_by_test_id("browser-open-result")
-    expect(result).to_contain_text(NOTE)
+    expect(result).to_contain_text(CORRECTED)  # the answers as they stand after the correction
+    expect(result).not_to_contain_text(NOTE)
+    expect(result.get_by_test_id("browser-open-correction")).to_contain_text(CORRECTED)
+    expect(result).to_contain_text("差し戻しの後に申請者が送信した訂正を反映")
     expect(result).to_contain_text(NAME)
     expect(result).to_contain_text(fingerprints[KeyPurpose.DEPARTMENT])
-    expect(result.get_by_role("term").filter(has_text="事情")).to_be_visible()
+    expect(result.get_by_role("term").filter(has_text="事情").first).to_be_visible()
     expect(file_error).to_be_hidden()
     assert_accessible(page, name="sealed application opened in the browser")
 

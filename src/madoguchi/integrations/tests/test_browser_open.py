@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 from django.urls import reverse
 
 from madoguchi.core import events
@@ -20,6 +21,7 @@ from madoguchi.integrations import crypto, key_services, keyfile, sealing
 from madoguchi.integrations.keyring import Keyring, private_pem
 from madoguchi.integrations.models import KeyPurpose
 from madoguchi.ledger.selectors import entries_about
+from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import Department, StaffMember
 from madoguchi.testing.factories import DepartmentFactory, StaffFactory, publish_form
@@ -210,6 +212,40 @@ def test_the_payload_is_the_ciphertext_with_its_aad_and_questions_and_is_recorde
     with attachment.file.open("rb") as stored:
         assert b"".join(ciphertext.streaming_content) == stored.read()  # type: ignore[attr-defined]
     assert [d.get("part") for d in _views(sealed)][-1] == "attachment"
+
+
+def test_the_payload_carries_a_resent_sealed_correction_that_opens_with_the_key(
+    sealed: Submission,
+    staff: StaffMember,
+    department_key: str,
+    keyring: Keyring,
+    log_in: LogIn,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    _correction, token = workflow.return_for_correction(
+        submission=sealed, staff=staff, reason="事情を詳しく", fields=["note"]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(reverse("submissions:correction", args=[token]), {"note": "訂正 OTTER-31"})
+
+    body = (
+        log_in(staff)
+        .get(reverse("integrations:sealed_payload", args=[sealed.receipt_number]))
+        .json()
+    )
+
+    [correction] = body["corrections"]
+    assert (
+        correction["content_aad"]
+        == sealing.correction_aad(sealed.public_id, correction["id"]).decode()
+    )
+    assert correction["files"] == [] and "files" not in correction["sealed"]
+    assert "OTTER" not in json.dumps(body, ensure_ascii=False)
+    opened = sealing.open_correction_payload(
+        correction, {department_key: keyring.private_keys[department_key]},
+        public_id=sealed.public_id,
+    )  # fmt: skip
+    assert opened["answers"] == {"note": "訂正 OTTER-31"}
 
 
 def test_another_department_and_an_unsealed_application_get_404(

@@ -154,6 +154,32 @@ async function openContentKey(hpke, sealed, contentAad, keyFile) {
   return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["decrypt"]);
 }
 
+/* One sealed source (the application, or a correction it was resent with): its content and
+   its files, decrypted and checked against their SHA-256, each file as an object URL. */
+async function openSource(hpke, source, keyFile, objectUrls) {
+  const contentKey = await openContentKey(hpke, source.sealed, source.content_aad, keyFile);
+  const plaintext = await decryptPart(contentKey, fromBase64url(source.sealed.ciphertext), source.content_aad);
+  if (source.sealed.plaintext_sha256 && await sha256(plaintext) !== source.sealed.plaintext_sha256) {
+    throw new Problem("tampered");
+  }
+  const content = JSON.parse(new TextDecoder().decode(plaintext));
+  const names = content.files || {};
+  const files = [];
+  for (const file of source.files || []) {
+    const clear = await decryptPart(contentKey, await fetchOk(file.url, "bytes"), file.aad);
+    if (file.sha256 && await sha256(clear) !== file.sha256) { throw new Problem("tampered"); }
+    const described = names[String(file.id)] || {};
+    const blob = new Blob([clear], { type: described.content_type || "application/octet-stream" });
+    const url = URL.createObjectURL(blob);
+    objectUrls.push(url);
+    files.push({
+      id: file.id, field_key: file.field_key, name: described.name || `file-${file.id}`,
+      size: clear.length, url,
+    });
+  }
+  return { content, files };
+}
+
 async function fetchOk(url, kind) {
   let response;
   try {
@@ -241,9 +267,43 @@ function downloadLink(file, texts, language) {
   return element("p", {}, link);
 }
 
-function showContent(result, content, payload, files, texts, language, keyFile) {
+function timeText(iso, language) {
+  const moment = new Date(iso);
+  if (Number.isNaN(moment.getTime())) { return String(iso); }
+  return new Intl.DateTimeFormat(language.startsWith("en") ? "en-GB" : "ja-JP", {
+    dateStyle: "medium", timeStyle: "short",
+  }).format(moment);
+}
+
+/* The answers of ``answers`` by the form's steps (only those answered), files by question. */
+function answerLists(steps, answers, files, texts, language, level) {
+  const fragment = document.createDocumentFragment();
+  const shownFiles = new Set();
+  steps.forEach((step) => {
+    const list = element("dl", { className: "review-list" });
+    step.fields.forEach((field) => {
+      if (!(field.key in answers) || isEmpty(answers[field.key])) { return; }
+      if (field.type === "file" || field.type === "photo") {
+        const own = files.filter((file) => file.field_key === field.key);
+        own.forEach((file) => shownFiles.add(file.id));
+        const cell = document.createDocumentFragment();
+        own.forEach((file) => cell.append(downloadLink(file, texts, language)));
+        list.append(row(field.label, own.length ? cell : valueText(field, answers[field.key], texts, language)));
+        return;
+      }
+      list.append(row(field.label, lines(valueText(field, answers[field.key], texts, language))));
+    });
+    if (list.children.length) {
+      fragment.append(element(level, {}, step.title), list);
+    }
+  });
+  return { fragment, shownFiles };
+}
+
+function showContent(result, opened, corrections, steps, texts, language, keyFile) {
   result.replaceChildren();
   result.append(element("p", { className: "notice" }, texts.opened.replace("{file}", keyFile.fingerprint)));
+  const content = opened.content;
   const applicant = element("dl", { className: "review-list" });
   if (content.applicant_name) { applicant.append(row(texts.applicantName, content.applicant_name)); }
   if (applicant.children.length) {
@@ -263,32 +323,36 @@ function showContent(result, content, payload, files, texts, language, keyFile) 
     });
     result.append(element("h3", {}, texts.identity), items);
   }
-  const answers = content.answers || {};
-  const shownFiles = new Set();
-  payload.steps.forEach((step) => {
-    const list = element("dl", { className: "review-list" });
-    step.fields.forEach((field) => {
-      if (!(field.key in answers) || isEmpty(answers[field.key])) { return; }
-      if (field.type === "file" || field.type === "photo") {
-        const own = files.filter((file) => file.field_key === field.key);
-        own.forEach((file) => shownFiles.add(file.id));
-        const cell = document.createDocumentFragment();
-        own.forEach((file) => cell.append(downloadLink(file, texts, language)));
-        list.append(row(field.label, own.length ? cell : valueText(field, answers[field.key], texts, language)));
-        return;
-      }
-      list.append(row(field.label, lines(valueText(field, answers[field.key], texts, language))));
-    });
-    if (list.children.length) {
-      result.append(element("h3", {}, step.title), list);
+  // The answers as they stand: the application's, each resent correction's over them.
+  const answers = { ...(content.answers || {}) };
+  const files = [...opened.files];
+  corrections.forEach((correction) => {
+    if (correction.content) {
+      Object.assign(answers, correction.content.answers || {});
+      files.push(...correction.files);
     }
   });
+  if (corrections.length) {
+    result.append(element("p", {}, texts.correctedIncluded));
+  }
+  const { fragment, shownFiles } = answerLists(steps, answers, files, texts, language, "h3");
+  result.append(fragment);
   const others = files.filter((file) => !shownFiles.has(file.id));
   if (others.length) {
     const section = element("div", {}, element("h3", {}, texts.attachments));
     others.forEach((file) => section.append(downloadLink(file, texts, language)));
     result.append(section);
   }
+  corrections.forEach((correction) => {
+    const part = element("div", { "data-testid": "browser-open-correction" },
+      element("h3", {}, texts.correction.replace("{at}", timeText(correction.at, language))));
+    if (correction.unopened) {
+      part.append(element("p", { className: "notice" }, texts.correctionUnopened.replace("{recipients}", correction.unopened)));
+    } else {
+      part.append(answerLists(steps, correction.content.answers || {}, correction.files, texts, language, "h4").fragment);
+    }
+    result.append(part);
+  });
   const forget = element("button", { type: "button", className: "button button-secondary" }, texts.forget);
   result.append(element("div", { className: "actions" }, forget));
   return forget;
@@ -376,28 +440,20 @@ function setUp(section) {
       throw new Problem("unsupported");
     }
     const payload = await fetchOk(section.dataset.payloadUrl, "json");
-    const contentKey = await openContentKey(hpke, payload.sealed, payload.content_aad, keyFile);
-    const plaintext = await decryptPart(contentKey, fromBase64url(payload.sealed.ciphertext), payload.content_aad);
-    if (payload.sealed.plaintext_sha256 && await sha256(plaintext) !== payload.sealed.plaintext_sha256) {
-      throw new Problem("tampered");
-    }
-    const content = JSON.parse(new TextDecoder().decode(plaintext));
-    const names = content.files || {};
     forget(); // what an earlier opening showed
-    const files = [];
-    for (const file of payload.files) {
-      const clear = await decryptPart(contentKey, await fetchOk(file.url, "bytes"), file.aad);
-      if (file.sha256 && await sha256(clear) !== file.sha256) { throw new Problem("tampered"); }
-      const described = names[String(file.id)] || {};
-      const blob = new Blob([clear], { type: described.content_type || "application/octet-stream" });
-      const url = URL.createObjectURL(blob);
-      objectUrls.push(url);
-      files.push({
-        id: file.id, field_key: file.field_key, name: described.name || `file-${file.id}`,
-        size: clear.length, url,
-      });
+    const opened = await openSource(hpke, payload, keyFile, objectUrls);
+    // Corrections the applicant resent: each under its own content key, sealed to the keys of
+    // its time (a key rotated since may not open it; the page says so and shows the rest).
+    const corrections = [];
+    for (const correction of payload.corrections || []) {
+      try {
+        corrections.push({ ...(await openSource(hpke, correction, keyFile, objectUrls)), at: correction.resubmitted_at });
+      } catch (error) {
+        if (!(error instanceof Problem) || error.kind !== "wrong-key") { throw error; }
+        corrections.push({ at: correction.resubmitted_at, unopened: error.values.recipients });
+      }
     }
-    const forgetButton = showContent(result, content, payload, files, texts, language, keyFile);
+    const forgetButton = showContent(result, opened, corrections, payload.steps, texts, language, keyFile);
     forgetButton.addEventListener("click", () => {
       forget();
       status.textContent = texts.forgotten;
