@@ -13,12 +13,13 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from madoguchi.core import events
 from madoguchi.forms.models import FormVersion
-from madoguchi.integrations import crypto, sealing
+from madoguchi.integrations import crypto, key_services, sealing
 from madoguchi.integrations.models import (
+    EncryptionKey,
     FeedEntry,
     FeedKind,
     KeyPurpose,
@@ -382,3 +383,43 @@ def test_a_clear_applications_corrections_carry_the_new_answers(department: Depa
 
     assert item["answers"] == {"name": "加賀 次郎"} and item["sealed"] is None
     assert item["reason"] == "漢字の誤り" and item["fields"] == ["name"]
+
+
+def test_a_resend_is_sealed_to_the_departments_current_key_or_waits_for_one(
+    sealed_form: Sealed,
+    application: Submission,
+    staff: StaffMember,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    _version, private = sealed_form
+    token = _return_by_staff(application, staff, fields=["note"])
+    url = reverse("submissions:correction", args=[token])
+    EncryptionKey.objects.filter(purpose=KeyPurpose.DEPARTMENT).update(retired_at=timezone.now())
+
+    waiting = Client().post(url, {"note": "鍵のない間に書いた事情"})
+
+    assert waiting.status_code == 409
+    assert "暗号鍵が登録されていません" in waiting.text and "鍵のない間に書いた事情" in waiting.text
+    assert Submission.objects.get(pk=application.pk).status == Status.RETURNED
+    assert not SealedCorrection.objects.exists()
+
+    secret, public = crypto.generate_keypair()
+    key_services.register_key(
+        municipality=application.municipality,
+        department=application.department,
+        purpose=KeyPurpose.DEPARTMENT,
+        public_key=crypto.b64encode(public),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = Client().post(url, {"note": "鍵の更新後の事情"})
+
+    assert sent.status_code == 302
+    correction = Correction.objects.get(submission=application)
+    item = {"id": correction.pk, "sealed": sealing.sealed_correction_payload(correction)}
+    new_key = {crypto.fingerprint(public): secret}
+    opened = sealing.open_correction_payload(item, new_key, public_id=application.public_id)
+    assert opened["answers"] == {"note": "鍵の更新後の事情"}
+    with pytest.raises(crypto.SealError):
+        sealing.open_correction_payload(
+            item, _only(private, KeyPurpose.DEPARTMENT), public_id=application.public_id
+        )
