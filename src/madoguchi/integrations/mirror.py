@@ -32,11 +32,11 @@ from django.utils.dateparse import parse_datetime
 
 from madoguchi.core import events
 from madoguchi.forms.models import FormVersion
-from madoguchi.submissions import corrections, workflow
+from madoguchi.submissions import corrections, document, services, workflow
 from madoguchi.submissions.models import Attachment, Channel, Correction, Status, Submission
 
 from . import feed, push
-from .models import MirroredCorrection, MirroredSubmission, PullSource
+from .models import MirroredCorrection, MirroredSubmission, PendingPush, PullSource
 
 
 class MirrorError(Exception):
@@ -62,6 +62,8 @@ class PulledCorrection:
     remote_id: str
     answers: dict[str, Any]
     files: list[PulledFile] = field(default_factory=list)
+    # The questions it reopened, as the internet node has them.
+    fields: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -241,38 +243,51 @@ def applied_corrections() -> set[str]:
     )
 
 
-def _local_correction(submission: Submission, remote_id: str) -> tuple[Correction, bool]:
-    """The correction made here that ``remote_id`` answers, and whether it is applied."""
+def _local_correction(
+    submission: Submission, resent: PulledCorrection
+) -> tuple[Correction | None, bool]:
+    """The correction made here that ``resent`` answers (None when it was made on the
+    internet node, by another back-office system), and whether it is applied already."""
     row = (
         MirroredCorrection.objects.select_for_update()
         .select_related("correction")
-        .filter(remote_id=remote_id)
+        .filter(remote_id=resent.remote_id)
         .first()
     )
     if row is not None:
         if row.submission_id != submission.pk:
-            raise MirrorError(f"correction {remote_id} belongs to another application")
+            raise MirrorError(f"correction {resent.remote_id} belongs to another application")
         return row.correction, row.applied_at is not None
     # Taken by the internet node but its answer lost (the push is replayed next run): the
-    # application's one open correction here is the one the resident answered.
+    # application's open correction here with the same questions, its return not given up.
     found = (
         Correction.objects.filter(submission=submission, resubmitted_at__isnull=True)
         .order_by("-requested_at", "-pk")
         .first()
     )
-    if found is None:
-        raise MirrorError(
-            f"application {submission.public_id}: correction {remote_id} was resent, but "
-            "no return for correction is open on this node"
-        )
-    return found, False
+    if (
+        found is not None
+        and list(found.fields) == list(resent.fields)
+        and not MirroredCorrection.objects.filter(correction=found).exists()
+        and not PendingPush.objects.filter(
+            submission=submission,
+            change__to_status=Status.RETURNED,
+            change__at__gte=found.requested_at,
+            last_error__startswith=push.REFUSED,
+        ).exists()
+    ):
+        return found, False
+    return None, False
 
 
 def _apply_correction(submission: Submission, pulled: Pulled, resent: PulledCorrection) -> bool:
     """Apply the resident's resend to the local submission; False when already applied."""
-    local, applied = _local_correction(submission, resent.remote_id)
+    local, applied = _local_correction(submission, resent)
     if applied:
         return False
+    if local is None:
+        _apply_from_elsewhere(submission, pulled, resent)
+        return True
     if local.resubmitted_at is not None or submission.status != Status.RETURNED:
         raise MirrorError(
             f"application {pulled.public_id}: correction {resent.remote_id} cannot be applied "
@@ -283,17 +298,11 @@ def _apply_correction(submission: Submission, pulled: Pulled, resent: PulledCorr
         # returned): its new document is the signed one, which this node cannot make. The
         # application is taken as the internet node has it (the caller replaces the content
         # and takes its status); this node's correction stays without its history.
-        _taken(local, submission, resent.remote_id)
+        _taken(submission, resent.remote_id, local)
         return False
     ids = _attach_to_correction(local, resent.files)
-    # Files the resident kept are the submission's own: the internet node's ids of the
-    # pulled application's files, matched here by field and SHA-256.
-    kept = {(a.field_key, a.sha256): a.pk for a in submission.attachments.all()}
-    for item in pulled.files:
-        if (item.field, item.sha256) in kept:
-            ids.setdefault(item.remote_id, kept[(item.field, item.sha256)])
     reopened = {key: resent.answers[key] for key in local.fields if key in resent.answers}
-    answers = submission.answers | _with_local_file_ids(reopened, ids)
+    answers = submission.answers | _with_local_file_ids(reopened, ids | _kept(submission, pulled))
     try:
         corrections.apply_correction(correction=local, answers=answers)
     except workflow.WorkflowRefused as refused:
@@ -301,17 +310,67 @@ def _apply_correction(submission: Submission, pulled: Pulled, resent: PulledCorr
             f"application {pulled.public_id}: correction {resent.remote_id} refused here: "
             f"{refused.code}"
         ) from None
-    _taken(local, submission, resent.remote_id)
+    _taken(submission, resent.remote_id, local)
     return True
 
 
-def _taken(local: Correction, submission: Submission, remote_id: str) -> None:
+def _kept(submission: Submission, pulled: Pulled) -> dict[int, int]:
+    """Files the resident kept are the submission's own: the internet node's ids of the
+    pulled application's files, matched here by field and SHA-256."""
+    here = {(a.field_key, a.sha256): a.pk for a in submission.attachments.all()}
+    return {
+        item.remote_id: here[(item.field, item.sha256)]
+        for item in pulled.files
+        if (item.field, item.sha256) in here
+    }
+
+
+def _apply_from_elsewhere(submission: Submission, pulled: Pulled, resent: PulledCorrection) -> None:
+    """A resend of a return made on the internet node (by another back-office system): no
+    correction of this node's to apply it through, so the reopened answers and new files
+    replace the application's own (the files of reopened questions it no longer names are
+    removed once committed), its document is made again, and the status is taken from the
+    internet node by the caller."""
+    ids = _kept(submission, pulled)
+    new: list[Attachment] = []
+    for item in resent.files:
+        attachment = Attachment.objects.create(
+            submission=submission,
+            field_key=item.field,
+            file=ContentFile(item.content, name="pulled"),
+            name=item.name,
+            size=item.size,
+            content_type=item.content_type,
+            sha256=item.sha256,
+        )
+        ids[item.remote_id] = attachment.pk
+        new.append(attachment)
+    reopened = {key: value for key, value in resent.answers.items() if key in resent.fields}
+    submission.answers = submission.answers | _with_local_file_ids(reopened, ids)
+    named = document.referenced_ids(submission.form_version.schema, submission.answers)
+    gone = list(submission.attachments.filter(field_key__in=reopened).exclude(pk__in=named))
+    files = [a.file for a in gone if a.file]
+    for attachment in gone:
+        attachment.delete()
+
+    def delete_files() -> None:
+        for stored in files:
+            stored.storage.delete(str(stored.name))
+
+    transaction.on_commit(delete_files)
+    submission.applicant_name = _applicant_name(submission.form_version, pulled)
+    submission.save(update_fields=["applicant_name"])
+    services.refresh_document(submission)
+    _taken(submission, resent.remote_id, None)
+
+
+def _taken(submission: Submission, remote_id: str, local: Correction | None) -> None:
     MirroredCorrection.objects.update_or_create(
-        correction=local,
+        remote_id=remote_id,
         defaults={
             "submission": submission,
-            "remote_id": remote_id,
-            "returned_at": local.requested_at,
+            "correction": local,
+            "returned_at": local.requested_at if local is not None else timezone.now(),
             "applied_at": timezone.now(),
         },
     )

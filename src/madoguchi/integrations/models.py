@@ -404,7 +404,11 @@ class MirroredCorrection(models.Model):
     (its correction's id there), and whether the resident's resend has been applied here."""
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
-    correction = models.OneToOneField(Correction, on_delete=models.CASCADE, related_name="+")
+    # None for a return made on the internet node (by another back-office system): its resend
+    # is applied to the application directly, there being no correction of this node's.
+    correction = models.OneToOneField(
+        Correction, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     remote_id = models.CharField(max_length=64, unique=True)
     returned_at = models.DateTimeField()
     applied_at = models.DateTimeField(null=True, blank=True)

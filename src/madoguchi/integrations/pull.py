@@ -238,6 +238,7 @@ def open_correction(
     return mirror.PulledCorrection(
         remote_id=remote_id,
         answers=answers,
+        fields=[str(key) for key in item.get("fields") or []],
         files=[
             mirror.PulledFile(
                 remote_id=int(f["id"]),

@@ -167,6 +167,7 @@ def test_a_refused_return_is_given_up_as_any_refused_change(
 def _resent(submission: Submission) -> mirror.PulledCorrection:
     return mirror.PulledCorrection(
         remote_id=REMOTE_CORRECTION,
+        fields=["documents"],
         answers={
             "documents": [
                 {
@@ -239,19 +240,37 @@ def test_the_residents_resend_is_applied_through_the_local_correction_once(
     assert local.status_changes.count() == 2
 
 
-def test_a_resend_without_an_open_correction_here_stores_nothing(
+def test_a_resend_of_a_return_made_on_the_internet_node_is_applied_directly(
     form_version: Any, source: PullSource
 ) -> None:
+    """Another back-office system returned it there: this node has no correction of its own."""
     submission, _created = mirror.store(source=source, pulled=_pulled(form_version), cursor=3)
+    old_document = submission.document_sha256
+    mirror.store(source=source, pulled=_pulled(form_version, status=Status.RETURNED), cursor=5)
     pulled = _pulled(form_version, status=Status.RESUBMITTED)
     pulled.correction = _resent(submission)
 
-    with pytest.raises(mirror.MirrorError, match="no return for correction is open"):
+    with LGWAN:
         mirror.store(source=source, pulled=pulled, cursor=9)
+        mirror.store(source=source, pulled=pulled, cursor=10)  # pulled again: nothing twice
 
     submission.refresh_from_db()
-    assert submission.status == Status.RECEIVED
-    assert not Attachment.objects.filter(correction__isnull=False).exists()
+    assert submission.status == Status.RESUBMITTED
+    (attachment,) = Attachment.objects.filter(submission=submission)
+    assert attachment.file.read() == NEW_PDF
+    assert submission.answers["documents"] == [
+        {
+            "id": attachment.pk,
+            "name": "juminhyo-new.pdf",
+            "size": len(NEW_PDF),
+            "content_type": "application/pdf",
+        }
+    ]
+    assert submission.answers["name"] == "加賀 太郎"  # not reopened
+    assert submission.document_sha256 != old_document
+    kept = MirroredCorrection.objects.get()
+    assert kept.correction is None and kept.applied_at is not None
+    assert not push.waiting([submission.pk]).exists()
 
 
 def test_a_clear_correction_is_opened_with_its_files_and_an_applied_one_is_skipped() -> None:
