@@ -1,9 +1,10 @@
 """On the LGWAN node: a pulled application becomes (or updates) a local Submission.
 
 The local row keeps the internet node's public id, receipt number, form version (found by
-the city's LG code, the form's slug and the version number: the same forms are published on
-both nodes), status, submission time, canonical document and attachments, so the whole back
-office (inbox, detail, workflow, exports) works on it as on any other. Everything of one
+the city's LG code, the form's slug and the version number; one missing here is installed
+from the internet node first, :mod:`.version_sync`), status, submission time, canonical
+document and attachments, so the whole back office (inbox, detail, workflow, exports) works on
+it as on any other. Everything of one
 application is written in one transaction: a failure leaves the node as it was.
 
 A return for correction made here is taken by the internet node (:mod:`.push`); when the
