@@ -7,10 +7,17 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from django.template import Context, Template
+from django.test import override_settings
+
+from madoguchi.settings import base
 
 REPO = Path(__file__).resolve().parents[4]
 NODE = REPO / "node_modules" / "@hpke"
@@ -78,3 +85,38 @@ def test_the_page_script_and_the_hpke_module_are_found_by_the_static_files_finde
     assert "http" not in script
     assert "method:" not in script and "POST" not in script
     assert "eval(" not in script and "new Function" not in script
+
+
+@pytest.fixture
+def collected(tmp_path: Path) -> Iterator[Path]:
+    """`collectstatic` with the production storage (hashed names; no compression, which
+    test_static_files checks)."""
+    with override_settings(
+        STATIC_ROOT=tmp_path,
+        WHITENOISE_SKIP_COMPRESS_EXTENSIONS=["wasm", "js", "css", "svg", "md", "txt", "json"],
+        STORAGES=settings.STORAGES | {"staticfiles": base.STORAGES["staticfiles"]},
+        WHITENOISE_USE_FINDERS=False,
+        WHITENOISE_AUTOREFRESH=False,
+    ):
+        call_command("collectstatic", "--noinput", verbosity=0)
+        yield tmp_path
+
+
+def test_in_production_the_hashed_hpke_module_still_finds_its_relative_imports(
+    collected: Path,
+) -> None:
+    paths = json.loads((collected / "staticfiles.json").read_text())["paths"]
+    module = paths["madoguchi/vendor/hpke/core/esm/mod.js"]
+    with override_settings(
+        STORAGES=settings.STORAGES | {"staticfiles": base.STORAGES["staticfiles"]},
+        STATIC_ROOT=collected,
+    ):
+        url = Template("{% load static %}{% static 'madoguchi/vendor/hpke/core/esm/mod.js' %}")
+
+        assert url.render(Context()) == f"/static/{module}"
+    # The module imports "./src/…" and "../../common/esm/mod.js" relative to its own (hashed)
+    # name: the unhashed files are collected beside it.
+    text = (collected / module).read_text()
+    assert 'from "./src/native.js"' in text
+    assert (collected / Path(module).parent / "src" / "native.js").is_file()
+    assert (collected / "madoguchi/vendor/hpke/common/esm/mod.js").is_file()
