@@ -1,7 +1,8 @@
 """A staff member opens an encrypted application in a real browser with a key file on their
 device: a wrong passphrase and another key's file are refused in Japanese (naming the
 fingerprints), the right one shows the answers (with the applicant's sealed correction over
-them) and gives back the attached file byte for byte;
+them) and gives back the attached file byte for byte, with nothing but reads sent to the server;
+changed ciphertext is refused;
 the page keeps its Content-Security-Policy, passes axe, and without JavaScript says what to do."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from playwright.sync_api import expect
 from madoguchi.e2e.tests.conftest import assert_accessible
 from madoguchi.integrations import crypto, key_services
 from madoguchi.integrations.keyring import Keyring
-from madoguchi.integrations.models import KeyPurpose
+from madoguchi.integrations.models import KeyPurpose, SealedSubmission
 from madoguchi.integrations.tests.test_sealing import FILE_SCHEMA, submit_with_file
 from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Submission
@@ -144,6 +145,8 @@ def test_staff_open_a_sealed_application_with_their_key_file_in_the_browser(
     expect(passphrase_error).to_be_hidden()
 
     page.get_by_label("鍵ファイル", exact=True).set_input_files(str(key_file))
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(f"{request.method} {request.url}"))
     page.get_by_role("button", name="このブラウザーで復号する").click()
     result = page.get_by_test_id("browser-open-result")
     expect(result).to_contain_text(CORRECTED)  # the answers as they stand after the correction
@@ -168,6 +171,23 @@ def test_staff_open_a_sealed_application_with_their_key_file_in_the_browser(
         "復号した内容をこのページから消しました。"
     )
     assert NOTE not in page.content()
+    # Only reads went to the server: the payload, the file's ciphertext, the HPKE modules.
+    assert sent and all(line.startswith("GET ") for line in sent), sent
+    assert {line.split("/static/")[0] for line in sent if "/static/" not in line} == {
+        f"GET {base}/staff/integrations/sealed/{submission.receipt_number}/",
+        f"GET {base}/staff/integrations/sealed/{submission.receipt_number}/files/"
+        f"{submission.attachments.get().pk}/",
+    }
+
+    row = SealedSubmission.objects.get(submission=submission)
+    changed = bytearray(row.ciphertext)
+    changed[20] ^= 1
+    SealedSubmission.objects.filter(pk=row.pk).update(ciphertext=bytes(changed))
+    page.get_by_role("button", name="このブラウザーで復号する").click()
+    expect(page.get_by_test_id("browser-open-error")).to_contain_text(
+        "暗号化されたデータを検証できません"
+    )
+    expect(result).to_be_hidden()
     session = context.storage_state()  # a second login would reuse the one-time code
     context.close()
     assert not refused, f"Content-Security-Policy refused: {refused}"
