@@ -9,6 +9,12 @@ secret check asks the table rather than comparing one stored value.
 Tokens are opaque (256 random bits), live ``TOKEN_SECONDS`` and are kept as SHA-256 only.
 Scopes: ``read`` (list, fetch, acknowledge) and ``read_status`` (also set the status); a
 ``read_status`` client's token carries both unless it asked for less.
+
+Errors keep RFC 6749 §5.2's ``error`` codes and say what to fix. ``error_description`` stays in
+English: §5.2 allows only printable ASCII there (and in the ``WWW-Authenticate`` header), and
+OAuth libraries show it as it is. The same advice in the caller's language (Accept-Language,
+Japanese by default like the rest of the system API) is in ``message``, the member the system
+API's other errors use.
 """
 
 from __future__ import annotations
@@ -24,12 +30,18 @@ from typing import Any
 from urllib.parse import unquote
 
 from authlib.integrations.django_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin, InsecureTransportError, InvalidScopeError
+from authlib.oauth2.rfc6749 import (
+    ClientMixin,
+    InsecureTransportError,
+    InvalidScopeError,
+    OAuth2Error,
+)
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 from authlib.oauth2.rfc6749.util import scope_to_list
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from madoguchi.core import events
 
@@ -123,10 +135,7 @@ class Server(AuthorizationServer):
     ) -> dict[str, Any]:
         granted = client.get_allowed_scope(scope)
         if not granted:
-            raise InvalidScopeError(
-                description="This client may not ask for that scope. Ask for: "
-                + " ".join(token_scopes(client.client.scope))
-            )
+            raise InvalidScopeError()
         return {
             "access_token": secrets.token_urlsafe(32),
             "token_type": "Bearer",
@@ -148,6 +157,19 @@ class Server(AuthorizationServer):
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
         """No Django signals: nothing listens, and the ledger is not told of tokens."""
 
+    def handle_error_response(self, request: Any, error: OAuth2Error) -> HttpResponse:
+        """Authlib's §5.2 error with our advice: ``error_description`` in English (ASCII, as
+        §5.2 requires; also in ``WWW-Authenticate``), ``message`` in the caller's language."""
+        client = getattr(request, "client", None)
+        presented = bool(request.headers.get("Authorization") or request.payload.client_id)
+        scopes = token_scopes(client.client.scope) if client is not None else None
+        with translation.override("en"):
+            error.description = error_advice(str(error.error), scopes=scopes, presented=presented)
+        status, body, headers = error(self.get_error_uri(request, error))
+        body["message"] = error_advice(str(error.error), scopes=scopes, presented=presented)
+        response: HttpResponse = self.handle_response(status, body, headers)
+        return response
+
 
 server = Server()
 
@@ -164,21 +186,66 @@ def basic_client_id(request: HttpRequest) -> str:
     return unquote(decoded.partition(":")[0])
 
 
+# Not an RFC 6749 code: the advice for a request over plain HTTP (sent as invalid_request).
+PLAIN_HTTP = "plain_http"
+
+
+def error_advice(code: str, *, scopes: list[str] | None = None, presented: bool = True) -> str:
+    """What to fix for an RFC 6749 §5.2 ``code``, in the active language (English is ASCII).
+
+    ``scopes``: what the client may ask for, once it is known; ``presented``: whether any
+    client credentials came with the request."""
+    if code == "invalid_client" and not presented:
+        return _(
+            "Send the client ID and secret: with HTTP Basic (client_secret_basic), or as "
+            "the form fields client_id and client_secret (client_secret_post)."
+        )
+    if code == "invalid_scope" and scopes:
+        return _(
+            "This client may not ask for that scope. Ask for %(scopes)s, or leave scope out "
+            "to get every scope the client was registered with."
+        ) % {"scopes": " ".join(scopes)}
+    advice = {
+        PLAIN_HTTP: _(
+            "Use HTTPS for the token endpoint: plain HTTP is taken from this machine only."
+        ),
+        "invalid_client": _(
+            "The client ID or secret is wrong, or the city revoked the secret or the client. "
+            "Check both, or ask the city's administrator for a new secret."
+        ),
+        "invalid_scope": _(
+            "Ask for the scope read or read_status, or leave scope out to get every scope the "
+            "client was registered with."
+        ),
+        "unsupported_grant_type": _(
+            "Send grant_type=client_credentials: it is the only grant this endpoint takes."
+        ),
+        "unauthorized_client": _("This client may only use grant_type=client_credentials."),
+        "invalid_request": _(
+            "The request is malformed. Send a form-encoded POST with "
+            "grant_type=client_credentials and the client's credentials."
+        ),
+    }
+    return advice.get(
+        code,
+        _("The token request was refused. See docs/integration.md for how to ask for a token."),
+    )
+
+
 def token_response(request: HttpRequest) -> HttpResponse:
     """The token endpoint's answer (200 with the token, or the RFC 6749 §5.2 error)."""
     try:
         response: HttpResponse = server.create_token_response(request)
     except InsecureTransportError:
         # Authlib's rule (RFC 6749 §3.2): HTTPS, or plain HTTP on loopback only.
-        response = HttpResponse(
-            json.dumps(
-                {
-                    "error": "invalid_request",
-                    "error_description": "Use HTTPS for the token endpoint.",
-                }
-            ),
-            status=400,
-        )
+        with translation.override("en"):
+            description = error_advice(PLAIN_HTTP)
+        body = {
+            "error": "invalid_request",
+            "error_description": description,
+            "message": error_advice(PLAIN_HTTP),
+        }
+        response = HttpResponse(json.dumps(body, ensure_ascii=False), status=400)
         response["Cache-Control"] = "no-store"
     response["Content-Type"] = "application/json"
     return response
