@@ -78,22 +78,22 @@ async function decryptPart(key, data, aad) {
 /* The key file: its fingerprint and public key in clear, the private key under the
    passphrase. Gives {fingerprint, privateKey (raw bytes)}. */
 async function unlockKeyFile(text, passphrase) {
-  let document;
+  let parsed;
   let salt; let nonce; let sealed; let publicKey; let iterations;
   try {
-    document = JSON.parse(text);
-    if (document.format !== KEY_FILE_FORMAT) { throw new Error("format"); }
-    publicKey = fromBase64url(String(document.public_key).replace(/^x25519:/, ""));
-    salt = fromBase64url(document.kdf.salt);
-    iterations = Number(document.kdf.iterations);
-    nonce = fromBase64url(document.cipher.nonce);
-    sealed = fromBase64url(document.private_key);
-    if (document.kdf.name !== "PBKDF2" || document.kdf.hash !== "SHA-256"
+    parsed = JSON.parse(text);
+    if (parsed.format !== KEY_FILE_FORMAT) { throw new Error("format"); }
+    publicKey = fromBase64url(String(parsed.public_key).replace(/^x25519:/, ""));
+    salt = fromBase64url(parsed.kdf.salt);
+    iterations = Number(parsed.kdf.iterations);
+    nonce = fromBase64url(parsed.cipher.nonce);
+    sealed = fromBase64url(parsed.private_key);
+    if (parsed.kdf.name !== "PBKDF2" || parsed.kdf.hash !== "SHA-256"
       || !(iterations >= MIN_ITERATIONS) || publicKey.length !== 32) { throw new Error("kdf"); }
   } catch (error) {
     throw new Problem("not-key-file", "file");
   }
-  const fingerprint = String(document.fingerprint);
+  const fingerprint = String(parsed.fingerprint);
   if (await sha256(publicKey) !== fingerprint) { throw new Problem("not-key-file", "file"); }
   const material = await crypto.subtle.importKey(
     "raw", encoder.encode(passphrase.normalize("NFC")), "PBKDF2", false, ["deriveKey"],
@@ -460,8 +460,10 @@ function setUp(section) {
     });
     result.hidden = false;
     status.textContent = "";
-    result.querySelector("h3, .notice")?.setAttribute("tabindex", "-1");
-    result.querySelector(".notice")?.focus();
+    // Tell a screen reader the answers are there: focus the first line of what was opened.
+    const opening = result.querySelector(".notice");
+    opening.setAttribute("tabindex", "-1");
+    opening.focus();
   }
 
   form.addEventListener("submit", async (event) => {
