@@ -19,7 +19,7 @@ import ipaddress
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from madoguchi.core import events
 from madoguchi.tenants.models import Department, StaffMember
 
-from . import webhooks
+from . import webhook_addresses, webhooks
 from .models import FeedKind, WebhookDelivery, WebhookEndpoint
 from .webhook_selectors import may_manage, may_replay
 
@@ -86,7 +86,40 @@ def checked_url(url: str) -> str:
             _("Use an https:// address: events are sent only over an encrypted connection."),
             field="url",
         )
+    _check_address(parts.hostname, _port(parts))
     return url
+
+
+def _port(parts: SplitResult) -> int:
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 0 < port < 65536:
+        raise WebhookRefused(
+            _("The port after the host name must be a number from 1 to 65535."), field="url"
+        )
+    return port or (443 if parts.scheme == "https" else 80)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Refuse a host that is or resolves to an internal address (webhook_addresses). A name
+    that does not resolve yet is accepted: each delivery resolves and checks it again."""
+    try:
+        webhook_addresses.checked_addresses(host, port)
+    except webhook_addresses.AddressRefused as refused:
+        raise WebhookRefused(
+            _(
+                "This address leads to %(why)s (%(address)s), where Madoguchi does not send "
+                "webhooks. Enter the receiving system's address that is reachable from the "
+                "internet, or ask the server's operator to allow its network in "
+                "MADOGUCHI_WEBHOOK_ALLOWED_NETWORKS."
+            )
+            % {"address": refused.address, "why": refused.why},
+            field="url",
+        ) from refused
+    except (OSError, UnicodeError):
+        return
 
 
 def checked_event_types(event_types: Iterable[str]) -> list[str]:

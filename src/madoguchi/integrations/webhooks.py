@@ -8,7 +8,9 @@ sends what is due; ``madoguchi deliver_webhooks`` does the same from a timer, fo
 Sending: the body is the payload's JSON (ids, codes and the status; never answers or names),
 signed with the ``standardwebhooks`` library (``webhook-id``, ``webhook-timestamp``,
 ``webhook-signature``); connect 3 s, read 10 s; redirects are not followed; any 2xx is
-success. A failure is retried on the Standard Webhooks schedule (immediately, 5 s, 5 min,
+success. The host is resolved and checked before each attempt and the connection goes to the
+checked address (webhook_addresses: no internal address, no DNS rebinding). A failure is
+retried on the Standard Webhooks schedule (immediately, 5 s, 5 min,
 30 min, 2 h, 5 h, 10 h, 10 h: the setting
 ``MADOGUCHI_WEBHOOK_RETRY_SCHEDULE``); after the last one the delivery is ``dead``.
 
@@ -30,11 +32,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -44,10 +48,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from requests.adapters import HTTPAdapter
 from standardwebhooks import Webhook
 
 from madoguchi.tenants.models import StaffMember, StaffRole
 
+from . import webhook_addresses
 from .models import (
     DeliveryStatus,
     FeedEntry,
@@ -217,24 +223,72 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+class PinnedAdapter(HTTPAdapter):
+    """Connects to one checked address whatever the URL's name resolves to now, while the
+    TLS server name (SNI) and the certificate check keep the URL's host name."""
+
+    def __init__(self, pinned: webhook_addresses.Pinned) -> None:
+        self.pinned = pinned
+        super().__init__(max_retries=0)
+
+    def build_connection_pool_key_attributes(
+        self, request: Any, verify: Any, cert: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert
+        )
+        host_params["host"] = self.pinned.address
+        if host_params["scheme"] == "https":
+            pool_kwargs["server_hostname"] = self.pinned.hostname
+            pool_kwargs["assert_hostname"] = self.pinned.hostname
+        return host_params, pool_kwargs
+
+
+def _pinned_session(url: str) -> tuple[requests.Session, str]:
+    """A session that sends to ``url``'s checked address (webhook_addresses), and the Host
+    header to send; raises AddressRefused, or OSError when the name does not resolve."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    pinned = webhook_addresses.pinned_address(host, port)
+    session = requests.Session()
+    # No HTTP(S)_PROXY from the environment: a proxy would resolve the name again. A city's
+    # own CA bundle for its receivers is still read from REQUESTS_CA_BUNDLE.
+    session.trust_env = False
+    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True
+    session.mount(f"{parts.scheme}://", PinnedAdapter(pinned))
+    return session, parts.netloc.rpartition("@")[2]
+
+
 def post(*, url: str, secrets: list[str], message_id: str, payload: dict[str, Any]) -> Outcome:
-    """One signed POST (no redirects followed, connect 3 s, read 10 s); never raises."""
+    """One signed POST (no redirects followed, connect 3 s, read 10 s); never raises.
+
+    The host is resolved and checked first: an internal address (webhook_addresses) is not
+    connected to, and the connection goes to the address checked (no DNS rebinding)."""
     body = body_of(payload)
     headers = signed_headers(secrets=secrets, message_id=message_id, body=body, at=timezone.now())
     headers |= {"Content-Type": "application/json", "User-Agent": USER_AGENT}
     started = time.monotonic()
     try:
-        response = requests.post(
-            url,
-            data=body,
-            headers=headers,
-            timeout=timeouts(),
-            allow_redirects=False,
-        )
-        response.close()
+        session, host_header = _pinned_session(url)
+    except webhook_addresses.AddressRefused as refused:
+        return Outcome(None, f"address not allowed: {refused}"[:200], _elapsed(started))
+    except (OSError, UnicodeError, ValueError):
+        return Outcome(None, "host name not resolved", _elapsed(started))
+    try:
+        with session:
+            response = session.post(
+                url,
+                data=body,
+                headers=headers | {"Host": host_header},
+                timeout=timeouts(),
+                allow_redirects=False,
+            )
+            response.close()
     except requests.Timeout:
         return Outcome(None, "timeout", _elapsed(started))
-    except requests.ConnectionError:
+    except requests.ConnectionError as failure:
+        logger.info("webhooks: connection failed: %s", failure)
         return Outcome(None, "connection failed", _elapsed(started))
     except requests.RequestException as failure:
         return Outcome(None, type(failure).__name__[:200], _elapsed(started))

@@ -381,6 +381,12 @@ MADOGUCHI_FILEDROP_BATCH_MAX: int = env("MADOGUCHI_FILEDROP_BATCH_MAX")
 MADOGUCHI_WEBHOOK_RETRY_SCHEDULE: tuple[int, ...] = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
 MADOGUCHI_WEBHOOK_TIMEOUTS: tuple[float, float] = (3.0, 10.0)
 MADOGUCHI_WEBHOOK_DISABLE_AFTER = timedelta(days=5)
+# Webhooks are never sent to loopback, private, link-local or other internal addresses (SSRF
+# from the internet node), except to these networks (CIDRs): a city's own receiver.
+MADOGUCHI_WEBHOOK_ALLOWED_NETWORKS: list[str] = env("MADOGUCHI_WEBHOOK_ALLOWED_NETWORKS")
+# File drops write only under these directories (symbolic links resolved); none: no
+# directory target (s3:// targets are not affected).
+MADOGUCHI_FILEDROP_ROOTS: list[str] = env("MADOGUCHI_FILEDROP_ROOTS")
 # On the LGWAN node resident pages answer 404; this middleware is a no-op on the others.
 MIDDLEWARE = [*MIDDLEWARE, "madoguchi.integrations.node.NodeRoleMiddleware"]
 

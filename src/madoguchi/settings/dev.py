@@ -1,5 +1,7 @@
 """The embedded default: SQLite, local files, console email, loopback only."""
 
+import tempfile
+
 from .base import *  # noqa: F403
 from .base import SECRET_KEY as _SECRET_KEY
 from .payment_simulator import payment_accounts, simulator_accounts, simulator_url
@@ -39,3 +41,8 @@ MADOGUCHI_PAYSIM_DELIVERY = "background"
 
 # --- signed webhooks (madoguchi.integrations): http:// is allowed to this machine only -----
 MADOGUCHI_WEBHOOK_ALLOW_HTTP_LOOPBACK = True
+
+# Webhooks may go to a receiver on this machine; file drops may write under var/filedrop and
+# the temporary directory.
+MADOGUCHI_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
+MADOGUCHI_FILEDROP_ROOTS = [str(VAR_DIR / "filedrop"), tempfile.gettempdir()]  # noqa: F405

@@ -82,6 +82,21 @@ def _paths(raw: str) -> list[str]:
     return [str(_path(word)) for word in raw.replace(os.pathsep, ",").split(",") if word.strip()]
 
 
+def _networks(raw: str) -> list[str]:
+    """Comma-separated CIDRs (``10.20.0.0/16,fd00:1::/64``); a bare address is one host."""
+    import ipaddress
+
+    found: list[str] = []
+    for word in _words(raw):
+        try:
+            found.append(str(ipaddress.ip_network(word, strict=False)))
+        except ValueError:
+            raise ValueError(
+                f"comma-separated networks such as 10.20.0.0/16 ({word[:40]!r} is not one)"
+            ) from None
+    return found
+
+
 def _url(raw: str) -> str:
     value = raw.strip()
     if value and not value.startswith(("http://", "https://")):
@@ -611,6 +626,25 @@ VARIABLES: dict[str, Variable] = _variables(
         "file drops: at most this many applications in one batch; a backlog is written batch "
         "after batch",
         default="1000",
+        section="Two nodes",
+    ),
+    Variable(
+        "MADOGUCHI_FILEDROP_ROOTS",
+        _paths,
+        "file drops: the directories (comma- or colon-separated) under which a drop may write; "
+        "a drop's directory must be one of them or inside one (symbolic links resolved). "
+        "Empty: directory targets are refused (s3:// buckets are not affected)",
+        default_text="none: directory targets refused",
+        section="Two nodes",
+    ),
+    Variable(
+        "MADOGUCHI_WEBHOOK_ALLOWED_NETWORKS",
+        _networks,
+        "webhooks: networks (CIDRs, comma-separated) a webhook may be sent to although they "
+        "are loopback, private (RFC 1918, ULA), link-local, shared (100.64.0.0/10) or otherwise "
+        "internal, e.g. the city's own receiver `10.20.30.0/24`; every other such address is "
+        "refused when the webhook is saved and when it is sent",
+        default_text="none: internal addresses refused",
         section="Two nodes",
     ),
     # --- exports --------------------------------------------------------------------------

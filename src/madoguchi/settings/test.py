@@ -68,3 +68,8 @@ MADOGUCHI_PAYSIM_DELIVERY = "manual"
 
 # --- signed webhooks (madoguchi.integrations): http:// is allowed to this machine only -----
 MADOGUCHI_WEBHOOK_ALLOW_HTTP_LOOPBACK = True
+
+# Webhooks may go to this machine (the tests' receivers listen on 127.0.0.1), and file drops
+# may write under the temporary directory (pytest's tmp_path).
+MADOGUCHI_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
+MADOGUCHI_FILEDROP_ROOTS = [tempfile.gettempdir()]
