@@ -5,6 +5,12 @@ renamed into place (one ``rename``, atomic within the file system, so a reader n
 half-written batch directory), on S3 each object is uploaded under the batch's prefix. Either
 way the ``.done`` marker is written last; readers take a batch only once it is there (on S3,
 where there is no rename, the marker is the only signal).
+
+A directory target must be one of ``MADOGUCHI_FILEDROP_ROOTS`` or inside one, after symbolic
+links are resolved, and may not be written with ``..``: checked when a drop is saved and again
+before every run (a link changed since is caught), and the run writes to the resolved
+directory. With no roots (production's default) directory targets are refused; s3:// targets
+are not affected.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 DONE = ".done"
 STAGING_PREFIX = ".tmp-"
@@ -51,15 +57,50 @@ def _fsync(path: Path) -> None:
         os.close(descriptor)
 
 
+def allowed_roots() -> list[Path]:
+    """``MADOGUCHI_FILEDROP_ROOTS``, each with its symbolic links resolved."""
+    return [
+        Path(os.path.realpath(root)) for root in getattr(settings, "MADOGUCHI_FILEDROP_ROOTS", [])
+    ]
+
+
+def within_roots(path: Path, roots: list[Path]) -> bool:
+    """Is ``path`` (resolved by the caller) one of ``roots`` or inside one."""
+    return any(path == root or path.is_relative_to(root) for root in roots)
+
+
+def check_within_roots(path: Path) -> None:
+    """TargetInvalid unless ``path``, its symbolic links resolved, is under an allowed root."""
+    roots = allowed_roots()
+    if not roots:
+        raise TargetInvalid(
+            gettext_lazy(
+                "Writing to a directory is turned off on this server. Use an s3:// bucket, or "
+                "ask the server's operator to list the directory in MADOGUCHI_FILEDROP_ROOTS."
+            )
+        )
+    if not within_roots(Path(os.path.realpath(path)), roots):
+        raise TargetInvalid(
+            gettext(
+                "File drops may write only inside %(roots)s. Choose a directory there, or "
+                "ask the server's operator to add this one to MADOGUCHI_FILEDROP_ROOTS."
+            )
+            % {"roots": ", ".join(str(root) for root in roots)}
+        )
+
+
 @dataclass(frozen=True)
 class LocalTarget:
-    """A directory on this machine (often a share the legacy system or the 無害化 gateway reads)."""
+    """A directory on this machine (often a share the legacy system or the 無害化 gateway reads).
+
+    ``root`` is the resolved directory (target_for): every write goes there."""
 
     root: Path
 
     def check(self) -> None:
         if not self.root.is_absolute():
             raise TargetInvalid(gettext_lazy("Give an absolute path, starting with /."))
+        check_within_roots(self.root)
         if not self.root.is_dir():
             raise TargetInvalid(gettext_lazy("This directory does not exist on the server."))
         if not os.access(self.root, os.W_OK | os.X_OK):
@@ -90,13 +131,20 @@ class LocalTarget:
         partial.rename(directory / DONE)
         _fsync(directory)
 
+    def _allowed(self) -> bool:
+        return within_roots(Path(os.path.realpath(self.root)), allowed_roots())
+
     def read(self, batch: str, name: str) -> bytes | None:
+        if not self._allowed():
+            return None
         try:
             return (self.root / batch / name).read_bytes()
         except OSError:
             return None
 
     def discard(self, batch: str) -> None:
+        if not self._allowed():  # nothing was written outside the roots
+            return
         for path in (self.root / f"{STAGING_PREFIX}{batch}", self.root / batch):
             shutil.rmtree(path, ignore_errors=True)
 
@@ -177,7 +225,8 @@ def target_for(value: str) -> Target:
     if value.startswith("s3://"):
         bucket, _, prefix = value.removeprefix("s3://").partition("/")
         return S3Target(bucket=bucket, prefix=prefix.strip("/"))
-    return LocalTarget(Path(value))
+    # Resolved now, at every run: the run writes where the roots were checked.
+    return LocalTarget(Path(os.path.realpath(value)) if value.startswith("/") else Path(value))
 
 
 def check_target(value: str) -> str:
@@ -189,6 +238,10 @@ def check_target(value: str) -> str:
         path = Path(value)
         if not path.is_absolute():
             raise TargetInvalid(gettext_lazy("Give an absolute path, starting with /."))
+        if ".." in path.parts:
+            raise TargetInvalid(
+                gettext_lazy("Write the directory's path without “..”, e.g. /srv/drop/kosodate.")
+            )
         value = os.path.normpath(value)
     target_for(value).check()
     return value

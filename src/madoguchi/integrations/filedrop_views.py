@@ -35,7 +35,8 @@ def _explained(run: FileDropRun | None) -> FileDropRun | None:
     error = run.error
     if error.startswith("TargetInvalid"):
         text = _(
-            "The target cannot take files: check that it exists and Madoguchi may write there."
+            "The target cannot take files: check that it exists, that Madoguchi may write "
+            "there and that it is inside the directories MADOGUCHI_FILEDROP_ROOTS allows."
         )
     elif error == "Interrupted":
         text = _("The run stopped before it finished (a restart?).")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,7 +74,14 @@ def test_staff_set_up_a_drop_for_their_procedure(
     ("target", "language", "message"),
     [
         ("relative/dir", "ja", "絶対パス"),
-        ("/no/such/directory", "ja", "このディレクトリはサーバーにありません"),
+        ("/no/such/directory", "ja", "MADOGUCHI_FILEDROP_ROOTS"),
+        ("/no/such/directory", "en", "File drops may write only inside"),
+        (
+            f"{tempfile.gettempdir()}/no-such-directory",
+            "ja",
+            "このディレクトリはサーバーにありません",
+        ),
+        (f"{tempfile.gettempdir()}/../etc", "en", "without “..”"),
         ("relative/dir", "en", "Give an absolute path, starting with /."),
         ("s3://B/prefix", "en", "Write the bucket as s3://bucket-name/prefix."),
     ],
