@@ -374,8 +374,9 @@ def test_the_residents_history_names_the_departments_system(department: Departme
         shown = [(str(r["actor"]), str(r["action"])) for r in rows]
 
     system_rows = [row for row in shown if "基幹" in row[0]]
-    assert (f"基幹システム（{department.name}）", "基幹システムが処理状況を更新しました") in system_rows
-    assert (f"基幹システム（{department.name}）", "基幹システムが取得しました") in system_rows
+    system = f"基幹システム（{department.name}）"
+    assert (system, "基幹システムが処理状況を更新しました") in system_rows
+    assert (system, "基幹システムが取得しました") in system_rows
 
 
 def test_the_system_api_has_its_own_openapi_document() -> None:
