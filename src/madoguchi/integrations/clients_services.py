@@ -268,8 +268,8 @@ def set_status(
         allowed = ", ".join(s for s in Status.values if s != Status.RETURNED)
         raise ClientRefused(
             _(
-                "Send a status the system may set: %(allowed)s. A return for correction is "
-                "made by staff."
+                "Send a status the system may set: %(allowed)s. For a return for correction, "
+                "send the questions to correct to POST /applications/{id}/returns."
             )
             % {"allowed": allowed}
         )

@@ -501,7 +501,9 @@ def token(
         response = JsonResponse(
             {
                 "error": "slow_down",
-                "error_description": _("Too many requests. Please wait a minute and try again."),
+                # RFC 6749 §5.2: error_description is ASCII; the caller's language goes in message.
+                "error_description": "Too many requests. Please wait a minute and try again.",
+                "message": _("Too many requests. Please wait a minute and try again."),
             },
             status=429,
         )

@@ -241,6 +241,9 @@ def test_token_requests_are_rate_limited_per_client_and_per_address() -> None:
     assert [a.status_code for a in answers] == [401, 401, 401]
     assert limited.status_code == 429
     assert limited.json()["error"] == "slow_down"
+    # RFC 6749 §5.2 keeps error_description ASCII; the advice in the caller's language is apart.
+    assert limited.json()["error_description"].isascii()
+    assert "1分ほど待って" in limited.json()["message"]
     assert limited["Retry-After"] == "60"
     assert elsewhere.status_code == 200
     assert same_client.status_code == 429
