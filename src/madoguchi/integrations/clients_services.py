@@ -10,8 +10,10 @@ CONFIG_CHANGED ledger event with ids and codes only.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -34,6 +36,9 @@ from .models import (
     SystemClient,
 )
 from .oauth import digest
+
+# What an idempotent request made: a status change or a correction.
+Done = TypeVar("Done", StatusChange, Correction)
 
 # How long the old secret keeps working after a rotation.
 GRACE_PERIOD = timedelta(hours=24)
@@ -227,6 +232,39 @@ def acknowledge(*, client: SystemClient, submission: Submission, cursor: int) ->
     return ack
 
 
+def _once(
+    *,
+    client: SystemClient,
+    key: str,
+    submission: Submission,
+    fingerprint: str,
+    act: Callable[[StatusUpdate], Done],
+) -> Done | None:
+    """Run ``act`` once per idempotency key; None when the key was seen (answer the replay).
+
+    The key's row is written first in the transaction, so a retry sent while the first is
+    running waits on the unique constraint and then gets its answer. A move the workflow
+    refuses rolls the key back with it (StatusRefused, 409).
+    """
+    if StatusUpdate.objects.filter(client=client, key=key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            update = StatusUpdate.objects.create(
+                client=client,
+                key=key,
+                submission=submission,
+                request_sha256=fingerprint,
+                at=timezone.now(),
+            )
+            try:
+                return act(update)
+            except workflow.WorkflowRefused as refused:
+                raise StatusRefused(refused.message) from refused
+    except IntegrityError:
+        return None
+
+
 @dataclass(frozen=True)
 class StatusResult:
     change: StatusChange
@@ -276,28 +314,16 @@ def set_status(
     if to_status in workflow.NEEDS_REASON and not message.strip():
         raise ClientRefused(_("Send a message: the applicant reads why."))
     fingerprint = _request_digest(to_status, message)
-    if StatusUpdate.objects.filter(client=client, key=key).exists():
-        return _replay(client, key, fingerprint)
-    try:
-        with transaction.atomic():
-            update = StatusUpdate.objects.create(
-                client=client,
-                key=key,
-                submission=submission,
-                request_sha256=fingerprint,
-                at=timezone.now(),
-            )
-            try:
-                change = workflow.change_status_by_system(
-                    submission=submission, to_status=to_status, actor=actor, reason=message
-                )
-            except workflow.WorkflowRefused as refused:
-                raise StatusRefused(refused.message) from refused
-            update.change = change
-            update.save(update_fields=["change"])
-    except IntegrityError:
-        return _replay(client, key, fingerprint)
-    return StatusResult(change, replayed=False)
+
+    def change(update: StatusUpdate) -> StatusChange:
+        update.change = workflow.change_status_by_system(
+            submission=submission, to_status=to_status, actor=actor, reason=message
+        )
+        update.save(update_fields=["change"])
+        return update.change
+
+    done = _once(client=client, key=key, submission=submission, fingerprint=fingerprint, act=change)
+    return StatusResult(done, replayed=False) if done else _replay(client, key, fingerprint)
 
 
 @dataclass(frozen=True)
@@ -335,33 +361,21 @@ def return_for_correction(
     except workflow.WorkflowRefused as refused:
         raise ClientRefused(refused.message) from refused
     fingerprint = _return_digest(chosen, reason)
-    if StatusUpdate.objects.filter(client=client, key=key).exists():
-        return _replay_return(client, key, fingerprint)
-    try:
-        with transaction.atomic():
-            update = StatusUpdate.objects.create(
-                client=client,
-                key=key,
-                submission=submission,
-                request_sha256=fingerprint,
-                at=timezone.now(),
-            )
-            try:
-                correction, _token = workflow.return_for_correction_by_system(
-                    submission=submission, actor=actor, reason=reason, fields=chosen
-                )
-            except workflow.WorkflowRefused as refused:
-                raise StatusRefused(refused.message) from refused
-            update.correction = correction
-            update.change = (
-                StatusChange.objects.filter(submission=submission, to_status=Status.RETURNED)
-                .order_by("-at", "-pk")
-                .first()
-            )
-            update.save(update_fields=["correction", "change"])
-    except IntegrityError:
-        return _replay_return(client, key, fingerprint)
-    return ReturnResult(correction, replayed=False)
+
+    def reopen(update: StatusUpdate) -> Correction:
+        update.correction, _token = workflow.return_for_correction_by_system(
+            submission=submission, actor=actor, reason=reason, fields=chosen
+        )
+        update.change = (
+            StatusChange.objects.filter(submission=submission, to_status=Status.RETURNED)
+            .order_by("-at", "-pk")
+            .first()
+        )
+        update.save(update_fields=["correction", "change"])
+        return update.correction
+
+    done = _once(client=client, key=key, submission=submission, fingerprint=fingerprint, act=reopen)
+    return ReturnResult(done, replayed=False) if done else _replay_return(client, key, fingerprint)
 
 
 def _replay_return(client: SystemClient, key: str, fingerprint: str) -> ReturnResult:
