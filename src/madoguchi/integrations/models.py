@@ -322,15 +322,9 @@ class EncryptionPolicy(models.Model):
         return f"encryption {'on' if self.enabled else 'off'} for {self.form_id or 'the city'}"
 
 
-class SealedSubmission(models.Model):
-    """What the internet node keeps of an encrypted application: ciphertext and recipients.
+class SealedContent(models.Model):
+    """Ciphertext with its recipients: one content key, wrapped to each recipient's key."""
 
-    The submission row keeps its receipt number, status, document hash and signature
-    evidence; its answers, canonical document and applicant name are emptied in the same
-    transaction, and its attachments' files are replaced by their ciphertext.
-    """
-
-    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="+")
     suite = models.CharField(max_length=80)
     # [{"fingerprint": ..., "purpose": ..., "enc": base64url(HPKE-sealed content key)}]
     recipients = models.JSONField()
@@ -340,13 +334,25 @@ class SealedSubmission(models.Model):
     files = models.JSONField(default=dict, blank=True)
     sealed_at = models.DateTimeField()
 
-    # --- the LGWAN-side node -------------------------------------------------------------------
+    class Meta:
+        abstract = True
+
+
+class SealedSubmission(SealedContent):
+    """What the internet node keeps of an encrypted application: ciphertext and recipients.
+
+    The submission row keeps its receipt number, status, document hash and signature
+    evidence; its answers, canonical document and applicant name are emptied in the same
+    transaction, and its attachments' files are replaced by their ciphertext.
+    """
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="+")
 
     def __str__(self) -> str:
         return f"sealed submission {self.submission_id}"
 
 
-class SealedCorrection(models.Model):
+class SealedCorrection(SealedContent):
     """A sealed application's correction as the resident resent it: ciphertext only.
 
     The plaintext is ``{"answers": {reopened key: value}, "files": {attachment id: {"name",
@@ -356,13 +362,6 @@ class SealedCorrection(models.Model):
     """
 
     correction = models.OneToOneField(Correction, on_delete=models.CASCADE, related_name="+")
-    suite = models.CharField(max_length=80)
-    recipients = models.JSONField()
-    ciphertext = models.BinaryField()
-    plaintext_sha256 = models.CharField(max_length=64)
-    # {str(attachment id): {"sha256": plaintext SHA-256, "size": plaintext size}}
-    files = models.JSONField(default=dict, blank=True)
-    sealed_at = models.DateTimeField()
 
     def __str__(self) -> str:
         return f"sealed correction {self.correction_id}"

@@ -312,22 +312,7 @@ def apply_correction(
     if is_sealed(correction):
         return _apply_sealed(correction=correction, answers=answers)
     with transaction.atomic():
-        current = lock_submission(correction.submission)
-        fresh = Correction.objects.select_for_update().get(pk=correction.pk)
-        if fresh.resubmitted_at is not None or current.status != S.RETURNED:
-            raise WorkflowRefused(_("This correction was already sent."))
-        fresh.previous_answers = current.answers
-        fresh.previous_document_sha256 = current.document_sha256
-        fresh.resubmitted_at = timezone.now()
-        fresh.pending_answers = {}
-        fresh.save(
-            update_fields=[
-                "previous_answers",
-                "previous_document_sha256",
-                "resubmitted_at",
-                "pending_answers",
-            ]
-        )
+        current, fresh = _take_correction(correction)
         current.answers = answers
         _settle_files(correction=fresh, submission=current, answers=answers)
         if signed is None:
@@ -347,6 +332,28 @@ def apply_correction(
         )
         transaction.on_commit(lambda: notifications.send_status_update(current, change))
     return current
+
+
+def _take_correction(correction: Correction) -> tuple[Submission, Correction]:
+    """Lock the submission and its correction, refuse a second resend, and keep what the
+    correction replaces (a sealed application has no answers here: an empty history)."""
+    current = lock_submission(correction.submission)
+    fresh = Correction.objects.select_for_update().get(pk=correction.pk)
+    if fresh.resubmitted_at is not None or current.status != S.RETURNED:
+        raise WorkflowRefused(_("This correction was already sent."))
+    fresh.previous_answers = current.answers
+    fresh.previous_document_sha256 = current.document_sha256
+    fresh.resubmitted_at = timezone.now()
+    fresh.pending_answers = {}
+    fresh.save(
+        update_fields=[
+            "previous_answers",
+            "previous_document_sha256",
+            "resubmitted_at",
+            "pending_answers",
+        ]
+    )
+    return current, fresh
 
 
 def _settle_files(
@@ -372,22 +379,7 @@ def _apply_sealed(*, correction: Correction, answers: dict[str, Any]) -> Submiss
     of what was sealed.
     """
     with transaction.atomic():
-        current = lock_submission(correction.submission)
-        fresh = Correction.objects.select_for_update().get(pk=correction.pk)
-        if fresh.resubmitted_at is not None or current.status != S.RETURNED:
-            raise WorkflowRefused(_("This correction was already sent."))
-        fresh.previous_answers = {}
-        fresh.previous_document_sha256 = current.document_sha256
-        fresh.resubmitted_at = timezone.now()
-        fresh.pending_answers = {}
-        fresh.save(
-            update_fields=[
-                "previous_answers",
-                "previous_document_sha256",
-                "resubmitted_at",
-                "pending_answers",
-            ]
-        )
+        current, fresh = _take_correction(correction)
         schema = current.form_version.schema
         reopened_files = [key for key in fresh.fields if isinstance(schema.field(key), FileField)]
         named = document.referenced_ids(schema, answers)
