@@ -12,7 +12,11 @@ resident resends it there, the pull brings the corrected answers (opened with th
 keyring when sealed) and they are applied to the local submission through the LGWAN node's
 own open Correction (submissions.corrections.apply_correction): the replaced answers go into
 the correction's history, the local document is made again, the status becomes RESUBMITTED
-(a change without a staff actor, so not pushed back). Applied once (``MirroredCorrection``).
+(a change without a staff actor, so not pushed back). A return made on the internet node (its
+staff, another back-office system) gets a Correction here when its resend is applied, for
+the same history. Every resend not applied yet is applied, oldest first: several can wait
+when they were resent between two runs or before this node first pulled the application
+(:func:`_catch_up`). Each is applied once (``MirroredCorrection``).
 
 The receipt number is the internet node's: the LGWAN node never issues numbers of its own
 for pulled applications (its ReceiptCounter is not touched). The local copy has no contact
@@ -22,6 +26,7 @@ email: residents are emailed by the internet node only, whose status links they 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -65,6 +70,10 @@ class PulledCorrection:
     files: list[PulledFile] = field(default_factory=list)
     # The questions it reopened, as the internet node has them.
     fields: list[str] = field(default_factory=list)
+    # Why it was returned (the applicant reads it), and when it was returned and resent there.
+    reason: str = ""
+    requested_at: datetime | None = None
+    resubmitted_at: datetime | None = None
 
 
 @dataclass
@@ -84,8 +93,14 @@ class Pulled:
     applicant_name: str = ""
     language: str = "ja"
     files: list[PulledFile] = field(default_factory=list)
-    # The newest resent correction not applied here yet, if any.
-    correction: PulledCorrection | None = None
+    # The resent corrections not applied here yet, oldest first.
+    corrections: list[PulledCorrection] = field(default_factory=list)
+    # Sealed: ``answers``, ``document`` and ``files`` are the application as first submitted
+    # (each resent correction comes sealed apart). Clear: as they stand now, corrections
+    # included.
+    sealed: bool = False
+    # The reason of the return open on the internet node (status RETURNED there), if any.
+    return_reason: str = ""
 
     @classmethod
     def from_api(
@@ -149,15 +164,24 @@ def _applicant_name(form_version: FormVersion, pulled: Pulled) -> str:
     return str(pulled.answers.get(key, ""))[:200] if key else ""
 
 
-def _with_local_file_ids(answers: dict[str, Any], ids: dict[int, int]) -> dict[str, Any]:
+def _with_local_file_ids(
+    answers: dict[str, Any], ids: dict[int, int], *, known_only: bool = False
+) -> dict[str, Any]:
     """The answers with each file descriptor's id turned into the local attachment's id, so
-    the back office finds the files (the document keeps the internet node's, as signed)."""
+    the back office finds the files (the document keeps the internet node's, as signed).
+    ``known_only``: a file not here (no longer served) keeps its name but loses its id, so
+    it cannot name another file of this node."""
     result: dict[str, Any] = {}
     for key, value in answers.items():
         if isinstance(value, list) and all(
             isinstance(item, dict) and isinstance(item.get("id"), int) for item in value
         ):
-            result[key] = [item | {"id": ids.get(item["id"], item["id"])} for item in value]
+            result[key] = [
+                item | {"id": ids[item["id"]]}
+                if item["id"] in ids
+                else ({k: v for k, v in item.items() if k != "id"} if known_only else item)
+                for item in value
+            ]
         else:
             result[key] = value
     return result
@@ -168,7 +192,7 @@ def check_document(pulled: Pulled) -> None:
     digest = hashlib.sha256(pulled.document.encode("utf-8")).hexdigest()
     if not pulled.document_sha256 or digest != pulled.document_sha256:
         raise MirrorError(f"application {pulled.public_id}: document SHA-256 differs")
-    extra = pulled.correction.files if pulled.correction is not None else []
+    extra = [item for resent in pulled.corrections for item in resent.files]
     for item in [*pulled.files, *extra]:
         if hashlib.sha256(item.content).hexdigest() != item.sha256 or len(item.content) != (
             item.size
@@ -206,7 +230,7 @@ def store(*, source: PullSource, pulled: Pulled, cursor: int) -> tuple[Submissio
                 f"application {pulled.public_id} is already pulled from another source"
             )
         if mirror is None:
-            submission = _create(pulled, form_version)
+            submission, ids = _create(pulled, form_version)
             MirroredSubmission.objects.create(
                 source=source,
                 submission=submission,
@@ -215,24 +239,42 @@ def store(*, source: PullSource, pulled: Pulled, cursor: int) -> tuple[Submissio
                 remote_cursor=cursor,
                 remote_document_sha256=pulled.document_sha256,
             )
+            if pulled.corrections:
+                submission = _catch_up(submission, pulled, ids)
+                if submission.status != pulled.status:
+                    _take_status(submission, pulled)
             return submission, True
         submission = workflow.lock_submission(mirror.submission)
         remote_before = mirror.remote_document_sha256 or submission.document_sha256
         applied = False
-        if pulled.correction is not None:
-            applied = _apply_correction(submission, pulled, pulled.correction)
+        file_ids: dict[int, int] = {}
+        for resent in pulled.corrections:
+            file_ids |= _kept(submission, pulled)
+            applied = _apply_correction(submission, pulled, resent, file_ids) or applied
             submission = workflow.lock_submission(submission)
         if not applied and remote_before != pulled.document_sha256:
             _replace_content(submission, pulled, form_version)
         if submission.status != pulled.status and not has_unsent_changes(submission):
-            workflow.record_change(
-                submission, pulled.status, staff=None, reason="", extra={"by": "internet_node"}
-            )
+            _take_status(submission, pulled)
         mirror.pulled_at = now
         mirror.remote_cursor = max(mirror.remote_cursor, cursor)
         mirror.remote_document_sha256 = pulled.document_sha256
         mirror.save(update_fields=["pulled_at", "remote_cursor", "remote_document_sha256"])
         return submission, False
+
+
+def _take_status(submission: Submission, pulled: Pulled) -> None:
+    """The internet node's status, as a change without a staff actor (not pushed back); a
+    return made there carries its reason."""
+    reason = pulled.return_reason if pulled.status == Status.RETURNED else ""
+    workflow.record_change(
+        submission,
+        pulled.status,
+        staff=None,
+        reason=reason,
+        extra=BY_INTERNET_NODE,
+        actor=PULL_ACTOR,
+    )
 
 
 def applied_corrections() -> set[str]:
@@ -281,13 +323,20 @@ def _local_correction(
     return None, False
 
 
-def _apply_correction(submission: Submission, pulled: Pulled, resent: PulledCorrection) -> bool:
-    """Apply the resident's resend to the local submission; False when already applied."""
+def _apply_correction(
+    submission: Submission, pulled: Pulled, resent: PulledCorrection, ids: dict[int, int]
+) -> bool:
+    """Apply the resident's resend to the local submission; False when already applied, or
+    when the caller is to take the content as the internet node has it (signed forms).
+    ``ids`` maps the internet node's file ids to this node's; the files made here are added."""
     local, applied = _local_correction(submission, resent)
     if applied:
         return False
     if local is None:
-        _apply_from_elsewhere(submission, pulled, resent)
+        if _signed(submission):
+            _apply_from_elsewhere(submission, pulled, resent, ids, content=ANSWERS_ONLY)
+            return False
+        _apply_from_elsewhere(submission, pulled, resent, ids, content=REMADE)
         return True
     if local.resubmitted_at is not None or submission.status != Status.RETURNED:
         raise MirrorError(
@@ -301,9 +350,10 @@ def _apply_correction(submission: Submission, pulled: Pulled, resent: PulledCorr
         # and takes its status); this node's correction stays without its history.
         _taken(submission, resent.remote_id, local)
         return False
-    ids = _attach_to_correction(local, resent.files)
+    new = _attach_to_correction(local, resent.files)
+    ids |= new
     reopened = {key: resent.answers[key] for key in local.fields if key in resent.answers}
-    answers = submission.answers | _with_local_file_ids(reopened, ids | _kept(submission, pulled))
+    answers = submission.answers | _with_local_file_ids(reopened, new | _kept(submission, pulled))
     try:
         corrections.apply_correction(correction=local, answers=answers)
     except workflow.WorkflowRefused as refused:
@@ -326,43 +376,121 @@ def _kept(submission: Submission, pulled: Pulled) -> dict[int, int]:
     }
 
 
-def _apply_from_elsewhere(submission: Submission, pulled: Pulled, resent: PulledCorrection) -> None:
-    """A resend of a return made on the internet node (by another back-office system): no
-    correction of this node's to apply it through, so the reopened answers and new files
-    replace the application's own (the files of reopened questions it no longer names are
-    removed once committed), its document is made again, and the status is taken from the
-    internet node by the caller."""
-    ids = _kept(submission, pulled)
-    new: list[Attachment] = []
-    for item in resent.files:
-        attachment = Attachment.objects.create(
-            submission=submission,
-            field_key=item.field,
-            file=ContentFile(item.content, name="pulled"),
-            name=item.name,
-            size=item.size,
-            content_type=item.content_type,
-            sha256=item.sha256,
+def _signed(submission: Submission) -> bool:
+    """A signed form's correction is signed again on the internet node (as a whole document,
+    which this node cannot make): its content is taken as the internet node has it."""
+    return bool(submission.form_version.schema.identity == "mynumber_sign")
+
+
+# What a correction made elsewhere changes here (:func:`_apply_from_elsewhere`).
+REMADE = "remade"  # the reopened answers and new files, the document made again
+ANSWERS_ONLY = "answers"  # the reopened answers; files and document taken by the caller
+NOTHING = "nothing"  # already in the pulled content (a clear application's first pull)
+
+BY_INTERNET_NODE = {"by": "internet_node"}
+# The ledger's actor of what the pull records (not the resident's, not a staff member's).
+PULL_ACTOR = "system:lgwan_pull"
+# Correction.requested_by_system of a return made on the internet node (its staff or a
+# back-office system there: the system API does not say which).
+INTERNET_NODE = "internet_node"
+
+
+def _apply_from_elsewhere(
+    submission: Submission,
+    pulled: Pulled,
+    resent: PulledCorrection,
+    ids: dict[int, int],
+    *,
+    content: str,
+    before: dict[str, Any] | None = None,
+) -> None:
+    """A resend of a return made on the internet node (by its staff or another back-office
+    system, or before this node pulled the application): no correction of this node's to
+    apply it through, so one is recorded here, already resent, for the history (reason,
+    questions, the answers it replaced, the files it superseded), with the RETURNED (its
+    reason) and RESUBMITTED steps, and the reopened answers and new files replace the
+    application's own and its document is made again (``content``). ``before``: the answers
+    it replaced, when they are not the local ones (a clear application's first pull)."""
+    if submission.status != Status.RETURNED:
+        workflow.record_change(
+            submission,
+            Status.RETURNED,
+            staff=None,
+            reason=resent.reason,
+            extra=BY_INTERNET_NODE,
+            actor=PULL_ACTOR,
         )
-        ids[item.remote_id] = attachment.pk
-        new.append(attachment)
+    now = timezone.now()
+    local = Correction.objects.create(
+        submission=submission,
+        reason=resent.reason[:2000],
+        fields=list(resent.fields),
+        requested_by_system=INTERNET_NODE,
+        requested_at=resent.requested_at or now,
+        # The resident's link is the internet node's: this one is never handed out.
+        token_hash=services.hash_token(secrets.token_urlsafe(24)),
+        expires_at=now,
+        resubmitted_at=resent.resubmitted_at or now,
+        previous_answers=dict(submission.answers) if before is None else before,
+        previous_document_sha256=submission.document_sha256 if before is None else "",
+    )
     reopened = {key: value for key, value in resent.answers.items() if key in resent.fields}
-    submission.answers = submission.answers | _with_local_file_ids(reopened, ids)
-    named = document.referenced_ids(submission.form_version.schema, submission.answers)
-    gone = list(submission.attachments.filter(field_key__in=reopened).exclude(pk__in=named))
-    files = [a.file for a in gone if a.file]
-    for attachment in gone:
-        attachment.delete()
+    if content == REMADE:
+        for item in resent.files:
+            if item.remote_id not in ids:
+                ids[item.remote_id] = _attach(submission, [item])[item.remote_id]
+    if content in (REMADE, ANSWERS_ONLY):
+        submission.answers = submission.answers | _with_local_file_ids(reopened, ids)
+        submission.save(update_fields=["answers"])
+    if content == REMADE:
+        # The files of reopened questions the answers no longer name leave the application
+        # for the correction's history, as a correction applied here does.
+        named = document.referenced_ids(submission.form_version.schema, submission.answers)
+        submission.attachments.filter(field_key__in=reopened).exclude(pk__in=named).update(
+            submission=None, superseded_by=local
+        )
+        key = submission.form_version.schema.applicant_name_field
+        if key and key in reopened:
+            submission.applicant_name = str(submission.answers.get(key) or "")[:200]
+            submission.save(update_fields=["applicant_name"])
+        services.refresh_document(submission)
+    workflow.record_change(
+        submission,
+        Status.RESUBMITTED,
+        staff=None,
+        reason="",
+        extra=BY_INTERNET_NODE,
+        actor=PULL_ACTOR,
+    )
+    _taken(submission, resent.remote_id, local)
 
-    def delete_files() -> None:
-        for stored in files:
-            stored.storage.delete(str(stored.name))
 
-    transaction.on_commit(delete_files)
-    submission.applicant_name = _applicant_name(submission.form_version, pulled)
-    submission.save(update_fields=["applicant_name"])
-    services.refresh_document(submission)
-    _taken(submission, resent.remote_id, None)
+def _catch_up(submission: Submission, pulled: Pulled, ids: dict[int, int]) -> Submission:
+    """The corrections resent before this node first pulled the application, oldest first.
+
+    Sealed: the pulled content is the application as first submitted; each correction is
+    applied to it in turn (its answers, its files, the document made again). Clear: the
+    pulled content already has them all; each is recorded for the history, with the answers
+    it replaced as far as the internet node serves them (the earlier corrections' answers;
+    the answer a question had before its first correction is not served, and left empty).
+    """
+    if pulled.sealed:
+        for resent in pulled.corrections:
+            _apply_from_elsewhere(submission, pulled, resent, ids, content=REMADE)
+            submission = workflow.lock_submission(submission)
+        return submission
+    current = dict(submission.answers)
+    for index, resent in enumerate(pulled.corrections):
+        before = dict(current)
+        for later in pulled.corrections[index:]:
+            for key in later.fields:
+                before.pop(key, None)
+        for earlier in pulled.corrections[:index]:
+            reopened = {k: v for k, v in earlier.answers.items() if k in earlier.fields}
+            before |= _with_local_file_ids(reopened, ids, known_only=True)
+        _apply_from_elsewhere(submission, pulled, resent, ids, content=NOTHING, before=before)
+        submission = workflow.lock_submission(submission)
+    return submission
 
 
 def _taken(submission: Submission, remote_id: str, local: Correction | None) -> None:
@@ -410,7 +538,10 @@ def _attach(submission: Submission, files: list[PulledFile]) -> dict[int, int]:
     return ids
 
 
-def _create(pulled: Pulled, form_version: FormVersion) -> Submission:
+def _create(pulled: Pulled, form_version: FormVersion) -> tuple[Submission, dict[int, int]]:
+    """The local copy and the local ids of its files by the internet node's. With resent
+    corrections to catch up, it starts as received; the corrections' steps and the internet
+    node's status follow (:func:`store`)."""
     form = form_version.form
     submission = Submission.objects.create(
         public_id=pulled.public_id,
@@ -419,7 +550,7 @@ def _create(pulled: Pulled, form_version: FormVersion) -> Submission:
         department_id=form.department_id,
         form_version=form_version,
         channel=pulled.channel if pulled.channel in Channel.values else Channel.ONLINE,
-        status=pulled.status,
+        status=Status.RECEIVED if pulled.corrections else pulled.status,
         answers={},
         # Empty on purpose: the resident hears from the internet node (its status links are
         # the ones the resident can open); an email from here would be a second, dead one.
@@ -430,12 +561,13 @@ def _create(pulled: Pulled, form_version: FormVersion) -> Submission:
         document_sha256=pulled.document_sha256,
     )
     ids = _attach(submission, pulled.files)
-    submission.answers = _with_local_file_ids(pulled.answers, ids)
+    # A sealed application's file a correction replaced is no longer served: named only.
+    submission.answers = _with_local_file_ids(pulled.answers, ids, known_only=True)
     submission.applicant_name = _applicant_name(form_version, pulled)
     submission.save(update_fields=["answers", "applicant_name"])
     events.record(
         events.Event.SUBMITTED,
-        actor="system:lgwan_pull",
+        actor=PULL_ACTOR,
         subject=events.submission_subject(submission.public_id),
         detail={
             "document": submission.document_sha256,
@@ -448,7 +580,7 @@ def _create(pulled: Pulled, form_version: FormVersion) -> Submission:
     # In this node's own change feed, so its file drops and webhooks (to systems on LGWAN)
     # take pulled applications as they take any new one.
     feed.on_submitted(submission)
-    return submission
+    return submission, ids
 
 
 def _replace_content(submission: Submission, pulled: Pulled, form_version: FormVersion) -> None:

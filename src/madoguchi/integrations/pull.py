@@ -6,8 +6,10 @@ the change list after its cursor, and for each application new or changed fetche
 decrypts the sealed payload with this node's keyring, downloads and decrypts its attachments
 through their signed URLs, checks the document's and every file's SHA-256, stores the local
 copy in one transaction (:mod:`.mirror`) and acknowledges it. A form version the application
-names and this node lacks is fetched and installed first (:mod:`.version_sync`); a correction
-the resident resent there is opened and applied to the local one (:func:`open_correction`).
+names and this node lacks is fetched and installed first (:mod:`.version_sync`); every
+correction the resident resent there and not applied here yet is opened and applied, oldest
+first, in the same transaction (:func:`open_corrections`), also those resent before this node
+first pulled the application.
 Then it pushes the status changes staff made here (:mod:`.push`). The cursor moves only once
 a batch is stored, so an error (network, a refused hash, a missing key) leaves it where it
 was: the next run starts the batch again, and nothing is half-stored. Errors are recorded on
@@ -26,6 +28,7 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from . import crypto, mirror, push, sealing, version_sync
 from .keyring import Keyring, KeyringError
@@ -195,21 +198,32 @@ def open_application(
     pulled = mirror.Pulled.from_api(
         detail, answers=answers, document=document, applicant_name=applicant_name, files=files
     )
-    pulled.correction = open_correction(client, detail, keyring)
+    pulled.sealed = bool(sealed)
+    pulled.corrections = open_corrections(client, detail, keyring)
+    returns = detail.get("corrections") or []
+    if returns and not returns[-1].get("resubmitted_at"):
+        pulled.return_reason = str(returns[-1].get("reason") or "")
     return pulled
 
 
-def open_correction(
+def open_corrections(
     client: SourceClient, detail: dict[str, Any], keyring: Callable[[], Keyring]
-) -> mirror.PulledCorrection | None:
-    """The newest correction the resident resent that is not applied here yet, opened:
-    sealed ones with this node's keyring (its files downloaded and decrypted), clear ones
-    as given. Older resent ones were applied by earlier runs (one is open at a time)."""
-    public_id = str(detail["id"])
-    resent = [c for c in detail.get("corrections") or [] if c.get("resubmitted_at")]
-    if not resent or str(resent[-1]["id"]) in mirror.applied_corrections():
-        return None
-    item = resent[-1]
+) -> list[mirror.PulledCorrection]:
+    """Every correction the resident resent that is not applied here yet, oldest first,
+    opened: sealed ones with this node's keyring (their files downloaded and decrypted),
+    clear ones as given. Several can wait: resent before this node first pulled the
+    application, or returned and resent again on the internet node between two runs."""
+    applied = mirror.applied_corrections()
+    return [
+        _open_correction(client, str(detail["id"]), item, keyring)
+        for item in detail.get("corrections") or []
+        if item.get("resubmitted_at") and str(item["id"]) not in applied
+    ]
+
+
+def _open_correction(
+    client: SourceClient, public_id: str, item: dict[str, Any], keyring: Callable[[], Keyring]
+) -> mirror.PulledCorrection:
     remote_id = str(item["id"])
     listed = list(item.get("files") or [])
     contents = {
@@ -239,6 +253,9 @@ def open_correction(
         remote_id=remote_id,
         answers=answers,
         fields=[str(key) for key in item.get("fields") or []],
+        reason=str(item.get("reason") or ""),
+        requested_at=parse_datetime(str(item.get("requested_at") or "")),
+        resubmitted_at=parse_datetime(str(item.get("resubmitted_at") or "")),
         files=[
             mirror.PulledFile(
                 remote_id=int(f["id"]),
@@ -256,7 +273,7 @@ def open_correction(
 
 def _own_attachments(detail: dict[str, Any]) -> list[dict[str, Any]]:
     """The files sealed with the application itself. A sealed application's files that a
-    resent correction added are sealed with that correction (:func:`open_correction`)."""
+    resent correction added are sealed with that correction (:func:`open_corrections`)."""
     attachments = list(detail.get("attachments") or [])
     sealed = detail.get("sealed")
     if not sealed:

@@ -208,7 +208,7 @@ def test_the_residents_resend_is_applied_through_the_local_correction_once(
     before = dict(submission.answers)
     old_document = submission.document_sha256
     pulled = _pulled(form_version, status=Status.RESUBMITTED)
-    pulled.correction = _resent(submission)
+    pulled.corrections = [_resent(submission)]
 
     with LGWAN:
         local, created = mirror.store(source=source, pulled=pulled, cursor=9)
@@ -243,12 +243,12 @@ def test_the_residents_resend_is_applied_through_the_local_correction_once(
 def test_a_resend_of_a_return_made_on_the_internet_node_is_applied_directly(
     form_version: Any, source: PullSource
 ) -> None:
-    """Another back-office system returned it there: this node has no correction of its own."""
+    """Another back-office system returned it there: this node had no correction of its own."""
     submission, _created = mirror.store(source=source, pulled=_pulled(form_version), cursor=3)
     old_document = submission.document_sha256
     mirror.store(source=source, pulled=_pulled(form_version, status=Status.RETURNED), cursor=5)
     pulled = _pulled(form_version, status=Status.RESUBMITTED)
-    pulled.correction = _resent(submission)
+    pulled.corrections = [_resent(submission)]
 
     with LGWAN:
         mirror.store(source=source, pulled=pulled, cursor=9)
@@ -268,12 +268,28 @@ def test_a_resend_of_a_return_made_on_the_internet_node_is_applied_directly(
     ]
     assert submission.answers["name"] == "加賀 太郎"  # not reopened
     assert submission.document_sha256 != old_document
+    # Recorded here as a correction already resent, for the history; the file it replaced
+    # is kept with it.
     kept = MirroredCorrection.objects.get()
-    assert kept.correction is None and kept.applied_at is not None
+    assert kept.applied_at is not None and kept.correction is not None
+    assert kept.correction.requested_by_system == "internet_node"
+    assert kept.correction.resubmitted_at is not None
+    assert kept.correction.previous_answers["documents"][0]["name"] == "juminhyo.pdf"
+    (old_file,) = Attachment.objects.filter(superseded_by=kept.correction)
+    assert old_file.file.read() == PDF
     assert not push.waiting([submission.pk]).exists()
 
 
-def test_a_clear_correction_is_opened_with_its_files_and_an_applied_one_is_skipped() -> None:
+def test_a_clear_correction_is_opened_with_its_files_and_an_applied_one_is_skipped(
+    form_version: Any, source: PullSource
+) -> None:
+    submission, _correction = _returned(form_version, source)
+    MirroredCorrection.objects.create(
+        submission=submission,
+        remote_id="old",
+        returned_at=timezone.now(),
+        applied_at=timezone.now(),
+    )
     url = "https://internet.example.jp/api/v1/system/files/abc"
     detail = {
         "id": "6f1d7a52-1f7e-4d41-9a53-3b8f8b0e2a11",
@@ -302,16 +318,15 @@ def test_a_clear_correction_is_opened_with_its_files_and_an_applied_one_is_skipp
     }
     node = FakeInternetNode(answers={("GET", url): Answer(200, content=NEW_PDF)})
 
-    opened = pull.open_correction(node, detail, lambda: pytest.fail("no key needed"))  # type: ignore[arg-type]
+    (opened,) = pull.open_corrections(node, detail, lambda: pytest.fail("no key needed"))  # type: ignore[arg-type]
 
-    assert opened is not None
     assert opened.remote_id == REMOTE_CORRECTION
     assert opened.answers == {"documents": [{"id": 977}]}
     assert [(f.remote_id, f.content) for f in opened.files] == [(977, NEW_PDF)]
     # Corrections still open there (not resent) are not taken.
     for item in detail["corrections"]:
         item["resubmitted_at"] = None
-    assert pull.open_correction(node, detail, lambda: pytest.fail("no key needed")) is None  # type: ignore[arg-type]
+    assert pull.open_corrections(node, detail, lambda: pytest.fail("no key needed")) == []  # type: ignore[arg-type]
 
 
 def test_a_signed_forms_resend_is_taken_as_the_internet_node_signed_it(
@@ -331,7 +346,7 @@ def test_a_signed_forms_resend_is_taken_as_the_internet_node_signed_it(
     # The internet node's application after the resident signed the corrected one there.
     resigned = _pulled(signed_version, status=Status.RESUBMITTED, files=[])
     resigned.answers = resigned.answers | {"documents": []}
-    resigned.correction = _resent(submission)
+    resigned.corrections = [_resent(submission)]
 
     with LGWAN:
         local, _created = mirror.store(source=source, pulled=resigned, cursor=9)
