@@ -311,6 +311,8 @@ def _local_correction(
     if (
         found is not None
         and list(found.fields) == list(resent.fields)
+        # Returned there before this node's return was made: another one (from elsewhere).
+        and (resent.requested_at is None or resent.requested_at >= found.requested_at)
         and not MirroredCorrection.objects.filter(correction=found).exists()
         and not PendingPush.objects.filter(
             submission=submission,
@@ -410,8 +412,11 @@ def _apply_from_elsewhere(
     questions, the answers it replaced, the files it superseded), with the RETURNED (its
     reason) and RESUBMITTED steps, and the reopened answers and new files replace the
     application's own and its document is made again (``content``). ``before``: the answers
-    it replaced, when they are not the local ones (a clear application's first pull)."""
-    if submission.status != Status.RETURNED:
+    it replaced, when they are not the local ones (a clear application's first pull).
+    While a change made here waits to be pushed, the local status stays (as in :func:`store`):
+    the steps are left out."""
+    steps = not has_unsent_changes(submission)
+    if steps and submission.status != Status.RETURNED:
         workflow.record_change(
             submission,
             Status.RETURNED,
@@ -454,14 +459,15 @@ def _apply_from_elsewhere(
             submission.applicant_name = str(submission.answers.get(key) or "")[:200]
             submission.save(update_fields=["applicant_name"])
         services.refresh_document(submission)
-    workflow.record_change(
-        submission,
-        Status.RESUBMITTED,
-        staff=None,
-        reason="",
-        extra=BY_INTERNET_NODE,
-        actor=PULL_ACTOR,
-    )
+    if steps:
+        workflow.record_change(
+            submission,
+            Status.RESUBMITTED,
+            staff=None,
+            reason="",
+            extra=BY_INTERNET_NODE,
+            actor=PULL_ACTOR,
+        )
     _taken(submission, resent.remote_id, local)
 
 

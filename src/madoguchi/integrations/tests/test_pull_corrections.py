@@ -425,3 +425,39 @@ def test_a_return_made_there_is_taken_with_its_reason(
         mirror.store(source=source, pulled=returned, cursor=5)
 
     assert _changes(submission) == [(Status.RECEIVED, Status.RETURNED, FILE_REASON)]
+
+
+def test_a_resend_from_there_while_a_return_made_here_waits_keeps_the_local_return(
+    form_version: Any, source: PullSource
+) -> None:
+    """Returned and resent there before this node's return (same question) was pushed: it
+    is not taken for this node's, whose return stays open and waits to be pushed."""
+    earlier = timezone.now() - timedelta(hours=2)
+    submission, correction = _returned(form_version, source)
+    pulled = _pulled(form_version, status=Status.RESUBMITTED)
+    elsewhere = _resent(submission)
+    pulled.corrections = [
+        mirror.PulledCorrection(
+            remote_id="69",
+            fields=elsewhere.fields,
+            answers=elsewhere.answers,
+            files=elsewhere.files,
+            reason=FILE_REASON,
+            requested_at=earlier,
+            resubmitted_at=earlier + timedelta(minutes=30),
+        )
+    ]
+
+    with LGWAN:
+        mirror.store(source=source, pulled=pulled, cursor=9)
+
+    submission.refresh_from_db()
+    correction.refresh_from_db()
+    assert correction.resubmitted_at is None  # this node's return is still open
+    assert submission.status == Status.RETURNED
+    assert push.waiting([submission.pk]).count() == 1  # and waits to be pushed
+    (attachment,) = Attachment.objects.filter(submission=submission)
+    assert attachment.file.read() == NEW_PDF  # the resend there is applied all the same
+    kept = MirroredCorrection.objects.get(remote_id="69")
+    assert kept.correction != correction and kept.applied_at is not None
+    assert kept.correction is not None and kept.correction.reason == FILE_REASON
