@@ -43,6 +43,7 @@ from madoguchi.integrations.models import (
     PendingPush,
     PullSource,
 )
+from madoguchi.integrations.pull import SourceClient
 from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Status, Submission
 from madoguchi.testing.factories import (
@@ -428,3 +429,52 @@ def test_the_lgwan_node_serves_no_resident_page(client: Any) -> None:
     assert staff_login.status_code == 200
     assert root.status_code == 302 and root["Location"].startswith("/staff/")
     assert client.get(f"/{LG_CODE}/{FORM}/").status_code == 200  # role single: served
+
+
+def test_a_correction_resent_before_the_first_pull_reaches_the_lgwan_node(
+    nodes: tuple[InternetNode, Relay, dict[str, str]], keyring: Keyring, receiver: Receiver
+) -> None:
+    """Returned on the internet node by a back-office system and resent (sealed) by the
+    resident before the LGWAN node's first run: the first run stores the corrected answers
+    and file, not the first ones, with the correction in the local history."""
+    started = time.monotonic()
+    node, relay, client = nodes
+    department = DepartmentFactory(
+        municipality=MunicipalityFactory(lg_code=LG_CODE), code=DEPARTMENT
+    )
+    staff = StaffFactory(municipality=department.municipality, departments=[department])
+    receipt_number = _apply_on_the_web(node)
+    _headers, _body, payload = receiver.first(FeedKind.SUBMITTED)
+    system = SourceClient(base_url=relay.url, **client)
+    returned = system.request(
+        "POST",
+        f"applications/{payload['data']['id']}/returns",
+        what="return",
+        body={
+            "fields": ["name", "documents"],
+            "reason": "住民票の写しが古いものです",
+            "idempotency_key": "before-the-first-pull",
+        },
+    )
+    assert returned.status_code == 201, returned.text[:2000]
+    _correct_on_the_web(node)
+    receiver.first(FeedKind.RESUBMITTED)
+
+    with _lgwan_settings(relay, client, keyring):
+        call_command("lgwan_sync")
+
+    local = Submission.objects.get(receipt_number=receipt_number)
+    assert local.status == Status.RESUBMITTED
+    assert local.answers["name"] == NEW_NAME and local.applicant_name == NEW_NAME
+    (new_file,) = local.attachments.all()
+    assert new_file.file.read() == NEW_PDF and new_file.name == "juminhyo-2026-12.pdf"
+    (correction,) = local.corrections.all()
+    assert correction.reason == "住民票の写しが古いものです"
+    assert correction.previous_answers["name"] == NAME
+    assert MirroredCorrection.objects.get(correction=correction).applied_at is not None
+    assert not push.waiting([local.pk]).exists()
+    page = log_in_staff(staff, language="ja").get(f"/staff/submissions/{receipt_number}/")
+    text = page.content.decode()
+    assert page.status_code == 200 and NEW_NAME in text and NAME in text
+    assert "住民票の写しが古いものです" in text
+    assert time.monotonic() - started < 60
