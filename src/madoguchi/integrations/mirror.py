@@ -445,7 +445,9 @@ def _apply_from_elsewhere(
             if item.remote_id not in ids:
                 ids[item.remote_id] = _attach(submission, [item])[item.remote_id]
     if content in (REMADE, ANSWERS_ONLY):
-        submission.answers = submission.answers | _with_local_file_ids(reopened, ids)
+        # A signed form's new files come with the content the caller takes: named only here.
+        local_ids = _with_local_file_ids(reopened, ids, known_only=content == ANSWERS_ONLY)
+        submission.answers = submission.answers | local_ids
         submission.save(update_fields=["answers"])
     if content == REMADE:
         # The files of reopened questions the answers no longer name leave the application

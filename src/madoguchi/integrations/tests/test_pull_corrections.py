@@ -461,3 +461,33 @@ def test_a_resend_from_there_while_a_return_made_here_waits_keeps_the_local_retu
     kept = MirroredCorrection.objects.get(remote_id="69")
     assert kept.correction != correction and kept.applied_at is not None
     assert kept.correction is not None and kept.correction.reason == FILE_REASON
+
+
+def test_a_signed_forms_resend_from_there_is_recorded_and_the_signed_content_taken(
+    source: PullSource,
+) -> None:
+    signed_version = publish_form(
+        department=DepartmentFactory(), slug="signed", schema=SCHEMA | {"identity": "mynumber_sign"}
+    )
+    mirror.store(source=source, pulled=_pulled(signed_version), cursor=3)
+    # The internet node's application after the resident signed the corrected one there.
+    resigned = _pulled(signed_version, status=Status.RESUBMITTED)
+    resigned.answers = resigned.answers | {"name": "加賀 次郎"}
+    resigned.document = resigned.document.replace("加賀 太郎", "加賀 次郎")
+    resigned.document_sha256 = hashlib.sha256(resigned.document.encode()).hexdigest()
+    resigned.corrections = [
+        mirror.PulledCorrection(
+            remote_id="72", fields=["name"], answers={"name": "加賀 次郎"}, reason=NAME_REASON
+        )
+    ]
+
+    with LGWAN:
+        local, _created = mirror.store(source=source, pulled=resigned, cursor=9)
+
+    local.refresh_from_db()
+    assert local.document_sha256 == resigned.document_sha256  # the signed document, as is
+    assert local.answers["name"] == "加賀 次郎"
+    assert local.attachments.get().file.read() == PDF
+    assert _history(local) == [(NAME_REASON, ["name"], [("加賀 太郎", "加賀 次郎")])]
+    assert local.status == Status.RESUBMITTED
+    assert not push.waiting([local.pk]).exists()
