@@ -81,8 +81,9 @@ def system_label(event: str) -> Promise | None:
 
 def system_status_changes(submission: Submission, *, language: str) -> dict[int, str]:
     """The status changes of ``submission`` set by a back-office system: StatusChange id →
-    「基幹システム（<課>）」, for the staff's history (where a change without a staff member
-    would otherwise read as the applicant's).
+    「基幹システム（<課>）」, or, on the LGWAN node, taken from the internet node by the pull
+    (``by: internet_node``) → 「インターネット側ノード」, for the staff's history (where a change
+    without a staff member would otherwise read as the applicant's).
 
     The workflow writes each StatusChange and its ``STATUS_CHANGED`` ledger event together,
     in the same order; the ledger's ``by: system`` says who acted. The two are paired in
@@ -94,7 +95,7 @@ def system_status_changes(submission: Submission, *, language: str) -> dict[int,
             [events.Event.STATUS_CHANGED.value],
         )
     )
-    if not any(entry.detail.get("by") == "system" for entry in entries):
+    if not any(entry.detail.get("by") in ("system", "internet_node") for entry in entries):
         return {}
     names = {
         d.code: d.localized_name(language)
@@ -111,5 +112,8 @@ def system_status_changes(submission: Submission, *, language: str) -> dict[int,
                     found[change.pk] = system_actor(
                         names.get(str(detail.get("department", "")), "")
                     )
+                elif detail.get("by") == "internet_node":
+                    # On the LGWAN node: a status its pull took from the internet node.
+                    found[change.pk] = str(_("Internet-side node"))
                 break
     return found

@@ -27,6 +27,7 @@ from madoguchi.integrations.tests.test_lgwan_returns import (
 )
 from madoguchi.integrations.tests.test_pull import PDF, _pulled
 from madoguchi.submissions import corrections, document
+from madoguchi.submissions.access_history import system_status_changes
 from madoguchi.submissions.models import Attachment, Correction, Status, Submission
 from madoguchi.testing.factories import SIMPLE_ANSWERS, DepartmentFactory, publish_form
 
@@ -251,6 +252,9 @@ def test_sealed_corrections_resent_before_the_first_pull_are_all_applied_in_orde
         (Status.RETURNED, Status.RESUBMITTED, ""),
     ]
     assert local.status == Status.RESUBMITTED
+    # The staff's history names the internet node for the steps the pull took, not the applicant.
+    assert set(system_status_changes(local, language="ja").values()) == {"インターネット側ノード"}
+    assert len(system_status_changes(local, language="ja")) == 4
     assert set(
         MirroredCorrection.objects.filter(applied_at__isnull=False).values_list(
             "remote_id", "correction"
