@@ -30,9 +30,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from . import crypto, mirror, push, sealing, version_sync
+from . import crypto, mirror, mirror_corrections, push, sealing, version_sync
 from .keyring import Keyring, KeyringError
 from .models import FeedKind, MirroredSubmission, PendingPush, PullSource
+from .pulled import MirrorError, Pulled, PulledCorrection, PulledFile
 
 logger = logging.getLogger("madoguchi.integrations.pull")
 
@@ -162,7 +163,7 @@ def source_rows() -> list[tuple[PullSource, dict[str, str]]]:
 
 def open_application(
     client: SourceClient, detail: dict[str, Any], keyring: Callable[[], Keyring]
-) -> mirror.Pulled:
+) -> Pulled:
     """The application's answers, document and files in clear (decrypted when sealed)."""
     public_id = str(detail["id"])
     sealed = detail.get("sealed")
@@ -184,7 +185,7 @@ def open_application(
         document = str(detail.get("document") or "")
         applicant_name = str(detail.get("applicant_name") or "")
     files = [
-        mirror.PulledFile(
+        PulledFile(
             remote_id=int(item["id"]),
             field=str(item["field"]),
             name=names.get(int(item["id"])) or str(item["name"]),
@@ -195,7 +196,7 @@ def open_application(
         )
         for item in listed
     ]
-    pulled = mirror.Pulled.from_api(
+    pulled = Pulled.from_api(
         detail, answers=answers, document=document, applicant_name=applicant_name, files=files
     )
     pulled.sealed = bool(sealed)
@@ -208,12 +209,12 @@ def open_application(
 
 def open_corrections(
     client: SourceClient, detail: dict[str, Any], keyring: Callable[[], Keyring]
-) -> list[mirror.PulledCorrection]:
+) -> list[PulledCorrection]:
     """Every correction the resident resent that is not applied here yet, oldest first,
     opened: sealed ones with this node's keyring (their files downloaded and decrypted),
     clear ones as given. Several can wait: resent before this node first pulled the
     application, or returned and resent again on the internet node between two runs."""
-    applied = mirror.applied_corrections()
+    applied = mirror_corrections.applied_corrections()
     return [
         _open_correction(client, str(detail["id"]), item, keyring)
         for item in detail.get("corrections") or []
@@ -223,7 +224,7 @@ def open_corrections(
 
 def _open_correction(
     client: SourceClient, public_id: str, item: dict[str, Any], keyring: Callable[[], Keyring]
-) -> mirror.PulledCorrection:
+) -> PulledCorrection:
     remote_id = str(item["id"])
     listed = list(item.get("files") or [])
     contents = {
@@ -249,7 +250,7 @@ def _open_correction(
         }
     else:
         answers = dict(item.get("answers") or {})
-    return mirror.PulledCorrection(
+    return PulledCorrection(
         remote_id=remote_id,
         answers=answers,
         fields=[str(key) for key in item.get("fields") or []],
@@ -257,7 +258,7 @@ def _open_correction(
         requested_at=parse_datetime(str(item.get("requested_at") or "")),
         resubmitted_at=parse_datetime(str(item.get("resubmitted_at") or "")),
         files=[
-            mirror.PulledFile(
+            PulledFile(
                 remote_id=int(f["id"]),
                 field=str(f["field"]),
                 name=names.get(int(f["id"])) or str(f["name"]),
@@ -434,7 +435,7 @@ def sync_source(
             )[:200]
     except (
         PullError,
-        mirror.MirrorError,
+        MirrorError,
         crypto.SealError,
         KeyringError,
         ImproperlyConfigured,

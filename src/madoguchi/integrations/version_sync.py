@@ -22,7 +22,7 @@ from madoguchi.forms.models import Form, FormVersion
 from madoguchi.forms.services import InvalidFormDefinition, parse_schema
 from madoguchi.tenants.models import Department, Municipality
 
-from .mirror import MirrorError
+from .pulled import MirrorError
 
 if TYPE_CHECKING:
     from .pull import SourceClient

@@ -19,6 +19,7 @@ from madoguchi.integrations.models import (
     PendingPush,
     PullSource,
 )
+from madoguchi.integrations.pulled import PulledCorrection, PulledFile
 from madoguchi.integrations.tests.test_pull import PDF, _pulled
 from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Attachment, Status, Submission
@@ -164,8 +165,8 @@ def test_a_refused_return_is_given_up_as_any_refused_change(
     assert not MirroredCorrection.objects.exists()
 
 
-def _resent(submission: Submission) -> mirror.PulledCorrection:
-    return mirror.PulledCorrection(
+def _resent(submission: Submission) -> PulledCorrection:
+    return PulledCorrection(
         remote_id=REMOTE_CORRECTION,
         fields=["documents"],
         answers={
@@ -181,7 +182,7 @@ def _resent(submission: Submission) -> mirror.PulledCorrection:
             "name": "加賀 次郎",
         },
         files=[
-            mirror.PulledFile(
+            PulledFile(
                 remote_id=977,
                 field="documents",
                 name="juminhyo-new.pdf",

@@ -23,6 +23,7 @@ from madoguchi.integrations.models import (
     PendingPush,
     PullSource,
 )
+from madoguchi.integrations.pulled import MirrorError, Pulled, PulledFile
 from madoguchi.ledger.models import LedgerEntry
 from madoguchi.settings.environment import env
 from madoguchi.submissions import document, workflow
@@ -41,7 +42,7 @@ LGWAN = override_settings(MADOGUCHI_NODE_ROLE="lgwan")
 PDF = b"%PDF-1.7 resident's certificate of residence"
 
 
-def _pulled(version: Any, **changes: Any) -> mirror.Pulled:
+def _pulled(version: Any, **changes: Any) -> Pulled:
     """An application as the internet node gives it (decrypted), with one attached PDF."""
     lg_code = version.form.municipality.lg_code
     answers = SIMPLE_ANSWERS | {
@@ -73,7 +74,7 @@ def _pulled(version: Any, **changes: Any) -> mirror.Pulled:
         "document": text,
         "document_sha256": hashlib.sha256(text.encode()).hexdigest(),
         "files": [
-            mirror.PulledFile(
+            PulledFile(
                 remote_id=901,
                 field="documents",
                 name="juminhyo.pdf",
@@ -84,7 +85,7 @@ def _pulled(version: Any, **changes: Any) -> mirror.Pulled:
             )
         ],
     }
-    return mirror.Pulled(**(values | changes))
+    return Pulled(**(values | changes))
 
 
 @pytest.fixture
@@ -131,10 +132,10 @@ def test_a_changed_document_or_file_is_refused_and_nothing_is_stored(
         pulled.document = pulled.document.replace("加賀 太郎", "加賀 次郎")
     else:
         pulled.files = [
-            mirror.PulledFile(**(vars(pulled.files[0]) | {"content": PDF.replace(b"1.7", b"1.6")}))
+            PulledFile(**(vars(pulled.files[0]) | {"content": PDF.replace(b"1.7", b"1.6")}))
         ]
 
-    with pytest.raises(mirror.MirrorError, match=r"^application 6f1d7a52-\S+: .*SHA-256 differs$"):
+    with pytest.raises(MirrorError, match=r"^application 6f1d7a52-\S+: .*SHA-256 differs$"):
         mirror.store(source=source, pulled=pulled, cursor=1)
 
     assert not Submission.objects.exists()
@@ -144,9 +145,7 @@ def test_a_changed_document_or_file_is_refused_and_nothing_is_stored(
 def test_an_unknown_form_version_is_refused_by_its_slug_and_number(
     form_version: Any, source: PullSource
 ) -> None:
-    with pytest.raises(
-        mirror.MirrorError, match=r"form jido-teate version 9 of \d+ is not published"
-    ):
+    with pytest.raises(MirrorError, match=r"form jido-teate version 9 of \d+ is not published"):
         mirror.store(source=source, pulled=_pulled(form_version, form_version=9), cursor=1)
 
     assert not Submission.objects.exists()

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from madoguchi.integrations import crypto, mirror, pull, push, sealing
 from madoguchi.integrations.models import MirroredCorrection, PendingPush, PullSource
+from madoguchi.integrations.pulled import PulledCorrection, PulledFile
 from madoguchi.integrations.tests.test_lgwan_returns import (
     LGWAN,
     NEW_PDF,
@@ -283,7 +284,7 @@ def test_a_clear_application_first_pulled_after_its_corrections_keeps_them_in_it
         json.loads(current.document) | {"answers": current.answers}
     ).decode()
     current.document_sha256 = hashlib.sha256(current.document.encode()).hexdigest()
-    new = mirror.PulledFile(
+    new = PulledFile(
         remote_id=977,
         field="documents",
         name="juminhyo-new.pdf",
@@ -294,10 +295,10 @@ def test_a_clear_application_first_pulled_after_its_corrections_keeps_them_in_it
     )
     current.files = [new]
     current.corrections = [
-        mirror.PulledCorrection(
+        PulledCorrection(
             remote_id="71", fields=["name"], answers={"name": "加賀 次朗"}, reason=NAME_REASON
         ),
-        mirror.PulledCorrection(
+        PulledCorrection(
             remote_id="72",
             fields=["name", "documents"],
             answers={"name": "加賀 次郎", "documents": [new_file]},
@@ -347,7 +348,7 @@ def test_several_corrections_resent_between_two_runs_are_all_applied_oldest_firs
     pulled = _pulled(form_version, status=Status.RESUBMITTED)
     pulled.corrections = [
         _resent(submission),
-        mirror.PulledCorrection(
+        PulledCorrection(
             remote_id="72", fields=["name"], answers={"name": "加賀 次郎"}, reason=NAME_REASON
         ),
     ]
@@ -441,7 +442,7 @@ def test_a_resend_from_there_while_a_return_made_here_waits_keeps_the_local_retu
     pulled = _pulled(form_version, status=Status.RESUBMITTED)
     elsewhere = _resent(submission)
     pulled.corrections = [
-        mirror.PulledCorrection(
+        PulledCorrection(
             remote_id="69",
             fields=elsewhere.fields,
             answers=elsewhere.answers,
@@ -480,7 +481,7 @@ def test_a_signed_forms_resend_from_there_is_recorded_and_the_signed_content_tak
     resigned.document = resigned.document.replace("加賀 太郎", "加賀 次郎")
     resigned.document_sha256 = hashlib.sha256(resigned.document.encode()).hexdigest()
     resigned.corrections = [
-        mirror.PulledCorrection(
+        PulledCorrection(
             remote_id="72", fields=["name"], answers={"name": "加賀 次郎"}, reason=NAME_REASON
         )
     ]

@@ -10,7 +10,8 @@ from django.core.cache import cache
 from django.utils.dateparse import parse_datetime
 
 from madoguchi.forms.models import Form, FormVersion
-from madoguchi.integrations import mirror, version_sync
+from madoguchi.integrations import version_sync
+from madoguchi.integrations.pulled import MirrorError
 from madoguchi.integrations.tests.test_lgwan_returns import Answer, FakeInternetNode
 from madoguchi.integrations.tests.test_system_api import Vendor
 from madoguchi.ledger.models import LedgerEntry
@@ -154,7 +155,7 @@ def test_a_version_that_cannot_be_installed_stops_with_what_is_missing(
         }
     )
 
-    with pytest.raises(mirror.MirrorError, match=message):
+    with pytest.raises(MirrorError, match=message):
         version_sync.ensure_version(node, _detail(lg_code))  # type: ignore[arg-type]
 
     assert not FormVersion.objects.exists()
