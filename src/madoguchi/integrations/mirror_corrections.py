@@ -65,7 +65,8 @@ def _local_correction(
     """The correction made here that ``resent`` answers (None when it was made on the
     internet node, by another back-office system), and whether it is applied already."""
     row = (
-        MirroredCorrection.objects.select_for_update()
+        # of=self: PostgreSQL cannot lock the nullable side of the outer join to correction.
+        MirroredCorrection.objects.select_for_update(of=("self",))
         .select_related("correction")
         .filter(remote_id=resent.remote_id)
         .first()
