@@ -145,27 +145,20 @@ def with_local_file_ids(
 
 
 def attach(submission: Submission, files: list[PulledFile]) -> dict[int, int]:
-    ids: dict[int, int] = {}
-    for item in files:
-        attachment = Attachment.objects.create(
-            submission=submission,
-            field_key=item.field,
-            file=ContentFile(item.content, name="pulled"),
-            name=item.name,
-            size=item.size,
-            content_type=item.content_type,
-            sha256=item.sha256,
-        )
-        ids[item.remote_id] = attachment.pk
-    return ids
+    """The pulled files as the submission's attachments: remote id → local id."""
+    return _attachments(files, submission=submission)
 
 
 def attach_to_correction(correction: Correction, files: list[PulledFile]) -> dict[int, int]:
     """The correction's new files wait on it until it is applied, as a resident's upload."""
+    return _attachments(files, correction=correction)
+
+
+def _attachments(files: list[PulledFile], **owner: Submission | Correction) -> dict[int, int]:
     ids: dict[int, int] = {}
     for item in files:
         attachment = Attachment.objects.create(
-            correction=correction,
+            **owner,
             field_key=item.field,
             file=ContentFile(item.content, name="pulled"),
             name=item.name,
