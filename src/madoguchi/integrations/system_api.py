@@ -389,6 +389,18 @@ def _history(submission: Submission) -> list[dict[str, Any]]:
     ]
 
 
+def _status_summary(submission: Submission, *, replayed: bool) -> dict[str, Any]:
+    """What a status or a return answers: the application's status as it now stands."""
+    submission.refresh_from_db(fields=["status"])
+    return {
+        "id": str(submission.public_id),
+        "receipt_number": submission.receipt_number,
+        "status": submission.status,
+        "replayed": replayed,
+        "status_history": _history(submission),
+    }
+
+
 def file_url(request: HttpRequest, client: SystemClient, attachment: Attachment) -> str:
     """A URL that serves ``attachment``'s stored bytes to ``client`` for FILE_URL_SECONDS."""
     token = signing.dumps({"c": client.pk, "a": attachment.pk}, salt=FILE_SALT, compress=False)
@@ -702,17 +714,7 @@ def set_status(request: HttpRequest, id: str, payload: StatusIn) -> Status[Any]:
         )
     except (clients_services.ClientRefused, clients_services.StatusRefused) as refused:
         return public_api.refusal(refused)
-    submission.refresh_from_db(fields=["status"])
-    return Status(
-        200,
-        {
-            "id": str(submission.public_id),
-            "receipt_number": submission.receipt_number,
-            "status": submission.status,
-            "replayed": result.replayed,
-            "status_history": _history(submission),
-        },
-    )
+    return Status(200, _status_summary(submission, replayed=result.replayed))
 
 
 @system_api.post(
@@ -748,22 +750,17 @@ def returns(request: HttpRequest, id: str, payload: ReturnIn) -> Status[Any]:
         )
     except (clients_services.ClientRefused, clients_services.StatusRefused) as refused:
         return public_api.refusal(refused)
-    submission.refresh_from_db(fields=["status"])
     correction = result.correction
     return Status(
         201,
-        {
-            "id": str(submission.public_id),
-            "receipt_number": submission.receipt_number,
-            "status": submission.status,
-            "replayed": result.replayed,
+        _status_summary(submission, replayed=result.replayed)
+        | {
             "correction": {
                 "id": correction.pk,
                 "fields": list(correction.fields),
                 "reason": correction.reason,
                 "requested_at": correction.requested_at,
                 "expires_at": correction.expires_at,
-            },
-            "status_history": _history(submission),
+            }
         },
     )
