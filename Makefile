@@ -36,13 +36,16 @@ DEVIDP_URL ?= $(if $(filter 127.0.0.1,$(HOST)),http://localhost:$(PORT),$(SITE_U
 ## reader, with pcscd and the counter's card agent, when pcscd and vsmartcard-vpcd are installed
 ## (docs/counter.md); empty: none of them.
 VIRTUAL_CARD ?= kaga-taro
-## VIRTUAL_CARD_PORT: vpcd's reader (35963: Virtual PCD 00 00, 35964: 00 01); COUNTER_AGENT_PORT:
-## where the demo's card agent answers on 127.0.0.1 (the pages' default is 47120).
+## VIRTUAL_CARD_PORT: vpcd's reader (35963: Virtual PCD 00 00, 35964: 00 01); VIRTUAL_CARD_READER:
+## its PC/SC name, when pcscd's reader.conf puts vpcd on other ports; COUNTER_AGENT_PORT: where
+## the demo's card agent answers on 127.0.0.1 (the pages' default is 47120).
 VIRTUAL_CARD_PORT ?= 35963
+VIRTUAL_CARD_READER ?=
 COUNTER_AGENT_PORT ?= 47120
 run: export MADOGUCHI_SITE_URL = $(SITE_URL)
 run: export MADOGUCHI_VIRTUAL_CARD = $(VIRTUAL_CARD)
 run: export MADOGUCHI_VIRTUAL_CARD_PORT = $(VIRTUAL_CARD_PORT)
+run: export MADOGUCHI_VIRTUAL_CARD_READER = $(VIRTUAL_CARD_READER)
 run: export MADOGUCHI_COUNTER_AGENT_PORT = $(COUNTER_AGENT_PORT)
 run: export MADOGUCHI_DEVIDP_URL = $(DEVIDP_URL)
 run: system-packages-run $(STAMP) $(IPAEX)

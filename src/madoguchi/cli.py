@@ -44,6 +44,8 @@ def _start_virtual_card() -> subprocess.Popen[bytes] | None:
     command += ["--resident", resident]
     if port := os.environ.get("MADOGUCHI_VIRTUAL_CARD_PORT", ""):
         command += ["--port", port]
+    if reader := os.environ.get("MADOGUCHI_VIRTUAL_CARD_READER", ""):
+        command += ["--reader", reader]
     if agent_port := os.environ.get("MADOGUCHI_COUNTER_AGENT_PORT", ""):
         command += ["--agent-port", agent_port]
     return subprocess.Popen(command)  # noqa: S603

@@ -87,6 +87,7 @@ def served(tmp_path: Path, virtual_reader: VirtualReader) -> Iterator[Served]:  
         "MADOGUCHI_VAR_DIR": str(tmp_path / "var"),
         "VIRTUAL_CARD": "kaga-taro",
         "VIRTUAL_CARD_PORT": str(virtual_reader.port),
+        "VIRTUAL_CARD_READER": virtual_reader.reader_name,
         "COUNTER_AGENT_PORT": str(agent_port),
     }
     log_path = tmp_path / "make-run.log"

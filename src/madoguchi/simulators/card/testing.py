@@ -13,9 +13,15 @@ worker that needs it starts ``pcscd --foreground --auto-exit`` (as root, else th
 under a file lock and records it in a small state file; each worker registers itself there
 and holds a PC/SC context for its session (so ``--auto-exit`` never fires under it); the
 last worker to leave stops the pcscd a worker started (never one that was already running).
-vpcd offers two readers (ports 35963 and 35964): a test takes whichever is free under a
-per-reader file lock, for its own duration only, so two workers run pcsc tests side by side
-and a third waits for a reader instead of deadlocking. Missing packages fail the test with
+vpcd offers two readers: a test takes whichever is free under a per-reader file lock, for its
+own duration only, so two workers run pcsc tests side by side and a third waits for a reader
+instead of deadlocking.
+
+The pcscd started here reads its own reader.conf, with vpcd on two free ports below the
+kernel's ephemeral range. Debian's ports (35963, 35964) lie inside it: when pcscd starts while
+any outgoing connection on the machine (the browser's, a database client's) happens to have
+one of them as its local port, vpcd cannot listen and pcscd offers no Virtual PCD reader at
+all. A pcscd that was already running keeps Debian's ports. Missing packages fail the test with
 the command that installs them: a skip nobody reads would hide a broken counter.
 """
 
@@ -37,7 +43,7 @@ from typing import IO, Any
 
 import pytest
 
-from .vpcd import DEFAULT_PORT, READER_NAMES, Card, VpcdConnection
+from .vpcd import DEFAULT_PORT, Card, VpcdConnection
 
 __all__ = ["VirtualReader", "pcscd", "running_pcscd", "virtual_reader"]
 
@@ -49,8 +55,61 @@ PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
 _STATE_DIR = Path(tempfile.gettempdir())
 _LOCK = _STATE_DIR / "madoguchi-pcscd.lock"
 _STATE = _STATE_DIR / "madoguchi-pcscd.json"
+_CONFIG_DIR = _STATE_DIR / "madoguchi-pcscd.conf.d"
+_DEBIAN_VPCD_CONF = Path("/etc/reader.conf.d/vpcd")
 _READY_TIMEOUT = 20.0
 _READER_WAIT = 180.0
+# vpcd's reader n listens on the reader.conf's port + n; pcscd names it "Virtual PCD 00 0n".
+_READERS = 2
+_PREFERRED_BASE_PORT = 29963
+
+
+def reader_name(port: int, base_port: int) -> str:
+    return f"Virtual PCD 00 {port - base_port:02d}"
+
+
+def _ephemeral_ports_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+def _can_listen(port: int) -> bool:
+    # vpcd binds INADDR_ANY with SO_REUSEADDR: test exactly that.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("0.0.0.0", port))  # noqa: S104 (a probe, closed at once)
+        except OSError:
+            return False
+    return True
+
+
+def free_base_port() -> int:
+    """The first port, counting down from 29963 (and below the ephemeral range), where vpcd's
+    readers can listen: the kernel never hands these out as a connection's local port."""
+    port = min(_PREFERRED_BASE_PORT, _ephemeral_ports_start() - _READERS)
+    while port > 1024:
+        if all(_can_listen(port + n) for n in range(_READERS)):
+            return port
+        port -= _READERS
+    pytest.fail("no two free ports below the ephemeral range for vpcd's readers")
+
+
+def _write_reader_conf(base_port: int) -> Path:
+    """Debian's vpcd reader.conf, moved to ``base_port`` (the driver's path stays Debian's)."""
+    lines = []
+    for line in _DEBIAN_VPCD_CONF.read_text().splitlines():
+        key = line.split(maxsplit=1)[0] if line.strip() else ""
+        if key == "DEVICENAME":
+            line = f"DEVICENAME   /dev/null:0x{base_port:04X}"
+        elif key == "CHANNELID":
+            line = f"CHANNELID    0x{base_port:04X}"
+        lines.append(line)
+    _CONFIG_DIR.mkdir(exist_ok=True)
+    (_CONFIG_DIR / "vpcd").write_text("\n".join(lines) + "\n")
+    return _CONFIG_DIR
 
 
 def _pcscd_answers() -> bool:
@@ -93,17 +152,19 @@ def _read_state() -> dict[str, Any]:
     except (OSError, ValueError):
         state = {}
     state.setdefault("pid", None)
+    state.setdefault("base_port", DEFAULT_PORT)
     state["users"] = [pid for pid in state.get("users", []) if _alive(pid)]
     return state
 
 
-def _start_pcscd() -> int:
+def _start_pcscd(base_port: int) -> int:
     binary = shutil.which("pcscd") or shutil.which("pcscd", path="/usr/sbin:/sbin")
     if binary is None:
         pytest.fail(f"pcscd is not installed: {INSTALL}")
-    if not Path("/etc/reader.conf.d/vpcd").exists():
+    if not _DEBIAN_VPCD_CONF.exists():
         pytest.fail(f"vsmartcard-vpcd is not installed: {INSTALL}")
-    command = [binary, "--foreground", "--auto-exit"]
+    config = _write_reader_conf(base_port)
+    command = [binary, "--foreground", "--auto-exit", "--config", str(config)]
     if os.geteuid() != 0:
         command = ["sudo", "-n", *command]
     log = (_STATE_DIR / "madoguchi-pcscd.log").open("ab")
@@ -142,20 +203,25 @@ def _pyscard() -> Any:
     return scard
 
 
-def _wait_for_readers(scard: Any, context: int) -> None:
+def _wait_for_readers(scard: Any, context: int, base_port: int) -> None:
+    wanted = {reader_name(base_port + n, base_port) for n in range(_READERS)}
     deadline = time.monotonic() + _READY_TIMEOUT
     while True:
         result, readers = scard.SCardListReaders(context, [])
-        if result == scard.SCARD_S_SUCCESS and READER_NAMES[DEFAULT_PORT] in readers:
+        if result == scard.SCARD_S_SUCCESS and wanted <= set(readers):
             return
         if time.monotonic() > deadline:
-            pytest.fail(f"pcscd runs but offers no 'Virtual PCD' reader: {INSTALL}")
+            pytest.fail(
+                f"pcscd runs but offers no 'Virtual PCD' readers on ports {base_port} and "
+                f"{base_port + 1} (see {_STATE_DIR / 'madoguchi-pcscd.log'}): {INSTALL}"
+            )
         time.sleep(0.1)
 
 
 @contextlib.contextmanager
-def running_pcscd() -> Iterator[None]:
-    """A pcscd with the vpcd readers for as long as the block runs (shared between processes)."""
+def running_pcscd() -> Iterator[int]:
+    """A pcscd with the vpcd readers for as long as the block runs (shared between processes);
+    yields the port of vpcd's first reader."""
     scard = _pyscard()
     me = os.getpid()
     with _locked(_LOCK):
@@ -163,15 +229,19 @@ def running_pcscd() -> Iterator[None]:
         if state["pid"] is not None and not _alive(state["pid"]):
             state["pid"] = None
         if not _pcscd_answers():
-            state["pid"] = _start_pcscd()
+            state["base_port"] = free_base_port()
+            state["pid"] = _start_pcscd(state["base_port"])
+        elif state["pid"] is None:  # someone else's pcscd, with Debian's reader.conf
+            state["base_port"] = DEFAULT_PORT
+        base_port: int = state["base_port"]
         state["users"].append(me)
         _STATE.write_text(json.dumps(state))
         result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
     try:
         if result != scard.SCARD_S_SUCCESS:
             pytest.fail(f"no PC/SC context: {scard.SCardGetErrorMessage(result)}")
-        _wait_for_readers(scard, context)
-        yield
+        _wait_for_readers(scard, context, base_port)
+        yield base_port
     finally:
         if result == scard.SCARD_S_SUCCESS:
             scard.SCardReleaseContext(context)
@@ -193,8 +263,9 @@ class VirtualReader(VpcdConnection):
 
     _inserted_event: int | None = None
 
-    def __init__(self, port: int = DEFAULT_PORT) -> None:
+    def __init__(self, port: int = DEFAULT_PORT, base_port: int = DEFAULT_PORT) -> None:
         super().__init__(port)
+        self.reader_name = reader_name(port, base_port)
         self._connections: list[Any] = []
 
     def release_connections(self) -> None:
@@ -275,10 +346,10 @@ class VirtualReader(VpcdConnection):
 
 
 @contextlib.contextmanager
-def _free_reader() -> Iterator[int]:
+def _free_reader(base_port: int) -> Iterator[int]:
     deadline = time.monotonic() + _READER_WAIT
     while True:
-        for port in READER_NAMES:
+        for port in range(base_port, base_port + _READERS):
             handle = (_STATE_DIR / f"madoguchi-vpcd-{port}.lock").open("a+")
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -297,17 +368,18 @@ def _free_reader() -> Iterator[int]:
 
 
 @pytest.fixture(scope="session")
-def pcscd() -> Iterator[None]:
-    """pcscd with the vpcd readers, for the whole session (see the module docstring)."""
-    with running_pcscd():
-        yield
+def pcscd() -> Iterator[int]:
+    """pcscd with the vpcd readers, for the whole session (see the module docstring); the
+    port of vpcd's first reader."""
+    with running_pcscd() as base_port:
+        yield base_port
 
 
 @pytest.fixture
-def virtual_reader(pcscd: None) -> Iterator[VirtualReader]:
+def virtual_reader(pcscd: int) -> Iterator[VirtualReader]:
     """A free vpcd reader, empty; insert a card with ``virtual_reader.insert(card)``."""
-    with _free_reader() as port:
-        reader = VirtualReader(port)
+    with _free_reader(pcscd) as port:
+        reader = VirtualReader(port, base_port=pcscd)
         try:
             yield reader
         finally:

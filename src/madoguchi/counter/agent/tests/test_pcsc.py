@@ -47,8 +47,8 @@ def _public_key(certificate: x509.Certificate) -> rsa.RSAPublicKey:
     return key
 
 
-def test_the_virtual_readers_are_listed(pcscd: None) -> None:  # noqa: F811
-    assert "Virtual PCD 00 00" in list_readers()
+def test_the_virtual_readers_are_listed(pcscd: int) -> None:  # noqa: F811
+    assert {"Virtual PCD 00 00", "Virtual PCD 00 01"} <= set(list_readers())
 
 
 def test_status_through_pcscd(agent: Client, virtual_reader: VirtualReader) -> None:  # noqa: F811

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import socket
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from madoguchi.simulators.card.card import AID_JPKI, VirtualMyNumberCard
-from madoguchi.simulators.card.testing import VirtualReader
+from madoguchi.simulators.card.testing import VirtualReader, free_base_port
 
 from .conftest import Material
 from .test_card import digest_info, select_aid, select_ef, sign_command, verify
@@ -127,3 +129,24 @@ def test_a_removed_card_is_gone_and_a_new_one_is_read(
     virtual_reader.insert(make_card())
     second = virtual_reader.connect()
     assert transmit(second, select_aid(AID_JPKI)) == (b"", "9000")
+
+
+def _ephemeral_ports_start() -> int:
+    return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+
+
+def test_the_readers_listen_below_the_ephemeral_range(virtual_reader: VirtualReader) -> None:
+    # Debian's 35963 lies inside it: an outgoing connection that happened to get it as its
+    # local port when pcscd started left CI with no Virtual PCD reader at all.
+    assert virtual_reader.port < _ephemeral_ports_start()
+
+
+def test_vpcd_ports_in_use_are_passed_over() -> None:
+    first = free_base_port()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", first + 1))
+        busy.listen()
+
+        second = free_base_port()
+
+    assert second + 1 < first < _ephemeral_ports_start()

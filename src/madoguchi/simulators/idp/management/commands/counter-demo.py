@@ -32,6 +32,11 @@ class Command(BaseCommand):
         parser.add_argument("--resident", default="kaga-taro", help="demo resident id")
         parser.add_argument("--port", type=int, default=vpcd.DEFAULT_PORT, help="vpcd's port")
         parser.add_argument(
+            "--reader",
+            default="",
+            help="the reader's PC/SC name (default: Debian's name for --port)",
+        )
+        parser.add_argument(
             "--agent-port", type=int, default=DEFAULT_PORT, help="the agent's loopback port"
         )
         parser.add_argument(
@@ -53,7 +58,7 @@ class Command(BaseCommand):
             running_agent(
                 site_url=settings.MADOGUCHI_SITE_URL,
                 port=options["agent_port"],
-                reader=vpcd.READER_NAMES.get(port, "Virtual PCD"),
+                reader=options["reader"] or vpcd.READER_NAMES.get(port, "Virtual PCD"),
                 config=settings.VAR_DIR / "counter-agent.json",
                 say=say,
             ),
