@@ -20,7 +20,7 @@ class CatalogConfig(AppConfig):
 
         # 標準処理期間 (deadlines.py): the due date at receipt, its pause while returned, the
         # expected decision date on the resident's pages.
-        after_submit.register("catalog_deadlines", deadlines.set_due_date_on_submission)
+        after_submit.register_prepared("catalog_deadlines", deadlines.set_due_date_on_submission)
         status_hooks.register("catalog_deadlines", deadlines.pause_while_returned)
         status_panels.register("catalog_deadlines", deadlines.resident_panel)
         # … and the share decided on time on the back office's statistics page.

@@ -86,7 +86,8 @@ def due_date_for(submission: Submission) -> date | None:
 
 
 def set_due_date_on_submission(submission: Submission) -> None:
-    """``submissions.after_submit`` hook: the due date from the procedure's period."""
+    """``submissions.after_submit`` hook, all in its first stage (before the ledger's lock):
+    the due date from the procedure's period."""
     if submission.due_date is not None:
         return
     due = due_date_for(submission)

@@ -24,6 +24,7 @@ Listeners (the webhooks) are called with each new entry, in the same transaction
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 
@@ -83,14 +84,14 @@ def _for_submission(kind: FeedKind, submission: Submission, *, reference: str = 
     )
 
 
-def on_submitted(submission: Submission) -> None:
+def on_submitted(submission: Submission) -> after_submit.Then:
     """after_submit hook, run before the others (a fee asked while submitting records its
-    payment event from payments' hook): the submission's subject in the index and its
-    ``SUBMITTED`` entry."""
+    payment event from payments' hook): the submission's subject in the index now, before the
+    ledger's lock; its ``SUBMITTED`` entry after the event, whose lock orders the feed."""
     SubjectIndex.objects.create(
         subject=events.submission_subject(submission.public_id), submission=submission
     )
-    _for_submission(FeedKind.SUBMITTED, submission)
+    return functools.partial(_for_submission, FeedKind.SUBMITTED, submission)
 
 
 def on_status_changed(submission: Submission, change: StatusChange) -> None:
@@ -142,7 +143,7 @@ def on_event(event: events.Event, actor: str, subject: str, detail: dict[str, st
 
 def connect() -> None:
     """Plug the feed into the ports (once; the events subscriber after the ledger's)."""
-    after_submit.register("integrations.feed", on_submitted, first=True)
+    after_submit.register_prepared("integrations.feed", on_submitted, first=True)
     status_hooks.register("integrations.feed", on_status_changed)
     if on_event not in events._subscribers:
         events.subscribe(on_event)

@@ -171,6 +171,7 @@ def _create(pulled: Pulled, form_version: FormVersion) -> tuple[Submission, dict
     submission.answers = with_local_file_ids(pulled.answers, ids, known_only=True)
     submission.applicant_name = applicant_name(form_version, pulled)
     submission.save(update_fields=["answers", "applicant_name"])
+    feed_entry = feed.on_submitted(submission)
     events.record(
         events.Event.SUBMITTED,
         actor=PULL_ACTOR,
@@ -185,7 +186,7 @@ def _create(pulled: Pulled, form_version: FormVersion) -> tuple[Submission, dict
     )
     # In this node's own change feed, so its file drops and webhooks (to systems on LGWAN)
     # take pulled applications as they take any new one.
-    feed.on_submitted(submission)
+    feed_entry()
     return submission, ids
 
 

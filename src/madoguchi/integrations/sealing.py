@@ -30,6 +30,7 @@ be signed as a whole document, which only exists as ciphertext here.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -42,6 +43,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from madoguchi.identity.models import VerifiedIdentity
+from madoguchi.submissions import after_submit
 from madoguchi.submissions import document as submission_document
 from madoguchi.submissions.models import Attachment, Correction, Draft, Submission
 from madoguchi.submissions.services import FormClosed
@@ -49,7 +51,7 @@ from madoguchi.submissions.workflow import WorkflowRefused
 
 from . import crypto, key_selectors
 from .keyring import Keyring
-from .models import SealedCorrection, SealedSubmission
+from .models import EncryptionKey, SealedCorrection, SealedSubmission
 
 
 class EncryptionUnavailable(FormClosed):
@@ -129,13 +131,20 @@ def _identity_items(submission: Submission) -> dict[str, Any] | None:
     return dict(identity.basic_four)
 
 
-def seal_on_submission(submission: Submission) -> None:
-    """``submissions.after_submit`` hook: seal the application when its form's policy is on."""
+def seal_on_submission(submission: Submission) -> after_submit.Then | None:
+    """``submissions.after_submit`` hook: seal the application when its form's policy is on.
+
+    The policy and the keys are read in the first stage, before the ledger's lock; the
+    sealing runs last in the second, after the hooks that read the answers."""
     if not key_selectors.policy_for(submission.form_version.form):
-        return
+        return None
     recipients = key_selectors.recipients_for(submission.department)
     if not recipients:
         raise EncryptionUnavailable
+    return functools.partial(_seal, submission, recipients)
+
+
+def _seal(submission: Submission, recipients: Sequence[EncryptionKey]) -> None:
     content_key = crypto.new_content_key()
     attachments = _attachments_of(submission)
     identity = _identity_items(submission)
@@ -351,8 +360,8 @@ def open_submission(submission: Submission, private_keys: Mapping[str, bytes]) -
 
 def connect() -> None:
     """Register the hooks (from wiring.connect)."""
-    from madoguchi.submissions import after_submit, sealed
+    from madoguchi.submissions import sealed
 
-    after_submit.register("integrations_sealing", seal_on_submission)
+    after_submit.register_prepared("integrations_sealing", seal_on_submission)
     sealed.register("integrations_sealing", is_sealed)
     sealed.register_correction_sealer("integrations_sealing", seal_correction)

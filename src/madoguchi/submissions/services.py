@@ -349,6 +349,8 @@ def create_submission(
         document=content.decode("utf-8"),
         document_sha256=hashlib.sha256(content).hexdigest(),
     )
+    # Apps above do their reads now, before SUBMITTED locks the ledger's head until commit.
+    then = after_submit.prepare(submission)
     events.record(
         events.Event.SUBMITTED,
         actor=actor or (events.pseudonym("person", identity.subject) if identity else "resident"),
@@ -364,7 +366,7 @@ def create_submission(
     if signed is not None:
         signed.record(submission)  # the evidence and its SIGNED event, after SUBMITTED
     # Apps above add their records (a fee to pay) before the confirmation email reads them.
-    after_submit.run(submission)
+    after_submit.run(then)
     transaction.on_commit(lambda: notifications.send_confirmation(submission))
     return submission
 

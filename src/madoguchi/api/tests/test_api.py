@@ -157,6 +157,29 @@ def test_a_submission_costs_one_read_and_the_writes_it_needs(
     assert not any(statement.startswith("SELECT") for statement in statements[1:3])
 
 
+def test_a_submission_holds_the_ledger_lock_only_for_what_must_follow_its_event(
+    api: Client, form_version: FormVersion
+) -> None:
+    """Every submission in the city waits for the ledger's head (bench/NOTES.md): the hooks'
+    reads and the subject index come before it is locked."""
+    submit(api, form_version, SIMPLE_ANSWERS)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = submit(api, form_version, SIMPLE_ANSWERS)
+
+    assert response.status_code == 201
+    statements = [query["sql"] for query in captured]
+    lock = next(i for i, sql in enumerate(statements) if 'FROM "ledger_ledgerhead"' in sql)
+    locked = [sql.split(" (")[0] for sql in statements[lock + 1 :]]
+    # The entry, the head, the feed's entry (its id follows commit order) and the department's
+    # webhook endpoints for it, and the end of the transaction (a RELEASE in the test's).
+    assert len(locked) <= 5, "\n".join(locked)
+    assert not any("catalog_procedure" in sql or "encryptionpolicy" in sql for sql in locked)
+    assert not any("subjectindex" in sql for sql in locked)
+    # One savepoint: the submission's transaction inside the test's, none nested in it.
+    assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1
+
+
 def test_invalid_answers_get_a_message_per_field_in_english(
     api: Client, form_version: FormVersion
 ) -> None:
