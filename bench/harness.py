@@ -13,6 +13,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -242,9 +243,20 @@ class Server:
                 self.process.wait()
 
 
-def wait_http(url: str, timeout: float = 60) -> None:
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_http(
+    url: str, timeout: float = 60, process: subprocess.Popen[bytes] | None = None
+) -> None:
+    """Wait until ``url`` answers; with ``process``, fail as soon as that server exits (a
+    server left over on the port would otherwise answer for it)."""
     deadline = time.monotonic() + timeout
     while True:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server for {url} exited ({process.returncode})")
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 if response.status < 500:
@@ -267,6 +279,8 @@ def gunicorn(app: str, *, port: int, workers: int, database: str, wait: str = "/
         python, env, target, cwd = MADOGUCHI_PYTHON, madoguchi_env(database), "signed_wsgi", REPO
     else:
         python, env, target, cwd = WAGTAIL_PYTHON, wagtail_env(database), "benchsite.wsgi", WAGTAIL
+    if _port_in_use(port):
+        raise RuntimeError(f"127.0.0.1:{port} is taken (a server left over from an earlier run?)")
     env = env | {"GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
     process = subprocess.Popen(
         [
@@ -283,7 +297,11 @@ def gunicorn(app: str, *, port: int, workers: int, database: str, wait: str = "/
         stderr=subprocess.STDOUT,
     )
     server = Server(app, process, port)
-    wait_http(f"http://127.0.0.1:{port}{wait}")
+    try:
+        wait_http(f"http://127.0.0.1:{port}{wait}", process=process)
+    except BaseException:
+        server.stop()  # never leave workers behind to answer the next run's requests
+        raise
     return server
 
 
