@@ -8,6 +8,7 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         from madoguchi.backoffice import statistics_panels
         from madoguchi.core import municipality_links
+        from madoguchi.forms import submission_facts
         from madoguchi.submissions import (
             after_submit,
             status_hooks,
@@ -21,6 +22,7 @@ class CatalogConfig(AppConfig):
         # 標準処理期間 (deadlines.py): the due date at receipt, its pause while returned, the
         # expected decision date on the resident's pages.
         after_submit.register_prepared("catalog_deadlines", deadlines.set_due_date_on_submission)
+        submission_facts.register(deadlines.PROCESSING_DAYS_FACT, deadlines.processing_days_of_form)
         status_hooks.register("catalog_deadlines", deadlines.pause_while_returned)
         status_panels.register("catalog_deadlines", deadlines.resident_panel)
         # … and the share decided on time on the back office's statistics page.

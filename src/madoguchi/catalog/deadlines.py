@@ -29,14 +29,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Min, QuerySet
+from django.db.models import Min, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from madoguchi.core import events
+from madoguchi.forms import submission_facts
 from madoguchi.jp.business_days import add_business_days, business_days_between
 from madoguchi.submissions import due_dates
 from madoguchi.submissions.models import Status as S
@@ -46,6 +48,8 @@ from madoguchi.tenants.models import Department, Municipality, StaffMember
 from madoguchi.tenants.selectors import visible_departments
 
 from .models import Procedure
+
+PROCESSING_DAYS_FACT = "catalog_processing_days"
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 # The first change to one of these is the decision (処分) the period runs to.
@@ -63,19 +67,31 @@ def received_day(submission: Submission) -> date:
     return submission.received_on or tokyo_day(submission.submitted_at)
 
 
+def _periods(municipality_id: Any, form_id: Any) -> QuerySet[Procedure]:
+    return Procedure.objects.filter(
+        municipality_id=municipality_id, form_id=form_id, processing_days__isnull=False
+    ).order_by("procedure_id")
+
+
+def processing_days_of_form() -> Subquery:
+    """``processing_days_for`` on a form's row: a fact read with the form on submission
+    (forms.submission_facts)."""
+    return Subquery(
+        _periods(OuterRef("municipality_id"), OuterRef("pk")).values("processing_days")[:1]
+    )
+
+
 def processing_days_for(submission: Submission) -> int | None:
     """The standard period of the procedure linked to the submission's form, if it has one."""
-    days = (
-        Procedure.objects.filter(
-            municipality_id=submission.municipality_id,
-            form_id=submission.form_version.form_id,
-            processing_days__isnull=False,
-        )
-        .order_by("procedure_id")
-        .values_list("processing_days", flat=True)
-        .first()
+    return submission_facts.fact(
+        submission.form_version,
+        PROCESSING_DAYS_FACT,
+        lambda: (
+            _periods(submission.municipality_id, submission.form_version.form_id)
+            .values_list("processing_days", flat=True)
+            .first()
+        ),
     )
-    return days
 
 
 def due_date_for(submission: Submission) -> date | None:

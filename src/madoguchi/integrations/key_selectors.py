@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from madoguchi.forms.models import Form
 from madoguchi.tenants.models import Department, Municipality
@@ -39,6 +40,23 @@ def recipients_for(department: Department) -> list[EncryptionKey]:
     own = list(current_department_keys(department))
     escrow = list(current_escrow_keys(department.municipality_id))
     return own + escrow if own and escrow else []
+
+
+POLICY_FACT = "integrations_encryption_policy"
+
+
+def policy_of_form() -> Coalesce:
+    """``policy_for`` on a form's row: a fact read with the form on submission
+    (forms.submission_facts)."""
+    city = OuterRef("municipality_id")
+    own = EncryptionPolicy.objects.filter(municipality_id=city, form_id=OuterRef("pk"))
+    citywide = EncryptionPolicy.objects.filter(municipality_id=city, form__isnull=True)
+    return Coalesce(
+        Subquery(own.values("enabled")[:1]),
+        Subquery(citywide.values("enabled")[:1]),
+        Value(False),
+        output_field=BooleanField(),
+    )
 
 
 def policy_for(form: Form) -> bool:

@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from madoguchi.forms import submission_facts
 from madoguchi.identity.models import VerifiedIdentity
 from madoguchi.submissions import after_submit
 from madoguchi.submissions import document as submission_document
@@ -136,7 +137,11 @@ def seal_on_submission(submission: Submission) -> after_submit.Then | None:
 
     The policy and the keys are read in the first stage, before the ledger's lock; the
     sealing runs last in the second, after the hooks that read the answers."""
-    if not key_selectors.policy_for(submission.form_version.form):
+    version = submission.form_version
+    policy = submission_facts.fact(
+        version, key_selectors.POLICY_FACT, lambda: key_selectors.policy_for(version.form)
+    )
+    if not policy:
         return None
     recipients = key_selectors.recipients_for(submission.department)
     if not recipients:
@@ -363,5 +368,6 @@ def connect() -> None:
     from madoguchi.submissions import sealed
 
     after_submit.register_prepared("integrations_sealing", seal_on_submission)
+    submission_facts.register(key_selectors.POLICY_FACT, key_selectors.policy_of_form)
     sealed.register("integrations_sealing", is_sealed)
     sealed.register_correction_sealer("integrations_sealing", seal_correction)

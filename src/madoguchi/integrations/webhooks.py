@@ -44,13 +44,16 @@ import requests
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from requests.adapters import HTTPAdapter
 from standardwebhooks import Webhook
 
+from madoguchi.forms import submission_facts
+from madoguchi.forms.models import FormVersion
+from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import StaffMember, StaffRole
 
 from . import webhook_addresses
@@ -139,14 +142,40 @@ def takes(endpoint: WebhookEndpoint, kind: str) -> bool:
     return not endpoint.event_types or kind in endpoint.event_types
 
 
+HAS_ENDPOINTS_FACT = "integrations_webhook_endpoints"
+
+
+def _enabled_endpoints(department_id: Any) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(department_id=department_id, enabled=True)
+
+
+def department_has_endpoints() -> Exists:
+    """Whether a form's department has an enabled endpoint: a fact read with the form on
+    submission (forms.submission_facts), which spares most submissions the lookup below."""
+    return Exists(_enabled_endpoints(OuterRef("department_id")))
+
+
+def _may_have_endpoints(entry: FeedEntry) -> bool:
+    """False when the form's lookup found no endpoint for the entry's department."""
+    if not FeedEntry.submission.is_cached(entry) or entry.submission is None:
+        return True
+    submission = entry.submission
+    if not Submission.form_version.is_cached(submission):
+        return True
+    version = submission.form_version
+    if not FormVersion.form.is_cached(version) or version.form.department_id != entry.department_id:
+        return True
+    return submission_facts.fact(version, HAS_ENDPOINTS_FACT, lambda: True)
+
+
 def queue(entry: FeedEntry) -> None:
     """Feed listener: a delivery per enabled endpoint of the entry's department that takes
     its kind, in the entry's transaction; sending is asked for once it commits."""
+    if not _may_have_endpoints(entry):
+        return
     endpoints = [
         endpoint
-        for endpoint in WebhookEndpoint.objects.filter(
-            department_id=entry.department_id, enabled=True
-        )
+        for endpoint in _enabled_endpoints(entry.department_id)
         if takes(endpoint, entry.kind)
     ]
     if not endpoints:
@@ -436,3 +465,4 @@ def connect() -> None:
     from . import feed
 
     feed.add_listener("webhooks", queue)
+    submission_facts.register(HAS_ENDPOINTS_FACT, department_has_endpoints)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from madoguchi.core import events
 from madoguchi.core.refusals import FieldError, Refused
 from madoguchi.forms import answers as form_answers
+from madoguchi.forms import submission_facts
 from madoguchi.forms.builder import selectors as builder_selectors
 from madoguchi.forms.models import Form, FormVersion
 from madoguchi.forms.schema import EmailField, FileField
@@ -349,24 +350,28 @@ def create_submission(
         document=content.decode("utf-8"),
         document_sha256=hashlib.sha256(content).hexdigest(),
     )
-    # Apps above do their reads now, before SUBMITTED locks the ledger's head until commit.
-    then = after_submit.prepare(submission)
-    events.record(
-        events.Event.SUBMITTED,
-        actor=actor or (events.pseudonym("person", identity.subject) if identity else "resident"),
-        subject=events.submission_subject(submission.public_id),
-        detail={
-            "document": submission.document_sha256,
-            "form": str(form.pk),
-            "version": str(form_version.number),
-            "channel": str(channel),
-            "signed": "yes" if signed is not None else "no",
-        },
-    )
-    if signed is not None:
-        signed.record(submission)  # the evidence and its SIGNED event, after SUBMITTED
-    # Apps above add their records (a fee to pay) before the confirmation email reads them.
-    after_submit.run(then)
+    # The facts about the form the hooks ask for, in one query (none when the form came
+    # with them): forms.submission_facts.
+    resident = events.pseudonym("person", identity.subject) if identity else "resident"
+    with submission_facts.reading(form):
+        # Apps above do their reads now, before SUBMITTED locks the ledger's head until commit.
+        then = after_submit.prepare(submission)
+        events.record(
+            events.Event.SUBMITTED,
+            actor=actor or resident,
+            subject=events.submission_subject(submission.public_id),
+            detail={
+                "document": submission.document_sha256,
+                "form": str(form.pk),
+                "version": str(form_version.number),
+                "channel": str(channel),
+                "signed": "yes" if signed is not None else "no",
+            },
+        )
+        if signed is not None:
+            signed.record(submission)  # the evidence and its SIGNED event, after SUBMITTED
+        # Apps above add their records (a fee to pay) before the confirmation email reads them.
+        after_submit.run(then)
     transaction.on_commit(lambda: notifications.send_confirmation(submission))
     return submission
 

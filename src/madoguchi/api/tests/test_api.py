@@ -147,12 +147,12 @@ def test_a_submission_costs_one_read_and_the_writes_it_needs(
     statements = [
         query["sql"] for query in captured if not query["sql"].startswith(("SAVEPOINT", "RELEASE"))
     ]
-    # The form (with its version, city and department), the receipt counter, the
-    # submission, the ledger (lock the head, the entry, completed subtrees, the head), and
-    # the procedure's standard processing period for the due date (catalog.deadlines); for
-    # back-office integration, the subject index and the change feed's entry, the department's
-    # webhook endpoints and the form's encryption policy (madoguchi.integrations).
-    assert len(statements) <= 12, "\n".join(statements)
+    # The form (with its version, city and department, and the facts apps above read on
+    # submission: the procedure's period, the encryption policy, whether the department has
+    # webhook endpoints), the receipt counter, the submission and its search terms, the
+    # subject index, the ledger (lock the head, the entry, completed subtrees, the head) and
+    # the change feed's entry.
+    assert len(statements) <= 10, "\n".join(statements)
     assert statements[0].startswith("SELECT") and "forms_form" in statements[0]
     assert not any(statement.startswith("SELECT") for statement in statements[1:3])
 
@@ -171,8 +171,8 @@ def test_a_submission_holds_the_ledger_lock_only_for_what_must_follow_its_event(
     statements = [query["sql"] for query in captured]
     lock = next(i for i, sql in enumerate(statements) if 'FROM "ledger_ledgerhead"' in sql)
     locked = [sql.split(" (")[0] for sql in statements[lock + 1 :]]
-    # The entry, the head, the feed's entry (its id follows commit order) and the department's
-    # webhook endpoints for it, and the end of the transaction (a RELEASE in the test's).
+    # The entry, completed subtrees, the head, the feed's entry (its id follows commit order)
+    # and the end of the transaction (a RELEASE in the test's).
     assert len(locked) <= 5, "\n".join(locked)
     assert not any("catalog_procedure" in sql or "encryptionpolicy" in sql for sql in locked)
     assert not any("subjectindex" in sql for sql in locked)
