@@ -272,9 +272,9 @@ def _municipality(lg_code: str) -> Municipality:
         ) from error
 
 
-def _form(lg_code: str, slug: str, *, to_submit: bool = False) -> Form:
+def _form(lg_code: str, slug: str) -> Form:
     try:
-        return form_selectors.published_form(lg_code=lg_code, slug=slug, to_submit=to_submit)
+        return form_selectors.published_form(lg_code=lg_code, slug=slug)
     except Form.DoesNotExist as error:
         raise HttpError(
             404, _("No published form “%(slug)s” in %(code)s.") % {"slug": slug, "code": lg_code}
@@ -338,7 +338,7 @@ def create_submission(request: HttpRequest, payload: SubmissionIn) -> Status[dic
     if not allow(request, "api_submit"):
         message = _("Too many requests. Please wait a minute and try again.")
         return Status(429, {"code": "rate_limited", "message": message})
-    form = _form(payload.municipality, payload.form, to_submit=True)
+    form = _form(payload.municipality, payload.form)
     assert form.current_version is not None
     try:
         submission = submission_services.submit_answers(

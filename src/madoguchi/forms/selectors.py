@@ -6,7 +6,6 @@ from django.utils.translation import override, pgettext
 
 from madoguchi.tenants.models import Municipality
 
-from . import submission_facts
 from .models import Form
 from .schema import FormSchema
 
@@ -19,16 +18,10 @@ def published_forms(municipality: Municipality) -> QuerySet[Form]:
     )
 
 
-def published_form(*, lg_code: str, slug: str, to_submit: bool = False) -> Form:
-    """The form as residents see it; raises Form.DoesNotExist when unpublished.
-
-    ``to_submit``: an application is about to be made of it; the facts apps above read
-    then (forms.submission_facts) come with it, in the same query."""
-    forms = Form.objects.all()
-    if to_submit:
-        forms = submission_facts.annotate(forms)
+def published_form(*, lg_code: str, slug: str) -> Form:
+    """The form as residents see it; raises Form.DoesNotExist when unpublished."""
     form = (
-        forms.select_related("current_version", "municipality", "department")
+        Form.objects.select_related("current_version", "municipality", "department")
         # The definition is read once per process (FormVersion.schema caches it): not
         # fetching and decoding it on every request saves a quarter of the lookup's time.
         .defer("current_version__definition")

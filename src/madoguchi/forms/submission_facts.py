@@ -1,18 +1,21 @@
 """Facts about a form that apps above read when one of its applications is submitted, read
-with the form in one query (a port).
+in one query (a port).
 
 Every submission needs a few settings of its form from apps above this one: the
 procedure's standard period (catalog, for the due date), the encryption policy
 (integrations, for sealing), whether the department has webhook endpoints (integrations,
 for deliveries). Asked one query each, they were three of a submission's twelve
-statements and a fifth of its CPU (bench/NOTES.md). So each app registers, in its
-AppConfig.ready(), an expression over the form's row; the API's form lookup adds them all
-to its one query (:func:`annotate`), and ``create_submission`` reads them in one query for a
-form that came another way (:func:`reading`: a draft's, the counter's, a mail-in paper's). The
-app reads its fact with :func:`fact`, which otherwise runs the app's own query.
+statements (bench/NOTES.md). So each app registers, in its AppConfig.ready(), an
+expression over the form's row; ``create_submission`` reads them all in one statement
+(:func:`reading`), and the app reads its fact with :func:`fact`, which otherwise (outside a
+submission) runs the app's own query.
 
-A fact answers once: :func:`fact` takes it off the form, so a form object kept for longer
-(a command, a test) asks the database the next time instead of answering from the past.
+The statement is built by the ORM once per process and database, then run with the form's
+id: built per submission, the three subqueries cost more CPU than the queries they replace
+(as the ledger's append, ledger/services.py).
+
+A fact answers once: :func:`fact` takes it off the form, and none outlives the submission,
+so a form object kept for longer (a command, a test) asks the database again.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db import connection
 from django.db.models.expressions import BaseExpression
 
 from .models import Form, FormVersion
@@ -29,33 +32,51 @@ from .models import Form, FormVersion
 T = TypeVar("T")
 
 _PREFIX = "_submission_fact_"
+# Stands for the form's id while the statement is built; no form has a negative id.
+_FORM_ID = -7_351_902_684
 
 _expressions: dict[str, Callable[[], BaseExpression]] = {}
+_statements: dict[str, tuple[str, list[Any], int]] = {}
 
 
 def register(name: str, expression: Callable[[], BaseExpression]) -> None:
     """Add (or replace) the fact ``name``: ``expression()`` is evaluated on the form's row
     (``OuterRef("pk")``, ``OuterRef("municipality_id")``, ``OuterRef("department_id")``)."""
     _expressions[name] = expression
+    _statements.clear()
 
 
-def annotate(forms: QuerySet[Form]) -> QuerySet[Form]:
-    """``forms`` with every registered fact read in the same query."""
-    return forms.annotate(**{_PREFIX + name: make() for name, make in _expressions.items()})
+def _statement() -> tuple[str, list[Any], int]:
+    """The facts' SELECT for this database: its SQL, its parameters, and where the form's id
+    goes among them."""
+    built = _statements.get(connection.vendor)
+    if built is None:
+        forms = Form.objects.filter(pk=_FORM_ID).values(
+            **{_PREFIX + name: make() for name, make in _expressions.items()}
+        )
+        sql, params = forms.query.sql_with_params()
+        built = (sql, list(params), list(params).index(_FORM_ID))
+        _statements[connection.vendor] = built
+    return built
 
 
 @contextlib.contextmanager
 def reading(form: Form) -> Iterator[None]:
-    """Every fact of ``form`` for the block, in one query unless it came with them; after
-    the block (a submission made, or refused) the form keeps none of them."""
+    """Every fact of ``form`` for the block, in one statement; after the block (a
+    submission made, or refused) the form keeps none of them."""
+    if not _expressions:
+        yield
+        return
+    sql, params, form_id_at = _statement()
+    params = list(params)
+    params[form_id_at] = form.pk
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        columns = [column[0] for column in cursor.description]
     names = [_PREFIX + name for name in _expressions]
-    if names and not all(name in form.__dict__ for name in names):
-        values = (
-            Form.objects.filter(pk=form.pk)
-            .values(**{_PREFIX + name: make() for name, make in _expressions.items()})
-            .first()
-        )
-        form.__dict__.update(values or {})
+    if row is not None:
+        form.__dict__.update(zip(columns, row, strict=True))
     try:
         yield
     finally:

@@ -165,7 +165,7 @@ def _may_have_endpoints(entry: FeedEntry) -> bool:
     version = submission.form_version
     if not FormVersion.form.is_cached(version) or version.form.department_id != entry.department_id:
         return True
-    return submission_facts.fact(version, HAS_ENDPOINTS_FACT, lambda: True)
+    return bool(submission_facts.fact(version, HAS_ENDPOINTS_FACT, lambda: True))
 
 
 def queue(entry: FeedEntry) -> None:

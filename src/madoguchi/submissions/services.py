@@ -350,8 +350,7 @@ def create_submission(
         document=content.decode("utf-8"),
         document_sha256=hashlib.sha256(content).hexdigest(),
     )
-    # The facts about the form the hooks ask for, in one query (none when the form came
-    # with them): forms.submission_facts.
+    # The facts about the form the hooks ask for, in one query (forms.submission_facts).
     resident = events.pseudonym("person", identity.subject) if identity else "resident"
     with submission_facts.reading(form):
         # Apps above do their reads now, before SUBMITTED locks the ledger's head until commit.
