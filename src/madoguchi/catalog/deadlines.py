@@ -74,7 +74,7 @@ def _periods(municipality_id: Any, form_id: Any) -> QuerySet[Procedure]:
 
 
 def processing_days_of_form() -> Subquery:
-    """``processing_days_for`` on a form's row: a fact read with the form on submission
+    """``processing_days_for`` on a form's row: a fact read on submission
     (forms.submission_facts)."""
     return Subquery(
         _periods(OuterRef("municipality_id"), OuterRef("pk")).values("processing_days")[:1]

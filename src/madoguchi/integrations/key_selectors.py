@@ -46,8 +46,7 @@ POLICY_FACT = "integrations_encryption_policy"
 
 
 def policy_of_form() -> Coalesce:
-    """``policy_for`` on a form's row: a fact read with the form on submission
-    (forms.submission_facts)."""
+    """``policy_for`` on a form's row: a fact read on submission (forms.submission_facts)."""
     city = OuterRef("municipality_id")
     own = EncryptionPolicy.objects.filter(municipality_id=city, form_id=OuterRef("pk"))
     citywide = EncryptionPolicy.objects.filter(municipality_id=city, form__isnull=True)

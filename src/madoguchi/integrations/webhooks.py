@@ -150,13 +150,13 @@ def _enabled_endpoints(department_id: Any) -> QuerySet[WebhookEndpoint]:
 
 
 def department_has_endpoints() -> Exists:
-    """Whether a form's department has an enabled endpoint: a fact read with the form on
-    submission (forms.submission_facts), which spares most submissions the lookup below."""
+    """Whether a form's department has an enabled endpoint: a fact read on submission
+    (forms.submission_facts), which spares most submissions the lookup below."""
     return Exists(_enabled_endpoints(OuterRef("department_id")))
 
 
 def _may_have_endpoints(entry: FeedEntry) -> bool:
-    """False when the form's lookup found no endpoint for the entry's department."""
+    """False when the facts read on submission found no endpoint for the entry's department."""
     if not FeedEntry.submission.is_cached(entry) or entry.submission is None:
         return True
     submission = entry.submission

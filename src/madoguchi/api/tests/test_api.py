@@ -133,7 +133,7 @@ def test_valid_answers_are_submitted_and_get_a_receipt_number(
     assert submission.language == "en"
 
 
-def test_a_submission_costs_one_read_and_the_writes_it_needs(
+def test_a_submission_costs_two_reads_and_the_writes_it_needs(
     api: Client, form_version: FormVersion
 ) -> None:
     """The hot path of a busy day (bench/NOTES.md): a regression here shows in make bench."""
