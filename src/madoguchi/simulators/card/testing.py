@@ -86,10 +86,10 @@ def _can_listen(port: int) -> bool:
     return True
 
 
-def free_base_port() -> int:
-    """The first port, counting down from 29963 (and below the ephemeral range), where vpcd's
-    readers can listen: the kernel never hands these out as a connection's local port."""
-    port = min(_PREFERRED_BASE_PORT, _ephemeral_ports_start() - _READERS)
+def free_base_port(start: int = _PREFERRED_BASE_PORT) -> int:
+    """The first port, counting down from ``start`` (and below the ephemeral range), where
+    vpcd's readers can listen: the kernel never hands these out as a connection's local port."""
+    port = min(start, _ephemeral_ports_start() - _READERS)
     while port > 1024:
         if all(_can_listen(port + n) for n in range(_READERS)):
             return port
