@@ -72,6 +72,18 @@ def mail_draft(version: FormVersion, pages: list[dict[str, Any]] = PAGES) -> tup
     return draft, token
 
 
+def prepared_paper(version: FormVersion) -> tuple[MailApplication, str]:
+    """A mail-in paper made from a filled draft, and the resident's link token."""
+    draft, token = mail_draft(version)
+    return mail_services.prepare(draft=draft, token=token), token
+
+
+def paper_code(application: MailApplication, token: str) -> str:
+    """The code printed on the paper, as intake scans it."""
+    answers = mail_services.answers_for_paper(application, resident_token=token)
+    return payload.encode(reference=application.reference, answers=answers)
+
+
 def _keys(private: dict[str, bytes], purpose: str) -> dict[str, bytes]:
     wanted = set(
         EncryptionKey.objects.filter(purpose=purpose).values_list("fingerprint", flat=True)
@@ -105,8 +117,7 @@ def test_sealed_mail_answers_do_not_open_under_another_reference(
     sealed_mail: tuple[FormVersion, dict[str, bytes]],
 ) -> None:
     version, private = sealed_mail
-    draft, token = mail_draft(version)
-    application = mail_services.prepare(draft=draft, token=token)
+    application, _token = prepared_paper(version)
     assert application.sealed is not None
 
     with pytest.raises(crypto.Tampered):
@@ -119,8 +130,7 @@ def test_only_the_residents_own_link_opens_the_answers_for_the_paper(
     sealed_mail: tuple[FormVersion, dict[str, bytes]],
 ) -> None:
     version, _private = sealed_mail
-    draft, token = mail_draft(version)
-    application = mail_services.prepare(draft=draft, token=token)
+    application, token = prepared_paper(version)
 
     answers = mail_services.answers_for_paper(application, resident_token=token)
 
@@ -190,10 +200,8 @@ def test_a_sealed_paper_is_taken_in_from_its_code_and_its_mail_copy_is_dropped(
     sealed_mail: tuple[FormVersion, dict[str, bytes]], staff: StaffMember
 ) -> None:
     version, private = sealed_mail
-    draft, token = mail_draft(version)
-    application = mail_services.prepare(draft=draft, token=token)
-    answers = mail_services.answers_for_paper(application, resident_token=token)
-    code = payload.encode(reference=application.reference, answers=answers)
+    application, token = prepared_paper(version)
+    code = paper_code(application, token)
 
     found = intake.find(staff=staff, text=code)
     submission = intake.accept(staff=staff, text=code, received_on=timezone.localdate())
@@ -210,8 +218,7 @@ def test_typing_the_reference_of_a_sealed_paper_asks_for_its_code(
     sealed_mail: tuple[FormVersion, dict[str, bytes]], staff: StaffMember
 ) -> None:
     version, _private = sealed_mail
-    draft, token = mail_draft(version)
-    application = mail_services.prepare(draft=draft, token=token)
+    application, _token = prepared_paper(version)
 
     with pytest.raises(intake.SealedNeedsCode):
         intake.find(staff=staff, text=application.reference)
@@ -221,10 +228,8 @@ def test_no_scan_of_a_sealed_paper_is_stored(
     sealed_mail: tuple[FormVersion, dict[str, bytes]], staff: StaffMember
 ) -> None:
     version, _private = sealed_mail
-    draft, token = mail_draft(version)
-    application = mail_services.prepare(draft=draft, token=token)
-    answers = mail_services.answers_for_paper(application, resident_token=token)
-    code = payload.encode(reference=application.reference, answers=answers)
+    application, token = prepared_paper(version)
+    code = paper_code(application, token)
     scan = SimpleUploadedFile("scan.pdf", pdf_bytes("paper"), content_type="application/pdf")
 
     with pytest.raises(intake.ScanOfSealed):
@@ -237,10 +242,8 @@ def test_the_intake_page_of_a_sealed_paper_offers_no_scan_and_refuses_one_keepin
     sealed_mail: tuple[FormVersion, dict[str, bytes]], staff: StaffMember
 ) -> None:
     version, _private = sealed_mail
-    draft, token = mail_draft(version)
-    application = mail_services.prepare(draft=draft, token=token)
-    answers = mail_services.answers_for_paper(application, resident_token=token)
-    code = payload.encode(reference=application.reference, answers=answers)
+    application, token = prepared_paper(version)
+    code = paper_code(application, token)
     browser = log_in_staff(staff)
 
     review = browser.post(reverse("mailin:intake"), {"scan": code}).content.decode()
@@ -267,8 +270,7 @@ def test_expiry_drops_the_sealed_answers(
     sealed_mail: tuple[FormVersion, dict[str, bytes]],
 ) -> None:
     version, _private = sealed_mail
-    draft, token = mail_draft(version)
-    application = mail_services.prepare(draft=draft, token=token)
+    application, _token = prepared_paper(version)
 
     mail_services.expire_overdue(now=application.expires_at + timedelta(seconds=1))
 
@@ -377,8 +379,7 @@ def test_a_paper_prepared_before_encryption_was_turned_on_keeps_no_answers_once_
     department: Department, staff: StaffMember
 ) -> None:
     version = publish_form(department=department, slug="later", schema=MAIL_SCHEMA)
-    draft, token = mail_draft(version)
-    application = mail_services.prepare(draft=draft, token=token)
+    application, _token = prepared_paper(version)
     assert application.sealed is None and application.answers["name"] == NAME
     private = _seal(version)
 
@@ -423,7 +424,6 @@ def test_the_card_items_of_a_sealed_mail_in_application_are_not_kept_and_intake_
     assert application.identity == identity
     assert identity.basic_four == {}
     assert _found({"address": _forms("秘匿町1-1")}, _database_text()) == set()
-    answers = mail_services.answers_for_paper(application, resident_token=token)
-    code = payload.encode(reference=application.reference, answers=answers)
+    code = paper_code(application, token)
     submission = intake.accept(staff=staff, text=code, received_on=timezone.localdate())
     assert sealing.open_submission(submission, private)["answers"]["name"] == NAME
