@@ -369,6 +369,14 @@ def _application(caller: oauth.Caller, public_id: str) -> Submission:
     return submission
 
 
+def _to_act_on(request: HttpRequest, public_id: str) -> tuple[oauth.Caller, Submission]:
+    """The caller and the application it may change (scope read_status)."""
+    caller = _caller(request)
+    if not caller.may("read_status"):
+        raise InsufficientScope
+    return caller, _application(caller, public_id)
+
+
 def _language(request: HttpRequest) -> str:
     return "en" if (getattr(request, "LANGUAGE_CODE", "ja") or "ja").startswith("en") else "ja"
 
@@ -699,10 +707,7 @@ def ack(request: HttpRequest, id: str, payload: AckIn) -> Status[Any]:
 def set_status(request: HttpRequest, id: str, payload: StatusIn) -> Status[Any]:
     """Set the status with a message the applicant reads (scope read_status), by the same
     rules as staff. Send the same ``idempotency_key`` again to retry safely."""
-    caller = _caller(request)
-    if not caller.may("read_status"):
-        raise InsufficientScope
-    submission = _application(caller, id)
+    caller, submission = _to_act_on(request, id)
     try:
         result = clients_services.set_status(
             client=caller.client,
@@ -735,10 +740,7 @@ def returns(request: HttpRequest, id: str, payload: ReturnIn) -> Status[Any]:
     ``reason``. The same rules as staff; an encrypted application can be returned too (the
     applicant enters the reopened answers again, and they come back sealed in
     ``corrections``). Send the same ``idempotency_key`` again to retry safely."""
-    caller = _caller(request)
-    if not caller.may("read_status"):
-        raise InsufficientScope
-    submission = _application(caller, id)
+    caller, submission = _to_act_on(request, id)
     try:
         result = clients_services.return_for_correction(
             client=caller.client,
