@@ -83,13 +83,6 @@ def form_version() -> Any:
     return publish_form(department=DepartmentFactory(), slug="jido-teate", schema=SCHEMA)
 
 
-@pytest.fixture
-def source() -> PullSource:
-    return PullSource.objects.create(
-        name="internet", base_url="https://relay.example.lg.jp", client_id="mdg_lgwan"
-    )
-
-
 def _returned(form_version: Any, source: PullSource) -> tuple[Submission, Any]:
     """A pulled application that staff here returned for correction of its file."""
     submission, _created = mirror.store(source=source, pulled=_pulled(form_version), cursor=3)

@@ -93,13 +93,6 @@ def form_version() -> Any:
     return publish_form(department=DepartmentFactory(), slug="jido-teate")
 
 
-@pytest.fixture
-def source() -> PullSource:
-    return PullSource.objects.create(
-        name="internet", base_url="https://relay.example.lg.jp", client_id="mdg_lgwan"
-    )
-
-
 def test_a_pulled_application_is_stored_with_its_numbers_answers_and_files(
     form_version: Any, source: PullSource
 ) -> None:

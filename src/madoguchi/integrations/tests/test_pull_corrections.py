@@ -45,13 +45,6 @@ def form_version() -> Any:
     return publish_form(department=DepartmentFactory(), slug="jido-teate", schema=SCHEMA)
 
 
-@pytest.fixture
-def source() -> PullSource:
-    return PullSource.objects.create(
-        name="internet", base_url="https://relay.example.lg.jp", client_id="mdg_lgwan"
-    )
-
-
 def _file(remote_id: int, name: str, content: bytes) -> dict[str, Any]:
     return {"id": remote_id, "name": name, "size": len(content), "content_type": "application/pdf"}
 
