@@ -18,6 +18,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from madoguchi.e2e.tests.conftest import assert_accessible
+from madoguchi.e2e.tests.test_mail_intake import log_in
 from madoguchi.integrations import crypto, key_services
 from madoguchi.integrations.keyring import Keyring
 from madoguchi.integrations.models import KeyPurpose, SealedSubmission
@@ -26,13 +27,11 @@ from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Submission
 from madoguchi.tenants.models import Department, StaffMember
 from madoguchi.testing.factories import (
-    STAFF_PASSWORD,
     DepartmentFactory,
     StaffFactory,
     publish_form,
 )
 from madoguchi.testing.files import pdf_bytes
-from madoguchi.testing.staff import code_for
 
 pytestmark = pytest.mark.browser
 
@@ -40,15 +39,6 @@ PASSPHRASE = "端末の鍵のパスフレーズ 2026"
 NAME = "鍵開 花子"
 NOTE = "ブラウザーで読む事情 BROWSER-7781"
 CORRECTED = "訂正した事情 CORRECTED-5521"
-
-
-def _log_in(page: Any, base: str, staff: StaffMember) -> None:
-    page.goto(f"{base}/staff/")
-    page.fill("#username", staff.user.get_username())
-    page.fill("#password", STAFF_PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.fill("#code", code_for())
-    page.locator("form button[type=submit]").last.click()
 
 
 def _export(fingerprint: str, out: Path) -> Path:
@@ -117,7 +107,7 @@ def test_staff_open_a_sealed_application_with_their_key_file_in_the_browser(
     page = context.new_page()
     refused = _csp_violations(page)
     base = live_server.url
-    _log_in(page, base, staff)
+    log_in(page, base, staff)
     page.goto(f"{base}/staff/submissions/{submission.receipt_number}/")
     section = page.get_by_test_id("browser-open")
     expect(section.get_by_role("heading", level=2)).to_have_text("この端末の鍵で開く")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from madoguchi.e2e.tests.conftest import assert_accessible
+from madoguchi.e2e.tests.test_mail_intake import log_in
 from madoguchi.integrations import mirror
 from madoguchi.integrations.models import PendingPush, PullSource
 from madoguchi.integrations.tests.test_pull import _pulled
@@ -18,12 +19,10 @@ from madoguchi.submissions import workflow
 from madoguchi.submissions.models import Status
 from madoguchi.tenants.models import Department, StaffMember, StaffRole
 from madoguchi.testing.factories import (
-    STAFF_PASSWORD,
     DepartmentFactory,
     StaffFactory,
     publish_form,
 )
-from madoguchi.testing.staff import code_for
 
 pytestmark = pytest.mark.browser
 
@@ -69,12 +68,7 @@ def test_an_administrator_reads_the_pull_sources_page(
     context = browser.new_context(viewport=DESKTOP, locale="ja-JP")
     page = context.new_page()
     base = live_server.url
-    page.goto(f"{base}/staff/")
-    page.fill("#username", admin.user.get_username())
-    page.fill("#password", STAFF_PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.fill("#code", code_for())
-    page.locator("form button[type=submit]").last.click()
+    log_in(page, base, admin)
 
     page.goto(f"{base}/staff/integrations/")
     page.get_by_role("link", name="取得元（LGWAN側ノード）").click()
