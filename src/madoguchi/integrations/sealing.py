@@ -276,20 +276,34 @@ def open_payload(
     public_id = public_id if public_id is not None else payload.get("id")
     if public_id is None:
         raise crypto.SealError("the application's public id is needed to open it")
-    private_keys = keyring.private_keys if isinstance(keyring, Keyring) else keyring
     aad = content_aad(public_id)
+    return _open(sealed, keyring, aad, public_id=public_id, files=files, what="content")
+
+
+def _open(
+    sealed: Mapping[str, Any],
+    keyring_or_keys: Keyring | Mapping[str, bytes],
+    aad: bytes,
+    *,
+    public_id: object,
+    files: Mapping[str, bytes] | None,
+    what: str,
+) -> dict[str, Any]:
+    """Sealed content opened, its SHA-256 checked, and ``files`` decrypted into its
+    ``attachments`` (an application's or a correction's: ``aad`` tells them apart)."""
+    private_keys = (
+        keyring_or_keys.private_keys if isinstance(keyring_or_keys, Keyring) else keyring_or_keys
+    )
     key = crypto.open_content_key(sealed, private_keys, aad)
     plaintext = crypto.decrypt_part(key, crypto.b64decode(str(sealed["ciphertext"])), aad)
     expected = sealed.get("plaintext_sha256")
     if expected and hashlib.sha256(plaintext).hexdigest() != expected:
-        raise crypto.Tampered("the opened content does not match its SHA-256")
+        raise crypto.Tampered(f"the opened {what} does not match its SHA-256")
     content: dict[str, Any] = json.loads(plaintext)
-    attachments: dict[str, bytes] = {}
-    for attachment_id, data in (files or {}).items():
-        attachments[str(attachment_id)] = crypto.decrypt_part(
-            key, data, file_aad(public_id, int(attachment_id))
-        )
-    content["attachments"] = attachments
+    content["attachments"] = {
+        str(attachment_id): crypto.decrypt_part(key, data, file_aad(public_id, int(attachment_id)))
+        for attachment_id, data in (files or {}).items()
+    }
     return content
 
 
@@ -333,21 +347,8 @@ def open_correction_payload(
     correction_id = correction_payload.get("id")
     if correction_id is None:
         raise crypto.SealError("the correction's id is needed to open it")
-    private_keys = (
-        keyring_or_keys.private_keys if isinstance(keyring_or_keys, Keyring) else keyring_or_keys
-    )
     aad = correction_aad(public_id, correction_id)
-    key = crypto.open_content_key(sealed, private_keys, aad)
-    plaintext = crypto.decrypt_part(key, crypto.b64decode(str(sealed["ciphertext"])), aad)
-    expected = sealed.get("plaintext_sha256")
-    if expected and hashlib.sha256(plaintext).hexdigest() != expected:
-        raise crypto.Tampered("the opened correction does not match its SHA-256")
-    content: dict[str, Any] = json.loads(plaintext)
-    content["attachments"] = {
-        str(attachment_id): crypto.decrypt_part(key, data, file_aad(public_id, int(attachment_id)))
-        for attachment_id, data in (files or {}).items()
-    }
-    return content
+    return _open(sealed, keyring_or_keys, aad, public_id=public_id, files=files, what="correction")
 
 
 def open_submission(submission: Submission, private_keys: Mapping[str, bytes]) -> dict[str, Any]:
