@@ -99,6 +99,19 @@ def _returned(form_version: Any, source: PullSource) -> tuple[Submission, Any]:
     return submission, correction
 
 
+def _returned_and_pushed(form_version: Any, source: PullSource) -> tuple[Submission, Any]:
+    """:func:`_returned`, its return already pushed: the internet node's correction id kept."""
+    submission, correction = _returned(form_version, source)
+    MirroredCorrection.objects.create(
+        submission=submission,
+        correction=correction,
+        remote_id=REMOTE_CORRECTION,
+        returned_at=timezone.now(),
+    )
+    PendingPush.objects.update(pushed_at=timezone.now())
+    return submission, correction
+
+
 def test_a_return_made_here_goes_to_the_returns_endpoint_and_its_id_is_kept(
     form_version: Any, source: PullSource
 ) -> None:
@@ -191,14 +204,7 @@ def _resent(submission: Submission) -> PulledCorrection:
 def test_the_residents_resend_is_applied_through_the_local_correction_once(
     form_version: Any, source: PullSource
 ) -> None:
-    submission, correction = _returned(form_version, source)
-    MirroredCorrection.objects.create(
-        submission=submission,
-        correction=correction,
-        remote_id=REMOTE_CORRECTION,
-        returned_at=timezone.now(),
-    )
-    PendingPush.objects.update(pushed_at=timezone.now())
+    submission, correction = _returned_and_pushed(form_version, source)
     before = dict(submission.answers)
     old_document = submission.document_sha256
     pulled = _pulled(form_version, status=Status.RESUBMITTED)
@@ -329,14 +335,7 @@ def test_a_signed_forms_resend_is_taken_as_the_internet_node_signed_it(
     signed_version = publish_form(
         department=DepartmentFactory(), slug="signed", schema=SCHEMA | {"identity": "mynumber_sign"}
     )
-    submission, correction = _returned(signed_version, source)
-    MirroredCorrection.objects.create(
-        submission=submission,
-        correction=correction,
-        remote_id=REMOTE_CORRECTION,
-        returned_at=timezone.now(),
-    )
-    PendingPush.objects.update(pushed_at=timezone.now())
+    submission, _correction = _returned_and_pushed(signed_version, source)
     # The internet node's application after the resident signed the corrected one there.
     resigned = _pulled(signed_version, status=Status.RESUBMITTED, files=[])
     resigned.answers = resigned.answers | {"documents": []}

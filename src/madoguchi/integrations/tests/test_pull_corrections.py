@@ -14,17 +14,17 @@ import pytest
 from django.utils import timezone
 
 from madoguchi.integrations import crypto, mirror, pull, push, sealing
-from madoguchi.integrations.models import MirroredCorrection, PendingPush, PullSource
+from madoguchi.integrations.models import MirroredCorrection, PullSource
 from madoguchi.integrations.pulled import PulledCorrection, PulledFile
 from madoguchi.integrations.tests.test_lgwan_returns import (
     LGWAN,
     NEW_PDF,
-    REMOTE_CORRECTION,
     SCHEMA,
     Answer,
     FakeInternetNode,
     _resent,
     _returned,
+    _returned_and_pushed,
 )
 from madoguchi.integrations.tests.test_pull import PDF, _pulled
 from madoguchi.submissions import corrections, document
@@ -329,14 +329,7 @@ def test_several_corrections_resent_between_two_runs_are_all_applied_oldest_firs
 ) -> None:
     """Returned here, resent; returned again there (the internet node's staff) and resent
     again, all before the next run: both are applied, this node's correction through it."""
-    submission, correction = _returned(form_version, source)
-    MirroredCorrection.objects.create(
-        submission=submission,
-        correction=correction,
-        remote_id=REMOTE_CORRECTION,
-        returned_at=timezone.now(),
-    )
-    PendingPush.objects.update(pushed_at=timezone.now())
+    submission, correction = _returned_and_pushed(form_version, source)
     before = dict(submission.answers)
     pulled = _pulled(form_version, status=Status.RESUBMITTED)
     pulled.corrections = [
