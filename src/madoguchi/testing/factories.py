@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from madoguchi.forms import services as form_services
 from madoguchi.forms.models import Form, FormVersion
 from madoguchi.forms.schema import FormSchema
+from madoguchi.identity.models import Assurance, IdentityProvider, VerifiedIdentity
 from madoguchi.jp.lgcode import check_digit
 from madoguchi.payments.models import Payment, Purpose
 from madoguchi.payments.states import PaymentStatus
@@ -221,4 +222,26 @@ class PaymentFactory(factory.django.DjangoModelFactory):
                 "tax": 0,
             }
         ]
+    )
+
+
+def card_identity(municipality: Municipality, **basic_four: str) -> VerifiedIdentity:
+    """A person verified with the My Number Card through the city's デジタル認証アプリ provider,
+    with these card items (基本4情報)."""
+    now = timezone.now()
+    return VerifiedIdentity.objects.create(
+        provider=IdentityProvider.objects.create(
+            municipality=municipality,
+            key="card",
+            kind="digital_auth_app",
+            name="デジタル認証アプリ",
+            assurance=Assurance.MYNUMBER_CARD,
+            issuer="https://idp.example.jp",
+            client_id="madoguchi",
+        ),
+        subject="person-1",
+        assurance=Assurance.MYNUMBER_CARD,
+        basic_four=basic_four,
+        authenticated_at=now,
+        verified_at=now,
     )

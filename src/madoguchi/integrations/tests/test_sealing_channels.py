@@ -21,7 +21,6 @@ from django.utils import timezone
 from madoguchi.counter import assisted, printing
 from madoguchi.counter import services as counter_services
 from madoguchi.forms.models import FormVersion
-from madoguchi.identity.models import Assurance, IdentityProvider, VerifiedIdentity
 from madoguchi.integrations import crypto, key_services, sealing, sealing_channels
 from madoguchi.integrations.models import EncryptionKey, KeyPurpose
 from madoguchi.mailin import intake, payload
@@ -32,7 +31,7 @@ from madoguchi.submissions.models import Channel, Draft, Submission
 from madoguchi.tenants.models import Department, StaffMember
 from madoguchi.testing import counter as counter_data
 from madoguchi.testing.counter_assisted import MOVING_IN_POST, PERSON, counter_procedures, visit_of
-from madoguchi.testing.factories import SIMPLE_SCHEMA, publish_form
+from madoguchi.testing.factories import SIMPLE_SCHEMA, card_identity, publish_form
 from madoguchi.testing.files import pdf_bytes
 from madoguchi.testing.staff import log_in_staff
 
@@ -397,23 +396,7 @@ def test_the_card_items_of_a_sealed_mail_in_application_are_not_kept_and_intake_
     sealed_mail: tuple[FormVersion, dict[str, bytes]], staff: StaffMember
 ) -> None:
     version, private = sealed_mail
-    now = timezone.now()
-    identity = VerifiedIdentity.objects.create(
-        provider=IdentityProvider.objects.create(
-            municipality=version.form.municipality,
-            key="card",
-            kind="digital_auth_app",
-            name="デジタル認証アプリ",
-            assurance=Assurance.MYNUMBER_CARD,
-            issuer="https://idp.example.jp",
-            client_id="madoguchi",
-        ),
-        subject="person-1",
-        assurance=Assurance.MYNUMBER_CARD,
-        basic_four={"name": NAME, "address": "石川県加賀市秘匿町1-1"},
-        authenticated_at=now,
-        verified_at=now,
-    )
+    identity = card_identity(version.form.municipality, name=NAME, address="石川県加賀市秘匿町1-1")
     draft, token = mail_draft(version)
     Draft.objects.filter(pk=draft.pk).update(identity=identity)
     draft.refresh_from_db()

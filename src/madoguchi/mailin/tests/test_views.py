@@ -11,14 +11,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from madoguchi.forms.models import FormVersion
-from madoguchi.identity.models import Assurance, IdentityProvider, VerifiedIdentity
 from madoguchi.jp.wareki import format_for_residents
 from madoguchi.mailin import services
 from madoguchi.mailin.models import MailApplication, MailStatus
 from madoguchi.submissions import resident_session
 from madoguchi.submissions import services as submission_services
 from madoguchi.submissions.models import Channel, Draft, Submission
-from madoguchi.testing.factories import SIMPLE_SCHEMA, publish_form
+from madoguchi.testing.factories import SIMPLE_SCHEMA, card_identity, publish_form
 from madoguchi.testing.markers import requires_japanese_catalog
 
 pytestmark = pytest.mark.django_db
@@ -233,23 +232,7 @@ def test_a_card_verified_paper_is_downloaded_only_where_the_card_logged_in(
     client: Client,
 ) -> None:
     version = publish_form(schema=MAIL_SCHEMA)
-    now = timezone.now()
-    identity = VerifiedIdentity.objects.create(
-        provider=IdentityProvider.objects.create(
-            municipality=version.form.municipality,
-            key="card",
-            kind="digital_auth_app",
-            name="デジタル認証アプリ",
-            assurance=Assurance.MYNUMBER_CARD,
-            issuer="https://idp.example.jp",
-            client_id="madoguchi",
-        ),
-        subject="person-1",
-        assurance=Assurance.MYNUMBER_CARD,
-        basic_four={"name": "加賀 太郎"},
-        authenticated_at=now,
-        verified_at=now,
-    )
+    identity = card_identity(version.form.municipality, name="加賀 太郎")
     draft, token = mail_draft(version)
     MailApplication.objects.filter(pk=services.prepare(draft=draft).pk).update(identity=identity)
     owner = Client()
